@@ -1,0 +1,18 @@
+"""NumPy recurrent networks: stacked, bidirectional and delayed, with the constructions between them."""
+
+from numerics.construction import assemble, disassemble
+from numerics.core import LayerCache, LayerParams, layer_forward
+from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.torch_io import from_torch
+
+__all__ = [
+    "BidirectionalRNN",
+    "DelayedRNN",
+    "LayerCache",
+    "LayerParams",
+    "StackedRNN",
+    "assemble",
+    "disassemble",
+    "from_torch",
+    "layer_forward",
+]

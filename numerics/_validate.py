@@ -1,0 +1,112 @@
+"""Checks of user input that turn bad arguments into clear errors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def to_numpy(value: Any) -> Any:
+    """Array-like to ndarray; tensors with ``.detach()`` (PyTorch) are detached first."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):
+        value = value.detach().cpu().numpy()
+    return value
+
+
+def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
+    """Return ``dtype`` as float32 or float64, else raise."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"{name} must be float32 or float64; got {dtype!r}") from exc
+    if dt not in FLOAT_DTYPES:
+        raise ValueError(f"{name} must be float32 or float64; got {dt}")
+    return dt
+
+
+def as_float_array(value: Any, name: str, dtype: np.dtype | None = None) -> np.ndarray:
+    """Numeric, finite array; cast to ``dtype`` (or to float64 if integral)."""
+    value = to_numpy(value)
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"{name} must be a numeric array; got {type(value).__name__}") from exc
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} must be real; got dtype {arr.dtype}")
+    target = dtype if dtype is not None else (arr.dtype if arr.dtype in FLOAT_DTYPES else np.dtype(np.float64))
+    arr = arr.astype(target, copy=False)
+    if not np.all(np.isfinite(arr)):
+        bad = np.argwhere(~np.isfinite(arr))[0]
+        raise ValueError(f"{name} must be finite; got {arr[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
+    return arr
+
+
+def as_shaped(value: Any, shape: tuple[int, ...], name: str, dtype: np.dtype | None = None) -> np.ndarray:
+    """Numeric finite array of exactly ``shape``."""
+    arr = as_float_array(value, name, dtype)
+    if arr.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)}; got {arr.shape}")
+    return arr
+
+
+def as_sequence(x: Any, input_size: int, dtype: np.dtype, name: str = "x") -> np.ndarray:
+    """Time-major input ``(T, B, input_size)`` cast to ``dtype``."""
+    arr = as_float_array(x, name, dtype)
+    if arr.ndim != 3:
+        raise ValueError(f"{name} must be a 3-D time-major array (T, B, {input_size}); got shape {arr.shape}")
+    if arr.shape[2] != input_size:
+        raise ValueError(f"{name} must have {input_size} features in its last axis, shape (T, B, {input_size}); "
+                         f"got shape {arr.shape}")
+    if arr.shape[1] < 1:
+        raise ValueError(f"{name} must have a batch of at least 1 (axis 1); got shape {arr.shape}")
+    return arr
+
+
+def per_layer_states(
+    h0: Any, sizes: Sequence[int], batch: int, dtype: np.dtype, name: str = "h0"
+) -> list[np.ndarray]:
+    """Normalise initial states to one ``(B, n_l)`` array per layer.
+
+    Accepts ``None`` (zeros), PyTorch's ``(layers·directions, B, H)`` array
+    (all widths equal), or a sequence with one ``(n_l,)`` or ``(B, n_l)``
+    array per layer.
+    """
+    L = len(sizes)
+    if h0 is None:
+        return [np.zeros((batch, n), dtype=dtype) for n in sizes]
+    h0 = to_numpy(h0)
+    if isinstance(h0, np.ndarray):
+        if h0.ndim != 3 or h0.shape[0] != L or h0.shape[1] != batch or len(set(sizes)) != 1 \
+                or h0.shape[2] != sizes[0]:
+            hint = f"({L}, {batch}, {sizes[0]})" if len(set(sizes)) == 1 else "a list (unequal widths)"
+            raise ValueError(f"{name} must be an array of shape {hint} or a list of {L} per-layer arrays; "
+                             f"got shape {h0.shape}")
+        return [as_float_array(h0[i], f"{name}[{i}]", dtype) for i in range(L)]
+    if not isinstance(h0, (list, tuple)):
+        raise TypeError(f"{name} must be None, an array (layers, B, H) or a list of per-layer arrays; "
+                        f"got {type(h0).__name__}")
+    if len(h0) != L:
+        raise ValueError(f"{name} must have one entry per layer ({L}); got {len(h0)}")
+    out = []
+    for i, (s, n) in enumerate(zip(h0, sizes)):
+        a = as_float_array(s, f"{name}[{i}]", dtype)
+        if a.shape == (n,):
+            a = np.broadcast_to(a, (batch, n))
+        elif a.shape != (batch, n):
+            raise ValueError(f"{name}[{i}] must have shape ({n},) or ({batch}, {n}); got {a.shape}")
+        out.append(np.array(a, dtype=dtype))
+    return out
+
+
+def check_choice(value: Any, choices: Sequence[str], name: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, one of {list(choices)}; got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
+    return value

@@ -1,0 +1,489 @@
+"""Topology plans: the block layout of a delayed RNN, as plain data.
+
+A *plan* says which block of a single wide recurrent layer feeds which,
+with what lag, and from which parameter of a stacked network each block of
+the assembled weight matrices is copied. It is the one source of truth for
+every construction in the toolkit: :mod:`numerics` assembles NumPy arrays
+from :meth:`Plan.placements`, :mod:`theory.symbolic` assembles SymPy
+matrices from the very same placements.
+
+Conventions (see ``docs/theory``):
+
+* Blocks are numbered ``0 … L-1``; block ``l`` has width ``n_l`` and
+  occupies units ``offset[l] : offset[l] + n_l`` of the state
+  ``s_t ∈ R^N``, ``N = Σ n_l``.
+* Gated cells stack their gates the PyTorch way: the assembled
+  ``weight_hh`` has ``G·N`` rows, gate ``g`` occupying rows
+  ``g·N … (g+1)·N - 1``, and inside a gate the blocks are in block order.
+* Block ``l`` at step ``t`` represents time ``t - lag[l]``. A recurrent edge
+  ``k → l`` moves information forward by ``shift = 1 + lag[k] - lag[l]``
+  steps of represented time; an input edge into block ``l`` looks
+  ``lag[l]`` steps ahead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+#: Number of gates of each cell type (rows of ``weight_ih`` per unit).
+GATES: dict[str, int] = {"elman": 1, "lstm": 4, "gru": 3}
+
+#: Elementwise activations an Elman block may use.
+ELMAN_ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "identity", "sigmoid")
+
+#: Start rules of a delayed network built from a stacked one.
+START_RULES: tuple[str, ...] = ("staggered", "zero")
+
+Span = tuple[int, int]
+
+
+def check_cell(cell: object) -> str:
+    """Return ``cell`` if it names a supported cell type, else raise."""
+    if not isinstance(cell, str):
+        raise TypeError(f"cell must be a str, one of {sorted(GATES)}; got {type(cell).__name__}")
+    if cell not in GATES:
+        raise ValueError(f"cell must be one of {sorted(GATES)}; got {cell!r}")
+    return cell
+
+
+def check_activation(activation: object, name: str = "activation") -> str:
+    """Return ``activation`` if it names an Elman activation, else raise."""
+    if not isinstance(activation, str):
+        raise TypeError(
+            f"{name} must be a str, one of {list(ELMAN_ACTIVATIONS)}; got {type(activation).__name__}"
+        )
+    if activation not in ELMAN_ACTIVATIONS:
+        raise ValueError(f"{name} must be one of {list(ELMAN_ACTIVATIONS)}; got {activation!r}")
+    return activation
+
+
+def check_count(value: object, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as an int if it is an integer ``>= minimum``, else raise."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an int >= {minimum}; got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
+    return int(value)
+
+
+def check_sizes(values: object, name: str) -> tuple[int, ...]:
+    """Return a non-empty sequence of positive ints as a tuple, else raise."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a non-empty sequence of ints >= 1; got {type(values).__name__}")
+    if len(values) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of ints >= 1; got an empty sequence")
+    return tuple(check_count(v, f"{name}[{i}]") for i, v in enumerate(values))
+
+
+def layer_param(kind: str, layer: int, reverse: bool = False) -> str:
+    """PyTorch name of a stacked-network parameter, e.g. ``weight_hh_l1``."""
+    return f"{kind}_l{layer}" + ("_reverse" if reverse else "")
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block of the delayed network's state.
+
+    Attributes
+    ----------
+    name : str
+        Display name, e.g. ``"h1"`` for the block holding stacked layer 1.
+    width : int
+        Number of units ``n_l``.
+    activation : str or None
+        Elman activation of the block; ``None`` for gated cells.
+    lag : int
+        Block at d-RNN step ``t`` represents time ``t - lag``.
+    hold : int
+        Start schedule: the block keeps its initial state for its first
+        ``hold`` steps (``lag`` for the staggered start, 0 for a plain start).
+    layer : int or None
+        Stacked layer whose parameters fill this block (``None`` if free).
+    """
+
+    name: str
+    width: int
+    activation: str | None
+    lag: int
+    hold: int = 0
+    layer: int | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A recurrent edge ``src → dst``: block ``dst`` reads block ``src`` at the previous step.
+
+    ``source`` names the stacked parameter copied into this block of
+    ``weight_hh`` (``None`` for a free, trainable block of a relaxed plan).
+    """
+
+    src: int
+    dst: int
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class InputEdge:
+    """The input ``x_t`` feeds block ``dst`` (through ``weight_ih``)."""
+
+    dst: int
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Copy ``source[source_rows, source_cols]`` into ``matrix[rows, cols]``.
+
+    Row and column spans are half-open ``(start, stop)`` pairs. ``cols`` and
+    ``source_cols`` are ``None`` for bias vectors.
+    """
+
+    matrix: str
+    rows: Span
+    cols: Span | None
+    source: str
+    source_rows: Span
+    source_cols: Span | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Block layout of a delayed recurrent network.
+
+    Attributes
+    ----------
+    cell : {"elman", "lstm", "gru"}
+    input_size : int
+        Input features ``n_0``.
+    blocks : tuple of Block
+    recurrent : tuple of Edge
+        Non-zero blocks of ``weight_hh`` (per gate, the same pattern).
+    inputs : tuple of InputEdge
+        Non-zero blocks of ``weight_ih``.
+    readout : tuple of int
+        Blocks whose concatenated state is the network's output.
+    delay : int
+        Output for time ``t`` is read at step ``t + delay``.
+    bias : bool
+        Whether the assembled network has biases (copied per block from
+        ``bias_ih_l{layer}`` / ``bias_hh_l{layer}`` when ``layer`` is set).
+    """
+
+    cell: str
+    input_size: int
+    blocks: tuple[Block, ...]
+    recurrent: tuple[Edge, ...]
+    inputs: tuple[InputEdge, ...]
+    readout: tuple[int, ...]
+    delay: int
+    bias: bool = True
+    description: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        check_cell(self.cell)
+        check_count(self.input_size, "input_size")
+        if not self.blocks:
+            raise ValueError("blocks must contain at least one Block; got none")
+        check_count(self.delay, "delay", minimum=0)
+        n = len(self.blocks)
+        for e in self.recurrent:
+            if not (0 <= e.src < n and 0 <= e.dst < n):
+                raise ValueError(f"recurrent edge {e.src}->{e.dst} refers to a block outside 0..{n - 1}")
+        for e in self.inputs:
+            if not 0 <= e.dst < n:
+                raise ValueError(f"input edge into block {e.dst} refers to a block outside 0..{n - 1}")
+        if not self.readout or any(not 0 <= r < n for r in self.readout):
+            raise ValueError(f"readout must list block indices in 0..{n - 1}; got {self.readout}")
+        pairs = [(e.src, e.dst) for e in self.recurrent]
+        if len(set(pairs)) != len(pairs):
+            raise ValueError("recurrent edges must be distinct (one edge per block pair)")
+
+    # ------------------------------------------------------------------ sizes
+    @property
+    def gates(self) -> int:
+        """Gates per unit: 1 (Elman), 4 (LSTM), 3 (GRU)."""
+        return GATES[self.cell]
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """Block widths ``(n_1, …, n_L)``."""
+        return tuple(b.width for b in self.blocks)
+
+    @property
+    def offsets(self) -> tuple[int, ...]:
+        """First unit of each block in the state vector."""
+        return tuple(int(o) for o in np.concatenate([[0], np.cumsum(self.widths)[:-1]]))
+
+    @property
+    def hidden_size(self) -> int:
+        """Width ``N`` of the single recurrent layer."""
+        return int(sum(self.widths))
+
+    @property
+    def output_size(self) -> int:
+        """Width of the read-out (sum of the read-out blocks' widths)."""
+        return int(sum(self.blocks[r].width for r in self.readout))
+
+    @property
+    def lags(self) -> tuple[int, ...]:
+        return tuple(b.lag for b in self.blocks)
+
+    @property
+    def holds(self) -> tuple[int, ...]:
+        return tuple(b.hold for b in self.blocks)
+
+    @property
+    def activations(self) -> tuple[str | None, ...]:
+        return tuple(b.activation for b in self.blocks)
+
+    def span(self, block: int) -> Span:
+        """Units ``(start, stop)`` of a block in the state vector."""
+        o = self.offsets[block]
+        return (o, o + self.blocks[block].width)
+
+    def readout_units(self) -> np.ndarray:
+        """Indices of the state units that form the output, in read-out order."""
+        return np.concatenate([np.arange(*self.span(r)) for r in self.readout])
+
+    def shift(self, edge: Edge) -> int:
+        """Represented-time shift ``1 + lag[src] - lag[dst]`` carried by a recurrent edge."""
+        return 1 + self.blocks[edge.src].lag - self.blocks[edge.dst].lag
+
+    # ------------------------------------------------------------------ masks
+    def recurrent_block_mask(self) -> np.ndarray:
+        """Boolean ``(L, L)`` array, ``[dst, src]`` true where block ``dst`` reads ``src``."""
+        m = np.zeros((len(self.blocks),) * 2, dtype=bool)
+        for e in self.recurrent:
+            m[e.dst, e.src] = True
+        return m
+
+    def input_block_mask(self) -> np.ndarray:
+        """Boolean ``(L,)`` array, true where the input feeds the block."""
+        m = np.zeros(len(self.blocks), dtype=bool)
+        for e in self.inputs:
+            m[e.dst] = True
+        return m
+
+    def _expand(self, block_mask: np.ndarray, col_widths: Sequence[int]) -> np.ndarray:
+        rows = np.repeat(block_mask, self.widths, axis=0)
+        units = np.repeat(rows, col_widths, axis=1)
+        return np.tile(units, (self.gates, 1))
+
+    def weight_hh_mask(self) -> np.ndarray:
+        """Boolean ``(G·N, N)`` unit mask of the recurrent weights."""
+        return self._expand(self.recurrent_block_mask(), self.widths)
+
+    def weight_ih_mask(self) -> np.ndarray:
+        """Boolean ``(G·N, n_0)`` unit mask of the input weights."""
+        return self._expand(self.input_block_mask()[:, None], [self.input_size])
+
+    # ------------------------------------------------------------ placements
+    def placements(self) -> list[Placement]:
+        """Where each stacked parameter goes in the assembled matrices.
+
+        Only edges and blocks with a stacked source are listed; a relaxed
+        plan's free blocks have none. Both the NumPy and the SymPy assembly
+        iterate over exactly this list.
+        """
+        n, out = self.hidden_size, []
+        for g in range(self.gates):
+            for e in self.inputs:
+                if e.source is None:
+                    continue
+                r0, r1 = self.span(e.dst)
+                w = r1 - r0
+                out.append(Placement("weight_ih", (g * n + r0, g * n + r1), (0, self.input_size),
+                                     e.source, (g * w, (g + 1) * w), (0, self.input_size)))
+            for e in self.recurrent:
+                if e.source is None:
+                    continue
+                r0, r1 = self.span(e.dst)
+                c0, c1 = self.span(e.src)
+                w = r1 - r0
+                out.append(Placement("weight_hh", (g * n + r0, g * n + r1), (c0, c1),
+                                     e.source, (g * w, (g + 1) * w), (0, c1 - c0)))
+            if self.bias:
+                for i, b in enumerate(self.blocks):
+                    if b.layer is None:
+                        continue
+                    r0, r1 = self.span(i)
+                    w = r1 - r0
+                    for kind in ("bias_ih", "bias_hh"):
+                        out.append(Placement(kind, (g * n + r0, g * n + r1), None,
+                                             layer_param(kind, b.layer), (g * w, (g + 1) * w), None))
+        return out
+
+    # --------------------------------------------------------------- display
+    def summary(self) -> str:
+        """A short human-readable description of the plan."""
+        lines = [
+            f"{self.description or 'delayed ' + self.cell + ' plan'}: {len(self.blocks)} blocks, "
+            f"N = {self.hidden_size}, input {self.input_size}, delay {self.delay}"
+        ]
+        for i, b in enumerate(self.blocks):
+            act = f", {b.activation}" if b.activation else ""
+            lines.append(f"  block {i} {b.name}: width {b.width}{act}, lag {b.lag}, hold {b.hold}")
+        for e in self.inputs:
+            lines.append(f"  x -> {self.blocks[e.dst].name}: looks {self.blocks[e.dst].lag} ahead"
+                         + (f"  [{e.source}]" if e.source else ""))
+        for e in self.recurrent:
+            lines.append(f"  {self.blocks[e.src].name} -> {self.blocks[e.dst].name}: shift {self.shift(e)}"
+                         + (f"  [{e.source}]" if e.source else ""))
+        lines.append("  readout: " + ", ".join(self.blocks[r].name for r in self.readout))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def stacked_plan(
+    cell: str,
+    input_size: int,
+    hidden_sizes: Sequence[int],
+    activations: Sequence[str] | str | None = "tanh",
+    *,
+    bias: bool = True,
+    start: str = "staggered",
+) -> Plan:
+    """Plan of the delayed network equivalent to an ``L``-layer stacked RNN (Theorem 1).
+
+    Input weights feed block 0 only; ``weight_hh`` is block lower-bidiagonal
+    with ``U_l`` (``weight_hh_l{l}``) on the diagonal and ``W_l``
+    (``weight_ih_l{l}``) just below it; block ``l`` has lag ``l``; the read-out
+    is the last block with delay ``L - 1``.
+
+    Parameters
+    ----------
+    cell : {"elman", "lstm"}
+        ``"gru"`` is refused: the construction does not hold for GRU (see
+        ``docs/theory``; the claim ``gru-naive`` exhibits the counterexample).
+    input_size : int
+    hidden_sizes : sequence of int, length L
+    activations : str or sequence of str, optional
+        Elman activation(s), one per layer; ignored (must be ``None`` or
+        default) for LSTM.
+    bias : bool
+    start : {"staggered", "zero"}
+        ``"staggered"`` holds block ``l`` at its initial state for its first
+        ``l`` steps, reproducing any initial states; ``"zero"`` starts every
+        block at once (exact only from the warm-up states).
+
+    Returns
+    -------
+    Plan
+    """
+    check_cell(cell)
+    if cell == "gru":
+        raise ValueError(
+            "cell='gru' has no block construction: in a single GRU layer the reset gate multiplies "
+            "every recurrent input, including block l's reading of block l-1, which a stacked GRU "
+            "feeds without the reset gate; see claim 'gru-naive'"
+        )
+    input_size = check_count(input_size, "input_size")
+    sizes = check_sizes(hidden_sizes, "hidden_sizes")
+    L = len(sizes)
+    if cell == "elman":
+        acts = [activations] * L if isinstance(activations, str) or activations is None else list(activations)
+        if len(acts) != L:
+            raise ValueError(f"activations must be one str or {L} of them (one per layer); got {len(acts)}")
+        acts = [check_activation("tanh" if a is None else a, f"activations[{i}]") for i, a in enumerate(acts)]
+    else:
+        acts = [None] * L
+    if start not in START_RULES:
+        raise ValueError(f"start must be one of {list(START_RULES)}; got {start!r}")
+    blocks = tuple(
+        Block(f"h{l + 1}", sizes[l], acts[l], lag=l, hold=l if start == "staggered" else 0, layer=l)
+        for l in range(L)
+    )
+    recurrent = tuple(Edge(l, l, layer_param("weight_hh", l)) for l in range(L)) + tuple(
+        Edge(l - 1, l, layer_param("weight_ih", l)) for l in range(1, L)
+    )
+    recurrent = tuple(sorted(recurrent, key=lambda e: (e.dst, e.src)))
+    return Plan(
+        cell=cell,
+        input_size=input_size,
+        blocks=blocks,
+        recurrent=recurrent,
+        inputs=(InputEdge(0, layer_param("weight_ih", 0)),),
+        readout=(L - 1,),
+        delay=L - 1,
+        bias=bias,
+        description=f"stacked {cell} x{L} ({start} start)",
+    )
+
+
+def relaxed_plan(
+    cell: str,
+    input_size: int,
+    widths: Sequence[int],
+    recurrent_mask: np.ndarray | Sequence[Sequence[bool]],
+    input_mask: np.ndarray | Sequence[bool],
+    *,
+    delay: int,
+    readout: Sequence[int] | None = None,
+    activations: Sequence[str] | str | None = "tanh",
+    lags: Sequence[int] | None = None,
+    bias: bool = True,
+    description: str = "",
+) -> Plan:
+    """Plan of a delayed network with an arbitrary block-sparsity pattern.
+
+    Parameters
+    ----------
+    cell : {"elman", "lstm", "gru"}
+    input_size : int
+    widths : sequence of int, length L
+    recurrent_mask : bool array, shape (L, L)
+        ``[dst, src]`` true where block ``dst`` reads block ``src``.
+    input_mask : bool array, shape (L,)
+        True where the input feeds the block.
+    delay : int
+    readout : sequence of int, optional
+        Read-out blocks; default the last block.
+    activations : str or sequence of str, optional
+        Elman activations per block.
+    lags : sequence of int, optional
+        Represented-time lags for display and the shift bookkeeping; default
+        ``(0, 1, …, L-1)`` as in the stacked construction.
+
+    Returns
+    -------
+    Plan
+        All blocks free (no stacked source); ``hold`` is 0.
+    """
+    check_cell(cell)
+    sizes = check_sizes(widths, "widths")
+    L = len(sizes)
+    rm = np.asarray(recurrent_mask)
+    if rm.shape != (L, L) or rm.dtype != bool:
+        raise ValueError(f"recurrent_mask must be a bool array of shape ({L}, {L}); got {rm.dtype} {rm.shape}")
+    im = np.asarray(input_mask)
+    if im.shape != (L,) or im.dtype != bool:
+        raise ValueError(f"input_mask must be a bool array of shape ({L},); got {im.dtype} {im.shape}")
+    if cell == "elman":
+        acts = [activations] * L if isinstance(activations, str) or activations is None else list(activations)
+        if len(acts) != L:
+            raise ValueError(f"activations must be one str or {L} of them (one per block); got {len(acts)}")
+        acts = [check_activation("tanh" if a is None else a, f"activations[{i}]") for i, a in enumerate(acts)]
+    else:
+        acts = [None] * L
+    lag_list = list(range(L)) if lags is None else [check_count(g, f"lags[{i}]", 0) for i, g in enumerate(lags)]
+    if len(lag_list) != L:
+        raise ValueError(f"lags must have {L} entries (one per block); got {len(lag_list)}")
+    blocks = tuple(Block(f"b{l + 1}", sizes[l], acts[l], lag=lag_list[l]) for l in range(L))
+    recurrent = tuple(Edge(int(s), int(d)) for d, s in zip(*np.nonzero(rm)))
+    inputs = tuple(InputEdge(int(d)) for d in np.nonzero(im)[0])
+    return Plan(
+        cell=cell,
+        input_size=check_count(input_size, "input_size"),
+        blocks=blocks,
+        recurrent=recurrent,
+        inputs=inputs,
+        readout=tuple(readout) if readout is not None else (L - 1,),
+        delay=delay,
+        bias=bias,
+        description=description or f"relaxed {cell} plan",
+    )
