@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics.activations import FUNCTIONS, sigmoid
+from numerics.activations import FUNCTIONS, derivative_from_output, sigmoid
 from theory.layout import GATES
 
 #: ``(name, start, stop)``: units ``start:stop`` of an Elman layer use activation ``name``.
@@ -213,7 +213,7 @@ def layer_forward(
     H = params.hidden_size
     dtype = params.dtype
     # All input projections in one product: (T·B, I) @ (I, G·H).
-    xw = (x.reshape(T * B, -1) @ params.weight_ih.T).reshape(T, B, -1)
+    xw = (x.reshape(T * B, x.shape[2]) @ params.weight_ih.T).reshape(T, B, params.weight_ih.shape[0])
     if params.bias_ih is not None:
         xw += params.bias_ih
     whh_t = np.ascontiguousarray(params.weight_hh.T)
@@ -245,3 +245,239 @@ def layer_forward(
         hs = hs[::-1]
     cache = LayerCache(cell, params, x, h, c, gates, extra, activations, hold, reverse)
     return hs, cache
+
+
+# ---------------------------------------------------------------- backward
+#
+# Each step backward mirrors its step forward above. They take the gradient
+# ``dh`` arriving at ``h_t`` (from the output at step ``t`` and from step
+# ``t + 1``) and return the gradient of the pre-activations plus the
+# gradient passed on to ``h_{t-1}`` (and ``c_{t-1}``). Weight gradients are
+# not accumulated per step: :func:`layer_backward` keeps every step's
+# pre-activation gradient and forms them with one matrix product over all
+# ``T`` steps, which is both faster and the textbook identity
+# ``dW_hh = Σ_t da_t^T h_{t-1}``.
+#
+# ``held`` (bool (H,), or None) marks units that only copied their previous
+# state at this step (the ``hold`` start schedule): their computed values
+# were discarded, so their pre-activation gradients are zero and ``dh`` (and
+# ``dc``) passes straight through to the previous state.
+
+
+def _activation_grad(h: np.ndarray, groups: tuple[ActGroup, ...]) -> np.ndarray:
+    """``φ'(z)`` from the outputs ``h = φ(z)`` for every activation group (any leading axes)."""
+    if len(groups) == 1:
+        return derivative_from_output(groups[0][0], h)
+    out = np.empty_like(h)
+    for name, a, b in groups:
+        out[..., a:b] = derivative_from_output(name, h[..., a:b])
+    return out
+
+
+def _zero_held_gates(da: np.ndarray, held: np.ndarray, H: int) -> None:
+    """Zero the pre-activation gradients of held units in every gate (in place)."""
+    da.reshape(da.shape[0], -1, H)[:, :, held] = 0
+
+
+def elman_step_backward(
+    dh: np.ndarray, dphi: np.ndarray, whh: np.ndarray, held: np.ndarray | None = None,
+    out: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Backward of :func:`elman_step_forward`.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (B, H)
+        Gradient arriving at ``h_t``.
+    dphi : ndarray, shape (B, H)
+        ``φ'(z_t)`` (precomputed for all steps from the outputs).
+    whh : ndarray, shape (H, H)
+        ``W_hh`` (untransposed: ``dh_{t-1} = da W_hh``).
+    held : bool ndarray, shape (H,), optional
+    out : ndarray, shape (B, H), optional
+        Where to write ``da``.
+
+    Returns
+    -------
+    da : ndarray, shape (B, H)
+        Gradient of ``z_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh``.
+    dh_prev : ndarray, shape (B, H)
+    """
+    da = np.multiply(dh, dphi, out=out)
+    if held is not None:
+        da[:, held] = 0
+    dh_prev = da @ whh
+    if held is not None:
+        dh_prev[:, held] += dh[:, held]
+    return da, dh_prev
+
+
+def lstm_step_backward(
+    dh: np.ndarray, dc: np.ndarray, c_prev: np.ndarray, gates: np.ndarray, tc: np.ndarray, whh: np.ndarray,
+    held: np.ndarray | None = None, out: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward of :func:`lstm_step_forward`.
+
+    Parameters
+    ----------
+    dh, dc : ndarray, shape (B, H)
+        Gradients arriving at ``h_t`` and ``c_t``.
+    c_prev : ndarray, shape (B, H)
+    gates : ndarray, shape (B, 4H)
+        ``σ(i), σ(f), tanh(g), σ(o)`` of this step.
+    tc : ndarray, shape (B, H)
+        ``tanh(c_t)``.
+    whh : ndarray, shape (4H, H)
+    held : bool ndarray, shape (H,), optional
+    out : ndarray, shape (B, 4H), optional
+        Where to write ``da``.
+
+    Returns
+    -------
+    da : ndarray, shape (B, 4H)
+        Gradient of the gate pre-activations ``[i; f; g; o]``.
+    dh_prev, dc_prev : ndarray, shape (B, H)
+    """
+    H = dh.shape[-1]
+    i, f, g, o = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H : 3 * H], gates[:, 3 * H :]
+    da = np.empty_like(gates) if out is None else out
+    # h = o·tanh(c): the total gradient of c_t adds the path through h_t.
+    dct = dh * o * (1 - tc * tc) + dc
+    np.multiply(dct * g, i * (1 - i), out=da[:, :H])          # i = σ(a_i)
+    np.multiply(dct * c_prev, f * (1 - f), out=da[:, H : 2 * H])  # f = σ(a_f)
+    np.multiply(dct * i, 1 - g * g, out=da[:, 2 * H : 3 * H])  # g = tanh(a_g)
+    np.multiply(dh * tc, o * (1 - o), out=da[:, 3 * H :])      # o = σ(a_o)
+    dc_prev = dct * f
+    if held is not None:
+        _zero_held_gates(da, held, H)
+        dc_prev[:, held] = dc[:, held]
+    dh_prev = da @ whh
+    if held is not None:
+        dh_prev[:, held] += dh[:, held]
+    return da, dh_prev, dc_prev
+
+
+def gru_step_backward(
+    dh: np.ndarray, h_prev: np.ndarray, gates: np.ndarray, hn: np.ndarray, whh: np.ndarray,
+    held: np.ndarray | None = None, out_x: np.ndarray | None = None, out_h: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Backward of :func:`gru_step_forward`.
+
+    The input side and the hidden side see different gradients in the ``n``
+    gate, because ``r`` multiplies only the hidden part ``W_hn h + b_hn``.
+
+    Parameters
+    ----------
+    dh : ndarray, shape (B, H)
+        Gradient arriving at ``h_t``.
+    h_prev : ndarray, shape (B, H)
+    gates : ndarray, shape (B, 3H)
+        ``σ(r), σ(z), n`` of this step.
+    hn : ndarray, shape (B, H)
+        ``W_hn h_{t-1} + b_hn``.
+    whh : ndarray, shape (3H, H)
+    held : bool ndarray, shape (H,), optional
+    out_x, out_h : ndarray, shape (B, 3H), optional
+        Where to write ``dax`` and ``dah``.
+
+    Returns
+    -------
+    dax : ndarray, shape (B, 3H)
+        Gradient of the input-side pre-activations ``W_ih x + b_ih``.
+    dah : ndarray, shape (B, 3H)
+        Gradient of the hidden-side pre-activations ``W_hh h + b_hh``.
+    dh_prev : ndarray, shape (B, H)
+    """
+    H = dh.shape[-1]
+    r, z, n = gates[:, :H], gates[:, H : 2 * H], gates[:, 2 * H :]
+    dax = np.empty_like(gates) if out_x is None else out_x
+    dah = np.empty_like(gates) if out_h is None else out_h
+    dn = dh * (1 - z) * (1 - n * n)                       # through h' = (1-z)·n + z·h, n = tanh(·)
+    np.multiply(dn * hn, r * (1 - r), out=dax[:, :H])      # r = σ(a_r)
+    np.multiply(dh * (h_prev - n), z * (1 - z), out=dax[:, H : 2 * H])  # z = σ(a_z)
+    dax[:, 2 * H :] = dn
+    dah[:, : 2 * H] = dax[:, : 2 * H]
+    np.multiply(dn, r, out=dah[:, 2 * H :])                # r ⊙ (W_hn h + b_hn)
+    direct = dh * z
+    if held is not None:
+        _zero_held_gates(dax, held, H)
+        _zero_held_gates(dah, held, H)
+        direct[:, held] = dh[:, held]
+    dh_prev = dah @ whh
+    dh_prev += direct
+    return dax, dah, dh_prev
+
+
+def layer_backward(
+    cache: LayerCache,
+    dh_out: np.ndarray,
+    dh_final: np.ndarray | None = None,
+    dc_final: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, LayerParams]:
+    """Backpropagation through time for one layer (inverse of :func:`layer_forward`).
+
+    Parameters
+    ----------
+    cache : LayerCache
+        From :func:`layer_forward`.
+    dh_out : ndarray, shape (T, B, H)
+        Gradient of the loss with respect to the returned ``hs`` (input order).
+    dh_final, dc_final : ndarray, shape (B, H), optional
+        Gradient with respect to the final state ``cache.h[-1]`` (and
+        ``cache.c[-1]``) when it is used beyond the outputs.
+
+    Returns
+    -------
+    dx : ndarray, shape (T, B, I)
+        Gradient with respect to the layer input (input order).
+    dh0 : ndarray, shape (B, H)
+        Gradient with respect to the initial state.
+    dc0 : ndarray, shape (B, H), or None
+        Gradient with respect to the LSTM initial cell state.
+    grads : LayerParams
+        Same fields as ``cache.params``; held units receive no parameter
+        gradient at their held steps.
+    """
+    p = cache.params
+    x, h = cache.x, cache.h
+    T, B, I = x.shape
+    H = p.hidden_size
+    G = GATES[cache.cell]
+    dtype = p.dtype
+    if dh_out.shape != (T, B, H):
+        raise ValueError(f"dh_out must have shape {(T, B, H)}; got {dh_out.shape}")
+    dho = dh_out[::-1] if cache.reverse else dh_out
+    whh = p.weight_hh
+    lstm, gru = cache.cell == "lstm", cache.cell == "gru"
+    dax = np.empty((T, B, G * H), dtype=dtype)
+    dah = np.empty((T, B, G * H), dtype=dtype) if gru else dax
+    dh = np.zeros((B, H), dtype=dtype) if dh_final is None else np.array(dh_final, dtype=dtype)
+    dc = None
+    if lstm:
+        dc = np.zeros((B, H), dtype=dtype) if dc_final is None else np.array(dc_final, dtype=dtype)
+    hold = cache.hold
+    last_hold = 0 if hold is None else int(hold.max(initial=0))
+    # Elman: φ'(z) for all steps at once, from the stored outputs.
+    dphi = _activation_grad(h[1:], cache.activations) if not (lstm or gru) else None
+    for t in range(T - 1, -1, -1):
+        held = (hold > t) if t < last_hold else None
+        dh = dh + dho[t]
+        if lstm:
+            _, dh, dc = lstm_step_backward(dh, dc, cache.c[t], cache.gates[t], cache.extra[t], whh, held, dax[t])
+        elif gru:
+            _, _, dh = gru_step_backward(dh, h[t], cache.gates[t], cache.extra[t], whh, held, dax[t], dah[t])
+        else:
+            _, dh = elman_step_backward(dh, dphi[t], whh, held, dax[t])
+    # Parameter and input gradients for all steps in one product each.
+    dax2 = dax.reshape(T * B, G * H)
+    dah2 = dah.reshape(T * B, G * H)
+    grads = LayerParams(
+        weight_ih=dax2.T @ x.reshape(T * B, I),
+        weight_hh=dah2.T @ h[:-1].reshape(T * B, H),
+        bias_ih=dax2.sum(axis=0) if p.bias_ih is not None else None,
+        bias_hh=dah2.sum(axis=0) if p.bias_hh is not None else None,
+    )
+    dx = (dax2 @ p.weight_ih).reshape(T, B, I)
+    if cache.reverse:
+        dx = dx[::-1]
+    return dx, dh, dc, grads

@@ -22,7 +22,7 @@ from numerics._validate import (
     check_dtype,
     per_layer_states,
 )
-from numerics.core import ActGroup, LayerCache, LayerParams, layer_forward
+from numerics.core import ActGroup, LayerCache, LayerParams, layer_backward, layer_forward
 from theory.layout import (
     GATES,
     Plan,
@@ -86,6 +86,19 @@ def _elman_activations(cell: str, activation: Any, L: int) -> tuple[str | None, 
     if len(acts) != L:
         raise ValueError(f"activation must be one str or a list of {L} (one per layer); got {len(acts)}")
     return tuple(check_activation("tanh" if a is None else a, f"activation[{i}]") for i, a in enumerate(acts))
+
+
+def _check_grad(value: Any, shape: tuple[int, ...], name: str, dtype: np.dtype) -> np.ndarray:
+    """An output gradient of exactly ``shape`` in the network's dtype."""
+    arr = as_float_array(value, name, dtype)
+    if arr.shape != shape:
+        raise ValueError(f"{name} must have shape {shape} (the forward output's shape); got {arr.shape}")
+    return arr
+
+
+def _check_cache(cache: Any, kind: type, name: str = "cache") -> None:
+    if not isinstance(cache, kind):
+        raise TypeError(f"{name} must be the {kind.__name__} returned by forward(); got {type(cache).__name__}")
 
 
 @dataclass(frozen=True)
@@ -196,7 +209,7 @@ class StackedRNN:
         dt = check_dtype(dtype)
         acts = _elman_activations(cell, activation, len(sizes))
         rng = np.random.default_rng(seed)
-        ins = (input_size,) + sizes[:-1]
+        ins = (input_size, *sizes[:-1])
         layers = tuple(_random_layer(rng, cell, i, n, bias, dt, scale) for i, n in zip(ins, sizes))
         return cls(cell, layers, acts)
 
@@ -259,6 +272,49 @@ class StackedRNN:
     def __call__(self, x: Any, h0: Any = None) -> np.ndarray:
         """Outputs of the top layer, shape ``(T, B, n_L)``."""
         return self.forward(x, h0)[0]
+
+    def backward(self, cache: StackedCache, dy: Any, *, dh_final: Any = None,
+                 return_state_grads: bool = False) -> tuple[Any, ...]:
+        """Backpropagation through time.
+
+        Parameters
+        ----------
+        cache : StackedCache
+            From :meth:`forward`.
+        dy : array, shape (T, B, n_L)
+            Gradient of the loss with respect to the outputs ``y``.
+        dh_final : optional
+            Gradient with respect to the final states, in the format
+            :meth:`forward` accepts for ``h0`` (default zero).
+        return_state_grads : bool
+            Also return the gradient with respect to the initial states.
+
+        Returns
+        -------
+        dx : ndarray, shape (T, B, input_size)
+        grads : StackedRNN
+            Parameter gradients as a network of the same type and shapes, so
+            ``grads.state_dict()`` has PyTorch's parameter names.
+        dh0 : list of ndarray, shape (B, n_l) each; only if ``return_state_grads``
+            Gradient with respect to the initial states, one entry per layer;
+            for LSTM a pair ``(dh0_list, dc0_list)``.
+        """
+        _check_cache(cache, StackedCache)
+        T, B = cache.layers[0].x.shape[:2]
+        g = _check_grad(dy, (T, B, self.output_size), "dy", self.dtype)
+        L = self.num_layers
+        fin_h, fin_c = ([None] * L, [None] * L) if dh_final is None else self.initial_states(dh_final, B)
+        if fin_c is None:
+            fin_c = [None] * L
+        grads: list[LayerParams] = [None] * L  # type: ignore[list-item]
+        dh0: list[np.ndarray] = [None] * L  # type: ignore[list-item]
+        dc0: list[np.ndarray | None] = [None] * L
+        for l in range(L - 1, -1, -1):
+            g, dh0[l], dc0[l], grads[l] = layer_backward(cache.layers[l], g, fin_h[l], fin_c[l])
+        net = replace(self, layers=tuple(grads))
+        if not return_state_grads:
+            return g, net
+        return g, net, ((dh0, dc0) if self.cell == "lstm" else dh0)
 
     # ---------------------------------------------------------- construction
     def plan(self, start: str = "staggered") -> Plan:
@@ -391,7 +447,7 @@ class BidirectionalRNN:
         dt = check_dtype(dtype)
         acts = _elman_activations(cell, activation, len(sizes))
         rng = np.random.default_rng(seed)
-        ins = (input_size,) + tuple(2 * n for n in sizes[:-1])
+        ins = (input_size, *(2 * n for n in sizes[:-1]))
         fw, bw = [], []
         for i, n in zip(ins, sizes):
             fw.append(_random_layer(rng, cell, i, n, bias, dt, scale))
@@ -461,6 +517,52 @@ class BidirectionalRNN:
 
     def __call__(self, x: Any, h0: Any = None) -> np.ndarray:
         return self.forward(x, h0)[0]
+
+    def backward(self, cache: BidirectionalCache, dy: Any, *, dh_final: Any = None,
+                 return_state_grads: bool = False) -> tuple[Any, ...]:
+        """Backpropagation through time through both directions of every layer.
+
+        Parameters
+        ----------
+        cache : BidirectionalCache
+        dy : array, shape (T, B, 2·n_L)
+        dh_final : optional
+            Gradient with respect to the final states (for the backward
+            direction: its state after processing ``t = 1``), in the format
+            :meth:`forward` accepts for ``h0``.
+        return_state_grads : bool
+
+        Returns
+        -------
+        dx : ndarray, shape (T, B, input_size)
+        grads : BidirectionalRNN
+            ``grads.state_dict()`` uses PyTorch's names incl. ``_reverse``.
+        dh0 : list of 2·L ndarrays (B, n_l); only if ``return_state_grads``
+            PyTorch order (layer 0 forward, layer 0 backward, …); for LSTM a
+            pair ``(dh0_list, dc0_list)``.
+        """
+        _check_cache(cache, BidirectionalCache)
+        T, B = cache.layers[0][0].x.shape[:2]
+        g = _check_grad(dy, (T, B, self.output_size), "dy", self.dtype)
+        L = self.num_layers
+        fin_h, fin_c = ([None] * 2 * L, [None] * 2 * L) if dh_final is None else self.initial_states(dh_final, B)
+        if fin_c is None:
+            fin_c = [None] * 2 * L
+        gf: list[LayerParams] = [None] * L  # type: ignore[list-item]
+        gb: list[LayerParams] = [None] * L  # type: ignore[list-item]
+        dh0: list[np.ndarray] = [None] * 2 * L  # type: ignore[list-item]
+        dc0: list[np.ndarray | None] = [None] * 2 * L
+        for l in range(L - 1, -1, -1):
+            H = self.hidden_sizes[l]
+            cf, cb = cache.layers[l]
+            dxf, dh0[2 * l], dc0[2 * l], gf[l] = layer_backward(cf, g[..., :H], fin_h[2 * l], fin_c[2 * l])
+            dxb, dh0[2 * l + 1], dc0[2 * l + 1], gb[l] = layer_backward(
+                cb, g[..., H:], fin_h[2 * l + 1], fin_c[2 * l + 1])
+            g = dxf + dxb
+        net = replace(self, forward_layers=tuple(gf), backward_layers=tuple(gb))
+        if not return_state_grads:
+            return g, net
+        return g, net, ((dh0, dc0) if self.cell == "lstm" else dh0)
 
 
 @dataclass(frozen=True)
@@ -596,7 +698,8 @@ class DelayedRNN:
         b_hh = None if bias_hh is None else as_float_array(bias_hh, "bias_hh", dt)
         sizes = (N,) if widths is None else check_sizes(widths, "widths")
         if sum(sizes) != N:
-            raise ValueError(f"widths must sum to N = {N} (weight_hh columns); got {list(sizes)} summing to {sum(sizes)}")
+            raise ValueError(f"widths must sum to N = {N} (weight_hh columns); "
+                             f"got {list(sizes)} summing to {sum(sizes)}")
         L = len(sizes)
         masked = recurrent_mask is not None or input_mask is not None
         rm = np.ones((L, L), bool) if recurrent_mask is None else np.asarray(recurrent_mask)
@@ -678,8 +781,13 @@ class DelayedRNN:
                 return a
             if a.shape == (1, batch, N):
                 return a[0]
-            raise ValueError(f"{name} must have shape ({N},), ({batch}, {N}) or (1, {batch}, {N}), "
-                             f"or be a list of per-block arrays; got {a.shape}")
+            widths = self.plan.widths
+            if len(set(widths)) == 1 and a.shape == (len(widths), batch, widths[0]):
+                # PyTorch's per-layer (L, B, H) layout of the stacked network this one was built from.
+                return np.concatenate(list(a), axis=1)
+            raise ValueError(f"{name} must have shape ({N},), ({batch}, {N}), (1, {batch}, {N}) or "
+                             f"(blocks, {batch}, width) for equal block widths, or be a list of per-block "
+                             f"arrays; got {a.shape}")
 
         if self.cell == "lstm":
             if h0 is None:
@@ -738,3 +846,87 @@ class DelayedRNN:
     def __call__(self, x: Any, h0: Any = None) -> np.ndarray:
         """Outputs aligned with the input, shape ``(T, B, output_size)``."""
         return self.readout(self.states(x, h0))
+
+    def backward(self, cache: DelayedCache, dy: Any, *, dh_final: Any = None,
+                 return_state_grads: bool = False) -> tuple[Any, ...]:
+        """Backpropagation through the ``T + d`` steps of the delayed layer.
+
+        Parameters
+        ----------
+        cache : DelayedCache
+            From :meth:`forward`.
+        dy : array, shape (T, B, output_size) or (T + d, B, N)
+            Gradient with respect to the outputs aligned with the input (what
+            ``net(x)`` returns: read-out units of steps ``d … d + T - 1``);
+            the padding steps and the other units get zero gradient. An
+            array of the raw states' shape ``(T + d, B, N)`` is taken as the
+            gradient with respect to :meth:`states` instead (when both shapes
+            coincide, ``d = 0`` and every block read out, the two readings
+            agree unless the read-out reorders blocks; then the aligned
+            reading wins).
+        dh_final : optional
+            Gradient with respect to the state after the last step, in the
+            format of :meth:`initial_state`.
+        return_state_grads : bool
+
+        Returns
+        -------
+        dx : ndarray, shape (T, B, input_size)
+            Gradient with respect to the real (unpadded) inputs.
+        grads : DelayedRNN
+            Same plan; ``grads.params`` holds the gradients. If the network is
+            ``masked``, the weight gradients are masked to the plan's pattern
+            (exact zeros outside), so a masked step keeps the pattern.
+        dh0 : ndarray, shape (B, N); only if ``return_state_grads``
+            For LSTM a pair ``(dh0, dc0)``.
+        """
+        _check_cache(cache, DelayedCache)
+        lc = cache.layer
+        Tp, B = lc.x.shape[:2]
+        T, d, N = cache.T, self.delay, self.hidden_size
+        arr = as_float_array(dy, "dy", self.dtype)
+        if arr.shape == (T, B, self.output_size):
+            ds = np.zeros((Tp, B, N), dtype=self.dtype)
+            ds[d:, :, self.plan.readout_units()] = arr
+        elif arr.shape == (Tp, B, N):
+            ds = arr
+        else:
+            raise ValueError(f"dy must have shape {(T, B, self.output_size)} (outputs aligned with the input) "
+                             f"or {(Tp, B, N)} (raw states); got {arr.shape}")
+        fin_h, fin_c = (None, None) if dh_final is None else self.initial_state(dh_final, B)
+        dxp, dh0, dc0, g = layer_backward(lc, ds, fin_h, fin_c)
+        if self.masked:
+            g = replace(g, weight_ih=g.weight_ih * self.plan.weight_ih_mask(),
+                        weight_hh=g.weight_hh * self.plan.weight_hh_mask())
+        net = replace(self, params=g)
+        dx = dxp[:T]
+        if not return_state_grads:
+            return dx, net
+        return dx, net, ((dh0, dc0) if self.cell == "lstm" else dh0)
+
+
+def forward_outputs(net: Any, x: Any, h0: Any = None) -> tuple[np.ndarray, Any]:
+    """Run any model and return outputs aligned with the input, plus the cache.
+
+    ``StackedRNN`` and ``BidirectionalRNN`` return ``net.forward``
+    unchanged; a ``DelayedRNN``'s raw states ``(T + d, B, N)`` are read out to
+    ``(T, B, output_size)`` (what ``net(x)`` returns). The matching
+    ``net.backward(cache, dy)`` takes ``dy`` of the returned outputs' shape,
+    so generic code (training, Jacobians) can treat every model alike.
+
+    Parameters
+    ----------
+    net : StackedRNN, BidirectionalRNN, DelayedRNN, or any object with
+        ``forward(x, h0) -> (y, cache)`` and ``backward(cache, dy)``
+    x : array, shape (T, B, input_size)
+    h0 : optional
+
+    Returns
+    -------
+    y : ndarray, shape (T, B, output_size)
+    cache
+    """
+    y, cache = net.forward(x, h0)
+    if isinstance(net, DelayedRNN):
+        y = net.readout(y)
+    return y, cache
