@@ -145,8 +145,8 @@ def run(ids: Iterable[str] | None = None, profile: Profile = PROFILES["default"]
 def property_check(
     name: str,
     strategy: st.SearchStrategy[Case],
-    error: Callable[[Case], float],
-    tolerance: Callable[[Case], float] | float,
+    error: Callable[[Case], float | tuple[float, float]],
+    tolerance: Callable[[Case], float] | float | None,
     describe: Callable[[Case], dict[str, Any]],
     profile: Profile,
     *,
@@ -160,9 +160,12 @@ def property_check(
         Method name for the report.
     strategy : hypothesis strategy of cases
     error : callable
-        Discrepancy of the claim on a case (e.g. max abs difference).
-    tolerance : float or callable
-        Largest error still counted as agreement (may depend on the case's dtype).
+        Discrepancy of the claim on a case (e.g. max abs difference), or a
+        pair ``(error, tolerance)`` when the tolerance depends on the
+        computed values (e.g. relative to their magnitude).
+    tolerance : float, callable or None
+        Largest error still counted as agreement (``None`` when ``error``
+        returns pairs).
     describe : callable
         Turns the (shrunk) counterexample into a JSON-ready dict.
     profile : Profile
@@ -176,15 +179,22 @@ def property_check(
         ``max_error`` the largest error seen, ``counterexample`` the shrunk
         case (with its ``error``) or ``None``.
     """
-    tol = tolerance if callable(tolerance) else (lambda _c, _t=float(tolerance): _t)
     seen = {"cases": 0, "max": 0.0}
 
+    def measure(case: Case) -> tuple[float, float]:
+        out = error(case)
+        if isinstance(out, tuple):
+            return float(out[0]), float(out[1])
+        if tolerance is None:
+            raise TypeError("tolerance must be given when error returns a single float")
+        return float(out), float(tolerance(case) if callable(tolerance) else tolerance)
+
     def violated(case: Case) -> bool:
-        e = float(error(case))
+        e, tol = measure(case)
         seen["cases"] += 1
         if not math.isnan(e):
             seen["max"] = max(seen["max"], e)
-        return not e <= tol(case)
+        return not e <= tol
 
     cfg = settings(
         max_examples=examples or profile.examples,
@@ -199,5 +209,5 @@ def property_check(
     except NoSuchExample:
         return MethodResult(name, seen["cases"], seen["max"])
     cex = describe(case)
-    cex.setdefault("error", float(error(case)))
+    cex.setdefault("error", measure(case)[0])
     return MethodResult(name, seen["cases"], seen["max"], counterexample=cex)

@@ -1,0 +1,223 @@
+"""Theorem 1 for Elman networks (PAPER §3): the staggered, warm-up, naive and zero-bias claims.
+
+Each property method searches with :func:`numerics.testing.stacked_cases`
+over layers 1–6, widths 1–8, inputs 1–5, ``T`` 0–30, batch 1–4, every
+activation, bias on and off, float64 and float32. The external-reference
+method compares against PyTorch's ``nn.RNN`` when torch is installed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from numerics.models import StackedRNN
+from numerics.testing import EquivalenceCase, default_tolerance, first_difference, stacked_cases, stacked_rnns
+from numerics.torch_io import from_torch
+from numerics.verify import Profile, method, property_check, register_claim
+from theory.claims import MethodResult
+
+SOURCE = "paper §3"
+
+
+#: Largest relative error (see :func:`relative_error`) counted as agreement, per dtype.
+TOLERANCE = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-4}
+
+
+def relative_error(a: np.ndarray, b: np.ndarray) -> float:
+    """``max|a - b| / max(1, max|a|, max|b|)``: absolute for outputs of order 1, relative for large ones.
+
+    Unbounded activations (relu, identity) can grow outputs to 1e10 and
+    beyond, where a reordered sum legitimately differs by more than 1e-10 in
+    absolute terms.
+    """
+    if a.size == 0:
+        return 0.0
+    scale = max(1.0, float(np.abs(a).max()), float(np.abs(b).max()))
+    return float(np.abs(a.astype(np.float64) - b).max()) / scale
+
+
+def _error(a: np.ndarray, b: np.ndarray, dtype: Any) -> tuple[float, float]:
+    return relative_error(a, b), TOLERANCE[np.dtype(dtype)]
+
+
+def _describe_pair(case: EquivalenceCase, ya: np.ndarray, yb: np.ndarray, labels: tuple[str, str]) -> dict[str, Any]:
+    d = case.describe()
+    rtol, atol = default_tolerance(case.net.dtype)
+    where = first_difference(ya, yb, rtol, atol)
+    if where is not None:
+        t, i, j = where
+        d["first_difference"] = {"time_step": t, "batch": i, "unit": j,
+                                 labels[0]: float(ya[t, i, j]), labels[1]: float(yb[t, i, j])}
+    d["max_abs_difference"] = float(np.abs(ya.astype(np.float64) - yb).max()) if ya.size else 0.0
+    return d
+
+
+DTYPES = (np.float64, np.float32)
+
+
+def _register_property(claim_id: str, pair: Any, labels: tuple[str, str], dtypes: tuple[Any, ...] = DTYPES,
+                       **case_kwargs: Any) -> None:
+    """Register one property method per dtype comparing ``pair(case) -> (a, b)`` outputs."""
+    for dt in dtypes:
+        name = f"property-{np.dtype(dt).name}"
+
+        def check(profile: Profile, dt: Any = dt, name: str = name) -> MethodResult:
+            return property_check(
+                name, stacked_cases(dtypes=(dt,), **case_kwargs),
+                lambda c: _error(*pair(c), c.net.dtype), None,
+                lambda c: _describe_pair(c, *pair(c), labels), profile,
+            )
+
+        method(claim_id, name)(check)
+
+# ------------------------------------------------------------------ staggered
+register_claim(
+    "elman-staggered",
+    "For every stacked Elman RNN and all initial states h0, the single-layer network with block "
+    "lower-bidiagonal weights, delay L-1 and the staggered start (block l held at h0_l for its first "
+    "l steps) reproduces the stacked outputs at every time step.",
+    SOURCE + " (Theorem 1, start rule (c))",
+    "holds",
+    "By induction on t: block l at step t holds layer l at time t - l, and holding it at h0_l for l "
+    "steps makes the base case exact for any initial state.",
+)
+
+
+def _staggered(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
+    return case.net(case.x, case.h0), case.net.to_delayed("staggered")(case.x, case.h0)
+
+
+_register_property("elman-staggered", _staggered, ("stacked", "delayed"))
+
+# -------------------------------------------------------------------- warm-up
+register_claim(
+    "elman-warmup",
+    "The zero-start delayed network (all blocks updated from step 1, s_0 = 0) equals the stacked network "
+    "run from the input-independent warm-up states returned by StackedRNN.warmup_states().",
+    SOURCE + " (start rule (b))",
+    "holds",
+    "Before its first real input reaches it, block l runs l steps driven by biases alone; those states "
+    "do not depend on the input, so they are exactly the stacked initial states the delayed network uses.",
+)
+
+
+def _warmup(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
+    return case.net(case.x, case.net.warmup_states()), case.net.to_delayed("zero")(case.x)
+
+
+_register_property("elman-warmup", _warmup, ("stacked_from_warmup", "delayed_zero_start"), with_h0=(False,))
+
+# ---------------------------------------------------------------------- naive
+register_claim(
+    "elman-naive-zero-start",
+    "The zero-start delayed network equals the stacked network started from zero states, for any biases.",
+    SOURCE + " (the paper's construction read literally)",
+    "fails",
+    "With non-zero biases, block l >= 1 is driven by its bias during its first l steps, so it enters "
+    "its first real step from a non-zero state while the stacked layer starts from 0; the first outputs differ.",
+)
+
+
+def _naive(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
+    return case.net(case.x), case.net.to_delayed("zero")(case.x)
+
+
+_register_property("elman-naive-zero-start", _naive, ("stacked_from_zero", "delayed_zero_start"),
+                   dtypes=(np.float64,), with_h0=(False,), bias=(True,))
+
+# ------------------------------------------------------------------ zero bias
+register_claim(
+    "elman-zero-bias",
+    "Without biases and with activations satisfying phi(0) = 0 (tanh, relu, identity), the zero-start "
+    "delayed network equals the stacked network started from zero states.",
+    SOURCE + " (start rule (a))",
+    "holds",
+    "With no bias and phi(0) = 0, every block stays exactly 0 until its first real input arrives, which "
+    "is the stacked network's zero initial state.",
+)
+
+
+_register_property("elman-zero-bias", _naive, ("stacked_from_zero", "delayed_zero_start"),
+                   with_h0=(False,), bias=(False,), activations=("tanh", "relu", "identity"))
+
+# ------------------------------------------------------------------ round trip
+register_claim(
+    "elman-roundtrip",
+    "DelayedRNN.to_stacked() inverts StackedRNN.to_delayed(): every stacked parameter is recovered bit for bit.",
+    "ours",
+    "holds",
+    "Both directions copy the same placements of the shared block layout.",
+)
+
+
+@method("elman-roundtrip", "property")
+def _roundtrip_property(profile: Profile) -> MethodResult:
+    def err(net: StackedRNN) -> float:
+        back = net.to_delayed().to_stacked().state_dict()
+        ref = net.state_dict()
+        if set(back) != set(ref):
+            return float("inf")
+        return max(float(np.abs(back[k] - ref[k]).max()) if ref[k].size else 0.0 for k in ref)
+
+    return property_check(
+        "property", stacked_rnns(dtypes=DTYPES), err, 0.0,
+        lambda n: {"hidden_sizes": list(n.hidden_sizes), "input_size": n.input_size}, profile,
+    )
+
+
+# ------------------------------------------------------------ PyTorch oracle
+def _torch_cases(profile: Profile) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(profile.seed)
+    n = 8 if not profile.thorough else 40
+    cases = []
+    for k in range(n):
+        cases.append({
+            "nonlinearity": ["tanh", "relu"][k % 2],
+            "layers": int(rng.integers(1, 5)),
+            "hidden": int(rng.integers(1, 9)),
+            "input": int(rng.integers(1, 6)),
+            "bias": bool(k % 4 < 2),
+            "T": int(rng.integers(1, 16)),
+            "B": int(rng.integers(1, 4)),
+            "h0": bool(rng.integers(0, 2)),
+            "seed": int(rng.integers(0, 2**31)),
+        })
+    return cases
+
+
+def torch_module_state(nonlinearity: str, layers: int, hidden: int, inp: int, bias: bool, seed: int,
+                       bidirectional: bool = False) -> tuple[Any, dict[str, np.ndarray]]:
+    """A seeded float64 ``torch.nn.RNN`` and its parameters as NumPy arrays (torch imported lazily)."""
+    import torch
+
+    torch.manual_seed(seed)
+    m = torch.nn.RNN(inp, hidden, num_layers=layers, nonlinearity=nonlinearity, bias=bias,
+                     bidirectional=bidirectional).double()
+    return m, {k: v.detach().numpy() for k, v in m.state_dict().items()}
+
+
+@method("elman-staggered", "torch")
+def _staggered_torch(profile: Profile) -> MethodResult:
+    try:
+        import torch
+    except ImportError:
+        return MethodResult("torch", 0, 0.0, skipped="torch is not installed")
+    worst, cex = 0.0, None
+    cases = _torch_cases(profile)
+    for c in cases:
+        m, sd = torch_module_state(c["nonlinearity"], c["layers"], c["hidden"], c["input"], c["bias"], c["seed"])
+        net = from_torch(sd, "RNN_TANH" if c["nonlinearity"] == "tanh" else "RNN_RELU")
+        g = np.random.default_rng(c["seed"])
+        x = g.normal(size=(c["T"], c["B"], c["input"]))
+        h0 = g.normal(size=(c["layers"], c["B"], c["hidden"])) if c["h0"] else None
+        with torch.no_grad():
+            ref = m(torch.from_numpy(x), None if h0 is None else torch.from_numpy(h0))[0].numpy()
+        ours = net.to_delayed("staggered")(x, h0)
+        err = float(np.abs(ref - ours).max())
+        worst = max(worst, err)
+        if err > 1e-12 and cex is None:
+            cex = dict(c, error=err)
+    return MethodResult("torch", len(cases), worst, counterexample=cex)
+
