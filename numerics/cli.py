@@ -17,6 +17,7 @@ from collections.abc import Sequence
 #: Modules providing sub-commands (``register(subparsers)``).
 COMMAND_MODULES: tuple[str, ...] = (
     "numerics.verify_cli",
+    "numerics.figures_cli",
 )
 
 

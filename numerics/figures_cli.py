@@ -1,0 +1,115 @@
+"""``drnn figures``: write every lecture figure of :mod:`numerics.figures` to a directory."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+#: Formats ``--format`` accepts; PNG and SVG are written by default.
+FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+
+#: Metadata that would make repeated runs differ byte for byte is left out.
+_METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
+
+
+def output_dir(path: str) -> Path:
+    """Return ``path`` as an existing directory, creating it if needed.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` exists and is not a directory, or cannot be created.
+    """
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out: {out} exists and is not a directory")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"--out: cannot create directory {out}: {exc.strerror or exc}") from None
+    return out
+
+
+def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Sequence[str] | None = None,
+                  dpi: int = 150, log: bool = True) -> list[Path]:
+    """Draw the figures and save each in every format.
+
+    Parameters
+    ----------
+    out : Path
+        Existing directory.
+    formats : sequence of {"png", "svg", "pdf"}
+    names : sequence of str, optional
+        Figure names from :data:`numerics.figures.FIGURES` (default: all).
+    dpi : int
+        Resolution of the PNG files.
+    log : bool
+        Print one progress line per figure.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from numerics.figures import FIGURES
+
+    chosen = list(FIGURES) if not names else list(names)
+    unknown = [n for n in chosen if n not in FIGURES]
+    if unknown:
+        raise ValueError(f"unknown figure name(s) {unknown}; choose from {list(FIGURES)}")
+    bad = [f for f in formats if f not in FORMATS]
+    if bad:
+        raise ValueError(f"--format must be among {list(FORMATS)}; got {bad}")
+    written: list[Path] = []
+    for i, name in enumerate(chosen, 1):
+        t0 = time.perf_counter()
+        fig = FIGURES[name]()
+        paths = []
+        for fmt in formats:
+            path = out / f"{name}.{fmt}"
+            fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+            paths.append(path)
+        written.extend(paths)
+        if log:
+            files = ", ".join(p.name for p in paths)
+            print(f"[{i}/{len(chosen)}] {name:<22} {files}  ({time.perf_counter() - t0:.1f} s)", flush=True)
+    return written
+
+
+def cmd_figures(args: argparse.Namespace) -> int:
+    """Handler of ``drnn figures``."""
+    from numerics.figures import FIGURES
+
+    if args.list:
+        for name in FIGURES:
+            print(name)
+        return 0
+    if args.out is None:
+        raise ValueError("--out DIR is required (or use --list)")
+    out = output_dir(args.out)
+    formats = list(dict.fromkeys(args.format))
+    written = write_figures(out, formats, args.only, dpi=args.dpi)
+    print(f"wrote {len(written)} files to {out}")
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``figures`` sub-command."""
+    p = subparsers.add_parser(
+        "figures",
+        help="write the lecture figures (PNG and SVG, PDF on request)",
+        description="Draw every lecture figure (wavefront, block matrices, sparsity patterns, GRU "
+                    "counterexample, receptive fields) and save them to a directory.",
+    )
+    p.add_argument("--out", metavar="DIR", help="output directory (created if missing)")
+    p.add_argument("--format", nargs="+", choices=FORMATS, default=["png", "svg"], metavar="FMT",
+                   help="file formats among png, svg, pdf (default: png svg)")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="draw only these figures (see --list)")
+    p.add_argument("--dpi", type=int, default=150, help="PNG resolution (default 150)")
+    p.add_argument("--list", action="store_true", help="list the figure names and exit")
+    p.set_defaults(func=cmd_figures)

@@ -1,0 +1,140 @@
+"""Figure functions: they draw under Agg, honour ``ax=``/``fig=``, and label everything."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from numerics import StackedRNN
+from numerics.figures import (
+    FIGURES,
+    naive_delayed_gru,
+    plot_block_matrices,
+    plot_gru_counterexample,
+    plot_sparsity_patterns,
+    plot_wavefront,
+    shift_kind,
+    topology_patterns,
+)
+from theory.layout import stacked_plan
+
+
+def _labelled(ax: Axes) -> None:
+    assert ax.get_title(), "every panel has a title"
+    assert ax.get_xlabel(), f"panel {ax.get_title()!r} has an x label"
+
+
+def test_wavefront_returns_axes_with_labels_and_colourbar() -> None:
+    ax = plot_wavefront(L=3, T=5, step=[3, 4])
+    assert isinstance(ax, Axes)
+    _labelled(ax)
+    assert "L = 3" in ax.get_title() and "d = 2" in ax.get_title()
+    # main axes plus a colour bar
+    assert len(ax.figure.axes) == 2
+    assert ax.figure.legends, "the wavefront figure has a legend"
+
+
+def test_wavefront_draws_into_given_axes() -> None:
+    fig = Figure()
+    ax = fig.add_subplot()
+    assert plot_wavefront(L=2, T=3, ax=ax) is ax
+
+
+@pytest.mark.parametrize(("kwargs", "error"), [
+    (dict(L=0), ValueError), (dict(T=-1), ValueError), (dict(L=2, T=3, step=5), ValueError),
+    (dict(step="2"), TypeError), (dict(ax="axes"), TypeError),
+])
+def test_wavefront_rejects_bad_arguments(kwargs: dict, error: type) -> None:
+    with pytest.raises(error):
+        plot_wavefront(**kwargs)
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm"])
+def test_block_matrices_of_a_plan_name_every_stacked_block(cell: str) -> None:
+    plan = stacked_plan(cell, 3, [4, 5, 2], None if cell == "lstm" else "tanh")
+    fig = plot_block_matrices(plan)
+    assert isinstance(fig, Figure)
+    ax_ih, ax_hh, ax_out = fig.axes[:3]
+    for ax in (ax_ih, ax_hh, ax_out):
+        _labelled(ax)
+    texts = {t.get_text().replace("\n", "") for t in ax_hh.texts}
+    assert {"weight_hh_l0", "weight_hh_l1", "weight_hh_l2", "weight_ih_l1", "weight_ih_l2"} <= texts
+    assert "weight_ih_l0" in {t.get_text().replace("\n", "") for t in ax_ih.texts}
+    assert fig.axes[3].get_legend() is not None
+
+
+def test_block_matrices_of_a_network_show_values_with_colour_bar() -> None:
+    net = StackedRNN.random(3, [2, 2], seed=1).to_delayed()
+    fig = plot_block_matrices(net)
+    assert fig.axes[1].images, "weights are drawn as an image"
+    assert any(ax.get_ylabel() == "weight value" for ax in fig.axes)
+
+
+def test_block_matrices_reject_bad_input() -> None:
+    with pytest.raises(TypeError, match="Plan or a DelayedRNN"):
+        plot_block_matrices(np.eye(3))
+    with pytest.raises(ValueError, match="show_values"):
+        plot_block_matrices(stacked_plan("elman", 1, [1]), show_values=True)
+
+
+def test_topology_patterns_span_stacked_to_dense() -> None:
+    plans = topology_patterns(L=3)
+    names = list(plans)
+    assert names[0] == "stacked" and names[-1] == "dense"
+    assert plans["stacked"].recurrent_block_mask().sum() == 3 + 2
+    assert plans["dense"].recurrent_block_mask().all()
+    with pytest.raises(ValueError):
+        topology_patterns(L=1)
+
+
+def test_sparsity_patterns_one_labelled_panel_per_plan() -> None:
+    fig = plot_sparsity_patterns(topology_patterns(L=3))
+    assert len(fig.axes) == 5
+    for ax in fig.axes:
+        _labelled(ax)
+    assert fig.legends
+    assert "-2" in {t.get_text() for t in fig.axes[-1].texts}, "dense pattern shows two steps of look-ahead"
+    with pytest.raises(ValueError):
+        plot_sparsity_patterns({})
+    with pytest.raises(TypeError):
+        plot_sparsity_patterns({"x": "not a plan"})
+
+
+def test_shift_kinds() -> None:
+    assert [shift_kind(s) for s in (-2, 0, 1, 3)] == ["acausal", "vertical", "recurrent", "feedback"]
+
+
+def test_naive_delayed_gru_differs_from_stacked_gru() -> None:
+    net = StackedRNN.random(2, [2, 2], cell="gru", seed=0, scale=1.0)
+    x = np.random.default_rng(0).normal(size=(6, 1, 2))
+    d = naive_delayed_gru(net)
+    assert d.delay == 1 and d.cell == "gru"
+    assert np.abs(net(x) - d(x)).max() > 1e-2
+    with pytest.raises(ValueError, match="GRU"):
+        naive_delayed_gru(StackedRNN.random(2, [2, 2], seed=0))
+
+
+def test_gru_counterexample_figure() -> None:
+    fig = plot_gru_counterexample(T=5)
+    ax_y, ax_e = fig.axes[:2]
+    for ax in (ax_y, ax_e):
+        _labelled(ax)
+        assert ax.get_ylabel()
+        assert ax.get_legend() is not None
+    assert ax_e.get_yscale() == "log"
+    gru, lstm, elman = (line.get_ydata() for line in ax_e.get_lines()[:3])
+    assert gru.max() > 1e-2 and lstm.max() < 1e-12 and elman.max() < 1e-12
+    with pytest.raises(ValueError):
+        plot_gru_counterexample(hidden_sizes=[3])
+
+
+def test_registry_draws_figures() -> None:
+    assert {"wavefront", "block_matrices", "sparsity_patterns", "gru_counterexample"} <= set(FIGURES)
+    fig = FIGURES["wavefront"]()
+    assert isinstance(fig, Figure)
