@@ -347,6 +347,7 @@ def stacked_plan(
     *,
     bias: bool = True,
     start: str = "staggered",
+    allow_gru: bool = False,
 ) -> Plan:
     """Plan of the delayed network equivalent to an ``L``-layer stacked RNN (Theorem 1).
 
@@ -370,13 +371,20 @@ def stacked_plan(
         ``"staggered"`` holds block ``l`` at its initial state for its first
         ``l`` steps, reproducing any initial states; ``"zero"`` starts every
         block at once (exact only from the warm-up states).
+    allow_gru : bool
+        Build the *naive* GRU layout anyway (same blocks as for Elman/LSTM).
+        It is not equivalent to the stacked GRU; it exists so the toolkit can
+        exhibit the counterexample (claim ``gru-naive``) and run the modified
+        own-reset cell (claim ``gru-own-reset``) on the very same layout.
 
     Returns
     -------
     Plan
     """
     check_cell(cell)
-    if cell == "gru":
+    if not isinstance(allow_gru, bool):
+        raise TypeError(f"allow_gru must be a bool; got {type(allow_gru).__name__}")
+    if cell == "gru" and not allow_gru:
         raise ValueError(
             "cell='gru' has no block construction: in a single GRU layer the reset gate multiplies "
             "every recurrent input, including block l's reading of block l-1, which a stacked GRU "
@@ -411,7 +419,7 @@ def stacked_plan(
         readout=(L - 1,),
         delay=L - 1,
         bias=bias,
-        description=f"stacked {cell} x{L} ({start} start)",
+        description=f"{'naive ' if cell == 'gru' else ''}stacked {cell} x{L} ({start} start)",
     )
 
 

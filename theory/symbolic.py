@@ -1,0 +1,588 @@
+"""Symbolic unrolling: stacked and delayed networks as SymPy expression trees.
+
+The stacked network's parameters are matrices of named symbols (PyTorch
+names: ``weight_ih_l1[2,0]`` is row 2, column 0 of layer 1's input weights).
+The delayed network's matrices are assembled from the *same* symbols by
+iterating over :meth:`theory.layout.Plan.placements` — the list the NumPy
+assembly in :mod:`numerics.construction` uses — so the symbolic check
+verifies the layout the numerical code runs.
+
+Activations are uninterpreted :class:`sympy.Function` objects (``phi_1``,
+``sigma``, ``tau``): an identity between the unrolled expressions then holds
+for *every* activation at once. Nothing is simplified: SymPy's automatic
+canonicalisation (flattened, sorted sums and products; ``0·a = 0``) is the
+only rewriting, so "equal" means the two trees compare equal with ``==``.
+The same code runs with concrete rational numbers and concrete activations
+(relu, identity), which makes the exact-arithmetic check of
+:func:`exact_check` a second use of one evaluator rather than a second
+implementation.
+
+Indices are 0-based throughout: block ``l`` holds stacked layer ``l``
+(``h1`` in display names), step ``τ`` consumes input ``x_τ``, and block ``l``
+at step ``τ`` stands for time ``τ - lag[l]``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+import sympy
+
+from theory.layout import GATES, Plan, check_cell, check_count, check_sizes, layer_param, stacked_plan
+
+Expr = Any  # a sympy expression or number
+Vec = list[Expr]
+Fn = Callable[[Expr], Expr]
+
+#: Start rules of the symbolic identity check: PAPER §3 (c), (b) and (a).
+SYMBOLIC_STARTS: tuple[str, ...] = ("staggered", "zero", "zero-bias")
+
+#: Reset-gate variants of a delayed GRU: PyTorch's cell, and the own-block-only cell.
+RESETS: tuple[str, ...] = ("all", "own")
+
+
+# --------------------------------------------------------------------- symbols
+def stacked_symbols(cell: str, input_size: int, widths: Sequence[int], *, bias: bool = True,
+                    ) -> dict[str, sympy.ImmutableMatrix]:
+    """Named symbolic parameters of a stacked network.
+
+    Parameters
+    ----------
+    cell : {"elman", "lstm", "gru"}
+    input_size : int
+        ``n_0``.
+    widths : sequence of int
+        ``n_1 … n_L`` (0-based layer ``l`` has width ``widths[l]``).
+    bias : bool
+
+    Returns
+    -------
+    dict of str to ImmutableMatrix
+        ``weight_ih_l{l}`` of shape ``(G·n_l, n_{l-1})``, ``weight_hh_l{l}``
+        ``(G·n_l, n_l)``, and (with ``bias``) ``bias_ih_l{l}``,
+        ``bias_hh_l{l}`` of shape ``(G·n_l, 1)``; entry ``[i, j]`` is the
+        symbol ``weight_ih_l{l}[i,j]``.
+    """
+    G = GATES[check_cell(cell)]
+    n0 = check_count(input_size, "input_size")
+    sizes = check_sizes(widths, "widths")
+    out: dict[str, sympy.ImmutableMatrix] = {}
+    ins = (n0, *sizes[:-1])
+    for l, (m, n) in enumerate(zip(ins, sizes)):
+        for kind, cols in (("weight_ih", m), ("weight_hh", n)):
+            name = layer_param(kind, l)
+            out[name] = sympy.ImmutableMatrix(G * n, cols, lambda i, j, name=name: sympy.Symbol(f"{name}[{i},{j}]"))
+        if bias:
+            for kind in ("bias_ih", "bias_hh"):
+                name = layer_param(kind, l)
+                out[name] = sympy.ImmutableMatrix(G * n, 1, lambda i, _j, name=name: sympy.Symbol(f"{name}[{i}]"))
+    return out
+
+
+def input_symbols(steps: int, input_size: int) -> list[Vec]:
+    """Symbolic inputs ``x[τ,i]``: a list of ``steps`` vectors of length ``input_size``."""
+    return [[sympy.Symbol(f"x[{t},{i}]") for i in range(input_size)] for t in range(steps)]
+
+
+def state_symbols(prefix: str, widths: Sequence[int]) -> list[Vec]:
+    """Symbolic per-layer initial states ``{prefix}_l{l}[i]``, one vector per layer."""
+    return [[sympy.Symbol(f"{prefix}_l{l}[{i}]") for i in range(n)] for l, n in enumerate(widths)]
+
+
+def assemble(plan: Plan, params: dict[str, Any]) -> dict[str, sympy.ImmutableMatrix]:
+    """The delayed network's matrices, filled from stacked parameters by the plan's placements.
+
+    Parameters
+    ----------
+    plan : Plan
+    params : dict of str to matrix
+        Stacked parameters (symbolic or numeric SymPy matrices) under PyTorch
+        names, as returned by :func:`stacked_symbols`.
+
+    Returns
+    -------
+    dict of str to ImmutableMatrix
+        ``weight_ih (G·N, n_0)``, ``weight_hh (G·N, N)``, and with
+        ``plan.bias`` ``bias_ih``, ``bias_hh`` ``(G·N, 1)``; entries no
+        placement covers are exactly 0.
+    """
+    if not isinstance(plan, Plan):
+        raise TypeError(f"plan must be a theory.layout.Plan; got {type(plan).__name__}")
+    gn = plan.gates * plan.hidden_size
+    out = {"weight_ih": sympy.zeros(gn, plan.input_size), "weight_hh": sympy.zeros(gn, plan.hidden_size)}
+    if plan.bias:
+        out.update(bias_ih=sympy.zeros(gn, 1), bias_hh=sympy.zeros(gn, 1))
+    for p in plan.placements():
+        if p.source not in params:
+            raise ValueError(f"params is missing {p.source!r}, needed for {p.matrix}")
+        src = sympy.Matrix(params[p.source])
+        (r0, r1), (s0, s1) = p.rows, p.source_rows
+        c0, c1 = p.cols if p.cols is not None else (0, 1)
+        d0, d1 = p.source_cols if p.source_cols is not None else (0, 1)
+        if src.rows < s1 or src.cols < d1:
+            raise ValueError(f"params[{p.source!r}] has shape {src.shape}; the plan needs at least ({s1}, {d1})")
+        out[p.matrix][r0:r1, c0:c1] = src[s0:s1, d0:d1]
+    return {k: sympy.ImmutableMatrix(v) for k, v in out.items()}
+
+
+# ------------------------------------------------------------------ evaluator
+def _rows(m: Any) -> list[Vec]:
+    return [list(m.row(i)) for i in range(m.rows)]
+
+
+def _matvec(rows: list[Vec], v: Vec) -> Vec:
+    # Zero terms are dropped up front; SymPy's Add would drop them anyway (0·a = 0),
+    # so this is only a speed-up, not a rewriting the identity could depend on.
+    return [sympy.Add(*[a * b for a, b in zip(r, v) if a != 0 and b != 0]) for r in rows]
+
+
+def _add(*vs: Vec) -> Vec:
+    return [sympy.Add(*parts) for parts in zip(*vs)]
+
+
+_SIGMA = sympy.Function("sigma")
+_TAU = sympy.Function("tau")
+
+
+@dataclass(frozen=True)
+class Activations:
+    """The activation functions an unrolled network applies.
+
+    Attributes
+    ----------
+    phi : tuple of callables
+        Elman activation of each block (delayed) / layer (stacked).
+    sigma, tanh : callables
+        Gate nonlinearities of LSTM and GRU cells.
+    """
+
+    phi: tuple[Fn, ...] = ()
+    sigma: Fn = _SIGMA
+    tanh: Fn = _TAU
+
+
+def uninterpreted(layers: int, *, zero_fixed: bool = False) -> Activations:
+    """Uninterpreted activations ``phi_1 … phi_L``, ``sigma``, ``tau``.
+
+    With ``zero_fixed`` the Elman activations and ``tau`` satisfy
+    ``f(0) = 0`` (PAPER §3 (a)) and nothing else: ``f(0)`` is rewritten to 0,
+    every other argument is left uninterpreted. ``sigma`` stays free (the
+    logistic function has ``σ(0) = 1/2``).
+    """
+    phis = tuple(sympy.Function(f"phi_{l + 1}") for l in range(layers))
+    if not zero_fixed:
+        return Activations(phis, _SIGMA, _TAU)
+
+    def fix(f: Fn) -> Fn:
+        return lambda z: sympy.S.Zero if z == 0 else f(z)
+
+    return Activations(tuple(fix(f) for f in phis), _SIGMA, fix(_TAU))
+
+
+@dataclass
+class Trace:
+    """Everything one unrolled layer computed (lists over steps; step ``τ`` is index ``τ``).
+
+    ``h[τ]``, ``c[τ]`` are states *after* step ``τ``; ``n_arg[τ]`` is the
+    argument of ``tanh`` in a GRU's candidate ``n`` (for residuals).
+    """
+
+    h: list[Vec] = field(default_factory=list)
+    c: list[Vec] = field(default_factory=list)
+    n_arg: list[Vec] = field(default_factory=list)
+    r: list[Vec] = field(default_factory=list)
+
+
+def run_layer(
+    cell: str,
+    mats: dict[str, Any],
+    xs: list[Vec],
+    h0: Vec,
+    c0: Vec | None,
+    acts: Activations,
+    unit_phi: Sequence[int] = (),
+    hold: Sequence[int] = (),
+    own: Any = None,
+) -> Trace:
+    """Unroll one recurrent layer (Elman, LSTM or GRU) over ``xs``.
+
+    Parameters
+    ----------
+    cell : {"elman", "lstm", "gru"}
+    mats : dict
+        ``weight_ih (G·H, I)``, ``weight_hh (G·H, H)``, optional ``bias_ih``,
+        ``bias_hh (G·H, 1)`` (SymPy matrices).
+    xs : list of T vectors of length I
+    h0, c0 : vectors of length H (``c0`` for LSTM only)
+    acts : Activations
+    unit_phi : sequence of int, length H
+        Index into ``acts.phi`` of each unit's Elman activation.
+    hold : sequence of int, length H, optional
+        Unit ``j`` keeps its previous value (``h`` and ``c``) at steps ``τ < hold[j]``.
+    own : matrix (H, H) of 0/1, optional
+        GRU only: the own-reset cell. Entries with 1 are multiplied by the
+        reset gate, the others are added outside it (``None``: all are, as
+        in PyTorch's GRU).
+
+    Returns
+    -------
+    Trace
+    """
+    H = mats["weight_hh"].cols
+    G = GATES[cell]
+    wih, whh = _rows(mats["weight_ih"]), _rows(mats["weight_hh"])
+    zero = [sympy.S.Zero] * (G * H)
+    bih = list(mats["bias_ih"]) if "bias_ih" in mats else zero
+    bhh = list(mats["bias_hh"]) if "bias_hh" in mats else zero
+    if own is not None:
+        # Only the candidate's rows (gate n) are split; r and z read every block as usual.
+        n_rows = whh[2 * H:]
+        whh_in = [[w if own[i, j] else 0 for j, w in enumerate(r)] for i, r in enumerate(n_rows)]
+        whh_out = [[w if not own[i, j] else 0 for j, w in enumerate(r)] for i, r in enumerate(n_rows)]
+    tr = Trace()
+    h = list(h0)
+    c = list(c0) if c0 is not None else [sympy.S.Zero] * H
+    for t, x in enumerate(xs):
+        xw = _add(_matvec(wih, x), bih)
+        if cell == "elman":
+            a = _add(xw, _matvec(whh, h), bhh)
+            hn, cn = [acts.phi[unit_phi[j]](a[j]) for j in range(H)], c
+        elif cell == "lstm":
+            a = _add(xw, _matvec(whh, h), bhh)
+            i_, f_, g_, o_ = (a[k * H:(k + 1) * H] for k in range(4))
+            cn = [acts.sigma(f_[j]) * c[j] + acts.sigma(i_[j]) * acts.tanh(g_[j]) for j in range(H)]
+            hn = [acts.sigma(o_[j]) * acts.tanh(cn[j]) for j in range(H)]
+        else:
+            gh = _add(_matvec(whh, h), bhh)
+            outside = [sympy.S.Zero] * H
+            if own is not None:
+                gh[2 * H:] = _add(_matvec(whh_in, h), bhh[2 * H:])
+                outside = _matvec(whh_out, h)
+            r = [acts.sigma(xw[j] + gh[j]) for j in range(H)]
+            z = [acts.sigma(xw[H + j] + gh[H + j]) for j in range(H)]
+            arg = [xw[2 * H + j] + outside[j] + r[j] * gh[2 * H + j] for j in range(H)]
+            n = [acts.tanh(v) for v in arg]
+            hn, cn = [(1 - z[j]) * n[j] + z[j] * h[j] for j in range(H)], c
+            tr.n_arg.append(arg)
+            tr.r.append(r)
+        if hold:
+            hn = [h[j] if t < hold[j] else hn[j] for j in range(H)]
+            cn = [c[j] if t < hold[j] else cn[j] for j in range(H)]
+        h, c = hn, cn
+        tr.h.append(h)
+        tr.c.append(c)
+    return tr
+
+
+def run_stacked(cell: str, params: dict[str, Any], xs: list[Vec], h0: list[Vec], c0: list[Vec] | None,
+                acts: Activations) -> list[Trace]:
+    """Unroll an ``L``-layer stacked network; returns one :class:`Trace` per layer."""
+    layers = len(h0)
+    out, inp = [], xs
+    for l in range(layers):
+        mats = {k: params[layer_param(k, l)] for k in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+                if layer_param(k, l) in params}
+        tr = run_layer(cell, mats, inp, h0[l], None if c0 is None else c0[l], acts,
+                       unit_phi=[l] * len(h0[l]))
+        out.append(tr)
+        inp = tr.h
+    return out
+
+
+def run_delayed(plan: Plan, mats: dict[str, Any], xs: list[Vec], s0: Vec, c0: Vec | None, acts: Activations,
+                reset: str = "all") -> Trace:
+    """Unroll the delayed network of ``plan`` for ``T + d`` steps on the zero-padded input.
+
+    ``acts.phi[l]`` is block ``l``'s Elman activation; holds come from the
+    plan; ``reset="own"`` runs the own-reset GRU cell, whose reset gate
+    multiplies only the plan's diagonal (own-block) recurrent blocks.
+    """
+    H = plan.hidden_size
+    pad = [[sympy.S.Zero] * plan.input_size for _ in range(plan.delay)]
+    unit_phi = [l for l, b in enumerate(plan.blocks) for _ in range(b.width)]
+    hold = [b.hold for b in plan.blocks for _ in range(b.width)] if any(plan.holds) else []
+    own = None
+    if reset == "own":
+        own = sympy.zeros(H, H)
+        for e in plan.recurrent:
+            if e.src == e.dst:
+                (a, b) = plan.span(e.dst)
+                own[a:b, a:b] = sympy.ones(b - a, b - a)
+    return run_layer(plan.cell, mats, list(xs) + pad, s0, c0, acts, unit_phi, hold, own)
+
+
+# ----------------------------------------------------------- identity checks
+@dataclass(frozen=True)
+class IdentityCheck:
+    """Result of comparing an unrolled delayed network with its stacked network.
+
+    Attributes
+    ----------
+    cell, start, reset : str
+    widths : tuple of int
+    steps : int
+        Sequence length ``T``.
+    compared : int
+        Number of scalar expressions compared (every block at every step
+        that stands for a real time ``0 … T-1``; LSTM cell states too).
+    equal : bool
+        All compared pairs are identical trees (``==``).
+    seconds : float
+    mismatch : dict or None
+        The first differing pair: ``step``, ``block``, ``unit``, ``time``,
+        ``kind`` (``"h"``/``"c"``/``"warm-up"``), and both expressions as strings.
+    """
+
+    cell: str
+    widths: tuple[int, ...]
+    steps: int
+    start: str
+    reset: str
+    compared: int
+    equal: bool
+    seconds: float
+    mismatch: dict[str, Any] | None = None
+
+
+def _compare(plan: Plan, delayed: Trace, stacked: list[Trace], steps: int, gated_c: bool,
+             ) -> tuple[int, dict[str, Any] | None]:
+    compared = 0
+    for tau in range(steps + plan.delay):
+        for l, b in enumerate(plan.blocks):
+            t = tau - b.lag
+            if not 0 <= t < steps:
+                continue
+            a0, a1 = plan.span(l)
+            kinds = [("h", delayed.h, stacked[l].h)] + ([("c", delayed.c, stacked[l].c)] if gated_c else [])
+            for kind, dv, sv in kinds:
+                for j in range(a1 - a0):
+                    compared += 1
+                    if dv[tau][a0 + j] != sv[t][j]:
+                        return compared, {"kind": kind, "step": tau, "block": l, "unit": j, "time": t,
+                                          "delayed": str(dv[tau][a0 + j]), "stacked": str(sv[t][j])}
+    return compared, None
+
+
+def build_case(cell: str, widths: Sequence[int], steps: int, *, input_size: int = 2, start: str = "staggered",
+               ) -> tuple[Plan, dict[str, Any], list[Vec]]:
+    """The plan, symbolic stacked parameters and symbolic inputs of one identity check."""
+    sizes = check_sizes(widths, "widths")
+    if start not in SYMBOLIC_STARTS:
+        raise ValueError(f"start must be one of {list(SYMBOLIC_STARTS)}; got {start!r}")
+    plan = stacked_plan(cell, input_size, sizes, "tanh" if cell == "elman" else None, bias=start != "zero-bias",
+                        start="staggered" if start == "staggered" else "zero", allow_gru=cell == "gru")
+    params = stacked_symbols(cell, input_size, sizes, bias=plan.bias)
+    return plan, params, input_symbols(check_count(steps, "steps", 0), input_size)
+
+
+def check_identity(cell: str, widths: Sequence[int], steps: int, *, input_size: int = 2,
+                   start: str = "staggered", reset: str = "all") -> IdentityCheck:
+    """Unroll the stacked network and its delayed construction symbolically and compare the trees.
+
+    Parameters
+    ----------
+    cell : {"elman", "lstm", "gru"}
+        For ``"gru"`` the *naive* layout is used (``stacked_plan(..., allow_gru=True)``).
+    widths : sequence of int
+        Layer widths ``n_1 … n_L``.
+    steps : int
+        Sequence length ``T >= 0``.
+    input_size : int
+    start : {"staggered", "zero", "zero-bias"}
+        ``"staggered"``: symbolic initial states ``h0_l{l}`` (and ``c0``),
+        held blocks (PAPER §3 (c)). ``"zero"``: the delayed network starts
+        from 0; its warm-up states (block ``l`` after step ``l-1``) must be
+        free of input symbols, and the stacked network starts from them
+        (§3 (b)). ``"zero-bias"``: no biases, activations with ``f(0) = 0``,
+        both networks start from 0 (§3 (a)).
+    reset : {"all", "own"}
+        GRU only: PyTorch's cell or the own-reset cell in the delayed network.
+
+    Returns
+    -------
+    IdentityCheck
+    """
+    check_cell(cell)
+    if reset not in RESETS:
+        raise ValueError(f"reset must be one of {list(RESETS)}; got {reset!r}")
+    if reset == "own" and cell != "gru":
+        raise ValueError(f"reset='own' applies to cell='gru' only; got cell={cell!r}")
+    t0 = time.perf_counter()
+    plan, params, xs = build_case(cell, widths, steps, input_size=input_size, start=start)
+    L, sizes = len(plan.blocks), plan.widths
+    acts = uninterpreted(L, zero_fixed=start == "zero-bias")
+    mats = assemble(plan, params)
+    lstm = cell == "lstm"
+    if start == "staggered":
+        h0 = state_symbols("h0", sizes)
+        c0 = state_symbols("c0", sizes) if lstm else None
+    else:
+        h0 = [[sympy.S.Zero] * n for n in sizes]
+        c0 = [list(v) for v in h0] if lstm else None
+    s0 = [v for vec in h0 for v in vec]
+    sc0 = [v for vec in c0 for v in vec] if lstm else None
+    delayed = run_delayed(plan, mats, xs, s0, sc0, acts, reset)
+    if start == "zero":
+        h0, c0 = warmup_states(plan, mats, acts, reset)
+    stacked = run_stacked(cell, params, xs, h0, c0, acts)
+    compared, mm = _compare(plan, delayed, stacked, steps, lstm)
+    return IdentityCheck(cell, tuple(sizes), steps, start, reset, compared, mm is None,
+                         time.perf_counter() - t0, mm)
+
+
+def warmup_states(plan: Plan, mats: dict[str, Any], acts: Activations, reset: str = "all",
+                  ) -> tuple[list[Vec], list[Vec] | None]:
+    """Warm-up states of a zero-start delayed network (PAPER §3 (b)).
+
+    Block ``l``'s warm-up state is its state after step ``l - 1`` of the
+    network started from 0 on zero input (block 0: the zero initial state).
+    Before step ``l`` no input can reach block ``l`` (it is ``l`` edges from
+    the input), so these states are the same for every input sequence.
+
+    Returns
+    -------
+    h : list of vectors, one per block
+    c : list of vectors or None
+        Cell states (LSTM only).
+    """
+    L, lstm = len(plan.blocks), plan.cell == "lstm"
+    s0 = [sympy.S.Zero] * plan.hidden_size
+    zeros = [[sympy.S.Zero] * plan.input_size for _ in range(L - 1)]
+    tr = run_delayed(replace(plan, delay=0), mats, zeros, s0, list(s0) if lstm else None, acts, reset)
+    h = [s0[slice(*plan.span(l))] if l == 0 else tr.h[l - 1][slice(*plan.span(l))] for l in range(L)]
+    if not lstm:
+        return h, None
+    c = [s0[slice(*plan.span(l))] if l == 0 else tr.c[l - 1][slice(*plan.span(l))] for l in range(L)]
+    return h, c
+
+
+def sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] = SYMBOLIC_STARTS,
+          width_cycle: Sequence[int] = (2, 1, 3), input_size: int = 2, reset: str = "all",
+          ) -> list[IdentityCheck]:
+    """:func:`check_identity` for every ``L <= max_layers``, ``T <= max_steps`` and start rule.
+
+    Widths cycle through ``width_cycle`` (unequal widths exercise the block
+    offsets). Returns one :class:`IdentityCheck` per case.
+    """
+    max_layers = check_count(max_layers, "max_layers")
+    max_steps = check_count(max_steps, "max_steps")
+    cyc = check_sizes(width_cycle, "width_cycle")
+    out = []
+    for L in range(1, max_layers + 1):
+        widths = [cyc[l % len(cyc)] for l in range(L)]
+        for T in range(1, max_steps + 1):
+            for s in starts:
+                out.append(check_identity(cell, widths, T, input_size=input_size, start=s, reset=reset))
+    return out
+
+
+# ---------------------------------------------------------------- GRU residual
+def gru_residual(widths: Sequence[int] = (1, 1), steps: int = 1, *, input_size: int = 1) -> dict[str, Any]:
+    """Where the naive delayed GRU first departs from the stacked GRU, and by how much.
+
+    Compares the arguments of ``tanh`` in the candidate ``n`` of the first
+    block that differs. Their difference, with the reset gate and the lower
+    block's state abbreviated as symbols ``r`` and ``h_below``, is
+    ``(r - 1)·Σ_j W_n[i,j]·h_below[j]``: the single layer multiplies block
+    ``l``'s reading of block ``l-1`` by its reset gate, the stacked GRU does not.
+
+    Returns
+    -------
+    dict
+        ``step``, ``block``, ``unit``, ``residual`` (the SymPy expression),
+        ``text`` (its string), and ``factor`` — the residual divided by the
+        term ``W_n h_below`` (should be ``r - 1``).
+    """
+    plan, params, xs = build_case("gru", widths, steps, input_size=input_size, start="staggered")
+    sizes = plan.widths
+    acts = uninterpreted(len(sizes))
+    h0 = state_symbols("h0", sizes)
+    delayed = run_delayed(plan, assemble(plan, params), xs, [v for vec in h0 for v in vec], None, acts)
+    stacked = run_stacked("gru", params, xs, h0, None, acts)
+    for tau in range(steps + plan.delay):
+        for l, b in enumerate(plan.blocks):
+            t = tau - b.lag
+            if not 0 <= t < steps:
+                continue
+            a0, a1 = plan.span(l)
+            for j in range(a1 - a0):
+                dv, sv = delayed.n_arg[tau][a0 + j], stacked[l].n_arg[t][j]
+                if dv == sv:
+                    continue
+                below = stacked[l - 1].h[t] if l > 0 else xs[t]
+                names = {e: sympy.Symbol(f"h{l}[{t},{k}]") for k, e in enumerate(below)}
+                r = sympy.Symbol(f"r{l + 1}[{t},{j}]")
+                swap = {delayed.r[tau][a0 + j]: r, **names}
+                res = sympy.factor_terms(sympy.expand((dv - sv).xreplace(swap)))
+                w = params[layer_param("weight_ih", l)]
+                read = sympy.Add(*[w[2 * (a1 - a0) + j, k] * names[e] for k, e in enumerate(below)])
+                return {"step": tau, "block": l, "unit": j, "time": t, "residual": res, "text": str(res),
+                        "factor": sympy.cancel(res / read)}
+    raise ValueError(f"the naive GRU layout agrees for widths={list(sizes)}, steps={steps}; "
+                     "it needs at least 2 layers and 1 step to differ")
+
+
+# ---------------------------------------------------------- exact arithmetic
+_EXACT: dict[str, Fn] = {
+    "relu": lambda z: z if z > 0 else sympy.S.Zero,
+    "identity": lambda z: z,
+}
+
+
+def _rational(rng: random.Random, den: int = 8) -> sympy.Rational:
+    f = Fraction(rng.randint(-2 * den, 2 * den), rng.randint(1, den))
+    return sympy.Rational(f.numerator, f.denominator)
+
+
+def exact_check(widths: Sequence[int], steps: int, *, activation: str = "relu", input_size: int = 2,
+                start: str = "staggered", seed: int = 0) -> tuple[int, Fraction]:
+    """Stacked vs delayed Elman network in exact rational arithmetic.
+
+    Weights, biases, inputs and initial states are random rationals
+    ``p/q`` (``|p| <= 16``, ``1 <= q <= 8``); the delayed weights are
+    assembled from them by the plan's placements. ``start="zero"`` runs the
+    stacked network from the delayed network's warm-up states.
+
+    Returns
+    -------
+    compared : int
+        Number of scalar values compared.
+    max_error : Fraction
+        Largest absolute difference, exactly (0 when the networks agree).
+    """
+    if activation not in _EXACT:
+        raise ValueError(f"activation must be one of {sorted(_EXACT)} for exact arithmetic; got {activation!r}")
+    if start not in ("staggered", "zero"):
+        raise ValueError(f"start must be 'staggered' or 'zero'; got {start!r}")
+    sizes = check_sizes(widths, "widths")
+    steps = check_count(steps, "steps", 0)
+    rng = random.Random(seed)
+    plan = stacked_plan("elman", input_size, sizes, activation, start=start)
+    sym = stacked_symbols("elman", input_size, sizes)
+    params = {k: m.applyfunc(lambda _e: _rational(rng)) for k, m in sym.items()}
+    xs = [[_rational(rng) for _ in range(input_size)] for _ in range(steps)]
+    acts = Activations(tuple(_EXACT[activation] for _ in sizes))
+    mats = assemble(plan, params)
+    if start == "staggered":
+        h0 = [[_rational(rng) for _ in range(n)] for n in sizes]
+        delayed = run_delayed(plan, mats, xs, [v for vec in h0 for v in vec], None, acts)
+    else:
+        delayed = run_delayed(plan, mats, xs, [sympy.S.Zero] * plan.hidden_size, None, acts)
+        h0 = warmup_states(plan, mats, acts)[0]
+    stacked = run_stacked("elman", params, xs, h0, None, acts)
+    compared, worst = 0, Fraction(0)
+    for tau in range(steps + plan.delay):
+        for l, b in enumerate(plan.blocks):
+            t = tau - b.lag
+            if 0 <= t < steps:
+                a0, a1 = plan.span(l)
+                for j in range(a1 - a0):
+                    d = sympy.Rational(delayed.h[tau][a0 + j] - stacked[l].h[t][j])
+                    worst = max(worst, Fraction(int(abs(d.p)), int(d.q)))
+                    compared += 1
+    return compared, worst
