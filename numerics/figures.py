@@ -14,7 +14,6 @@ delayed network computes ``h^l_t`` at d-RNN step ``t + l - 1``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import matplotlib as mpl
@@ -29,6 +28,7 @@ from theory.layout import Plan, check_count, stacked_plan
 
 __all__ = [
     "FIGURES",
+    "FIGURE_CAPTIONS",
     "plot_block_matrices",
     "plot_gru_counterexample",
     "plot_sparsity_patterns",
@@ -517,9 +517,10 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
 def naive_delayed_gru(net: Any, start: str = "staggered") -> Any:
     """The naive d-GRU of a stacked GRU: the Theorem 1 block layout filled with GRU weights.
 
-    :func:`theory.layout.stacked_plan` refuses ``cell="gru"`` because the
-    result is *not* equivalent; this builds it anyway (the same blocks,
-    edges and placements, with three gates) so the mismatch can be shown.
+    :func:`theory.layout.stacked_plan` refuses ``cell="gru"`` unless asked
+    with ``allow_gru=True``, because the result is *not* equivalent; this
+    builds it (the same blocks, edges and placements, with three gates) so
+    the mismatch can be shown.
 
     Parameters
     ----------
@@ -538,8 +539,7 @@ def naive_delayed_gru(net: Any, start: str = "staggered") -> Any:
         raise TypeError(f"net must be a StackedRNN; got {type(net).__name__}")
     if net.cell != "gru":
         raise ValueError(f"net must be a GRU network (cell='gru'); got cell={net.cell!r}")
-    template = stacked_plan("lstm", net.input_size, net.hidden_sizes, None, bias=net.bias, start=start)
-    plan = replace(template, cell="gru", description=f"naive delayed gru x{net.num_layers} ({start} start)")
+    plan = stacked_plan("gru", net.input_size, net.hidden_sizes, None, bias=net.bias, start=start, allow_gru=True)
     return DelayedRNN(plan, assemble(plan, net.state_dict(), net.dtype), masked=True)
 
 
@@ -624,4 +624,37 @@ FIGURES: dict[str, Any] = {
     "block_matrices_lstm": lambda: plot_block_matrices(stacked_plan("lstm", 2, [3, 2], None)),
     "sparsity_patterns": lambda: plot_sparsity_patterns(),
     "gru_counterexample": lambda: plot_gru_counterexample(),
+}
+
+#: Name → (title, one-paragraph caption) of each figure in :data:`FIGURES`, for galleries.
+FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
+    "wavefront": (
+        "One d-RNN step is a diagonal wavefront",
+        "The unrolled 4-layer stacked network; node $h^l_t$ is coloured and numbered by the step of the "
+        "equivalent delayed network that computes it, $t + l - 1$. The highlighted anti-diagonal is what a "
+        "single step of the wide layer computes: every layer at once, each at its own lag.",
+    ),
+    "block_matrices": (
+        "Block matrices of the construction",
+        "Input, recurrent and read-out matrices of the delayed network equal to a 3-layer stacked Elman "
+        "network (widths 4, 5, 2). Each non-zero block names the stacked parameter copied into it; "
+        "colours give the time shift of the connection.",
+    ),
+    "block_matrices_lstm": (
+        "The same layout, gate by gate (LSTM)",
+        "For an LSTM every gate (i, f, g, o, PyTorch order) gets the block layout of the Elman "
+        "construction; the cell state uses the same blocks and start rule.",
+    ),
+    "sparsity_patterns": (
+        "The topologies in between",
+        "Block-sparsity patterns from the stacked network to the dense d-RNN, all with delay 3. Each "
+        "entry is the shift in represented time that the connection carries; negative shifts are "
+        "look-ahead.",
+    ),
+    "gru_counterexample": (
+        "LSTM holds, GRU breaks",
+        "A stacked GRU against the GRU assembled with the same block layout: they differ from the first "
+        "step, while the Elman and LSTM constructions agree to rounding. The reset gate of the single "
+        "layer multiplies the lower block's contribution to the candidate state.",
+    ),
 }

@@ -1,0 +1,106 @@
+"""Sphinx configuration of the drnn-toolkit documentation.
+
+Build with (warnings are errors, as in CI)::
+
+    python -m sphinx -W --keep-going -b html docs docs/_build/html
+
+At start-up this file copies the notebooks from ``../notebooks`` into
+``tutorials/notebooks`` (rendered by myst-nb; executed once and cached in
+``_build/.jupyter_cache``, or not at all with ``DRNN_DOCS_EXECUTE=off``) and
+draws the figure gallery into ``_generated/gallery`` with
+:func:`numerics.figures_cli.write_figures`, writing the page ``gallery.md``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+sys.path.insert(0, str(ROOT))
+
+# -- project ----------------------------------------------------------------
+project = "drnn-toolkit"
+author = "the drnn-toolkit authors"
+copyright = "the drnn-toolkit authors"
+release = "0.1.0"
+
+# -- general ----------------------------------------------------------------
+extensions = [
+    "myst_nb",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.autosummary",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.viewcode",
+]
+exclude_patterns = ["_build", "_generated", "README.md", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
+source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
+
+myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
+myst_heading_anchors = 3
+
+# Notebooks: stored without outputs; executed at build time and cached (or "off" for a quick build).
+nb_execution_mode = os.environ.get("DRNN_DOCS_EXECUTE", "cache")
+nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
+nb_execution_timeout = 180
+nb_execution_raise_on_error = True
+nb_merge_streams = True
+
+# API reference from the docstrings (NumPy style).
+autosummary_generate = True
+autosummary_imported_members = False
+# "ignore-module-all": packages re-export names in __all__; document each object once, where it is defined.
+autodoc_default_options = {"members": True, "show-inheritance": False, "ignore-module-all": True}
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_typehints_description_target = "documented"
+napoleon_google_docstring = False
+napoleon_numpy_docstring = True
+napoleon_use_rtype = False
+# Parameter types such as "tuple of (name, start, stop)" are prose, not cross-references.
+napoleon_use_param = False
+
+# -- HTML -------------------------------------------------------------------
+html_theme = "sphinx_rtd_theme"
+html_title = "drnn-toolkit"
+html_static_path: list[str] = []
+
+
+# -- generated sources --------------------------------------------------------
+def _copy_notebooks() -> None:
+    target = DOCS / "tutorials" / "notebooks"
+    target.mkdir(parents=True, exist_ok=True)
+    for old in target.glob("*.ipynb"):
+        old.unlink()
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        shutil.copy2(nb, target / nb.name)
+
+
+def _draw_gallery() -> None:
+    from numerics.figures import FIGURE_CAPTIONS, FIGURES
+    from numerics.figures_cli import write_figures
+
+    out = DOCS / "_generated" / "gallery"
+    out.mkdir(parents=True, exist_ok=True)
+    write_figures(out, ["png", "svg"], dpi=110, log=False)
+    lines = ["# Figure gallery", "",
+             "Every figure below is drawn when this documentation is built, by the same code as",
+             "`drnn figures --out DIR` ({mod}`numerics.figures`); each has an SVG version for slides.", ""]
+    for name in FIGURES:
+        title, caption = FIGURE_CAPTIONS[name]
+        lines += [f"## {title}", "", f"```{{figure}} /_generated/gallery/{name}.png", f":alt: {title}",
+                  ":width: 100%", "", caption, "```", "",
+                  f"`drnn figures --only {name}` · {{download}}`SVG </_generated/gallery/{name}.svg>`", ""]
+    (DOCS / "gallery.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+_copy_notebooks()
+_draw_gallery()
