@@ -814,7 +814,33 @@ class DelayedRNN:
             return None
         return np.repeat(np.array(self.plan.holds), self.plan.widths)
 
-    def forward(self, x: Any, h0: Any = None) -> tuple[np.ndarray, DelayedCache]:
+    def engine(self, engine: str = "auto") -> str:
+        """The engine :meth:`forward` uses: ``"dense"`` or ``"blocked"``.
+
+        ``"auto"`` picks the block-batched engine when the weights have the
+        stacked structure (:func:`numerics.blocked.has_stacked_structure`,
+        and for an unmasked network, zeros outside it) and it multiplies
+        fewer numbers than the dense product
+        (:func:`numerics.blocked.prefer_blocked`).
+        """
+        from numerics.blocked import ENGINES, has_stacked_structure, prefer_blocked
+
+        check_choice(engine, ENGINES, "engine")
+        if engine == "dense":
+            return engine
+        ok = has_stacked_structure(self.plan) and (self.masked or self._zero_outside_plan())
+        if engine == "blocked":
+            if not ok:
+                raise ValueError("engine='blocked' needs the stacked block structure (block l reads blocks l and "
+                                 "l-1 only, input into block 0 only, zero weights elsewhere); use 'dense' or 'auto'")
+            return engine
+        return "blocked" if ok and prefer_blocked(self.plan) else "dense"
+
+    def _zero_outside_plan(self) -> bool:
+        return not (np.any(self.params.weight_hh[~self.plan.weight_hh_mask()])
+                    or np.any(self.params.weight_ih[~self.plan.weight_ih_mask()]))
+
+    def forward(self, x: Any, h0: Any = None, *, engine: str = "auto") -> tuple[np.ndarray, DelayedCache]:
         """Run ``T + d`` steps on the zero-padded input.
 
         Parameters
@@ -822,6 +848,12 @@ class DelayedRNN:
         x : array, shape (T, B, input_size)
         h0 : optional
             Initial state; see :meth:`initial_state`.
+        engine : {"auto", "dense", "blocked"}
+            ``"dense"`` multiplies the full ``(N, G·N)`` recurrent matrix per
+            step; ``"blocked"`` runs all blocks of a step as one batched
+            product (stacked block structure only, see :meth:`engine`).
+            Both give the same states up to summation order and the same
+            cache, so :meth:`backward` does not care which ran.
 
         Returns
         -------
@@ -832,7 +864,13 @@ class DelayedRNN:
         T, B, I = x.shape
         h, c = self.initial_state(h0, B)
         xp = np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
-        states, cache = layer_forward(self.cell, self.params, xp, h, c, activations=self._groups(), hold=self._hold())
+        if self.engine(engine) == "blocked":
+            from numerics.blocked import blocked_forward
+
+            states, cache = blocked_forward(self.plan, self.params, xp, h, c, self._groups(), self._hold())
+        else:
+            states, cache = layer_forward(self.cell, self.params, xp, h, c, activations=self._groups(),
+                                          hold=self._hold())
         return states, DelayedCache(cache, T)
 
     def states(self, x: Any, h0: Any = None) -> np.ndarray:
