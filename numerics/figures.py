@@ -29,10 +29,14 @@ from theory.layout import Plan, check_count, stacked_plan
 __all__ = [
     "FIGURES",
     "FIGURE_CAPTIONS",
+    "jacobian_magnitude",
+    "naive_delayed_gru",
     "plot_block_matrices",
     "plot_gru_counterexample",
+    "plot_receptive_field",
     "plot_sparsity_patterns",
     "plot_wavefront",
+    "shift_kind",
     "topology_patterns",
 ]
 
@@ -399,13 +403,14 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
 def topology_patterns(L: int = 4, width: int = 2, input_size: int = 1) -> dict[str, Plan]:
     """Block patterns from the stacked network to the dense d-RNN ("the topologies in between").
 
-    All plans have ``L`` blocks of width ``width``, lags ``0 … L-1`` and
-    delay ``L - 1``; they differ only in which blocks read which.
+    All plans have ``L`` blocks of width ``width``, lags ``0 … L-1``, the
+    read-out from the last block and delay ``L - 1``; they differ only in
+    which blocks read which, and so in their look-ahead.
 
     Parameters
     ----------
     L : int
-        Number of blocks (>= 2).
+        Number of blocks (>= 3).
     width : int
         Units per block.
     input_size : int
@@ -413,30 +418,31 @@ def topology_patterns(L: int = 4, width: int = 2, input_size: int = 1) -> dict[s
     Returns
     -------
     dict of str to Plan
-        ``"stacked"`` (lower-bidiagonal, input into block 1; look-ahead 0),
-        ``"skip-2"`` (each block also reads the block two below: one step of
-        look-ahead per skip), ``"input to all"`` (stacked plus the input
-        into every block: block ``l`` sees ``l - 1`` steps ahead),
-        ``"lower triangle"`` (every block reads every block below it and
-        the input goes everywhere) and ``"dense"`` (every block reads every
-        block: look-ahead ``d``).
+        In order of growing look-ahead (for ``L = 4``):
+
+        * ``"stacked"``: lower-bidiagonal, input into block 1 — look-ahead 0;
+        * ``"skip 1 layer"``: each block also reads the block two below
+          (shift -1) — look-ahead ``d - ceil(d / 2)``;
+        * ``"skip 1–2 layers"``: also the block three below (shift -2);
+        * ``"input to all"``: the stacked pattern with the input fed into
+          every block — look-ahead ``d``, as sparse as the stacked one;
+        * ``"dense"``: every block reads every block — look-ahead ``d``.
     """
-    L = check_count(L, "L", minimum=2)
+    L = check_count(L, "L", minimum=3)
     width = check_count(width, "width")
     input_size = check_count(input_size, "input_size")
     from theory.layout import relaxed_plan
 
     idx = np.arange(L)
-    bidiag = (idx[:, None] == idx[None, :]) | (idx[:, None] == idx[None, :] + 1)
-    skip = bidiag | (idx[:, None] == idx[None, :] + 2)
-    lower = idx[:, None] >= idx[None, :]
+    below = idx[:, None] - idx[None, :]
+    bidiag = (below == 0) | (below == 1)
     first = idx == 0
     every = np.ones(L, bool)
     specs = {
         "stacked": (bidiag, first),
-        "skip-2": (skip, first),
+        "skip 1 layer": (bidiag | (below == 2), first),
+        "skip 1–2 layers": (bidiag | (below == 2) | (below == 3), first),
         "input to all": (bidiag, every),
-        "lower triangle": (lower, every),
         "dense": (np.ones((L, L), bool), every),
     }
     return {name: relaxed_plan("elman", input_size, [width] * L, rm, im, delay=L - 1, description=name)
@@ -477,7 +483,7 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
     for name, p in items:
         _check_plan(p, f"plans[{name!r}]")
     n = len(items)
-    fig = _new_figure(fig, (2.9 * n + 0.6, 4.4))
+    fig = _new_figure(fig, (2.9 * n + 0.6, 3.9))
     axes = fig.subplots(1, n, squeeze=False)[0]
     order = ["input", "vertical", "recurrent", "acausal", "feedback"]
     cmap = ListedColormap(["white"] + [SHIFT_COLOURS[k] for k in order[1:]])
@@ -615,6 +621,103 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     fig.suptitle("The construction carries over to LSTM but not to GRU: the reset gate multiplies "
                  "the layer-below input", fontsize=TITLE_SIZE)
     return fig
+
+
+# ---------------------------------------------------- (d) receptive fields
+def jacobian_magnitude(jacobian: Any) -> np.ndarray:
+    """``max_{k,i} |∂y_t[k] / ∂x_s[i]|`` as a ``(T_out, T_in)`` array.
+
+    Parameters
+    ----------
+    jacobian : array, shape (T_out, n_out, T_in, n_in)
+        As returned by :func:`numerics.jacobian.input_jacobian`.
+    """
+    J = np.asarray(jacobian)
+    if J.ndim != 4:
+        raise ValueError(f"jacobian must have shape (T_out, n_out, T_in, n_in); got shape {J.shape}")
+    if not np.all(np.isfinite(J)):
+        raise ValueError("jacobian has non-finite entries")
+    return np.abs(J).max(axis=(1, 3)) if J.size else np.zeros((J.shape[0], J.shape[2]))
+
+
+def _field_outline(field: np.ndarray) -> list[list[tuple[float, float]]]:
+    """Segments (in 1-based cell coordinates) separating true cells from false ones or the border."""
+    pad = np.pad(field, 1)
+    segs = []
+    for t, s in zip(*np.nonzero(field)):
+        y, x = t + 1, s + 1          # cell centre, 1-based
+        if not pad[t, s + 1]:        # above
+            segs.append([(x - 0.5, y - 0.5), (x + 0.5, y - 0.5)])
+        if not pad[t + 2, s + 1]:    # below
+            segs.append([(x - 0.5, y + 0.5), (x + 0.5, y + 0.5)])
+        if not pad[t + 1, s]:        # left
+            segs.append([(x - 0.5, y - 0.5), (x - 0.5, y + 0.5)])
+        if not pad[t + 1, s + 2]:    # right
+            segs.append([(x + 0.5, y - 0.5), (x + 0.5, y + 0.5)])
+    return segs
+
+
+def _time_ticks(T: int) -> list[int]:
+    return list(range(1, T + 1)) if T <= 12 else sorted({1, *range(5, T + 1, 5), T})
+
+
+def plot_receptive_field(jacobian: Any, field: Any = None, *, ax: Axes | None = None, title: str | None = None,
+                         log_min: float | None = None, colorbar: bool = True) -> Axes:
+    """Heat map of ``log10 |∂y_t/∂x_s|`` with the structural receptive field's boundary drawn on it.
+
+    Rows are output times ``t``, columns input times ``s`` (both from 1);
+    each cell shows the largest entry of the block ``∂y_t/∂x_s`` over
+    output and input features. Exact zeros are left white. The dashed
+    diagonal is ``s = t``: cells right of it are look-ahead.
+
+    Parameters
+    ----------
+    jacobian : array, shape (T_out, n_out, T_in, n_in)
+        From :func:`numerics.jacobian.input_jacobian`.
+    field : bool array, shape (T_out, T_in), optional
+        Structural receptive field (``theory.receptive``); its boundary is
+        drawn in red.
+    ax : Axes, optional
+    title : str, optional
+    log_min : float, optional
+        Lower end of the colour scale (``log10``); default: the smallest
+        non-zero entry, rounded down, and at least -16.
+    colorbar : bool
+        Add a colour bar to the Axes' figure.
+
+    Returns
+    -------
+    Axes
+        ``ax.images[0]`` is the heat map (for a shared colour bar).
+    """
+    mag = jacobian_magnitude(jacobian)
+    T_out, T_in = mag.shape
+    if field is not None:
+        field = np.asarray(field)
+        if field.shape != mag.shape or field.dtype != bool:
+            raise ValueError(f"field must be a bool array of shape {mag.shape}; got {field.dtype} {field.shape}")
+    ax = _new_axes(ax, (5.2, 4.6))
+    with np.errstate(divide="ignore"):
+        logm = np.where(mag > 0, np.log10(np.where(mag > 0, mag, 1.0)), np.nan)
+    if log_min is None:
+        finite = logm[np.isfinite(logm)]
+        log_min = float(max(np.floor(finite.min()), -16.0)) if finite.size else -1.0
+    vmax = max(0.0, log_min + 1.0)
+    image = ax.imshow(np.ma.masked_invalid(logm), cmap="viridis", vmin=log_min, vmax=vmax,
+                      extent=(0.5, T_in + 0.5, T_out + 0.5, 0.5), interpolation="nearest")
+    ax.plot([0.5, min(T_in, T_out) + 0.5], [0.5, min(T_in, T_out) + 0.5], ls="--", color="0.35", lw=1.0)
+    if field is not None:
+        from matplotlib.collections import LineCollection
+
+        ax.add_collection(LineCollection(_field_outline(field), colors="#d62728", linewidths=2.2))
+    ax.set_xticks(_time_ticks(T_in))
+    ax.set_yticks(_time_ticks(T_out))
+    ax.set_aspect("equal")
+    if colorbar:
+        cb = ax.figure.colorbar(image, ax=ax, shrink=0.85)
+        cb.set_label("log$_{10}$ |∂y$_t$/∂x$_s$|", fontsize=LABEL_SIZE - 1)
+        cb.ax.tick_params(labelsize=TICK_SIZE)
+    return _label(ax, title or "Receptive field", "input time $s$", "output time $t$")
 
 
 #: Name → zero-argument function drawing each lecture figure (used by ``drnn figures``).

@@ -88,9 +88,10 @@ def test_topology_patterns_span_stacked_to_dense() -> None:
     names = list(plans)
     assert names[0] == "stacked" and names[-1] == "dense"
     assert plans["stacked"].recurrent_block_mask().sum() == 3 + 2
+    assert plans["input to all"].input_block_mask().all()
     assert plans["dense"].recurrent_block_mask().all()
     with pytest.raises(ValueError):
-        topology_patterns(L=1)
+        topology_patterns(L=2)
 
 
 def test_sparsity_patterns_one_labelled_panel_per_plan() -> None:
@@ -138,3 +139,23 @@ def test_registry_draws_figures() -> None:
     assert {"wavefront", "block_matrices", "sparsity_patterns", "gru_counterexample"} <= set(FIGURES)
     fig = FIGURES["wavefront"]()
     assert isinstance(fig, Figure)
+
+
+def test_receptive_field_heat_map_with_boundary() -> None:
+    from numerics import DelayedRNN
+    from numerics.figures import jacobian_magnitude, plot_receptive_field
+    from numerics.jacobian import input_jacobian
+
+    net = DelayedRNN.random(topology_patterns(L=3)["skip 1 layer"], seed=0)
+    J = input_jacobian(net, np.random.default_rng(0).normal(size=(6, 1)))
+    mag = jacobian_magnitude(J)
+    assert mag.shape == (6, 6)
+    ax = plot_receptive_field(J, mag > 0, title="skip 1 layer")
+    _labelled(ax)
+    assert ax.get_ylabel() == "output time $t$"
+    assert ax.images and ax.collections, "heat map and boundary are drawn"
+    assert len(ax.figure.axes) == 2, "with a colour bar"
+    with pytest.raises(ValueError, match="field"):
+        plot_receptive_field(J, np.ones((5, 5), bool))
+    with pytest.raises(ValueError, match="jacobian"):
+        jacobian_magnitude(np.zeros((3, 3)))
