@@ -219,7 +219,7 @@ def gru_step(reset: str = "all") -> StepCheck:
     s_prev, hyp = _window_state("h", t - 1, False)
     r_pre_delayed, r_pre_stacked = _preactivation("r", False)
     r, r_stacked = Elementwise("sigma", r_pre_delayed), Elementwise("sigma", r_pre_stacked)
-    b_in, b_hn = MatrixSymbol("bi_n_{l}", n_l, 1), MatrixSymbol("bh_n_{l}", n_l, 1)
+    b_in, b_hn = MatrixSymbol("bin_{l}", n_l, 1), MatrixSymbol("bhn_{l}", n_l, 1)
     if reset == "all":
         recur = block_collapse(_window_row(_W("l", "n"), _U("l", "n")) * s_prev).xreplace(hyp)
         delayed = b_in + HadamardProduct(r, recur + b_hn)
