@@ -1,0 +1,101 @@
+"""Adam and gradient-norm clipping on flat dicts of arrays (``state_dict`` form).
+
+Parameters and gradients travel as ``{name: ndarray}`` with PyTorch's names,
+so the optimiser works for every model: it never needs to know its type.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+
+def global_norm(grads: Mapping[str, np.ndarray]) -> float:
+    """``sqrt(Σ ||g||²)`` over all arrays (computed in float64)."""
+    return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
+
+
+def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> tuple[dict[str, np.ndarray], float]:
+    """Scale all gradients by ``min(1, max_norm / norm)`` (PyTorch's ``clip_grad_norm_``).
+
+    Returns
+    -------
+    clipped : dict of ndarray
+    norm : float
+        The global norm before clipping.
+    """
+    if not (isinstance(max_norm, (int, float)) and max_norm > 0):
+        raise ValueError(f"max_norm must be a positive number; got {max_norm!r}")
+    norm = global_norm(grads)
+    # PyTorch adds 1e-6 to the norm so an all-zero gradient is left alone.
+    scale = max_norm / (norm + 1e-6)
+    if scale >= 1:
+        return dict(grads), norm
+    return {k: g * np.asarray(scale, dtype=g.dtype) for k, g in grads.items()}, norm
+
+
+class Adam:
+    """Adam (Kingma & Ba) with PyTorch's defaults and bias correction.
+
+    ``m ← β1 m + (1-β1) g``, ``v ← β2 v + (1-β2) g²``,
+    ``p ← p - lr · m̂ / (sqrt(v̂) + eps)`` with ``m̂ = m / (1-β1^t)``,
+    ``v̂ = v / (1-β2^t)``. An entry whose gradient has always been exactly
+    zero never moves, so masked weights stay exactly zero.
+
+    Parameters
+    ----------
+    lr : float
+    betas : (float, float)
+    eps : float
+
+    Examples
+    --------
+    >>> opt = Adam(lr=0.1)
+    >>> p = {"w": np.array([1.0])}
+    >>> opt.step(p, {"w": np.array([2.0])})["w"]
+    array([0.9])
+    """
+
+    def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        if not (isinstance(lr, (int, float)) and lr > 0):
+            raise ValueError(f"lr must be a positive number; got {lr!r}")
+        if not (len(betas) == 2 and all(0 <= b < 1 for b in betas)):
+            raise ValueError(f"betas must be two numbers in [0, 1); got {betas!r}")
+        if not eps > 0:
+            raise ValueError(f"eps must be positive; got {eps!r}")
+        self.lr, self.betas, self.eps = float(lr), (float(betas[0]), float(betas[1])), float(eps)
+        self.t = 0
+        self.m: dict[str, np.ndarray] = {}
+        self.v: dict[str, np.ndarray] = {}
+
+    def step(self, params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Return updated parameters (new arrays; the inputs are not modified).
+
+        Raises
+        ------
+        ValueError
+            If ``grads`` does not have exactly the keys and shapes of ``params``.
+        """
+        if params.keys() != grads.keys():
+            raise ValueError(f"grads must have the keys of params; missing {sorted(set(params) - set(grads))}, "
+                             f"extra {sorted(set(grads) - set(params))}")
+        self.t += 1
+        b1, b2 = self.betas
+        c1, c2 = 1 - b1**self.t, 1 - b2**self.t
+        out = {}
+        for k, p in params.items():
+            g = grads[k]
+            if g.shape != p.shape:
+                raise ValueError(f"grads[{k!r}] must have shape {p.shape}; got {g.shape}")
+            m = self.m.get(k)
+            if m is None:
+                m = self.m[k] = np.zeros_like(p)
+                self.v[k] = np.zeros_like(p)
+            v = self.v[k]
+            m *= b1
+            m += (1 - b1) * g
+            v *= b2
+            v += (1 - b2) * (g * g)
+            out[k] = p - (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
+        return out
