@@ -18,6 +18,7 @@ from collections.abc import Sequence
 COMMAND_MODULES: tuple[str, ...] = (
     "numerics.verify_cli",
     "numerics.figures_cli",
+    "numerics.reproduce_cli",
 )
 
 

@@ -1,0 +1,72 @@
+"""``drnn reproduce``: run the paper's synthetic experiments and write their tables and plots.
+
+``drnn reproduce [reverse|sine|runtime|all] --profile quick|paper --out DIR``
+plans the runs of the profile (:data:`numerics.experiments.PROFILES`), runs
+those not yet finished (one JSON file per run under ``DIR/runs``, written as
+each run ends, so an interrupted invocation resumes where it stopped), then
+writes ``results.csv``, ``runtime.csv``, ``results.md`` and the PNG plots
+from every result in ``DIR``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+
+WHAT: tuple[str, ...] = ("reverse", "sine", "runtime", "all")
+#: Profiles offered on the command line; ``smoke`` (seconds, for tests) is accepted but not advertised.
+PUBLIC_PROFILES: tuple[str, ...] = ("quick", "paper")
+
+
+def _jobs(value: str) -> int:
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1; got {value!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be an int >= 1; got {n}")
+    return n
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``reproduce`` sub-command."""
+    p = subparsers.add_parser(
+        "reproduce",
+        help="reproduce the paper's synthetic experiments (reversal, sine filtering, runtime)",
+        description="Train and time the networks of the paper's synthetic experiments (PAPER §7) and write "
+                    "a results table (CSV, Markdown) and plots. Finished runs are saved one file each under "
+                    "OUT/runs; rerunning the same command resumes without redoing them.",
+    )
+    p.add_argument("what", nargs="?", default="all", choices=WHAT, help="which experiment (default: all)")
+    p.add_argument("--profile", default="quick", metavar="{quick,paper}",
+                   help="sizes: 'quick' (< 15 min on 2 cores, reduced sizes) or 'paper' (the paper's sizes; hours)")
+    p.add_argument("--out", required=True, help="output directory (created if needed)")
+    p.add_argument("--jobs", type=_jobs, default=None,
+                   help="worker processes (default: number of CPUs available, at most 2 for quick)")
+    p.add_argument("--no-plots", action="store_true", help="write tables only")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Handler of ``drnn reproduce``; returns the exit code."""
+    from numerics.experiments import PROFILES, plan_runs, run_all, runs_dir, write_outputs
+
+    if args.profile not in PROFILES:
+        raise ValueError(f"--profile must be one of {list(PUBLIC_PROFILES)}; got {args.profile!r}")
+    profile = PROFILES[args.profile]
+    tasks = ("reverse", "sine", "runtime") if args.what == "all" else (args.what,)
+    runs_dir(args.out)  # fail early (one line) on a bad --out
+    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = args.jobs if args.jobs is not None else max(1, min(ncpu, 2 if profile.name == "quick" else ncpu))
+    specs = plan_runs(profile, tasks)
+    t0 = time.perf_counter()
+    print(f"drnn reproduce {args.what} --profile {profile.name}: {profile.notes}", flush=True)
+    report = run_all(specs, args.out, jobs=jobs, log=lambda s: print(s, flush=True))
+    if not args.no_plots:
+        written = write_outputs(args.out, profile.name)
+        for path in written:
+            print(f"wrote {path}", flush=True)
+    print(f"done: {len(report['ran'])} run(s) in {time.perf_counter() - t0:.1f} s, "
+          f"{len(report['skipped'])} resumed from earlier invocations", flush=True)
+    return 0

@@ -1,0 +1,165 @@
+"""Experiment plumbing: models and parameter counts, run planning, atomic results, resume, tables, plots, CLI.
+
+Everything runs on the ``smoke`` profile (seconds); the real ``quick`` run is
+not a test.
+"""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from numerics.cli import main
+from numerics.experiments import (
+    PROFILES,
+    ModelSpec,
+    RunSpec,
+    build_model,
+    load_records,
+    matched_width,
+    parameter_count,
+    plan_runs,
+    recurrent_parameter_count,
+    run_all,
+    write_json_atomic,
+    write_outputs,
+)
+from numerics.models import DelayedRNN, forward_outputs
+
+SMOKE = PROFILES["smoke"]
+
+
+# ------------------------------------------------------------------ models
+@pytest.mark.parametrize("cell", ["lstm", "elman"])
+@pytest.mark.parametrize(("kind", "layers", "delay"),
+                         [("stacked", 1, 0), ("stacked", 3, 0), ("bidirectional", 1, 0), ("bidirectional", 2, 0),
+                          ("delayed", 1, 0), ("delayed", 1, 4)])
+def test_parameter_count_matches_the_built_network(cell, kind, layers, delay):
+    spec = ModelSpec(kind, cell, 5, layers, delay)
+    net = build_model(spec, 3, seed=1)
+    assert sum(a.size for a in net.state_dict().values()) == recurrent_parameter_count(spec, 3)
+    y, _ = forward_outputs(net, np.zeros((6, 2, 3), dtype=np.float32))
+    assert y.shape == (6, 2, 10 if kind == "bidirectional" else 5)
+
+
+def test_delayed_model_is_a_dense_layer_that_reads_d_steps_ahead():
+    net = build_model(ModelSpec("delayed", "lstm", 4, 1, 3), 2, seed=0, dtype=np.float64)
+    assert isinstance(net, DelayedRNN) and net.delay == 3 and not net.masked
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((8, 1, 2))
+    y = net(x)
+    x2 = x.copy()
+    x2[5] += 1.0
+    y2 = net(x2)
+    # Output t sees inputs up to t + 3: changing x_5 changes y_2 … y_7 but not y_0, y_1.
+    changed = np.abs(y2 - y).max(axis=(1, 2)) > 0
+    assert list(changed) == [False, False, True, True, True, True, True, True]
+
+
+def test_matched_width_is_closest():
+    target = parameter_count(ModelSpec("delayed", "lstm", 32), 4, 4)
+    for kind, L in (("stacked", 2), ("bidirectional", 1)):
+        n = matched_width(kind, "lstm", L, target, 4, 4)
+        gaps = [abs(parameter_count(ModelSpec(kind, "lstm", m, L), 4, 4) - target) for m in (n - 1, n, n + 1)]
+        assert gaps[1] <= min(gaps)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "message"),
+    [
+        ({"kind": "wide"}, ValueError, "kind must be one of"),
+        ({"kind": "stacked", "cell": "gru"}, ValueError, "cell must be one of"),
+        ({"kind": "delayed", "layers": 2}, ValueError, "one layer"),
+        ({"kind": "stacked", "delay": 2}, ValueError, "delay applies to delayed"),
+        ({"kind": "stacked", "width": 2.0}, TypeError, "width must be an int"),
+        ({"kind": "delayed", "delay": -1}, ValueError, "delay >= 0"),
+    ],
+)
+def test_model_spec_rejects_bad_input(kwargs, exc, message):
+    with pytest.raises(exc, match=message):
+        ModelSpec(**kwargs)
+
+
+# -------------------------------------------------------------------- runs
+def test_plan_runs_covers_the_issue_and_ids_are_unique():
+    specs = plan_runs(PROFILES["quick"], ["reverse", "sine", "runtime"])
+    ids = [s.run_id for s in specs]
+    assert len(ids) == len(set(ids))
+    rev = [s for s in specs if s.task == "reverse"]
+    kinds = {(s.model.kind, s.model.cell, s.model.layers) for s in rev}
+    assert {("stacked", "lstm", 2), ("stacked", "lstm", 3), ("bidirectional", "lstm", 1), ("delayed", "lstm", 1),
+            ("delayed", "elman", 1), ("bidirectional", "elman", 1)} <= kinds
+    T = PROFILES["quick"].reverse["T"]
+    assert {T - 2, T - 1} <= {s.model.delay for s in rev if s.model.kind == "delayed"}  # both sides of T - 1
+    sine = [s for s in specs if s.task == "sine"]
+    assert len({s.task_params["acausal"] for s in sine}) >= 2 and len({s.task_params["scale"] for s in sine}) >= 2
+    for s in specs:  # specs survive the JSON round trip that carries them to worker processes
+        assert RunSpec.from_dict(json.loads(json.dumps(s.to_dict()))) == s
+    with pytest.raises(ValueError, match="task must be one of"):
+        plan_runs(SMOKE, ["copy"])
+
+
+def test_comparison_models_have_matched_parameter_counts():
+    specs = plan_runs(PROFILES["quick"], ["reverse"])
+    V = PROFILES["quick"].reverse["V"]
+    counts = {s.model.label: parameter_count(s.model, V, V) for s in specs if s.model.cell == "lstm"}
+    ref = counts["d-LSTM d=0"]
+    for label, n in counts.items():
+        assert abs(n - ref) / ref < 0.1, label
+
+
+def test_write_json_atomic_leaves_no_partial_file(tmp_path):
+    path = tmp_path / "a.json"
+    write_json_atomic(path, {"x": 1})
+    with pytest.raises(TypeError):
+        write_json_atomic(path, {"x": object()})  # not serialisable: the old file must survive intact
+    assert json.loads(path.read_text()) == {"x": 1}
+    assert os.listdir(tmp_path) == ["a.json"]
+
+
+def test_runtime_runs_resume_and_tables_plots(tmp_path):
+    specs = plan_runs(SMOKE, ["runtime"])
+    lines = []
+    first = run_all(specs[:2], tmp_path, log=lines.append)
+    assert len(first["ran"]) == 2 and "0 already done" in lines[0]
+    files = {p.name: p.read_text() for p in (tmp_path / "runs").glob("*.json")}
+    second = run_all(specs, tmp_path, log=lines.append)
+    # Only the unfinished run ran; the finished files are untouched.
+    assert second["skipped"] == first["ran"] and len(second["ran"]) == len(specs) - 2
+    for name, text in files.items():
+        assert (tmp_path / "runs" / name).read_text() == text
+    rec = load_records(tmp_path)[0]["result"]
+    assert set(rec["models"]) == {"stacked", "bidirectional", "d-LSTM (construction)", "d-LSTM (dense)"}
+    assert all(v["forward_backward_s"] > 0 for v in rec["models"].values())
+    written = {p.name for p in write_outputs(tmp_path, "smoke")}
+    assert {"runtime.csv", "results.md", "runtime.png"} <= written
+
+
+def test_corrupt_result_file_is_rerun(tmp_path):
+    spec = plan_runs(SMOKE, ["runtime"])[0]
+    run_all([spec], tmp_path, log=None)
+    (tmp_path / "runs" / f"{spec.run_id}.json").write_text('{"version": 1, "res')  # a torn write of old code
+    again = run_all([spec], tmp_path, log=None)
+    assert again["ran"] == [spec.run_id]
+
+
+def test_run_all_rejects_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="jobs must be an int >= 1"):
+        run_all([], tmp_path, jobs=0)
+    (tmp_path / "file").write_text("")
+    with pytest.raises(ValueError, match="not a directory"):
+        run_all([], tmp_path / "file")
+
+
+# --------------------------------------------------------------------- CLI
+def test_cli_bad_input_is_one_line(tmp_path, capsys):
+    (tmp_path / "f").write_text("")
+    assert main(["reproduce", "runtime", "--profile", "smoke", "--out", str(tmp_path / "f")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a directory" in err[0]
+    assert main(["reproduce", "runtime", "--profile", "huge", "--out", str(tmp_path)]) == 2
+    assert "--profile must be one of ['quick', 'paper']" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exc:
+        main(["reproduce", "everything", "--out", str(tmp_path)])
+    assert exc.value.code == 2
