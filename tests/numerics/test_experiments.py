@@ -26,6 +26,7 @@ from numerics.experiments import (
     write_outputs,
 )
 from numerics.models import DelayedRNN, forward_outputs
+from numerics.tasks import sine
 
 SMOKE = PROFILES["smoke"]
 
@@ -163,3 +164,68 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["reproduce", "everything", "--out", str(tmp_path)])
     assert exc.value.code == 2
+
+
+# ---------------------------------------------------------------- training
+def test_interrupted_training_resumes_without_redoing_finished_runs(tmp_path):
+    specs = plan_runs(SMOKE, ["reverse", "sine"])
+    lines = []
+
+    def log_then_interrupt(line):
+        lines.append(line)
+        if len(lines) == 4:  # the header line and three finished runs
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_all(specs, tmp_path, log=log_then_interrupt)
+    done = sorted(p.name for p in (tmp_path / "runs").glob("*.json"))
+    assert len(done) == 3 and not list((tmp_path / "runs").glob(".*"))  # no temporary files left behind
+    report = run_all(specs, tmp_path, log=None)
+    assert sorted(f"{r}.json" for r in report["skipped"]) == done
+    assert len(report["ran"]) == len(specs) - 3
+    records = load_records(tmp_path)
+    assert len(records) == len(specs)
+    for rec in records:
+        spec, r = RunSpec.from_dict(rec["spec"]), rec["result"]
+        V_or_1 = spec.task_params.get("V", 1)
+        # The trained model (read-out included) has exactly the advertised parameter count.
+        assert r["params"] == parameter_count(spec.model, V_or_1, V_or_1)
+        assert 1 <= r["epochs"] <= spec.train.epochs and len(r["history"]) == r["epochs"]
+        if spec.task == "reverse":
+            assert 0.0 <= r["test_accuracy"] <= 1.0
+        else:
+            y_test = sine(**{**spec.task_params, "sizes": tuple(spec.task_params["sizes"])}).test.y
+            assert r["test_mse"] >= 0 and r["test_nmse"] == pytest.approx(r["test_mse"] / np.var(y_test))
+
+
+def test_cli_reproduce_smoke_writes_tables_and_plots_and_resumes(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["reproduce", "all", "--profile", "smoke", "--out", str(out), "--jobs", "1"]) == 0
+    first = capsys.readouterr().out
+    n = len(plan_runs(SMOKE, ["reverse", "sine", "runtime"]))
+    assert f"{n} runs: 0 already done" in first and f"{n}/{n}" in first
+    for name in ("results.csv", "runtime.csv", "results.md", "reversal_accuracy_vs_delay.png",
+                 "sine_error_vs_delay.png", "runtime.png"):
+        assert (out / name).stat().st_size > 0, name
+    md = (out / "results.md").read_text()
+    assert "## Sequence reversal" in md and "## Sine filtering" in md and "## Runtime" in md
+    assert main(["reproduce", "all", "--profile", "smoke", "--out", str(out), "--jobs", "1", "--no-plots"]) == 0
+    assert "done: 0 run(s)" in capsys.readouterr().out
+
+
+def test_plots_are_titled_labelled_and_have_legends(tmp_path):
+    import matplotlib.pyplot as plt
+
+    from numerics.experiments import plot_reversal, plot_runtime, plot_sine
+
+    run_all(plan_runs(SMOKE, ["reverse", "sine", "runtime"]), tmp_path, log=None)
+    records = load_records(tmp_path)
+    ax = plot_reversal(records)
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
+    for fig in (plot_sine(records), plot_runtime(records)):
+        assert fig.get_suptitle()
+        assert fig.legends or any(a.get_legend() for a in fig.axes)
+        assert all(a.get_xlabel() for a in fig.axes)
+    plt.close("all")
+    with pytest.raises(ValueError, match="no reversal results"):
+        plot_reversal([])
