@@ -31,6 +31,7 @@ from theory.claims import Claim, ClaimResult, MethodResult
 #: Modules that register claims when imported.
 CLAIM_MODULES: tuple[str, ...] = (
     "numerics.claims.elman",
+    "numerics.claims.cells",
 )
 
 Case = TypeVar("Case")
