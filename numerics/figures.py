@@ -34,8 +34,10 @@ __all__ = [
     "plot_block_matrices",
     "plot_gru_counterexample",
     "plot_receptive_field",
+    "plot_receptive_spectrum",
     "plot_sparsity_patterns",
     "plot_wavefront",
+    "receptive_spectrum",
     "shift_kind",
     "topology_patterns",
 ]
@@ -74,6 +76,13 @@ def _new_figure(fig: Figure | None, figsize: tuple[float, float]) -> Figure:
     if not isinstance(fig, Figure):
         raise TypeError(f"fig must be a matplotlib Figure or None; got {type(fig).__name__}")
     return fig
+
+
+def _pad_rows(fig: Figure, h_pad: float) -> None:
+    """Extra vertical padding (inches) between rows when the figure uses the constrained layout."""
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "h_pad" in engine.get():
+        engine.set(h_pad=h_pad)
 
 
 def _label(ax: Axes, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
@@ -341,9 +350,7 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
     ax_out = fig.add_subplot(grid[1, 1])
     ax_note = fig.add_subplot(grid[:, 2])
     ax_note.axis("off")
-    engine = fig.get_layout_engine()
-    if engine is not None and hasattr(engine, "set") and "h_pad" in engine.get():
-        engine.set(h_pad=0.12)
+    _pad_rows(fig, 0.12)
     gate_lines = [g * N for g in range(1, G)]
     row_ticks: tuple[list[float], list[str]] = ([], [])
     for g in range(G):
@@ -562,7 +569,9 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     differ. Right: the largest output difference per time step on a log
     scale for GRU, Elman and LSTM networks of the same shape; Elman and
     LSTM stay at rounding level (exact construction), GRU does not — the
-    reset gate multiplies block ``l``'s reading of block ``l - 1``.
+    reset gate multiplies block ``l``'s reading of block ``l - 1`` — while
+    the own-reset d-GRU (:mod:`numerics.gru_variants`, reset gate on each
+    block's own recurrence only) is exact again.
 
     Parameters
     ----------
@@ -592,16 +601,22 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     ax_y, ax_e = fig.subplots(1, 2)
     floor = 1e-17
     errors = {}
+    from numerics.gru_variants import OwnResetDelayedGRU
+
     for cell in ("gru", "lstm", "elman"):
         net = StackedRNN.random(input_size, hidden_sizes, cell=cell, seed=seed, scale=1.0)
         delayed = naive_delayed_gru(net) if cell == "gru" else net.to_delayed("staggered")
         y_s, y_d = net(x), delayed(x)
         errors[cell] = _max_error_per_step(y_s, y_d)
         if cell == "gru":
-            ax_y.plot(t, y_s[:, 0, 0], "o-", color="black", lw=2, ms=6, label="stacked GRU")
+            y_own = OwnResetDelayedGRU.from_stacked(net)(x)
+            errors["gru-own"] = _max_error_per_step(y_s, y_own)
+            ax_y.plot(t, y_s[:, 0, 0], "o-", color="black", lw=2, ms=7, label="stacked GRU")
             ax_y.plot(t, y_d[:, 0, 0], "s--", color="#c44e52", lw=2, ms=6, label="naive d-GRU (block layout)")
-    styles = {"gru": ("#c44e52", "s-", "GRU: naive d-GRU"), "lstm": ("#55a868", "^-", "LSTM: d-LSTM"),
-              "elman": ("#4c72b0", "o-", "Elman: d-RNN")}
+            ax_y.plot(t, y_own[:, 0, 0], "x:", color="#dd8452", lw=2, ms=8, mew=2,
+                      label="own-reset d-GRU (the fix)")
+    styles = {"gru": ("#c44e52", "s-", "GRU: naive d-GRU"), "gru-own": ("#dd8452", "x-", "GRU: own-reset d-GRU"),
+              "lstm": ("#55a868", "^-", "LSTM: d-LSTM"), "elman": ("#4c72b0", "o-", "Elman: d-RNN")}
     for cell, err in errors.items():
         colour, fmt, label = styles[cell]
         ax_e.semilogy(t, np.maximum(err, floor), fmt, color=colour, lw=2, ms=6, label=label)
@@ -618,8 +633,8 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     _label(ax_y, f"Output unit 1 of layer {L}", "time $t$", "$h^L_t$", TITLE_SIZE - 1)
     _label(ax_e, "Stacked vs delayed, same block layout", "time $t$",
            "max |stacked − delayed|  (0 shown at 1e-17)", TITLE_SIZE - 1)
-    fig.suptitle("The construction carries over to LSTM but not to GRU: the reset gate multiplies "
-                 "the layer-below input", fontsize=TITLE_SIZE)
+    fig.suptitle("The construction holds for LSTM, fails for GRU (reset gate on the layer below), "
+                 "and holds again with the own-block reset", fontsize=TITLE_SIZE)
     return fig
 
 
@@ -658,7 +673,12 @@ def _field_outline(field: np.ndarray) -> list[list[tuple[float, float]]]:
 
 
 def _time_ticks(T: int) -> list[int]:
-    return list(range(1, T + 1)) if T <= 12 else sorted({1, *range(5, T + 1, 5), T})
+    """Time ticks (1-based) that stay legible on a panel about three inches wide."""
+    if T <= 8:
+        return list(range(1, T + 1))
+    if T <= 20:
+        return list(range(1, T + 1, 2))
+    return sorted({1, *range(5, T + 1, 5)})
 
 
 def plot_receptive_field(jacobian: Any, field: Any = None, *, ax: Axes | None = None, title: str | None = None,
@@ -720,6 +740,123 @@ def plot_receptive_field(jacobian: Any, field: Any = None, *, ax: Axes | None = 
     return _label(ax, title or "Receptive field", "input time $s$", "output time $t$")
 
 
+def receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: int = 0) -> list[dict[str, Any]]:
+    """Networks from causal to fully acausal, each with its Jacobian and structural receptive field.
+
+    Parameters
+    ----------
+    T : int
+        Sequence length.
+    L : int
+        Layers / blocks (delay ``L - 1``), at least 3.
+    width : int
+        Units per layer or block.
+    seed : int
+        Seed of the random weights and the input sequence.
+
+    Returns
+    -------
+    list of dict
+        One entry per topology — ``"stacked"``, ``"skip 1 layer"``,
+        ``"skip 1–2 layers"``, ``"dense d-RNN"``, ``"bidirectional"`` — with
+        keys ``name``, ``net``, ``jacobian`` (``(T, n_out, T, 1)``), ``field``
+        (bool ``(T, T)``, from :func:`theory.receptive.receptive_field`; all
+        true for the bidirectional network), ``lookahead`` (int; ``T - 1``
+        for the bidirectional network) and ``matches`` (whether the
+        Jacobian's support equals the field).
+    """
+    from numerics.jacobian import input_jacobian
+    from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
+    from theory.receptive import lookahead, receptive_field
+
+    T = check_count(T, "T")
+    L = check_count(L, "L", minimum=3)
+    width = check_count(width, "width")
+    x = np.random.default_rng(seed).normal(size=(T, 1))
+    patterns = topology_patterns(L, width)
+    stacked = StackedRNN.random(1, [width] * L, seed=seed)
+    entries: list[tuple[str, Any, np.ndarray, int]] = [
+        ("stacked", stacked, receptive_field(stacked.plan(), T), int(lookahead(stacked.plan()) or 0)),
+    ]
+    for name, label in (("skip 1 layer", "skip 1 layer"), ("skip 1–2 layers", "skip 1–2 layers"),
+                        ("dense", "dense d-RNN")):
+        plan = patterns[name]
+        net = DelayedRNN.random(plan, seed=seed)
+        entries.append((label, net, receptive_field(plan, T), int(lookahead(plan) or 0)))
+    bi = BidirectionalRNN.random(1, [width] * 2, seed=seed)
+    entries.append(("bidirectional", bi, np.ones((T, T), dtype=bool), T - 1))
+    out = []
+    for name, net, field, ahead in entries:
+        J = input_jacobian(net, x)
+        out.append({"name": name, "net": net, "jacobian": J, "field": field, "lookahead": ahead,
+                    "matches": bool(np.array_equal(jacobian_magnitude(J) > 0, field))})
+    return out
+
+
+def plot_receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: int = 0,
+                            fig: Figure | None = None) -> Figure:
+    """The spectrum of topologies: measured Jacobians beside exact structural receptive fields.
+
+    Top row: ``log10 |∂y_t/∂x_s|`` of a random network of each topology
+    (:func:`receptive_spectrum`), with the structural field's boundary in
+    red. Bottom row: the structural field itself, from the plan alone
+    (:func:`theory.receptive.receptive_field`), titled with its look-ahead
+    and whether the Jacobian's support matches it exactly.
+
+    Parameters
+    ----------
+    T, L, width, seed
+        As for :func:`receptive_spectrum`.
+    fig : Figure, optional
+
+    Returns
+    -------
+    Figure
+        ``2 × 5`` Axes and a shared colour bar.
+    """
+    entries = receptive_spectrum(T, L, width, seed=seed)
+    n = len(entries)
+    fig = _new_figure(fig, (3.1 * n + 1.2, 7.6))
+    _pad_rows(fig, 0.1)
+    axes = fig.subplots(2, n, squeeze=False)
+    logs = np.concatenate([np.log10(m[m > 0]) for m in (jacobian_magnitude(e["jacobian"]) for e in entries)])
+    log_min = float(max(np.floor(logs.min()), -16.0)) if logs.size else -1.0
+    field_cmap = ListedColormap(["white", "#9ecae1"])
+    image = None
+    for j, e in enumerate(entries):
+        top, bottom = axes[0, j], axes[1, j]
+        ahead = "all (whole sequence)" if e["name"] == "bidirectional" else str(e["lookahead"])
+        plot_receptive_field(e["jacobian"], e["field"], ax=top, title=f"{e['name']}\nlook-ahead {ahead}",
+                             log_min=log_min, colorbar=False)
+        image = top.images[0]
+        bottom.imshow(e["field"], cmap=field_cmap, vmin=0, vmax=1, extent=(0.5, T + 0.5, T + 0.5, 0.5),
+                      interpolation="nearest")
+        from matplotlib.collections import LineCollection
+
+        bottom.add_collection(LineCollection(_field_outline(e["field"]), colors="#d62728", linewidths=2.2))
+        bottom.plot([0.5, T + 0.5], [0.5, T + 0.5], ls="--", color="0.35", lw=1.0)
+        bottom.set_xticks(_time_ticks(T))
+        bottom.set_yticks(_time_ticks(T))
+        bottom.set_aspect("equal")
+        _label(bottom, "structural field: " + ("matches ✓" if e["matches"] else "differs ✗"),
+               "input time $s$", "output time $t$" if j == 0 else None, TITLE_SIZE - 2)
+        top.title.set_fontsize(TITLE_SIZE - 1)
+        if j:
+            top.set_ylabel("")
+    assert image is not None
+    cb = fig.colorbar(image, ax=axes[0, :].tolist(), shrink=0.9, pad=0.01)
+    cb.set_label("log$_{10}$ max |∂y$_t$/∂x$_s$|", fontsize=LABEL_SIZE - 1)
+    cb.ax.tick_params(labelsize=TICK_SIZE)
+    handles = [Patch(facecolor="#9ecae1", edgecolor="0.4", label="x$_s$ can influence y$_t$ (structure)"),
+               Patch(facecolor="white", edgecolor="0.4", label="structural zero (exact 0 in the Jacobian)"),
+               Line2D([], [], color="#d62728", lw=2.2, label="boundary of the structural field"),
+               Line2D([], [], color="0.35", ls="--", lw=1.0, label="s = t (right of it: future)")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=TEXT_SIZE, frameon=False)
+    fig.suptitle(f"The spectrum of topologies (T = {T}, d = {L - 1}): measured Jacobian (top) "
+                 f"and exact structural receptive field (bottom)", fontsize=TITLE_SIZE + 1)
+    return fig
+
+
 #: Name → zero-argument function drawing each lecture figure (used by ``drnn figures``).
 FIGURES: dict[str, Any] = {
     "wavefront": lambda: plot_wavefront(L=4, T=8, step=5).figure,
@@ -727,6 +864,7 @@ FIGURES: dict[str, Any] = {
     "block_matrices_lstm": lambda: plot_block_matrices(stacked_plan("lstm", 2, [3, 2], None)),
     "sparsity_patterns": lambda: plot_sparsity_patterns(),
     "gru_counterexample": lambda: plot_gru_counterexample(),
+    "receptive_fields": lambda: plot_receptive_spectrum(),
 }
 
 #: Name → (title, one-paragraph caption) of each figure in :data:`FIGURES`, for galleries.
@@ -754,10 +892,19 @@ FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
         "entry is the shift in represented time that the connection carries; negative shifts are "
         "look-ahead.",
     ),
+    "receptive_fields": (
+        "The spectrum of topologies: receptive fields",
+        "Top: $\\log_{10}|\\partial y_t/\\partial x_s|$ of random networks from the stacked network "
+        "(look-ahead 0) through relaxed block patterns to the dense d-RNN (look-ahead $d = 3$) and a "
+        "bidirectional network (the whole sequence), with the structural field's boundary in red. "
+        "Bottom: the exact structural field computed from the plan alone; the Jacobian's support "
+        "matches it in every case (structural zeros are exact zeros).",
+    ),
     "gru_counterexample": (
         "LSTM holds, GRU breaks",
         "A stacked GRU against the GRU assembled with the same block layout: they differ from the first "
         "step, while the Elman and LSTM constructions agree to rounding. The reset gate of the single "
-        "layer multiplies the lower block's contribution to the candidate state.",
+        "layer multiplies the lower block's contribution to the candidate state; the own-reset d-GRU, "
+        "whose reset gate acts on each block's own recurrence only, agrees to rounding again.",
     ),
 }

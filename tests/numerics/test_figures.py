@@ -129,8 +129,8 @@ def test_gru_counterexample_figure() -> None:
         assert ax.get_ylabel()
         assert ax.get_legend() is not None
     assert ax_e.get_yscale() == "log"
-    gru, lstm, elman = (line.get_ydata() for line in ax_e.get_lines()[:3])
-    assert gru.max() > 1e-2 and lstm.max() < 1e-12 and elman.max() < 1e-12
+    gru, own, lstm, elman = (line.get_ydata() for line in ax_e.get_lines()[:4])
+    assert gru.max() > 1e-2 and own.max() < 1e-12 and lstm.max() < 1e-12 and elman.max() < 1e-12
     with pytest.raises(ValueError):
         plot_gru_counterexample(hidden_sizes=[3])
 
@@ -159,3 +159,19 @@ def test_receptive_field_heat_map_with_boundary() -> None:
         plot_receptive_field(J, np.ones((5, 5), bool))
     with pytest.raises(ValueError, match="jacobian"):
         jacobian_magnitude(np.zeros((3, 3)))
+
+
+def test_receptive_spectrum_fields_match_jacobians() -> None:
+    from numerics.figures import plot_receptive_spectrum, receptive_spectrum
+
+    entries = receptive_spectrum(T=7, L=3)
+    assert [e["name"] for e in entries] == ["stacked", "skip 1 layer", "skip 1–2 layers", "dense d-RNN",
+                                            "bidirectional"]
+    assert [e["lookahead"] for e in entries] == [0, 1, 1, 2, 6]
+    assert all(e["matches"] for e in entries), "the Jacobian's support is the structural field"
+    fig = plot_receptive_spectrum(T=7, L=3)
+    panels = [ax for ax in fig.axes if ax.get_label() != "<colorbar>"]
+    assert len(panels) == 10
+    for ax in panels:
+        _labelled(ax)
+    assert fig.legends and any(ax.get_label() == "<colorbar>" for ax in fig.axes)
