@@ -67,6 +67,9 @@ napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 # Parameter types such as "tuple of (name, start, stop)" are prose, not cross-references.
 napoleon_use_param = False
+# Attribute types such as "shape (output_size, N)" are prose too: Sphinx would try to link every word and
+# warn where a word names several attributes (ref.python "more than one target"). Only that is silenced.
+suppress_warnings = ["ref.python"]
 
 # -- HTML -------------------------------------------------------------------
 html_theme = "sphinx_rtd_theme"

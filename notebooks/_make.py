@@ -244,6 +244,102 @@ gru = next(f for f in report.steps if f.name.startswith("gru (all reset)"))
 display(Markdown(f"$${gru.latex()}$$"))"""),
 ]
 
+# --------------------------------------------------------------------------- 3
+NOTEBOOKS["03_receptive_fields.ipynb"] = [
+    md("""\
+# 3. Receptive fields and the topologies in between
+
+A delayed network with delay `d` *may* look `d` steps into the future; whether
+it does depends on its block pattern. Each block `k` has a lag `λ_k`, each
+recurrent edge `k → l` carries information forward in time by
+`shift = 1 + λ_k - λ_l` steps, and an input edge into block `l` looks `λ_l`
+steps ahead. The exact receptive field follows by reachability in the
+unrolled graph (`theory.receptive`); the Jacobian of a real network
+(`numerics.jacobian.input_jacobian`, one batched backward pass) must agree."""),
+    code(SETUP + """
+from numerics import DelayedRNN
+from numerics.figures import (plot_receptive_field, plot_receptive_spectrum, plot_sparsity_patterns,
+                              topology_patterns)
+from numerics.jacobian import input_jacobian
+from theory.layout import relaxed_plan
+from theory.receptive import lookahead, lookahead_from_lags, receptive_field"""),
+    md("## Five block patterns, from stacked to dense"),
+    code("""\
+patterns = topology_patterns(L=4, width=2)
+fig = plot_sparsity_patterns(patterns)
+fig"""),
+    md("""\
+The look-ahead two ways: by the shortest path from an input-fed block to the
+read-out (`lookahead`), and by adding up the shifts along paths
+(`lookahead_from_lags`). They agree, and both agree with the field."""),
+    code("""\
+T = 10
+for name, plan in patterns.items():
+    field = receptive_field(plan, T)
+    t, s = np.nonzero(field)
+    print(f"{name:>16}: look-ahead {lookahead(plan)} (lags: {lookahead_from_lags(plan)}, "
+          f"field: {int((s - t).max())})")"""),
+    md("## Measured against structural, for one pattern"),
+    code("""\
+plan = patterns["skip 1 layer"]
+net = DelayedRNN.random(plan, seed=0)
+x = np.random.default_rng(0).normal(size=(T, 1))
+J = input_jacobian(net, x)                          # (T_out, n_out, T_in, n_in)
+field = receptive_field(plan, T)
+support = np.abs(J).max(axis=(1, 3)) > 0
+print("Jacobian support == structural field:", np.array_equal(support, field))
+ax = plot_receptive_field(J, field, title="skip 1 layer: measured vs structural")
+ax.figure"""),
+    md("## The spectrum of topologies"),
+    code("""\
+fig = plot_receptive_spectrum(T=12, L=4)
+fig"""),
+    md("""\
+## Explore: your own pattern
+
+Change the masks below (`[dst, src]` true where block `dst` reads block
+`src`). Feedback from a higher block (`src > dst`) carries a shift of two or
+more and adds no look-ahead; a skip from far below adds look-ahead. With
+`ipywidgets` installed the cell after next gives a slider over the skip
+distance; without it, the loop prints every setting."""),
+    code("""\
+L = 4
+rm = np.eye(L, dtype=bool) | np.eye(L, k=-1, dtype=bool)   # the stacked pattern
+rm[3, 0] = True      # block 4 reads block 1: a skip over two layers
+rm[0, 3] = True      # block 1 reads block 4: top-down feedback
+im = np.array([True, False, False, False])
+mine = relaxed_plan("elman", 1, [2] * L, rm, im, delay=L - 1, description="mine")
+print(mine.summary())
+print("look-ahead:", lookahead(mine))
+fig = plot_sparsity_patterns({"mine": mine})
+fig"""),
+    code("""\
+def skip_pattern(distance: int):
+    rm = np.eye(L, dtype=bool) | np.eye(L, k=-1, dtype=bool)
+    if distance >= 2:
+        rm |= np.eye(L, k=-distance, dtype=bool)
+    return relaxed_plan("elman", 1, [2] * L, rm, np.eye(L, dtype=bool)[0], delay=L - 1,
+                        description=f"skip distance {distance}")
+
+def show(distance: int = 2):
+    plan = skip_pattern(distance)
+    J = input_jacobian(DelayedRNN.random(plan, seed=0), np.random.default_rng(0).normal(size=(T, 1)))
+    ax = plot_receptive_field(J, receptive_field(plan, T),
+                              title=f"{plan.description}: look-ahead {lookahead(plan)}")
+    return ax.figure
+
+try:
+    import ipywidgets
+except ImportError:
+    ipywidgets = None
+if ipywidgets is not None:
+    ipywidgets.interact(show, distance=ipywidgets.IntSlider(value=2, min=1, max=L - 1))
+else:
+    for distance in range(1, L):
+        print(f"skip distance {distance}: look-ahead {lookahead(skip_pattern(distance))}")
+show(L - 1)"""),
+]
+
 # --------------------------------------------------------------------------- 4
 NOTEBOOKS["04_lstm_holds_gru_breaks.ipynb"] = [
     md("""\
@@ -316,6 +412,86 @@ for widths, steps in [((1, 1), 2), ((2, 1, 2), 3)]:
     chk = check_identity("gru", list(widths), steps, reset="own")
     print(f"own-reset GRU, widths {widths}, T = {steps}: identical trees = {chk.equal} "
           f"({chk.compared} expressions, {chk.seconds:.2f} s)")"""),
+]
+
+
+# --------------------------------------------------------------------------- 5
+NOTEBOOKS["05_training_acausal.ipynb"] = [
+    md("""\
+# 5. Training a d-RNN on an acausal task
+
+Sequence reversal (paper §4.1): the target at time `t` is the input at time
+`T - t + 1`. A causal network has to emit symbols it has not seen yet; a
+delayed network with `d >= T - 1` sees every symbol it must emit. Here a
+one-layer LSTM and a d-LSTM of the same width, both with a linear read-out,
+are trained with Adam (`numerics.train`) on a small instance."""),
+    code(SETUP + """
+from numerics import DelayedRNN, StackedRNN
+from numerics.tasks import reversal, reversal_accuracy_bound
+from numerics.train import Readout, evaluate, predict, train
+from theory.layout import relaxed_plan"""),
+    code("""\
+V, T = 4, 6
+data = reversal(V=V, T=T, sizes=(2000, 200, 200), seed=0)
+print("inputs", data.train.x.shape, "targets", data.train.y.shape)
+print("first sequence:", data.train.x[:, 0].argmax(-1), "->", data.train.y[:, 0])"""),
+    md("""\
+The best accuracy a network with look-ahead `d` can reach is known in
+closed form: positions whose source symbol lies more than `d` steps ahead
+can only be guessed."""),
+    code("""\
+for d in (0, T // 2, T - 1):
+    print(f"look-ahead {d}: accuracy at most {reversal_accuracy_bound(V, T, d):.3f}")"""),
+    code("""\
+width = 24
+dense_plan = relaxed_plan("lstm", V, [width], np.ones((1, 1), bool), np.ones(1, bool), delay=T - 1,
+                          description="dense d-LSTM")
+models = {
+    "stacked LSTM (causal)": Readout.random(StackedRNN.random(V, [width], cell="lstm", seed=0), V, seed=0),
+    f"d-LSTM, d = {T - 1}": Readout.random(DelayedRNN.random(dense_plan, seed=0), V, seed=0),
+}
+results = {}
+for name, model in models.items():
+    res = train(model, data.train.x, data.train.y, loss="cross_entropy", val=(data.val.x, data.val.y),
+                epochs=30, batch_size=32, lr=1e-2, clip=1.0, patience=5, seed=0, progress=False)
+    acc = evaluate(res.model, data.test.x, data.test.y, loss="cross_entropy")["accuracy"]
+    results[name] = res
+    print(f"{name:>22}: {res.epochs} epochs, test accuracy {acc:.3f}")"""),
+    code("""\
+fig, (ax_loss, ax_pos) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
+for name, res in results.items():
+    ax_loss.plot(range(1, res.epochs + 1), res.val_losses, "o-", label=name)
+    pred = predict(res.model, data.test.x).argmax(-1)
+    ax_pos.plot(range(1, T + 1), (pred == data.test.y).mean(axis=1), "o-", label=name)
+ax_loss.set(title="Validation loss", xlabel="epoch", ylabel="cross-entropy")
+ax_pos.set(title="Test accuracy per output position", xlabel="output time $t$", ylabel="accuracy",
+           ylim=(0, 1.05))
+for ax in (ax_loss, ax_pos):
+    ax.grid(alpha=0.3)
+    ax.legend()"""),
+    md("""\
+The causal network gets the second half of the output right (those symbols
+have been seen) and guesses the first half; the d-LSTM gets everything.
+Which inputs does the trained d-LSTM actually use? Change the symbol at one
+input position `s` and count how often the prediction at each output time `t`
+changes: the trained network has learned to read the mirrored position
+`s = T - t + 1`, inside its receptive field `s <= t + d`."""),
+    code("""\
+trained = results[f"d-LSTM, d = {T - 1}"].model
+x = data.test.x
+base = predict(trained, x).argmax(-1)                        # (T, N)
+flips = np.zeros((T, T))
+for s in range(T):
+    x2 = x.copy()
+    x2[s] = np.roll(x[s], 1, axis=-1)                        # a different symbol at position s
+    flips[:, s] = (predict(trained, x2).argmax(-1) != base).mean(axis=1)
+fig, ax = plt.subplots(figsize=(5.5, 4.6), layout="constrained")
+im = ax.imshow(flips, cmap="viridis", vmin=0, vmax=1, extent=(0.5, T + 0.5, T + 0.5, 0.5))
+ax.plot(range(T, 0, -1), range(1, T + 1), "w:", lw=2, label="mirror $s = T - t + 1$")
+ax.set(title="Trained d-LSTM: which inputs change which outputs", xlabel="changed input time $s$",
+       ylabel="output time $t$")
+ax.legend(loc="lower left")
+fig.colorbar(im, ax=ax, label="fraction of predictions that change")"""),
 ]
 
 

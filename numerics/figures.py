@@ -719,10 +719,10 @@ def plot_receptive_field(jacobian: Any, field: Any = None, *, ax: Axes | None = 
     ax = _new_axes(ax, (5.2, 4.6))
     with np.errstate(divide="ignore"):
         logm = np.where(mag > 0, np.log10(np.where(mag > 0, mag, 1.0)), np.nan)
+    finite = logm[np.isfinite(logm)]
     if log_min is None:
-        finite = logm[np.isfinite(logm)]
         log_min = float(max(np.floor(finite.min()), -16.0)) if finite.size else -1.0
-    vmax = max(0.0, log_min + 1.0)
+    vmax = max(0.0, float(np.ceil(finite.max())) if finite.size else 0.0, log_min + 1.0)
     image = ax.imshow(np.ma.masked_invalid(logm), cmap="viridis", vmin=log_min, vmax=vmax,
                       extent=(0.5, T_in + 0.5, T_out + 0.5, 0.5), interpolation="nearest")
     ax.plot([0.5, min(T_in, T_out) + 0.5], [0.5, min(T_in, T_out) + 0.5], ls="--", color="0.35", lw=1.0)
