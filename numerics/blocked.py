@@ -122,14 +122,21 @@ def blocked_forward(
 ) -> tuple[np.ndarray, LayerCache]:
     """Run the delayed layer with all blocks of a step in one batched product.
 
+    The state after step ``t`` is stored as ``S[t]`` of shape
+    ``(B, (L + 1)·n)``: slot 0 is a constant zero block and slot ``l + 1``
+    holds block ``l`` (zero-padded to ``n``). The ``2n`` numbers block ``l``
+    reads, ``[s^{l-1}; s^l]``, are then contiguous within each batch row,
+    so the inputs of all blocks form one strided ``(L, B, 2n)`` view of
+    ``S[t]`` (overlapping windows, no copy), and the new states are written
+    straight into a strided view of ``S[t + 1]``.
+
     Parameters
     ----------
     plan : Plan
         Must satisfy :func:`has_stacked_structure`.
     params : LayerParams
-        The dense delayed parameters (zero outside the pattern is *not*
-        required of the caller; entries outside the stacked pattern are
-        simply not read, so callers check the structure).
+        The dense delayed parameters; entries outside the stacked pattern
+        are not read, so callers check the structure.
     x : ndarray, shape (T', B, I)
         The already zero-padded input (``T' = T + d``).
     h0 : ndarray, shape (B, N)
@@ -151,62 +158,83 @@ def blocked_forward(
     dt = params.dtype
     lstm, gru = cell == "lstm", cell == "gru"
     wcat, w_in, bias = _padded_weights(plan, params)
-    # Input projection of all steps for block 0 in one product.
-    xw0 = (np.ascontiguousarray(x).reshape(T * B, I) @ w_in).reshape(T, B, G * n)
-    # Padded histories: S[t] is the state after t steps, (L, B, n).
-    S = np.zeros((T + 1, L, B, n), dtype=dt)
-    C = np.zeros((T + 1, L, B, n), dtype=dt) if lstm else None
+    # Additive terms of every step, set up for all steps at once: the hidden-side
+    # bias of every block (LSTM/Elman: both biases) and block 0's input projection.
     A = np.empty((T, L, B, G * n), dtype=dt)
+    xw0 = (np.ascontiguousarray(x).reshape(T * B, I) @ w_in).reshape(T, B, G * n)
+    if gru:
+        A[:] = 0
+        # GRU: the input side stays apart (r multiplies only the hidden side's n part).
+        X = np.broadcast_to(_input_bias(plan, params), (T, L, B, 3 * n)).copy()
+        X[:, 0] += xw0
+        if bias is not None:
+            A[..., : 2 * n] = bias[..., : 2 * n]
+        b_hn = None if bias is None else bias[:, :, 2 * n :]
+    elif bias is not None:
+        A[:, 1:] = bias[1:]
+        np.add(xw0, bias[0], out=A[:, 0])
+    else:
+        A[:, 1:] = 0
+        A[:, 0] = xw0
+    S = np.zeros((T + 1, B, (L + 1) * n), dtype=dt)
+    # Views made once (as_strided is slow to call per step): blocks[t] is (L, B, n),
+    # pairs[t] is (L, B, 2n) with pairs[t][l] = [s^{l-1}; s^l] (overlapping windows of S[t]).
+    blocks = S.reshape(T + 1, B, L + 1, n)[:, :, 1:].transpose(0, 2, 1, 3)
+    item = S.itemsize
+    pairs = np.lib.stride_tricks.as_strided(
+        S, shape=(T + 1, L, B, 2 * n), strides=(S.strides[0], n * item, (L + 1) * n * item, item), writeable=False)
+    C = np.zeros((T + 1, L, B, n), dtype=dt) if lstm else None
     E = np.empty((T, L, B, n), dtype=dt) if (lstm or gru) else None
     spans = [plan.span(l) for l in range(L)]
     for l, (r0, r1) in enumerate(spans):
-        S[0, l, :, : r1 - r0] = h0[:, r0:r1]
+        blocks[0, l, :, : r1 - r0] = h0[:, r0:r1]
         if lstm and c0 is not None:
             C[0, l, :, : r1 - r0] = c0[:, r0:r1]
-    Z = np.zeros((L, B, 2 * n), dtype=dt)  # working [s^l; s^{l-1}]
-    Z[:, :, :n] = S[0]
-    Z[1:, :, n:] = S[0, :-1]
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
     runs = _block_groups(plan) if cell == "elman" else []
-    if gru:
-        xbuf = np.broadcast_to(_input_bias(plan, params), (L, B, 3 * n)).copy()
-        xb0 = xbuf[0].copy()
-        b_hn = None if bias is None else bias[:, :, 2 * n :]
+    tmp = np.empty((L, B, G * n), dtype=dt)
+    # Weight rows 0:n read block l itself, n:2n block l-1; the pair view is [s^{l-1}; s^l].
+    wpair = np.concatenate([wcat[:, n:], wcat[:, :n]], axis=1)
     for t in range(T):
         a = A[t]
-        np.matmul(Z, wcat, out=a)
-        s_new = S[t + 1]
+        np.matmul(pairs[t], wpair, out=tmp)
+        s_new = blocks[t + 1]
         if gru:
-            np.add(xb0, xw0[t], out=xbuf[0])
-            if bias is not None:
-                a[..., : 2 * n] += bias[..., : 2 * n]
-            gru_pointwise(xbuf, S[t], b_hn, a, E[t], s_new)
+            a[..., : 2 * n] += tmp[..., : 2 * n]
+            a[..., 2 * n :] = tmp[..., 2 * n :]
+            gru_pointwise(X[t], blocks[t], b_hn, a, E[t], s_new)
         else:
-            if bias is not None:
-                a += bias
-            a[0] += xw0[t]
+            a += tmp
             if lstm:
                 lstm_pointwise(a, C[t], C[t + 1], E[t], s_new)
             else:
-                s_new[...] = a
                 for name, b0, b1 in runs:
-                    activate_(s_new[b0:b1], ((name, 0, n),))
+                    src, dst = a[b0:b1], s_new[b0:b1]
+                    if name == "tanh":
+                        np.tanh(src, out=dst)      # straight into the state: no intermediate copy
+                    elif name == "relu":
+                        np.maximum(src, 0, out=dst)
+                    else:
+                        dst[...] = src
+                        activate_(dst, ((name, 0, n),))
         if t < last_hold:
             held = holds > t
-            s_new[held] = S[t][held]
+            s_new[held] = blocks[t][held]
             if lstm:
                 C[t + 1][held] = C[t][held]
-        Z[:, :, :n] = s_new
-        Z[1:, :, n:] = s_new[:-1]
     # Back to the dense layout (vectorised over time; one copy per block and gate).
-    h = np.empty((T + 1, B, N), dtype=dt)
+    equal = all(w == n for w in plan.widths)
+    # Equal widths (no padding): the dense states are a view of S, no copy.
+    h = S[:, :, n:] if equal else np.empty((T + 1, B, N), dtype=dt)
     c = np.empty((T + 1, B, N), dtype=dt) if lstm else None
     gates = np.empty((T, B, G * N), dtype=dt) if (lstm or gru) else None
     extra = np.empty((T, B, N), dtype=dt) if (lstm or gru) else None
+    S4 = S.reshape(T + 1, B, L + 1, n)
     for l, (r0, r1) in enumerate(spans):
         w = r1 - r0
-        h[:, :, r0:r1] = S[:, l, :, :w]
+        if not equal:
+            h[:, :, r0:r1] = S4[:, :, l + 1, :w]
         if lstm:
             c[:, :, r0:r1] = C[:, l, :, :w]
         if gates is not None:
