@@ -145,7 +145,7 @@ def bench_gemm(rows: list[list[str]], repeats: int) -> None:
     b = rng.standard_normal((n, n)).astype(F32)
     c = np.empty((n, n), F32)
     t_peak = best_of(lambda: np.matmul(a, b, out=c), repeats)
-    peak = 2 * n**3 / t_peak
+    peak_big = 2 * n**3 / t_peak
     H, B, T = 1024, 256, 20
     h = rng.standard_normal((B, H)).astype(F32)
     w = (rng.standard_normal((H, H)) / np.sqrt(H)).astype(F32)
@@ -157,7 +157,11 @@ def bench_gemm(rows: list[list[str]], repeats: int) -> None:
     h0 = np.zeros((B, H), F32)
     t_layer = best_of(lambda: layer_forward("elman", net.layers[0], x, h0, activations=(("tanh", 0, H),)), repeats)
     layer_rate = 2 * 2 * T * B * H * H / t_layer  # input projection + recurrence
-    rows.append(["GEMM peak (2048³ float32)", f"{peak / 1e9:.1f} GFLOP/s", "1.00", "reference", "-"])
+    # The peak is the best rate any GEMM reached in this run: a single large product can be
+    # slowed by other load on a shared machine, which would flatter the ratios below.
+    peak = max(peak_big, step_rate)
+    rows.append(["measured GEMM peak (best of 2048³ and the recurrent shape)", f"{peak / 1e9:.1f} GFLOP/s",
+                 "1.00", "reference", "-"])
     rows.append(["recurrent product (256×1024)@(1024×1024) / peak", f"{step_rate / 1e9:.1f} GFLOP/s",
                  f"{step_rate / peak:.2f}", ">= 0.5", verdict(step_rate / peak, 0.5, False)])
     rows.append(["Elman layer forward, width 1024, batch 256 / peak", f"{layer_rate / 1e9:.1f} GFLOP/s",
