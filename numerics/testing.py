@@ -181,11 +181,15 @@ def stacked_cases(
 def default_tolerance(dtype: Any) -> tuple[float, float]:
     """``(rtol, atol)`` for comparing two evaluations that sum in different orders.
 
-    float64: ``(1e-9, 1e-12)``; float32: ``(1e-4, 1e-5)``. The relative part
+    float64: ``(1e-9, 1e-12)``; float32: ``(1e-3, 1e-4)``. The relative part
     is taken against the largest magnitude at that time step, since
-    reordered sums err relative to their terms, not their result.
+    reordered sums err relative to their terms, not their result. float32
+    gets three orders of magnitude of headroom over its epsilon (1.2e-7)
+    because an expansive recurrence (identity or relu layers with weights
+    near 1) amplifies a rounding difference at every one of up to 30 steps;
+    a broken construction differs by O(0.1), far above either tolerance.
     """
-    return (1e-4, 1e-5) if np.dtype(dtype) == np.float32 else (1e-9, 1e-12)
+    return (1e-3, 1e-4) if np.dtype(dtype) == np.float32 else (1e-9, 1e-12)
 
 
 def first_difference(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[int, int, int] | None:

@@ -22,7 +22,9 @@ SOURCE = "paper §3"
 
 
 #: Largest relative error (see :func:`relative_error`) counted as agreement, per dtype.
-TOLERANCE = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-4}
+#: float32 allows for rounding differences amplified by expansive recurrences over up to 30 steps
+#: (see :func:`numerics.testing.default_tolerance`); a broken construction differs by O(0.1).
+TOLERANCE = {np.dtype(np.float64): 1e-10, np.dtype(np.float32): 1e-3}
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
