@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from numerics.claims.elman import TOLERANCE, relative_error
+from numerics.claims.elman import register_property, relative_error
 from numerics.construction import disassemble
 from numerics.testing import EquivalenceCase, stacked_cases
 from numerics.torch_io import from_torch
@@ -37,22 +37,6 @@ def _describe(case: EquivalenceCase) -> dict[str, Any]:
     d = case.describe()
     d.pop("state_dict", None)  # keep reports short: the shrunk sizes say enough
     return d
-
-
-def _register(claim_id: str, pair: Any, dtypes: tuple[Any, ...] = DTYPES, **case_kwargs: Any) -> None:
-    """One property method per dtype: ``pair(case) -> (a, b)`` must agree to the dtype's tolerance."""
-    for dt in dtypes:
-        name = f"property-{np.dtype(dt).name}"
-
-        def check(profile: Profile, dt: Any = dt, name: str = name) -> MethodResult:
-            return property_check(
-                name, stacked_cases(cells=("lstm",), dtypes=(dt,), **case_kwargs),
-                lambda c: relative_error(*pair(c)), TOLERANCE[np.dtype(dt)],
-                lambda c: dict(_describe(c), max_abs_difference=float(np.abs(np.subtract(*pair(c))).max(initial=0))),
-                profile,
-            )
-
-        method(claim_id, name)(check)
 
 
 # ------------------------------------------------------------------ staggered
@@ -73,7 +57,7 @@ def _staggered(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x, case.h0), case.net.to_delayed("staggered")(case.x, case.h0)
 
 
-_register("lstm-staggered", _staggered)
+register_property("lstm-staggered", _staggered, ("stacked", "delayed"), cells=("lstm",))
 
 
 @method("lstm-staggered", "torch")
@@ -123,7 +107,8 @@ def _warmup(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x, case.net.warmup_states()), case.net.to_delayed("zero")(case.x)
 
 
-_register("lstm-warmup", _warmup, with_h0=(False,))
+register_property("lstm-warmup", _warmup, ("stacked_from_warmup", "delayed_zero_start"), cells=("lstm",),
+                  with_h0=(False,))
 
 # ---------------------------------------------------------------------- naive
 register_claim(
@@ -134,8 +119,9 @@ register_claim(
     "With non-zero biases the gates of block l >= 1 are open during its first l steps, so its h and c "
     "are non-zero when its first real input arrives, while the stacked layer starts from 0.",
 )
-_register("lstm-naive-zero-start", lambda c: (c.net(c.x), c.net.to_delayed("zero")(c.x)), dtypes=(np.float64,),
-          with_h0=(False,), bias=(True,))
+register_property("lstm-naive-zero-start", lambda c: (c.net(c.x), c.net.to_delayed("zero")(c.x)),
+                  ("stacked_from_zero", "delayed_zero_start"), cells=("lstm",), dtypes=(np.float64,),
+                  with_h0=(False,), bias=(True,))
 
 # ------------------------------------------------------------------ gradient
 register_claim(

@@ -59,9 +59,13 @@ def _describe_pair(case: EquivalenceCase, ya: np.ndarray, yb: np.ndarray, labels
 DTYPES = (np.float64, np.float32)
 
 
-def _register_property(claim_id: str, pair: Any, labels: tuple[str, str], dtypes: tuple[Any, ...] = DTYPES,
+def register_property(claim_id: str, pair: Any, labels: tuple[str, str], dtypes: tuple[Any, ...] = DTYPES,
                        **case_kwargs: Any) -> None:
-    """Register one property method per dtype comparing ``pair(case) -> (a, b)`` outputs."""
+    """Register one property method per dtype comparing ``pair(case) -> (a, b)`` outputs.
+
+    ``case_kwargs`` go to :func:`numerics.testing.stacked_cases` (e.g.
+    ``cells=("lstm",)``); ``labels`` name the two sides in counterexamples.
+    """
     for dt in dtypes:
         name = f"property-{np.dtype(dt).name}"
 
@@ -91,7 +95,7 @@ def _staggered(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x, case.h0), case.net.to_delayed("staggered")(case.x, case.h0)
 
 
-_register_property("elman-staggered", _staggered, ("stacked", "delayed"))
+register_property("elman-staggered", _staggered, ("stacked", "delayed"))
 
 # -------------------------------------------------------------------- warm-up
 register_claim(
@@ -109,7 +113,7 @@ def _warmup(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x, case.net.warmup_states()), case.net.to_delayed("zero")(case.x)
 
 
-_register_property("elman-warmup", _warmup, ("stacked_from_warmup", "delayed_zero_start"), with_h0=(False,))
+register_property("elman-warmup", _warmup, ("stacked_from_warmup", "delayed_zero_start"), with_h0=(False,))
 
 # ---------------------------------------------------------------------- naive
 register_claim(
@@ -126,7 +130,7 @@ def _naive(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x), case.net.to_delayed("zero")(case.x)
 
 
-_register_property("elman-naive-zero-start", _naive, ("stacked_from_zero", "delayed_zero_start"),
+register_property("elman-naive-zero-start", _naive, ("stacked_from_zero", "delayed_zero_start"),
                    dtypes=(np.float64,), with_h0=(False,), bias=(True,))
 
 # ------------------------------------------------------------------ zero bias
@@ -141,7 +145,7 @@ register_claim(
 )
 
 
-_register_property("elman-zero-bias", _naive, ("stacked_from_zero", "delayed_zero_start"),
+register_property("elman-zero-bias", _naive, ("stacked_from_zero", "delayed_zero_start"),
                    with_h0=(False,), bias=(False,), activations=("tanh", "relu", "identity"))
 
 # ------------------------------------------------------------------ round trip
