@@ -857,9 +857,10 @@ def _axes(ax: Any, figsize: tuple[float, float] = (7.0, 4.5)) -> Any:
 
 
 def _plain_log_ticks(axis: Any) -> None:
-    """Log-axis tick labels as plain numbers (``0.5``, ``2``, ``20``) rather than ``2×10^0``."""
-    from matplotlib.ticker import FuncFormatter, NullFormatter
+    """Log-axis ticks at 1, 2, 5 × 10^k labelled as plain numbers (``0.5``, ``2``, ``20``), not ``2×10^0``."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
     axis.set_minor_formatter(NullFormatter())
 
@@ -1001,7 +1002,7 @@ def plot_runtime(records: Sequence[dict[str, Any]], fig: Any = None) -> Any:
     by_depth = sorted((r for r in recs if r["width"] == fixed_width), key=lambda r: r["depth"])
     if fig is None:
         fig = plt.figure(figsize=(10, 7.5), layout="constrained")
-    axes = fig.subplots(2, 2, sharey="row")
+    axes = fig.subplots(2, 2)
     for col, (sweep, key, xlabel) in enumerate(
             [(by_width, "width", f"width per layer (depth {fixed_depth})"),
              (by_depth, "depth", f"depth = number of layers (width {fixed_width})")]):
