@@ -416,22 +416,35 @@ def runs_dir(out: str | Path) -> Path:
     return d
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON so that ``path`` is either absent or complete, never half-written.
+def _umask_mode() -> int:
+    # mkstemp creates 0600 files; published results get the mode a plain open() would give.
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
 
-    The text goes to a temporary file in the same directory, is flushed to
-    disk, and is renamed over ``path`` (an atomic replace on POSIX and Windows).
+
+def _write_text_atomic(path: Path, write: Callable[[Any], None], newline: str | None = None) -> None:
+    """Write through ``write(fh)`` to a temporary file in ``path``'s directory, then rename it over ``path``.
+
+    ``path`` is therefore either absent, the old file, or the complete new
+    one, never half-written (the rename is atomic on POSIX and Windows).
     """
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=1, sort_keys=True)
+        with os.fdopen(fd, "w", newline=newline) as fh:
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON so that ``path`` is either absent or complete, never half-written."""
+    _write_text_atomic(path, lambda fh: json.dump(data, fh, indent=1, sort_keys=True))
 
 
 def load_record(path: Path) -> dict[str, Any] | None:
@@ -777,12 +790,12 @@ def runtime_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def write_csv(path: Path, rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
     """Rows as CSV (atomically replaced)."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", newline="") as fh:
+    def write(fh: Any) -> None:
         w = csv.DictWriter(fh, fieldnames=list(columns), extrasaction="ignore")
         w.writeheader()
         w.writerows(rows)
-    os.replace(tmp, path)
+
+    _write_text_atomic(path, write, newline="")
 
 
 def _md_table(header: Sequence[str], body: Iterable[Sequence[Any]]) -> str:
@@ -1053,7 +1066,8 @@ def write_outputs(out: str | Path, profile: str = "", dpi: int = 150) -> list[Pa
         write_csv(out / "runtime.csv", rt, RUNTIME_COLUMNS)
         written.append(out / "runtime.csv")
     if records:
-        (out / "results.md").write_text(markdown_report(records, profile))
+        md = markdown_report(records, profile)
+        _write_text_atomic(out / "results.md", lambda fh: fh.write(md))
         written.append(out / "results.md")
     meta = {"Software": None}
     tasks = {r["spec"]["task"] for r in records}
