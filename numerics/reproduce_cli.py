@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("what", nargs="?", default="all", choices=WHAT, help="which experiment (default: all)")
     p.add_argument("--profile", default="quick", metavar="{quick,paper}",
-                   help="sizes: 'quick' (< 15 min on 2 cores, reduced sizes) or 'paper' (the paper's sizes; hours)")
+                   help="sizes: 'quick' (< 15 min on 2 cores, reduced sizes) or 'paper' "
+                        "(the paper's sizes; days of CPU time, resumable)")
     p.add_argument("--out", required=True, help="output directory (created if needed)")
     p.add_argument("--jobs", type=_jobs, default=None,
                    help="worker processes (default: number of CPUs available, at most 2 for quick)")
