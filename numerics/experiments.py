@@ -102,13 +102,6 @@ class ModelSpec:
             return f"bi-{c}" + (f" ×{self.layers}" if self.layers > 1 else "")
         return f"stacked {c} ×{self.layers}"
 
-    @property
-    def family(self) -> str:
-        """Label without the delay: the curve a run belongs to in the plots."""
-        c = "LSTM" if self.cell == "lstm" else "Elman"
-        return {"delayed": f"d-{c}", "bidirectional": f"bi-{c}", "stacked": f"stacked {c}"}[self.kind] + (
-            f" ×{self.layers}" if self.kind != "delayed" and self.layers > 1 else "")
-
 
 def build_model(spec: ModelSpec, input_size: int, *, seed: int = 0, dtype: Any = np.float32) -> Any:
     """Randomly initialised network (PyTorch's ``U(-1/sqrt(n), 1/sqrt(n))``) for ``spec``.
@@ -225,6 +218,20 @@ class RunSpec:
     width: int = 0
     depth: int = 0
     dtype: str = "float32"
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise ValueError(f"task must be one of {list(TASKS)}; got {self.task!r}")
+        if not isinstance(self.task_params, dict):
+            raise TypeError(f"task_params must be a dict; got {type(self.task_params).__name__}")
+        if self.task == "runtime":
+            if self.width < 1 or self.depth < 1:
+                raise ValueError(f"a runtime point needs width >= 1 and depth >= 1; got {self.width}, {self.depth}")
+        elif not isinstance(self.model, ModelSpec) or not isinstance(self.train, TrainConfig):
+            raise TypeError(f"a {self.task} run needs model=ModelSpec and train=TrainConfig; "
+                            f"got {type(self.model).__name__}, {type(self.train).__name__}")
+        if self.dtype not in ("float32", "float64"):
+            raise ValueError(f"dtype must be 'float32' or 'float64'; got {self.dtype!r}")
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(json.dumps(asdict(self), sort_keys=True))

@@ -229,3 +229,12 @@ def test_plots_are_titled_labelled_and_have_legends(tmp_path):
     plt.close("all")
     with pytest.raises(ValueError, match="no reversal results"):
         plot_reversal([])
+
+
+def test_run_spec_rejects_incomplete_runs():
+    with pytest.raises(ValueError, match="task must be one of"):
+        RunSpec("copy", {})
+    with pytest.raises(TypeError, match="needs model=ModelSpec and train=TrainConfig"):
+        RunSpec("reverse", {"V": 2, "T": 3, "sizes": [2, 2, 2]})
+    with pytest.raises(ValueError, match="width >= 1 and depth >= 1"):
+        RunSpec("runtime", {"T": 2, "batch": 1, "repeats": 1})
