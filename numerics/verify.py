@@ -32,6 +32,7 @@ from theory.claims import Claim, ClaimResult, MethodResult
 CLAIM_MODULES: tuple[str, ...] = (
     "numerics.claims.elman",
     "numerics.claims.cells",
+    "numerics.claims.theory",
 )
 
 Case = TypeVar("Case")

@@ -135,14 +135,40 @@ def _rows(m: Any) -> list[Vec]:
     return [list(m.row(i)) for i in range(m.rows)]
 
 
+#: Hash-consing table: one canonical object per expression built by the evaluator.
+_TABLE: dict[Any, Any] = {}
+
+
+def _intern(e: Expr) -> Expr:
+    """The canonical object equal to ``e`` (``e`` itself the first time it is seen).
+
+    Why: an unrolled network is a DAG whose trees are exponentially large.
+    When the stacked and the delayed runs build *equal but distinct* nodes,
+    every ``==`` between them (and every lookup in SymPy's own cache, which
+    compares arguments) walks both trees in full. Interning each node as it
+    is built makes equal sub-trees the same object, so comparing two nodes
+    only compares their (already identical) children by identity.
+    """
+    return _TABLE.setdefault(e, e)
+
+
+def clear_interned() -> None:
+    """Forget all interned expressions (the identity checks call this before each case)."""
+    _TABLE.clear()
+
+
+def _ivec(v: Vec) -> Vec:
+    return [_intern(e) for e in v]
+
+
 def _matvec(rows: list[Vec], v: Vec) -> Vec:
     # Zero terms are dropped up front; SymPy's Add would drop them anyway (0·a = 0),
     # so this is only a speed-up, not a rewriting the identity could depend on.
-    return [sympy.Add(*[a * b for a, b in zip(r, v) if a != 0 and b != 0]) for r in rows]
+    return [_intern(sympy.Add(*[_intern(a * b) for a, b in zip(r, v) if a != 0 and b != 0])) for r in rows]
 
 
 def _add(*vs: Vec) -> Vec:
-    return [sympy.Add(*parts) for parts in zip(*vs)]
+    return [_intern(sympy.Add(*parts)) for parts in zip(*vs)]
 
 
 _SIGMA = sympy.Function("sigma")
@@ -244,30 +270,34 @@ def run_layer(
         n_rows = whh[2 * H:]
         whh_in = [[w if own[i, j] else 0 for j, w in enumerate(r)] for i, r in enumerate(n_rows)]
         whh_out = [[w if not own[i, j] else 0 for j, w in enumerate(r)] for i, r in enumerate(n_rows)]
+    phi = [(lambda z, f=f: _intern(f(_intern(z)))) for f in acts.phi]
+    sig = lambda z: _intern(acts.sigma(_intern(z)))  # noqa: E731
+    tanh = lambda z: _intern(acts.tanh(_intern(z)))  # noqa: E731
     tr = Trace()
-    h = list(h0)
-    c = list(c0) if c0 is not None else [sympy.S.Zero] * H
+    h = _ivec(h0)
+    c = _ivec(c0) if c0 is not None else [sympy.S.Zero] * H
     for t, x in enumerate(xs):
+        x = _ivec(x)
         xw = _add(_matvec(wih, x), bih)
         if cell == "elman":
             a = _add(xw, _matvec(whh, h), bhh)
-            hn, cn = [acts.phi[unit_phi[j]](a[j]) for j in range(H)], c
+            hn, cn = [phi[unit_phi[j]](a[j]) for j in range(H)], c
         elif cell == "lstm":
             a = _add(xw, _matvec(whh, h), bhh)
             i_, f_, g_, o_ = (a[k * H:(k + 1) * H] for k in range(4))
-            cn = [acts.sigma(f_[j]) * c[j] + acts.sigma(i_[j]) * acts.tanh(g_[j]) for j in range(H)]
-            hn = [acts.sigma(o_[j]) * acts.tanh(cn[j]) for j in range(H)]
+            cn = _ivec([_intern(sig(f_[j]) * c[j]) + _intern(sig(i_[j]) * tanh(g_[j])) for j in range(H)])
+            hn = _ivec([sig(o_[j]) * tanh(cn[j]) for j in range(H)])
         else:
             gh = _add(_matvec(whh, h), bhh)
             outside = [sympy.S.Zero] * H
             if own is not None:
                 gh[2 * H:] = _add(_matvec(whh_in, h), bhh[2 * H:])
                 outside = _matvec(whh_out, h)
-            r = [acts.sigma(xw[j] + gh[j]) for j in range(H)]
-            z = [acts.sigma(xw[H + j] + gh[H + j]) for j in range(H)]
-            arg = [xw[2 * H + j] + outside[j] + r[j] * gh[2 * H + j] for j in range(H)]
-            n = [acts.tanh(v) for v in arg]
-            hn, cn = [(1 - z[j]) * n[j] + z[j] * h[j] for j in range(H)], c
+            r = [sig(xw[j] + gh[j]) for j in range(H)]
+            z = [sig(xw[H + j] + gh[H + j]) for j in range(H)]
+            arg = _ivec([xw[2 * H + j] + outside[j] + _intern(r[j] * gh[2 * H + j]) for j in range(H)])
+            n = [tanh(v) for v in arg]
+            hn, cn = _ivec([_intern((1 - z[j]) * n[j]) + _intern(z[j] * h[j]) for j in range(H)]), c
             tr.n_arg.append(arg)
             tr.r.append(r)
         if hold:
@@ -349,9 +379,32 @@ class IdentityCheck:
     mismatch: dict[str, Any] | None = None
 
 
+def trees_equal(a: Any, b: Any, memo: dict[tuple[int, int], bool] | None = None) -> bool:
+    """Structural equality of two SymPy expressions, linear in the size of their DAGs.
+
+    The same answer as ``a == b`` (node types, atoms and argument tuples
+    agree recursively), but memoised on pairs of nodes. ``==`` on two
+    separately built copies of a tree with shared sub-expressions revisits
+    each shared node once per path to it — exponential in the depth of an
+    unrolled network — unless SymPy's cache happened to hand both sides the
+    same objects; this function does not depend on the cache.
+    """
+    if a is b:
+        return True
+    if not (isinstance(a, sympy.Basic) and isinstance(b, sympy.Basic)) or not a.args or not b.args:
+        return bool(a == b)  # atoms (symbols, numbers) and non-SymPy values
+    if a.func != b.func or hash(a) != hash(b) or len(a.args) != len(b.args):
+        return False
+    memo = {} if memo is None else memo
+    key = (id(a), id(b))
+    if key not in memo:
+        memo[key] = all(trees_equal(x, y, memo) for x, y in zip(a.args, b.args))
+    return memo[key]
+
+
 def _compare(plan: Plan, delayed: Trace, stacked: list[Trace], steps: int, gated_c: bool,
              ) -> tuple[int, dict[str, Any] | None]:
-    compared = 0
+    compared, memo = 0, {}
     for tau in range(steps + plan.delay):
         for l, b in enumerate(plan.blocks):
             t = tau - b.lag
@@ -362,7 +415,7 @@ def _compare(plan: Plan, delayed: Trace, stacked: list[Trace], steps: int, gated
             for kind, dv, sv in kinds:
                 for j in range(a1 - a0):
                     compared += 1
-                    if dv[tau][a0 + j] != sv[t][j]:
+                    if not trees_equal(dv[tau][a0 + j], sv[t][j], memo):
                         return compared, {"kind": kind, "step": tau, "block": l, "unit": j, "time": t,
                                           "delayed": str(dv[tau][a0 + j]), "stacked": str(sv[t][j])}
     return compared, None
@@ -413,6 +466,7 @@ def check_identity(cell: str, widths: Sequence[int], steps: int, *, input_size: 
     if reset == "own" and cell != "gru":
         raise ValueError(f"reset='own' applies to cell='gru' only; got cell={cell!r}")
     t0 = time.perf_counter()
+    clear_interned()
     plan, params, xs = build_case(cell, widths, steps, input_size=input_size, start=start)
     L, sizes = len(plan.blocks), plan.widths
     acts = uninterpreted(L, zero_fixed=start == "zero-bias")
@@ -498,6 +552,7 @@ def gru_residual(widths: Sequence[int] = (1, 1), steps: int = 1, *, input_size: 
         ``text`` (its string), and ``factor`` — the residual divided by the
         term ``W_n h_below`` (should be ``r - 1``).
     """
+    clear_interned()
     plan, params, xs = build_case("gru", widths, steps, input_size=input_size, start="staggered")
     sizes = plan.widths
     acts = uninterpreted(len(sizes))
@@ -562,6 +617,7 @@ def exact_check(widths: Sequence[int], steps: int, *, activation: str = "relu", 
     sizes = check_sizes(widths, "widths")
     steps = check_count(steps, "steps", 0)
     rng = random.Random(seed)
+    clear_interned()
     plan = stacked_plan("elman", input_size, sizes, activation, start=start)
     sym = stacked_symbols("elman", input_size, sizes)
     params = {k: m.applyfunc(lambda _e: _rational(rng)) for k, m in sym.items()}

@@ -1,0 +1,404 @@
+"""Claims checked by the theory package: symbolic identities, the induction, exact arithmetic,
+the GRU counterexample and its fix, look-ahead and receptive fields (PAPER §3–§5).
+
+Where a claim already exists (``elman-staggered`` … from :mod:`numerics.claims.elman`),
+this module adds its symbolic and exact methods to it, so each claim is
+checked by every method that applies; otherwise it registers its own claim.
+Default sizes keep all of these under ~10 s on two cores; ``--thorough``
+runs the paper's sizes (``L <= 8``, ``T <= 12``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from numerics.construction import assemble
+from numerics.gru_variants import OwnResetDelayedGRU
+from numerics.jacobian import input_jacobian
+from numerics.models import DelayedRNN, StackedRNN
+from numerics.verify import REGISTRY, Profile, method, property_check, register_claim
+from theory.claims import MethodResult
+from theory.induction import check_induction, gru_step
+from theory.layout import relaxed_plan, stacked_plan
+from theory.receptive import field_lookahead, lookahead, lookahead_from_lags, min_steps, receptive_field
+from theory.symbolic import IdentityCheck, check_identity, exact_check, gru_residual, sweep
+
+INF = float("inf")
+
+
+# ------------------------------------------------------------------ helpers
+def _sizes(profile: Profile, default: tuple[int, int], thorough: tuple[int, int] = (8, 12)) -> tuple[int, int]:
+    return thorough if profile.thorough else default
+
+
+def _sweep_result(name: str, checks: list[IdentityCheck]) -> MethodResult:
+    """Cases = configurations (L, T, start); a failed comparison is a counterexample with max_error inf."""
+    for c in checks:
+        if not c.equal:
+            cex = {"cell": c.cell, "widths": list(c.widths), "steps": c.steps, "start": c.start,
+                   "reset": c.reset, **(c.mismatch or {})}
+            return MethodResult(name, len(checks), INF, counterexample=cex)
+    return MethodResult(name, len(checks), 0.0)
+
+
+def _attach_or_register(claim_id: str, fallback_id: str, statement: str, source: str, explanation: str) -> str:
+    """Use an existing claim id if another module registered it, else register ``fallback_id``."""
+    if claim_id in REGISTRY:
+        return claim_id
+    register_claim(fallback_id, statement, source, "holds", explanation)
+    return fallback_id
+
+
+# ------------------------------------------ Elman and LSTM symbolic (Theorem 1)
+_STARTS = {
+    "staggered": ("staggered", "(c) staggered start, symbolic initial states"),
+    "zero": ("warmup", "(b) zero start, stacked run from the warm-up states"),
+    "zero-bias": ("zero-bias", "(a) no biases, phi(0) = 0 (LSTM: tanh(0) = 0), both from zero"),
+}
+_CELL_TEXT = {
+    "elman": ("Elman", "paper §3", (6, 8)),
+    "lstm": ("LSTM (same block layout for every gate, cell state held with h)", "ours (PAPER §4)", (3, 4)),
+}
+
+for _cell, (_name, _source, _default) in _CELL_TEXT.items():
+    for _start, (_suffix, _what) in _STARTS.items():
+        _id = _attach_or_register(
+            f"{_cell}-{_suffix}", f"{_cell}-{_suffix}",
+            f"With uninterpreted activations and symbolic weights, the unrolled stacked {_name} network and its "
+            f"delayed construction are identical expression trees, start rule {_what}.",
+            _source, "SymPy builds both networks from the same symbols (the delayed matrices from the plan's "
+            "placements); the trees compare equal with ==, no simplification.")
+
+        @method(_id, "symbolic")
+        def _symbolic(profile: Profile, cell: str = _cell, start: str = _start,
+                      default: tuple[int, int] = _default) -> MethodResult:
+            L, T = _sizes(profile, default)
+            return _sweep_result("symbolic", sweep(cell, L, T, starts=(start,)))
+
+
+# ------------------------------------------------------------ exact rationals
+register_claim(
+    "exact-rational",
+    "Stacked Elman networks with relu or identity activations, rational weights, biases, inputs and initial "
+    "states agree exactly (zero tolerance) with their delayed construction, for the staggered start and for "
+    "the zero start run against the warm-up states.",
+    "paper §3",
+    "holds",
+    "relu and identity map rationals to rationals, so both networks can be evaluated without rounding; "
+    "the delayed weights are assembled from the plan's placements.",
+)
+
+
+def _exact(profile: Profile, activation: str) -> MethodResult:
+    rng = np.random.default_rng(profile.seed)
+    n_cases = 24 if profile.thorough else 6
+    compared, worst, cex = 0, 0.0, None
+    for k in range(n_cases):
+        L = int(rng.integers(1, 6 if profile.thorough else 4))
+        widths = [int(w) for w in rng.integers(1, 4, size=L)]
+        T = int(rng.integers(1, 9 if profile.thorough else 6))
+        start = ("staggered", "zero")[k % 2]
+        n, err = exact_check(widths, T, activation=activation, start=start, seed=int(rng.integers(2**31)))
+        compared += n
+        worst = max(worst, float(err))
+        if err != 0 and cex is None:
+            cex = {"widths": widths, "steps": T, "start": start, "activation": activation, "error": float(err)}
+    return MethodResult(f"exact-{activation}", n_cases, worst, counterexample=cex)
+
+
+for _act in ("relu", "identity"):
+    method("exact-rational", f"exact-{_act}")(lambda profile, a=_act: _exact(profile, a))
+    for _cid in ("elman-staggered", "elman-warmup"):
+        if _cid in REGISTRY:
+            _start = "staggered" if _cid == "elman-staggered" else "zero"
+
+            @method(_cid, f"exact-{_act}")
+            def _exact_one(profile: Profile, a: str = _act, s: str = _start) -> MethodResult:
+                rng = np.random.default_rng(profile.seed + 1)
+                n_cases = 12 if profile.thorough else 3
+                worst, cex = 0.0, None
+                for _ in range(n_cases):
+                    widths = [int(w) for w in rng.integers(1, 4, size=int(rng.integers(1, 4)))]
+                    T = int(rng.integers(1, 6))
+                    _, err = exact_check(widths, T, activation=a, start=s, seed=int(rng.integers(2**31)))
+                    worst = max(worst, float(err))
+                    if err != 0 and cex is None:
+                        cex = {"widths": widths, "steps": T, "error": float(err)}
+                return MethodResult(f"exact-{a}", n_cases, worst, counterexample=cex)
+
+
+# ----------------------------------------------------------------- induction
+register_claim(
+    "induction-step",
+    "Theorem 1 holds for every depth L and length T (Elman and LSTM): the induction step, checked on a generic "
+    "window of blocks with symbolic widths, layer index and step, reproduces the stacked recursion, and each "
+    "base case (staggered, warm-up, zero-bias) holds.",
+    "paper §3",
+    "holds",
+    "Row l of the recurrent matrix is [0 ... W_l U_l ... 0]; on a state split as [S_<; s^{l-1}; s^l; S_>] with "
+    "symbolic widths the zero blocks annihilate S_< and S_>, and the hypothesis s^k_{t-1} = h^k_{t-k} turns "
+    "the remainder into the stacked step (theory.induction.PROOF).",
+)
+
+
+@method("induction-step", "symbolic")
+def _induction(profile: Profile) -> MethodResult:
+    rep = check_induction(max_layers=256 if profile.thorough else 64)
+    bad = [s.name for s in rep.steps if not s.ok] + list(rep.plan_problems)
+    cex = {"failed": bad} if bad else None
+    return MethodResult("symbolic", len(rep.steps) + rep.plans_checked, INF if bad else 0.0, counterexample=cex)
+
+
+# ----------------------------------------------------------------------- GRU
+register_claim(
+    "gru-naive",
+    "The Theorem 1 block construction carries over to GRU: a single GRU layer with the stacked GRU's weights "
+    "in the block lower-bidiagonal layout (every gate), delay L-1 and the staggered start equals the stacked GRU.",
+    "paper §4 (ours to check)",
+    "fails",
+    "In a stacked GRU the candidate n = tanh(W_in x + b_in + r * (W_hn h + b_hn)) does not reset-gate the "
+    "input path W_in h^{l-1}; in the single layer block l reads block l-1 through W_hn, so that term is "
+    "multiplied by r^l. The candidate's argument differs by (r - 1) * W_in h^{l-1}, already with 2 layers of "
+    "width 1 at the first step where block 2 reads block 1.",
+)
+
+
+def _gru_case() -> st.SearchStrategy[dict[str, Any]]:
+    return st.fixed_dictionaries({
+        "widths": st.lists(st.integers(1, 3), min_size=1, max_size=4),
+        "input_size": st.integers(1, 3),
+        "steps": st.integers(1, 6),
+        "seed": st.integers(0, 2**16),
+    })
+
+
+def _gru_nets(c: dict[str, Any]) -> tuple[StackedRNN, np.ndarray, list[np.ndarray]]:
+    net = StackedRNN.random(c["input_size"], c["widths"], cell="gru", seed=c["seed"], scale=1.0)
+    rng = np.random.default_rng(c["seed"] + 1)
+    x = rng.uniform(-1, 1, size=(c["steps"], 1, c["input_size"]))
+    h0 = [rng.uniform(-1, 1, size=n) for n in c["widths"]]
+    return net, x, h0
+
+
+def _naive_error(c: dict[str, Any]) -> float:
+    net, x, h0 = _gru_nets(c)
+    plan = stacked_plan("gru", net.input_size, net.hidden_sizes, None, allow_gru=True)
+    d = DelayedRNN(plan, assemble(plan, net.state_dict()), masked=True)
+    return float(np.abs(net(x, h0) - d(x, h0)).max())
+
+
+@method("gru-naive", "property")
+def _gru_naive_property(profile: Profile) -> MethodResult:
+    def describe(c: dict[str, Any]) -> dict[str, Any]:
+        return {**c, "layers": len(c["widths"]),
+                "explanation": "block l's reading of block l-1 is multiplied by the reset gate r^l"}
+
+    return property_check("property", _gru_case(), _naive_error, 1e-10, describe, profile)
+
+
+@method("gru-naive", "symbolic")
+def _gru_naive_symbolic(profile: Profile) -> MethodResult:
+    chk = check_identity("gru", [1, 1], 1, input_size=1)
+    if chk.equal:
+        return MethodResult("symbolic", 1, 0.0)
+    res = gru_residual((1, 1), 1, input_size=1)
+    return MethodResult("symbolic", 1, INF, counterexample={
+        "widths": [1, 1], "steps": 1, "input_size": 1, "step": res["step"], "block": res["block"],
+        "residual": res["text"], "residual_over_W_n_h_below": str(res["factor"])})
+
+
+register_claim(
+    "gru-own-reset",
+    "With the smallest cell change — the reset gate multiplies only each block's own (diagonal) recurrent block "
+    "of W_hn, the other blocks are added outside it — the single-layer GRU with the Theorem 1 layout equals the "
+    "stacked GRU (staggered start; zero start from the warm-up states; zero biases).",
+    "ours",
+    "holds",
+    "The own-reset candidate is tanh(b_in + W_in^{(l)} s^{l-1} + r * (U_n^{(l)} s^l + b_hn)), term for term the "
+    "stacked candidate of layer l; r and z read the same blocks in both networks.",
+)
+
+
+@method("gru-own-reset", "symbolic")
+def _gru_own_symbolic(profile: Profile) -> MethodResult:
+    L, T = _sizes(profile, (3, 4), (6, 8))
+    return _sweep_result("symbolic", sweep("gru", L, T, reset="own"))
+
+
+@method("gru-own-reset", "induction")
+def _gru_own_induction(profile: Profile) -> MethodResult:
+    s = gru_step("own")
+    return MethodResult("induction", 1, 0.0 if s.holds else INF,
+                        counterexample=None if s.holds else {"delayed": str(s.delayed), "stacked": str(s.stacked)})
+
+
+@method("gru-own-reset", "property")
+def _gru_own_property(profile: Profile) -> MethodResult:
+    def err(c: dict[str, Any]) -> float:
+        net, x, h0 = _gru_nets(c)
+        return float(np.abs(net(x, h0) - OwnResetDelayedGRU.from_stacked(net)(x, h0)).max())
+
+    return property_check("property", _gru_case(), err, 1e-10, dict, profile)
+
+
+# ------------------------------------------------------------------ look-ahead
+def _three_ways(plan: Any) -> tuple[int | None, int | None, int | None]:
+    """Closed form, lag formula, and the exact field's ``max(s - t)`` at ``T = min_steps + 2``."""
+    return lookahead(plan), lookahead_from_lags(plan), field_lookahead(receptive_field(plan, min_steps(plan) + 2))
+
+
+def _jacobian_lookahead(net: Any, T: int, seed: int) -> int | None:
+    x = np.random.default_rng(seed).normal(size=(T, 1, net.input_size))
+    J = input_jacobian(net, x)
+    return field_lookahead(np.abs(J).max(axis=(1, 3)) > 0)
+
+
+register_claim(
+    "lookahead-stacked",
+    "The delayed construction of a stacked network (any cell, depth, widths, start rule) has look-ahead 0: "
+    "y_t depends on x_1 … x_t only, and on x_t itself.",
+    "paper §5",
+    "holds",
+    "The shortest path from the input block to the read-out block has L-1 edges, exactly the delay L-1.",
+)
+
+
+@method("lookahead-stacked", "structural")
+def _la_stacked(profile: Profile) -> MethodResult:
+    worst, n, cex = 0, 0, None
+    for cell in ("elman", "lstm"):
+        for start in ("staggered", "zero"):
+            for L in range(1, (12 if profile.thorough else 6) + 1):
+                plan = stacked_plan(cell, 2, [1 + k % 3 for k in range(L)], None if cell == "lstm" else "tanh",
+                                    start=start)
+                got = _three_ways(plan)
+                n += 1
+                bad = max(abs(v) if v is not None else INF for v in got)
+                worst = max(worst, bad)
+                if bad and cex is None:
+                    cex = {"cell": cell, "layers": L, "start": start, "closed_form_lags_field": list(got)}
+    return MethodResult("structural", n, float(worst), counterexample=cex)
+
+
+@method("lookahead-stacked", "jacobian")
+def _la_stacked_jac(profile: Profile) -> MethodResult:
+    worst, n, cex = 0.0, 0, None
+    for L in range(1, (6 if profile.thorough else 4) + 1):
+        net = StackedRNN.random(2, [2] * L, seed=L).to_delayed("staggered")
+        got = _jacobian_lookahead(net, L + 3, L)
+        n += 1
+        if got != 0:
+            worst, cex = INF, cex or {"layers": L, "jacobian_lookahead": got}
+    return MethodResult("jacobian", n, worst, counterexample=cex)
+
+
+register_claim(
+    "lookahead-dense",
+    "A dense (unconstrained) delayed network with delay d has look-ahead exactly d: y_t depends on x_{t+d} "
+    "and on no later input.",
+    "paper §5",
+    "holds",
+    "Every block reads the input, so the read-out block is 0 edges from it: look-ahead d - 0 = d.",
+)
+
+
+@method("lookahead-dense", "structural")
+def _la_dense(profile: Profile) -> MethodResult:
+    n, cex = 0, None
+    for cell in ("elman", "lstm", "gru"):
+        for L in range(1, (6 if profile.thorough else 4) + 1):
+            for d in range((10 if profile.thorough else 5) + 1):
+                plan = relaxed_plan(cell, 1, [1] * L, np.ones((L, L), bool), np.ones(L, bool), delay=d)
+                got = _three_ways(plan)
+                n += 1
+                if got != (d, d, d) and cex is None:
+                    cex = {"cell": cell, "blocks": L, "delay": d, "closed_form_lags_field": list(got)}
+    return MethodResult("structural", n, INF if cex else 0.0, counterexample=cex)
+
+
+@method("lookahead-dense", "jacobian")
+def _la_dense_jac(profile: Profile) -> MethodResult:
+    n, cex = 0, None
+    for d in range((6 if profile.thorough else 3) + 1):
+        plan = relaxed_plan("elman", 2, [3], np.ones((1, 1), bool), np.ones(1, bool), delay=d)
+        got = _jacobian_lookahead(DelayedRNN.random(plan, seed=d), d + 4, d)
+        n += 1
+        if got != d and cex is None:
+            cex = {"delay": d, "jacobian_lookahead": got}
+    return MethodResult("jacobian", n, INF if cex else 0.0, counterexample=cex)
+
+
+@st.composite
+def relaxed_plans(draw: st.DrawFn, cells: tuple[str, ...] = ("elman", "lstm", "gru"), max_blocks: int = 4,
+                  max_width: int = 1, max_delay: int = 5, max_hold: int = 2) -> Any:
+    """Random relaxed plans: block-sparsity masks, input masks, lags, delay, read-out and holds."""
+    L = draw(st.integers(1, max_blocks))
+    cell = draw(st.sampled_from(cells))
+    rm = np.array(draw(st.lists(st.booleans(), min_size=L * L, max_size=L * L)), dtype=bool).reshape(L, L)
+    im = np.array(draw(st.lists(st.booleans(), min_size=L, max_size=L)), dtype=bool)
+    plan = relaxed_plan(cell, 1, draw(st.lists(st.integers(1, max_width), min_size=L, max_size=L)), rm, im,
+                        delay=draw(st.integers(0, max_delay)),
+                        readout=draw(st.lists(st.integers(0, L - 1), min_size=1, max_size=L, unique=True)),
+                        lags=draw(st.lists(st.integers(0, 5), min_size=L, max_size=L)))
+    holds = draw(st.lists(st.integers(0, max_hold), min_size=L, max_size=L))
+    return replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, holds)))
+
+
+register_claim(
+    "lookahead-relaxed",
+    "For every block-sparsity pattern (with any lags, delay, read-out and holds), the look-ahead read off the "
+    "exact receptive field equals the closed form d - (shortest input-to-read-out path) and PAPER §5's lag "
+    "formula max(lambda_first - sum of shifts) + d - lambda_readout.",
+    "paper §5",
+    "holds",
+    "Each recurrent edge advances one step, so a path of m edges links x_s to y_t with s - t = d - m; in lag "
+    "terms the shifts 1 + lambda_k - lambda_l telescope to m + lambda_first - lambda_readout.",
+)
+
+
+@method("lookahead-relaxed", "property")
+def _la_relaxed(profile: Profile) -> MethodResult:
+    def err(plan: Any) -> float:
+        a, b, c = _three_ways(plan)
+        return 0.0 if a == b == c else 1.0
+
+    return property_check("property", relaxed_plans(), err, 0.0,
+                          lambda p: {"plan": p.summary(), "closed_form_lags_field": list(_three_ways(p))}, profile)
+
+
+# ---------------------------------------------------------------- Jacobian
+register_claim(
+    "jacobian-support",
+    "For random block-sparsity masks, holds and weights (tanh Elman, LSTM and GRU), the support of the "
+    "Jacobian dy_t/dx_s (from the backward pass) equals the structural receptive field: structural zeros are "
+    "exact zeros and structural non-zeros are non-zero.",
+    "paper §5",
+    "holds",
+    "Derivatives flow only along edges of the unrolled graph (masked weights are exact zeros, held blocks "
+    "copy a constant); along an existing path the product of generic non-zero factors does not vanish.",
+)
+
+
+def _support_mismatch(case: tuple[Any, int, int]) -> float:
+    plan, T, seed = case
+    net = DelayedRNN.random(plan, seed=seed, scale=1.0)
+    x = np.random.default_rng(seed).normal(size=(T, 1, plan.input_size))
+    J = input_jacobian(net, x)
+    support = np.abs(J).max(axis=(1, 3)) > 0
+    return float(np.count_nonzero(support != receptive_field(plan, T)))
+
+
+@method("jacobian-support", "property")
+def _jacobian_support(profile: Profile) -> MethodResult:
+    cases = st.tuples(relaxed_plans(max_width=3, max_delay=3), st.integers(0, 8), st.integers(0, 2**16))
+
+    def describe(c: tuple[Any, int, int]) -> dict[str, Any]:
+        plan, T, seed = c
+        return {"plan": plan.summary(), "steps": T, "seed": seed,
+                "structural": receptive_field(plan, T).astype(int).tolist()}
+
+    return property_check("property", cases, _support_mismatch, 0.0, describe, profile)
