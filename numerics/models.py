@@ -317,6 +317,12 @@ class StackedRNN:
         return g, net, ((dh0, dc0) if self.cell == "lstm" else dh0)
 
     # ---------------------------------------------------------- construction
+    def _repr_latex_(self) -> str:
+        """Jupyter display: the stacked equations and the block matrices of the construction."""
+        from theory.latex import stacked_latex
+
+        return stacked_latex(self.plan())
+
     def plan(self, start: str = "staggered") -> Plan:
         """Block layout of the equivalent delayed network (:func:`theory.layout.stacked_plan`)."""
         return stacked_plan(self.cell, self.input_size, self.hidden_sizes,
@@ -876,6 +882,14 @@ class DelayedRNN:
     def states(self, x: Any, h0: Any = None) -> np.ndarray:
         """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
         return self.forward(x, h0)[0]
+
+    def _repr_latex_(self) -> str:
+        """Jupyter display: the plan's block matrices (:func:`theory.latex.plan_latex`)."""
+        return self.plan._repr_latex_()
+
+    def _repr_html_(self) -> str:
+        """Jupyter display: the plan's block table and matrices (:func:`theory.latex.plan_html`)."""
+        return self.plan._repr_html_()
 
     def readout(self, states: np.ndarray) -> np.ndarray:
         """Outputs aligned with the input time axis: read-out units of steps ``d … d + T - 1``."""

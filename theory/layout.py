@@ -338,6 +338,18 @@ class Plan:
     def __str__(self) -> str:
         return self.summary()
 
+    def _repr_latex_(self) -> str:
+        """Jupyter display: the block matrices ``Û``, ``Ŵ``, ``b̂`` (see :mod:`theory.latex`)."""
+        from theory.latex import plan_latex  # local: theory.latex imports this module
+
+        return plan_latex(self)
+
+    def _repr_html_(self) -> str:
+        """Jupyter display: a table of the blocks followed by the block matrices."""
+        from theory.latex import plan_html
+
+        return plan_html(self)
+
 
 def stacked_plan(
     cell: str,
