@@ -1,6 +1,13 @@
 """Exact objects of the delayed-RNN theory: block layouts, claims, proofs.
 
 This package never imports :mod:`numerics`; it is mathematics, not arrays.
+
+Modules: :mod:`theory.layout` (plans), :mod:`theory.symbolic` (SymPy
+unrolling and identity checks), :mod:`theory.induction` (Theorem 1 for every
+depth), :mod:`theory.receptive` (receptive fields and look-ahead),
+:mod:`theory.latex` (LaTeX of plans), :mod:`theory.claims` (claims as data).
+The SymPy-heavy modules are imported on demand, not here, to keep
+``import theory`` light.
 """
 
 from theory.claims import Claim, ClaimResult, MethodResult
