@@ -32,6 +32,7 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
+from sympy.core.cache import clear_cache
 
 from theory.layout import GATES, Plan, check_cell, check_count, check_sizes, layer_param, stacked_plan
 
@@ -137,6 +138,8 @@ def _rows(m: Any) -> list[Vec]:
 
 #: Hash-consing table: one canonical object per expression built by the evaluator.
 _TABLE: dict[Any, Any] = {}
+#: True while :func:`sweep` runs its cases on one shared table.
+_SWEEPING = False
 
 
 def _intern(e: Expr) -> Expr:
@@ -153,8 +156,14 @@ def _intern(e: Expr) -> Expr:
 
 
 def clear_interned() -> None:
-    """Forget all interned expressions (the identity checks call this before each case)."""
+    """Forget all interned expressions, and SymPy's cache with them (called before each identity check).
+
+    Both must go together: a SymPy cache entry left over from an earlier
+    check would be found by *equality* with a freshly interned argument —
+    equal but not identical, so the lookup walks both trees in full.
+    """
     _TABLE.clear()
+    clear_cache()
 
 
 def _ivec(v: Vec) -> Vec:
@@ -466,7 +475,8 @@ def check_identity(cell: str, widths: Sequence[int], steps: int, *, input_size: 
     if reset == "own" and cell != "gru":
         raise ValueError(f"reset='own' applies to cell='gru' only; got cell={cell!r}")
     t0 = time.perf_counter()
-    clear_interned()
+    if not _SWEEPING:
+        clear_interned()
     plan, params, xs = build_case(cell, widths, steps, input_size=input_size, start=start)
     L, sizes = len(plan.blocks), plan.widths
     acts = uninterpreted(L, zero_fixed=start == "zero-bias")
@@ -515,14 +525,10 @@ def warmup_states(plan: Plan, mats: dict[str, Any], acts: Activations, reset: st
     return h, c
 
 
-def sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] = SYMBOLIC_STARTS,
+def _sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] = SYMBOLIC_STARTS,
           width_cycle: Sequence[int] = (2, 1, 3), input_size: int = 2, reset: str = "all",
           ) -> list[IdentityCheck]:
-    """:func:`check_identity` for every ``L <= max_layers``, ``T <= max_steps`` and start rule.
-
-    Widths cycle through ``width_cycle`` (unequal widths exercise the block
-    offsets). Returns one :class:`IdentityCheck` per case.
-    """
+    """The loop of :func:`sweep`, without its table management."""
     max_layers = check_count(max_layers, "max_layers")
     max_steps = check_count(max_steps, "max_steps")
     cyc = check_sizes(width_cycle, "width_cycle")
@@ -533,6 +539,27 @@ def sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] =
             for s in starts:
                 out.append(check_identity(cell, widths, T, input_size=input_size, start=s, reset=reset))
     return out
+
+
+def sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] = SYMBOLIC_STARTS,
+          width_cycle: Sequence[int] = (2, 1, 3), input_size: int = 2, reset: str = "all",
+          ) -> list[IdentityCheck]:
+    """:func:`check_identity` for every ``L <= max_layers``, ``T <= max_steps`` and start rule.
+
+    Widths cycle through ``width_cycle`` (unequal widths exercise the block
+    offsets). Returns one :class:`IdentityCheck` per case. The cases share
+    one interning table (cleared before and after): consecutive cases build
+    largely the same sub-expressions, which are then reused, not rebuilt.
+    """
+    global _SWEEPING
+    clear_interned()
+    _SWEEPING = True
+    try:
+        return _sweep(cell, max_layers, max_steps, starts=starts, width_cycle=width_cycle,
+                      input_size=input_size, reset=reset)
+    finally:
+        _SWEEPING = False
+        clear_interned()
 
 
 # ---------------------------------------------------------------- GRU residual
