@@ -39,7 +39,7 @@ def _sweep_result(name: str, checks: list[IdentityCheck]) -> MethodResult:
     """Cases = configurations (L, T, start); a failed comparison is a counterexample with max_error inf."""
     for c in checks:
         if not c.equal:
-            cex = {"cell": c.cell, "widths": list(c.widths), "steps": c.steps, "start": c.start,
+            cex = {"cell": c.cell, "hidden_sizes": list(c.widths), "steps": c.steps, "start": c.start,
                    "reset": c.reset, **(c.mismatch or {})}
             return MethodResult(name, len(checks), INF, counterexample=cex)
     return MethodResult(name, len(checks), 0.0)
@@ -194,7 +194,15 @@ def _naive_error(c: dict[str, Any]) -> float:
 @method("gru-naive", "property")
 def _gru_naive_property(profile: Profile) -> MethodResult:
     def describe(c: dict[str, Any]) -> dict[str, Any]:
-        return {**c, "layers": len(c["widths"]),
+        net, x, h0 = _gru_nets(c)
+        plan = stacked_plan("gru", net.input_size, net.hidden_sizes, None, allow_gru=True)
+        ys, yd = net(x, h0), DelayedRNN(plan, assemble(plan, net.state_dict()), masked=True)(x, h0)
+        t, _, k = np.unravel_index(int(np.argmax(np.abs(ys - yd) > 1e-10)), ys.shape)
+        return {"hidden_sizes": list(c["widths"]), "layers": len(c["widths"]), "input_size": c["input_size"],
+                "steps": c["steps"], "batch": 1, "seed": c["seed"],
+                "first_difference": {"time_step": int(t), "batch": 0, "unit": int(k),
+                                     "stacked": float(ys[t, 0, k]), "naive_delayed": float(yd[t, 0, k])},
+                "max_abs_difference": float(np.abs(ys - yd).max()),
                 "explanation": "block l's reading of block l-1 is multiplied by the reset gate r^l"}
 
     return property_check("property", _gru_case(), _naive_error, 1e-10, describe, profile)
@@ -207,7 +215,7 @@ def _gru_naive_symbolic(profile: Profile) -> MethodResult:
         return MethodResult("symbolic", 1, 0.0)
     res = gru_residual((1, 1), 1, input_size=1)
     return MethodResult("symbolic", 1, INF, counterexample={
-        "widths": [1, 1], "steps": 1, "input_size": 1, "step": res["step"], "block": res["block"],
+        "hidden_sizes": [1, 1], "steps": 1, "input_size": 1, "step": res["step"], "block": res["block"],
         "residual": res["text"], "residual_over_W_n_h_below": str(res["factor"])})
 
 

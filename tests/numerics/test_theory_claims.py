@@ -38,9 +38,11 @@ def test_gru_counterexample_is_shrunk_to_two_layers_of_width_one():
     result = run_claim("gru-naive", methods=["property"])
     cex = result.counterexample
     assert result.verdict == "fails"
-    assert cex["layers"] == 2 and cex["widths"] == [1, 1]
+    assert cex["layers"] == 2 and cex["hidden_sizes"] == [1, 1]
     assert cex["steps"] <= 2 and cex["input_size"] == 1
-    assert cex["error"] > 1e-6
+    assert cex["error"] > 1e-6 and cex["max_abs_difference"] == cex["error"]
+    # The first output already differs: block 2 reads block 1 at the first step it is not held.
+    assert cex["first_difference"]["time_step"] == 0
 
 
 def test_gru_symbolic_counterexample_names_the_reset_factor():
