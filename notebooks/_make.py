@@ -79,7 +79,7 @@ computes layer 1 at time `t`, layer 2 at time `t - 1`, … at once."""),
 ax = plot_wavefront(L=3, T=7, step=4)
 ax.figure"""),
     md("""\
-## Check 1: the staggered start is exact (PAPER §3 (c))
+## Check 1: the staggered start is exact (docs/theory/theorem1.md (c))
 
 Block `l` keeps its initial state for its first `l - 1` steps. With the same
 initial states, the delayed network's output equals the stacked output up to
@@ -91,7 +91,7 @@ h0 = [rng.normal(size=n) for n in net.hidden_sizes]   # any initial states
 err = assert_equivalent(net, delayed, x, h0=h0, names=("stacked", "delayed"))
 print(f"max |stacked - delayed| = {err:.2e}")"""),
     md("""\
-## Check 2: the zero start is exact from the warm-up states (PAPER §3 (b))
+## Check 2: the zero start is exact from the warm-up states (docs/theory/theorem1.md (b))
 
 Started from zero, block `l` runs `l - 1` steps on biases alone before its
 first real input arrives. Those *warm-up states* do not depend on the input;

@@ -1,13 +1,13 @@
 """Block-batched forward pass of a delayed network with the stacked structure.
 
-A delayed network built from an ``L``-layer stacked network (PAPER §3) has a
+A delayed network built from an ``L``-layer stacked network (docs/theory/theorem1.md) has a
 block lower-bidiagonal ``W_hh``: block ``l`` reads only itself and block
 ``l - 1``, and the input feeds block 0 only. A dense step multiplies the
 whole ``(N, N)`` matrix, most of it zeros. Here every block keeps the pair
 ``[s^l_{t-1}; s^{l-1}_{t-1}]`` in a working buffer of shape ``(L, B, 2n)``
 (``n`` the largest block width, narrower blocks zero-padded), and one batched
 product ``(L, B, 2n) @ (L, 2n, G·n)`` computes all blocks of a step at once:
-``T + d`` batched steps instead of the dense ``(N, G·N)`` products (PAPER §6,
+``T + d`` batched steps instead of the dense ``(N, G·N)`` products (docs/theory/extensions.md,
 Runtime).
 
 Padded units never influence real ones: their rows in the padded weights are

@@ -1,4 +1,4 @@
-"""The paper's synthetic experiments (PAPER §7) as data: runs, a resumable runner, tables and plots.
+"""The paper's synthetic experiments (docs/experiments.md) as data: runs, a resumable runner, tables and plots.
 
 A *run* is one :class:`RunSpec`: a task with its parameters, a model
 (stacked, bidirectional or delayed; LSTM or Elman; layers, width, delay), a
@@ -300,7 +300,7 @@ class Profile:
 
 
 PROFILES: dict[str, Profile] = {
-    # The paper's sizes (PAPER §7 and the reference code): never run in CI; days of CPU time,
+    # The paper's sizes (docs/experiments.md and the reference code): never run in CI; days of CPU time,
     # which is why every run is saved and the command resumes.
     "paper": Profile(
         name="paper",

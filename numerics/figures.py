@@ -48,7 +48,7 @@ LABEL_SIZE = 13
 TICK_SIZE = 11
 TEXT_SIZE = 11
 
-#: Colours of the edge kinds of ../shared/PAPER.md §5 (by represented-time shift).
+#: Colours of the edge kinds of docs/theory/acausality.md (by represented-time shift).
 SHIFT_COLOURS = {
     "input": "#4c72b0",
     "vertical": "#4c72b0",
@@ -104,7 +104,7 @@ def _check_plan(plan: object, name: str = "plan") -> Plan:
 
 
 def shift_kind(shift: int) -> str:
-    """Name the kind of a recurrent edge by its represented-time shift (../shared/PAPER.md §5).
+    """Name the kind of a recurrent edge by its represented-time shift (docs/theory/acausality.md).
 
     Parameters
     ----------
@@ -461,7 +461,7 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
     """Block-sparsity pictures of several plans, each block labelled with the time shift it carries.
 
     Entry ``[l, k]`` (block ``l`` reads block ``k``) is coloured by its
-    represented-time shift ``1 + λ_k - λ_l`` (../shared/PAPER.md §5): 0 is a vertical
+    represented-time shift ``1 + λ_k - λ_l`` (docs/theory/acausality.md): 0 is a vertical
     connection, 1 ordinary recurrence, negative means look-ahead, ``>= 2``
     feedback from the past. The input column shows how far each input edge
     looks ahead (``λ_l``).

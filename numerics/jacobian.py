@@ -2,7 +2,7 @@
 
 A network's receptive field is read off the Jacobian: the output for time
 ``t`` depends on input ``s`` exactly where the block ``J[t, :, s, :]`` is
-non-zero (PAPER §5). Instead of ``T_out · n_out`` separate backward passes,
+non-zero (docs/theory/acausality.md). Instead of ``T_out · n_out`` separate backward passes,
 the sequence is copied ``T_out · n_out`` times along the batch axis and
 copy ``b = t · n_out + k`` is seeded with the one-hot output gradient
 ``e_{t,k}``: a single vectorised backward pass then returns every row of the

@@ -353,7 +353,7 @@ class StackedRNN:
 
         The zero-start delayed network runs each block ``l`` for ``l`` steps
         before its first real input arrives, driven by the biases alone; those
-        states do not depend on the input (PAPER §3 (b)).
+        states do not depend on the input (docs/theory/theorem1.md (b)).
 
         Returns
         -------

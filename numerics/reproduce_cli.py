@@ -34,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "reproduce",
         help="reproduce the paper's synthetic experiments (reversal, sine filtering, runtime)",
-        description="Train and time the networks of the paper's synthetic experiments (PAPER §7) and write "
+        description="Train and time the networks of the paper's synthetic experiments (docs/experiments.md) and write "
                     "a results table (CSV, Markdown) and plots. Finished runs are saved one file each under "
                     "OUT/runs; rerunning the same command resumes without redoing them.",
     )

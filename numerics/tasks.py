@@ -1,4 +1,4 @@
-"""Synthetic tasks of the paper's experiments (PAPER §7): sequence reversal and sine filtering.
+"""Synthetic tasks of the paper's experiments (docs/experiments.md): sequence reversal and sine filtering.
 
 Both generators are seeded, return time-major arrays ``(T, B, features)``
 and come with train / validation / test splits, like the data scripts of the
@@ -151,14 +151,14 @@ def reversal_targets(symbols: np.ndarray) -> np.ndarray:
     Returns
     -------
     ndarray, shape (T, B)
-        ``out[t] = symbols[T - 1 - t]`` (0-based; PAPER's ``T - t + 1`` 1-based).
+        ``out[t] = symbols[T - 1 - t]`` (0-based; the paper's ``T - t + 1`` 1-based).
     """
     return np.ascontiguousarray(symbols[::-1])
 
 
 def reversal(V: int = 4, T: int = 20, sizes: Any = (10_000, 2_000, 2_000), *, seed: int = 0,
              dtype: Any = np.float64) -> TaskData:
-    """Sequence reversal (PAPER §7, paper §4.1).
+    """Sequence reversal (docs/experiments.md, paper §4.1).
 
     Parameters
     ----------
@@ -262,7 +262,7 @@ def sine_targets(x: np.ndarray, w: np.ndarray, causal: int, scale: float) -> np.
 
 def sine(T: int = 30, causal: int = 10, acausal: int = 5, scale: float = 0.1,
          sizes: Any = (10_000, 2_000, 2_000), *, seed: int = 0, dtype: Any = np.float64) -> TaskData:
-    """Sine filtering (PAPER §7, paper §4.2).
+    """Sine filtering (docs/experiments.md, paper §4.2).
 
     Parameters
     ----------

@@ -20,7 +20,7 @@ zero, and :func:`load_state_dict` re-applies the mask regardless.
 
 Examples
 --------
-Sequence reversal in a few lines (PAPER §7; ``numerics.tasks`` makes the data)::
+Sequence reversal in a few lines (docs/experiments.md; ``numerics.tasks`` makes the data)::
 
     from numerics.tasks import reversal
     data = reversal(V=4, T=8, sizes=(2000, 200, 200), seed=0)

@@ -17,20 +17,23 @@ def _fmt_err(x: float) -> str:
 
 
 def format_row(r: ClaimResult) -> str:
-    """One table row: id, expected, verdict, ok-mark, and per-method cases / max error."""
-    methods = "; ".join(
-        f"{m.name}: skipped ({m.skipped})" if m.skipped else
-        f"{m.name}: {m.cases} cases, max err {_fmt_err(m.max_error)}"
-        + (" [counterexample]" if m.refuted else "")
-        for m in r.methods
-    )
+    """A claim's line (id, expected, verdict, status, source) and one indented line per method."""
     mark = "ok" if r.as_expected else "UNEXPECTED"
-    return f"{r.claim.id:<28} {r.claim.source[:26]:<26} {r.claim.expected:<8} {r.verdict:<9} {mark:<10} {methods}"
+    lines = [f"{r.claim.id:<24} {r.claim.expected:<8} {r.verdict:<9} {mark:<10} {r.claim.source}"]
+    for m in r.methods:
+        if m.skipped:
+            detail = f"skipped: {m.skipped}"
+        else:
+            cases = f"{m.cases} case" + ("" if m.cases == 1 else "s")
+            detail = f"{cases:>10}   max error {_fmt_err(m.max_error):>7}   {m.seconds:5.1f} s" + (
+                "   counterexample found" if m.refuted else "")
+        lines.append(f"    {m.name:<20} {detail}")
+    return "\n".join(lines)
 
 
 def _header() -> str:
-    h = f"{'claim':<28} {'source':<26} {'expected':<8} {'verdict':<9} {'':<10} methods"
-    return h + "\n" + "-" * len(h)
+    h = f"{'claim':<24} {'expected':<8} {'verdict':<9} {'status':<10} source"
+    return h + "\n" + "-" * 92
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

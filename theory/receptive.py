@@ -1,4 +1,4 @@
-"""Exact structural receptive fields and look-ahead of a delayed network's plan (PAPER §5).
+"""Exact structural receptive fields and look-ahead of a delayed network's plan (docs/theory/acausality.md).
 
 The unrolled graph of a plan has a node ``(block k, step τ)`` for each block
 and each of the ``T + d`` steps. Node ``(l, τ)`` depends on
@@ -149,7 +149,7 @@ def lookahead(plan: Plan) -> int | None:
 
 
 def lookahead_from_lags(plan: Plan) -> int | None:
-    """Look-ahead by PAPER §5's lag bookkeeping, independently of :func:`lookahead`.
+    """Look-ahead by the lag bookkeeping, independently of :func:`lookahead`.
 
     An input edge into block ``l`` looks ``λ_l`` steps ahead of the time block
     ``l`` stands for; an edge ``k → l`` moves information by

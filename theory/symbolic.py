@@ -40,7 +40,7 @@ Expr = Any  # a sympy expression or number
 Vec = list[Expr]
 Fn = Callable[[Expr], Expr]
 
-#: Start rules of the symbolic identity check: PAPER §3 (c), (b) and (a).
+#: Start rules of the symbolic identity check: docs/theory/theorem1.md (c), (b) and (a).
 SYMBOLIC_STARTS: tuple[str, ...] = ("staggered", "zero", "zero-bias")
 
 #: Reset-gate variants of a delayed GRU: PyTorch's cell, and the own-block-only cell.
@@ -205,7 +205,7 @@ def uninterpreted(layers: int, *, zero_fixed: bool = False) -> Activations:
     """Uninterpreted activations ``phi_1 … phi_L``, ``sigma``, ``tau``.
 
     With ``zero_fixed`` the Elman activations and ``tau`` satisfy
-    ``f(0) = 0`` (PAPER §3 (a)) and nothing else: ``f(0)`` is rewritten to 0,
+    ``f(0) = 0`` (docs/theory/theorem1.md (a)) and nothing else: ``f(0)`` is rewritten to 0,
     every other argument is left uninterpreted. ``sigma`` stays free (the
     logistic function has ``σ(0) = 1/2``).
     """
@@ -457,7 +457,7 @@ def check_identity(cell: str, widths: Sequence[int], steps: int, *, input_size: 
     input_size : int
     start : {"staggered", "zero", "zero-bias"}
         ``"staggered"``: symbolic initial states ``h0_l{l}`` (and ``c0``),
-        held blocks (PAPER §3 (c)). ``"zero"``: the delayed network starts
+        held blocks (docs/theory/theorem1.md (c)). ``"zero"``: the delayed network starts
         from 0; its warm-up states (block ``l`` after step ``l-1``) must be
         free of input symbols, and the stacked network starts from them
         (§3 (b)). ``"zero-bias"``: no biases, activations with ``f(0) = 0``,
@@ -501,7 +501,7 @@ def check_identity(cell: str, widths: Sequence[int], steps: int, *, input_size: 
 
 def warmup_states(plan: Plan, mats: dict[str, Any], acts: Activations, reset: str = "all",
                   ) -> tuple[list[Vec], list[Vec] | None]:
-    """Warm-up states of a zero-start delayed network (PAPER §3 (b)).
+    """Warm-up states of a zero-start delayed network (docs/theory/theorem1.md (b)).
 
     Block ``l``'s warm-up state is its state after step ``l - 1`` of the
     network started from 0 on zero input (block 0: the zero initial state).

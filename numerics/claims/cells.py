@@ -1,4 +1,4 @@
-"""Theorem 1 carried to LSTM cells (PAPER §4, ours) and the gradient of the construction.
+"""Theorem 1 carried to LSTM cells (ours, docs/theory/cells.md) and the gradient of the construction.
 
 The LSTM claims mirror the Elman ones in :mod:`numerics.claims.elman`: the
 block construction is applied gate by gate and the cell state ``c`` gets the
@@ -29,7 +29,7 @@ from numerics.torch_io import from_torch
 from numerics.verify import Profile, method, property_check, register_claim
 from theory.claims import MethodResult
 
-SOURCE = "ours (PAPER §4: the construction carried to LSTM)"
+SOURCE = "ours (the construction carried to LSTM, docs/theory/cells.md)"
 DTYPES = (np.float64, np.float32)
 
 

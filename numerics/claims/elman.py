@@ -1,4 +1,4 @@
-"""Theorem 1 for Elman networks (PAPER §3): the staggered, warm-up, naive and zero-bias claims.
+"""Theorem 1 for Elman networks (docs/theory/theorem1.md): the staggered, warm-up, naive and zero-bias claims.
 
 Each property method searches with :func:`numerics.testing.stacked_cases`
 over layers 1–6, widths 1–8, inputs 1–5, ``T`` 0–30, batch 1–4, every

@@ -1,5 +1,5 @@
 """Claims checked by the theory package: symbolic identities, the induction, exact arithmetic,
-the GRU counterexample and its fix, look-ahead and receptive fields (PAPER §3–§5).
+the GRU counterexample and its fix, look-ahead and receptive fields (docs/theory).
 
 Where a claim already exists (``elman-staggered`` … from :mod:`numerics.claims.elman`),
 this module adds its symbolic and exact methods to it, so each claim is
@@ -61,7 +61,7 @@ _STARTS = {
 }
 _CELL_TEXT = {
     "elman": ("Elman", "paper §3", (6, 8)),
-    "lstm": ("LSTM (same block layout for every gate, cell state held with h)", "ours (PAPER §4)", (3, 4)),
+    "lstm": ("LSTM (same block layout for every gate, cell state held with h)", "ours (docs/theory/cells.md)", (3, 4)),
 }
 
 for _cell, (_name, _source, _default) in _CELL_TEXT.items():
@@ -359,7 +359,7 @@ def relaxed_plans(draw: st.DrawFn, cells: tuple[str, ...] = ("elman", "lstm", "g
 register_claim(
     "lookahead-relaxed",
     "For every block-sparsity pattern (with any lags, delay, read-out and holds), the look-ahead read off the "
-    "exact receptive field equals the closed form d - (shortest input-to-read-out path) and PAPER §5's lag "
+    "exact receptive field equals the closed form d - (shortest input-to-read-out path) and the lag "
     "formula max(lambda_first - sum of shifts) + d - lambda_readout.",
     "paper §5",
     "holds",

@@ -1,4 +1,4 @@
-"""The task generators match PAPER §7's definitions, checked independently of their vectorised code."""
+"""The task generators match docs/experiments.md's definitions, checked independently of their vectorised code."""
 
 import numpy as np
 import pytest
@@ -27,7 +27,7 @@ def test_reversal_shapes_one_hot_and_reversed_targets():
         sym = x.argmax(axis=2)
         T = x.shape[0]
         for b in range(x.shape[1]):
-            for t in range(1, T + 1):  # PAPER's 1-based indexing: target at t is the input at T - t + 1
+            for t in range(1, T + 1):  # the paper's 1-based indexing: target at t is the input at T - t + 1
                 assert y[t - 1, b] == sym[T - t, b]
             # And as a whole: the target row is the input row reversed.
             assert list(y[:, b]) == list(sym[::-1, b])
@@ -101,7 +101,7 @@ def test_reversal_accuracy_bound():
 
 
 def _loop_target(x_col, w, c, a, scale, t):
-    """PAPER §7 literally: y_t = sin(scale · Σ_k w_k x_{t+k}), k = -(c-1) … a, clipped at the ends."""
+    """docs/experiments.md literally: y_t = sin(scale · Σ_k w_k x_{t+k}), k = -(c-1) … a, clipped at the ends."""
     T = len(x_col)
     total = 0.0
     for k in range(-(c - 1), a + 1):
@@ -150,7 +150,7 @@ def test_sine_filter_is_shared_by_splits_and_seeded():
     np.testing.assert_array_equal(a.filter, b.filter)
     np.testing.assert_array_equal(a.test.y, b.test.y)
     assert not np.array_equal(a.train.x, a.val.x)
-    assert a.train.x.shape == (30, 5, 1)  # PAPER's default length
+    assert a.train.x.shape == (30, 5, 1)  # the paper's default length
     assert a.params == {"T": 30, "causal": 10, "acausal": 5, "scale": 0.1, "sizes": [5, 5, 5], "seed": 4}
     assert sine(sizes=(2, 2, 2), dtype=np.float32).train.x.dtype == np.float32
 
