@@ -47,14 +47,6 @@ def as_float_array(value: Any, name: str, dtype: np.dtype | None = None) -> np.n
     return arr
 
 
-def as_shaped(value: Any, shape: tuple[int, ...], name: str, dtype: np.dtype | None = None) -> np.ndarray:
-    """Numeric finite array of exactly ``shape``."""
-    arr = as_float_array(value, name, dtype)
-    if arr.shape != tuple(shape):
-        raise ValueError(f"{name} must have shape {tuple(shape)}; got {arr.shape}")
-    return arr
-
-
 def as_sequence(x: Any, input_size: int, dtype: np.dtype, name: str = "x") -> np.ndarray:
     """Time-major input ``(T, B, input_size)`` cast to ``dtype``."""
     arr = as_float_array(x, name, dtype)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from theory.layout import ELMAN_ACTIVATIONS, check_activation
+from theory.layout import ELMAN_ACTIVATIONS
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -36,7 +36,7 @@ FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
 }
 
 
-def derivative_from_output(name: str, h: np.ndarray, z: np.ndarray | None = None) -> np.ndarray:
+def derivative_from_output(name: str, h: np.ndarray) -> np.ndarray:
     """Derivative ``φ'(z)`` expressed through the output ``h = φ(z)``.
 
     For tanh ``1 - h²``, sigmoid ``h (1 - h)``, relu ``[h > 0]``, identity 1;
@@ -52,7 +52,3 @@ def derivative_from_output(name: str, h: np.ndarray, z: np.ndarray | None = None
         return np.ones_like(h)
     raise ValueError(f"activation must be one of {list(ELMAN_ACTIVATIONS)}; got {name!r}")
 
-
-def apply(name: str, z: np.ndarray) -> np.ndarray:
-    """Apply the named activation elementwise."""
-    return FUNCTIONS[check_activation(name)](z)

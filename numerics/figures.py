@@ -632,8 +632,8 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     L = len(hidden_sizes)
     _label(ax_y, f"Output unit 1 of layer {L}", "time $t$", "$h^L_t$", TITLE_SIZE - 1)
     _label(ax_e, "Stacked vs delayed, same block layout", "time $t$",
-           "max |stacked − delayed|  (0 shown at 1e-17)", TITLE_SIZE - 1)
-    fig.suptitle("The construction holds for LSTM, fails for GRU (reset gate on the layer below), "
+           "max |stacked − delayed|\n(0 plotted at 1e-17)", TITLE_SIZE - 1)
+    fig.suptitle("The construction holds for LSTM, fails for GRU (reset gate on the layer below),\n"
                  "and holds again with the own-block reset", fontsize=TITLE_SIZE)
     return fig
 

@@ -689,7 +689,6 @@ class DelayedRNN:
         DelayedRNN
         """
         check_cell(cell)
-        dt = None
         w_hh = as_float_array(weight_hh, "weight_hh")
         dt = w_hh.dtype
         w_ih = as_float_array(weight_ih, "weight_ih", dt)

@@ -32,8 +32,8 @@ from theory.layout import Plan, check_count, layer_param, stacked_plan
 
 #: Symbolic layer index and step (1-based, as in the docs).
 l, t = sympy.symbols("l t", integer=True, positive=True)
-#: Symbolic widths: the window's blocks and the total width before / after it.
-n_prev, n_l, n_next = sympy.symbols("n_{l-1} n_l n_{l+1}", integer=True, positive=True)
+#: Symbolic widths: the window's two blocks and the total width before / after it.
+n_prev, n_l = sympy.symbols("n_{l-1} n_l", integer=True, positive=True)
 m_before, m_after, n_in = sympy.symbols("m_< m_> n_0", integer=True, positive=True)
 
 

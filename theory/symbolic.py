@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
@@ -411,22 +411,28 @@ def trees_equal(a: Any, b: Any, memo: dict[tuple[int, int], bool] | None = None)
     return memo[key]
 
 
-def _compare(plan: Plan, delayed: Trace, stacked: list[Trace], steps: int, gated_c: bool,
-             ) -> tuple[int, dict[str, Any] | None]:
-    compared, memo = 0, {}
+def _aligned_units(plan: Plan, steps: int) -> Iterator[tuple[int, int, int, int, int]]:
+    """``(tau, l, t, a0, j)``: unit ``a0 + j`` of block ``l`` at delayed step ``tau`` stands for stacked
+    layer ``l``'s unit ``j`` at time ``t = tau - lag[l]``, for every ``t`` inside the sequence."""
     for tau in range(steps + plan.delay):
         for l, b in enumerate(plan.blocks):
             t = tau - b.lag
-            if not 0 <= t < steps:
-                continue
-            a0, a1 = plan.span(l)
-            kinds = [("h", delayed.h, stacked[l].h)] + ([("c", delayed.c, stacked[l].c)] if gated_c else [])
-            for kind, dv, sv in kinds:
+            if 0 <= t < steps:
+                a0, a1 = plan.span(l)
                 for j in range(a1 - a0):
-                    compared += 1
-                    if not trees_equal(dv[tau][a0 + j], sv[t][j], memo):
-                        return compared, {"kind": kind, "step": tau, "block": l, "unit": j, "time": t,
-                                          "delayed": str(dv[tau][a0 + j]), "stacked": str(sv[t][j])}
+                    yield tau, l, t, a0, j
+
+
+def _compare(plan: Plan, delayed: Trace, stacked: list[Trace], steps: int, gated_c: bool,
+             ) -> tuple[int, dict[str, Any] | None]:
+    compared, memo = 0, {}
+    for tau, l, t, a0, j in _aligned_units(plan, steps):
+        kinds = [("h", delayed.h, stacked[l].h)] + ([("c", delayed.c, stacked[l].c)] if gated_c else [])
+        for kind, dv, sv in kinds:
+            compared += 1
+            if not trees_equal(dv[tau][a0 + j], sv[t][j], memo):
+                return compared, {"kind": kind, "step": tau, "block": l, "unit": j, "time": t,
+                                  "delayed": str(dv[tau][a0 + j]), "stacked": str(sv[t][j])}
     return compared, None
 
 
@@ -586,25 +592,19 @@ def gru_residual(widths: Sequence[int] = (1, 1), steps: int = 1, *, input_size: 
     h0 = state_symbols("h0", sizes)
     delayed = run_delayed(plan, assemble(plan, params), xs, [v for vec in h0 for v in vec], None, acts)
     stacked = run_stacked("gru", params, xs, h0, None, acts)
-    for tau in range(steps + plan.delay):
-        for l, b in enumerate(plan.blocks):
-            t = tau - b.lag
-            if not 0 <= t < steps:
-                continue
-            a0, a1 = plan.span(l)
-            for j in range(a1 - a0):
-                dv, sv = delayed.n_arg[tau][a0 + j], stacked[l].n_arg[t][j]
-                if dv == sv:
-                    continue
-                below = stacked[l - 1].h[t] if l > 0 else xs[t]
-                names = {e: sympy.Symbol(f"h{l}[{t},{k}]") for k, e in enumerate(below)}
-                r = sympy.Symbol(f"r{l + 1}[{t},{j}]")
-                swap = {delayed.r[tau][a0 + j]: r, **names}
-                res = sympy.factor_terms(sympy.expand((dv - sv).xreplace(swap)))
-                w = params[layer_param("weight_ih", l)]
-                read = sympy.Add(*[w[2 * (a1 - a0) + j, k] * names[e] for k, e in enumerate(below)])
-                return {"step": tau, "block": l, "unit": j, "time": t, "residual": res, "text": str(res),
-                        "factor": sympy.cancel(res / read)}
+    for tau, l, t, a0, j in _aligned_units(plan, steps):
+        dv, sv = delayed.n_arg[tau][a0 + j], stacked[l].n_arg[t][j]
+        if dv == sv:
+            continue
+        below = stacked[l - 1].h[t] if l > 0 else xs[t]
+        names = {e: sympy.Symbol(f"h{l}[{t},{k}]") for k, e in enumerate(below)}
+        r = sympy.Symbol(f"r{l + 1}[{t},{j}]")
+        swap = {delayed.r[tau][a0 + j]: r, **names}
+        res = sympy.factor_terms(sympy.expand((dv - sv).xreplace(swap)))
+        w = params[layer_param("weight_ih", l)]
+        read = sympy.Add(*[w[2 * plan.blocks[l].width + j, k] * names[e] for k, e in enumerate(below)])
+        return {"step": tau, "block": l, "unit": j, "time": t, "residual": res, "text": str(res),
+                "factor": sympy.cancel(res / read)}
     raise ValueError(f"the naive GRU layout agrees for widths={list(sizes)}, steps={steps}; "
                      "it needs at least 2 layers and 1 step to differ")
 
