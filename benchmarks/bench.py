@@ -37,8 +37,8 @@ from typing import Any
 import numpy as np
 
 from numerics import StackedRNN
-from numerics.core import layer_forward
-from numerics.train import Readout, train
+from numerics.engine.layer import layer_forward
+from numerics.train.loop import Readout, train
 
 F32 = np.float32
 SECTIONS = ("torch", "blocked", "gemm", "cache", "long")

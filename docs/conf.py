@@ -8,7 +8,7 @@ At start-up this file copies the notebooks from ``../notebooks`` into
 ``tutorials/notebooks`` (rendered by myst-nb; executed once and cached in
 ``_build/.jupyter_cache``, or not at all with ``DRNN_DOCS_EXECUTE=off``) and
 draws the figure gallery into ``_generated/gallery`` with
-:func:`numerics.figures_cli.write_figures`, writing the page ``gallery.md``.
+:func:`numerics.cli.figures.write_figures`, writing the page ``gallery.md``.
 """
 
 from __future__ import annotations
@@ -88,15 +88,15 @@ def _copy_notebooks() -> None:
 
 
 def _draw_gallery() -> None:
-    from numerics.figures import FIGURE_CAPTIONS, FIGURES
-    from numerics.figures_cli import write_figures
+    from numerics.cli.figures import write_figures
+    from numerics.figures.lecture import FIGURE_CAPTIONS, FIGURES
 
     out = DOCS / "_generated" / "gallery"
     out.mkdir(parents=True, exist_ok=True)
     write_figures(out, ["png", "svg"], dpi=110, log=False)
     lines = ["# Figure gallery", "",
              "Every figure below is drawn when this documentation is built, by the same code as",
-             "`drnn figures --out DIR` ({mod}`numerics.figures`); each has an SVG version for slides.", ""]
+             "`drnn figures --out DIR` ({mod}`numerics.figures.lecture`); each has an SVG version for slides.", ""]
     for name in FIGURES:
         title, caption = FIGURE_CAPTIONS[name]
         lines += [f"## {title}", "", f"```{{figure}} /_generated/gallery/{name}.png", f":alt: {title}",

@@ -44,7 +44,7 @@ staggered start, the warm-up states, and — as a check that the checker can
 fail — the naive zero start, which is *not* equivalent when there are biases."""),
     code(SETUP + """
 from numerics import StackedRNN
-from numerics.figures import plot_block_matrices, plot_wavefront
+from numerics.figures.lecture import plot_block_matrices, plot_wavefront
 from numerics.testing import assert_equivalent"""),
     md("""\
 ## A stacked network and its plan
@@ -255,12 +255,12 @@ recurrent edge `k → l` carries information forward in time by
 `shift = 1 + λ_k - λ_l` steps, and an input edge into block `l` looks `λ_l`
 steps ahead. The exact receptive field follows by reachability in the
 unrolled graph (`theory.receptive`); the Jacobian of a real network
-(`numerics.jacobian.input_jacobian`, one batched backward pass) must agree."""),
+(`numerics.models.jacobian.input_jacobian`, one batched backward pass) must agree."""),
     code(SETUP + """
 from numerics import DelayedRNN
-from numerics.figures import (plot_receptive_field, plot_receptive_spectrum, plot_sparsity_patterns,
+from numerics.figures.lecture import (plot_receptive_field, plot_receptive_spectrum, plot_sparsity_patterns,
                               topology_patterns)
-from numerics.jacobian import input_jacobian
+from numerics.models.jacobian import input_jacobian
 from theory.layout import relaxed_plan
 from theory.receptive import lookahead, lookahead_from_lags, receptive_field"""),
     md("## Five block patterns, from stacked to dense"),
@@ -353,7 +353,7 @@ the candidate `n`, including block `l`'s reading of block `l - 1`, which a
 stacked GRU feeds in without the reset gate."""),
     code(SETUP + """
 from numerics import StackedRNN
-from numerics.figures import naive_delayed_gru, plot_block_matrices, plot_gru_counterexample
+from numerics.figures.lecture import naive_delayed_gru, plot_block_matrices, plot_gru_counterexample
 from numerics.testing import assert_equivalent"""),
     md("## LSTM: exact, from any initial state `(h0, c0)`"),
     code("""\
@@ -424,11 +424,11 @@ Sequence reversal (paper §4.1): the target at time `t` is the input at time
 `T - t + 1`. A causal network has to emit symbols it has not seen yet; a
 delayed network with `d >= T - 1` sees every symbol it must emit. Here a
 one-layer LSTM and a d-LSTM of the same width, both with a linear read-out,
-are trained with Adam (`numerics.train`) on a small instance."""),
+are trained with Adam (`numerics.train.loop`) on a small instance."""),
     code(SETUP + """
 from numerics import DelayedRNN, StackedRNN
-from numerics.tasks import reversal, reversal_accuracy_bound
-from numerics.train import Readout, evaluate, predict, train
+from numerics.experiments.tasks import reversal, reversal_accuracy_bound
+from numerics.train.loop import Readout, evaluate, predict, train
 from theory.layout import relaxed_plan"""),
     code("""\
 V, T = 4, 6

@@ -1,9 +1,9 @@
 """NumPy recurrent networks: stacked, bidirectional and delayed, with the constructions between them."""
 
-from numerics.construction import assemble, disassemble
-from numerics.core import LayerCache, LayerParams, layer_forward
+from numerics.engine.layer import LayerCache, LayerParams, layer_forward
 from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
-from numerics.torch_io import from_torch
+from numerics.models.construction import assemble, disassemble
+from numerics.models.torch_io import from_torch
 
 __all__ = [
     "BidirectionalRNN",

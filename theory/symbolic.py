@@ -4,7 +4,7 @@ The stacked network's parameters are matrices of named symbols (PyTorch
 names: ``weight_ih_l1[2,0]`` is row 2, column 0 of layer 1's input weights).
 The delayed network's matrices are assembled from the *same* symbols by
 iterating over :meth:`theory.layout.Plan.placements` — the list the NumPy
-assembly in :mod:`numerics.construction` uses — so the symbolic check
+assembly in :mod:`numerics.models.construction` uses — so the symbolic check
 verifies the layout the numerical code runs.
 
 Activations are uninterpreted :class:`sympy.Function` objects (``phi_1``,

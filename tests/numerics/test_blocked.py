@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from numerics import DelayedRNN, StackedRNN
-from numerics.blocked import has_stacked_structure, prefer_blocked
+from numerics.engine.blocked import has_stacked_structure, prefer_blocked
 from numerics.testing import EquivalenceCase, stacked_cases
 from theory.layout import relaxed_plan
 

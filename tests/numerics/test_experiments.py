@@ -10,8 +10,8 @@ import os
 import numpy as np
 import pytest
 
-from numerics.cli import main
-from numerics.experiments import (
+from numerics.cli.main import main
+from numerics.experiments.runner import (
     PROFILES,
     ModelSpec,
     RunSpec,
@@ -25,8 +25,8 @@ from numerics.experiments import (
     write_json_atomic,
     write_outputs,
 )
-from numerics.models import DelayedRNN, forward_outputs
-from numerics.tasks import sine
+from numerics.experiments.tasks import sine
+from numerics.models.networks import DelayedRNN, forward_outputs
 
 SMOKE = PROFILES["smoke"]
 
@@ -216,7 +216,7 @@ def test_cli_reproduce_smoke_writes_tables_and_plots_and_resumes(tmp_path, capsy
 def test_plots_are_titled_labelled_and_have_legends(tmp_path):
     import matplotlib.pyplot as plt
 
-    from numerics.experiments import plot_reversal, plot_runtime, plot_sine
+    from numerics.experiments.runner import plot_reversal, plot_runtime, plot_sine
 
     run_all(plan_runs(SMOKE, ["reverse", "sine", "runtime"]), tmp_path, log=None)
     records = load_records(tmp_path)

@@ -12,7 +12,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from numerics import StackedRNN
-from numerics.figures import (
+from numerics.figures.lecture import (
     FIGURES,
     naive_delayed_gru,
     plot_block_matrices,
@@ -143,8 +143,8 @@ def test_registry_draws_figures() -> None:
 
 def test_receptive_field_heat_map_with_boundary() -> None:
     from numerics import DelayedRNN
-    from numerics.figures import jacobian_magnitude, plot_receptive_field
-    from numerics.jacobian import input_jacobian
+    from numerics.figures.lecture import jacobian_magnitude, plot_receptive_field
+    from numerics.models.jacobian import input_jacobian
 
     net = DelayedRNN.random(topology_patterns(L=3)["skip 1 layer"], seed=0)
     J = input_jacobian(net, np.random.default_rng(0).normal(size=(6, 1)))
@@ -162,7 +162,7 @@ def test_receptive_field_heat_map_with_boundary() -> None:
 
 
 def test_receptive_spectrum_fields_match_jacobians() -> None:
-    from numerics.figures import plot_receptive_spectrum, receptive_spectrum
+    from numerics.figures.lecture import plot_receptive_spectrum, receptive_spectrum
 
     entries = receptive_spectrum(T=7, L=3)
     assert [e["name"] for e in entries] == ["stacked", "skip 1 layer", "skip 1–2 layers", "dense d-RNN",

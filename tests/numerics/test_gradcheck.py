@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, LayerParams, StackedRNN
-from numerics.models import forward_outputs
+from numerics.models.networks import forward_outputs
 from theory.layout import relaxed_plan
 
 EPS = 1e-6

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
-from numerics.jacobian import input_jacobian
-from numerics.models import forward_outputs
+from numerics.models.jacobian import input_jacobian
+from numerics.models.networks import forward_outputs
 from theory.layout import relaxed_plan
 
 

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
-from numerics.activations import sigmoid
-from numerics.core import LayerParams
+from numerics.engine.activations import sigmoid
+from numerics.engine.layer import LayerParams
 
 RNG = np.random.default_rng(0)
 

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from numerics.tasks import (
+from numerics.experiments.tasks import (
     lookahead_needed,
     make_task,
     reversal,

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 
 from numerics import DelayedRNN, StackedRNN
-from numerics.construction import assemble
-from numerics.gru_variants import OwnResetDelayedGRU, own_block_mask
-from numerics.jacobian import input_jacobian
-from numerics.verify import PROFILES, load_claims, run_claim
+from numerics.models.construction import assemble
+from numerics.models.gru import OwnResetDelayedGRU, own_block_mask
+from numerics.models.jacobian import input_jacobian
+from numerics.verify.registry import PROFILES, load_claims, run_claim
 from theory.layout import relaxed_plan, stacked_plan
 from theory.receptive import receptive_field
 

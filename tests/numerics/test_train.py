@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
-from numerics.losses import accuracy, mse, softmax_cross_entropy
-from numerics.optim import Adam, clip_grad_norm, global_norm
-from numerics.train import Progress, Readout, count_parameters, evaluate, load_state_dict, predict, train
+from numerics.train.loop import Progress, Readout, count_parameters, evaluate, load_state_dict, predict, train
+from numerics.train.losses import accuracy, mse, softmax_cross_entropy
+from numerics.train.optim import Adam, clip_grad_norm, global_norm
 from theory.layout import relaxed_plan
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from numerics import DelayedRNN, StackedRNN
-from numerics.cli import main
+from numerics.cli.main import main
 from theory.layout import relaxed_plan, stacked_plan
 
 NET = StackedRNN.random(3, [4, 2], seed=0)
@@ -88,5 +88,5 @@ def test_cli_bad_input_is_one_line_and_nonzero(tmp_path, capsys):
 
 
 def test_console_script_usage_error_exits_nonzero():
-    r = subprocess.run([sys.executable, "-m", "numerics.cli", "frobnicate"], capture_output=True, text=True)
+    r = subprocess.run([sys.executable, "-m", "numerics.cli.main", "frobnicate"], capture_output=True, text=True)
     assert r.returncode != 0 and "invalid choice" in r.stderr

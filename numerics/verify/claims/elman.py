@@ -12,10 +12,10 @@ from typing import Any
 
 import numpy as np
 
-from numerics.models import StackedRNN
+from numerics.models.networks import StackedRNN
+from numerics.models.torch_io import from_torch
 from numerics.testing import EquivalenceCase, default_tolerance, first_difference, stacked_cases, stacked_rnns
-from numerics.torch_io import from_torch
-from numerics.verify import Profile, method, property_check, register_claim
+from numerics.verify.registry import Profile, method, property_check, register_claim
 from theory.claims import MethodResult
 
 SOURCE = "paper §3"

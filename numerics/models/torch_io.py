@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import FLOAT_DTYPES, as_float_array, check_choice, to_numpy
-from numerics.core import LayerParams
+from numerics.engine.layer import LayerParams
 from theory.layout import GATES
 
 #: PyTorch ``mode`` -> (cell, Elman activation)
@@ -112,7 +112,7 @@ def from_torch(state_dict: Mapping[str, Any], mode: str = "RNN_TANH") -> Any:
         In the dtype of the given arrays. ``net.state_dict()`` gives the
         same mapping back.
     """
-    from numerics.models import BidirectionalRNN, StackedRNN
+    from numerics.models.networks import BidirectionalRNN, StackedRNN
 
     cell, act = MODES[check_choice(mode, tuple(MODES), "mode")]
     layers, reverse = layers_from_state_dict(state_dict, cell)

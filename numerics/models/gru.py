@@ -26,10 +26,10 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_sequence, check_choice
-from numerics.activations import sigmoid
-from numerics.construction import assemble
-from numerics.core import LayerParams
-from numerics.models import DelayedRNN, StackedRNN
+from numerics.engine.activations import sigmoid
+from numerics.engine.layer import LayerParams
+from numerics.models.construction import assemble
+from numerics.models.networks import DelayedRNN, StackedRNN
 from theory.layout import Plan, stacked_plan
 
 
@@ -126,7 +126,7 @@ class OwnResetDelayedGRU:
     def states(self, x: Any, h0: Any = None) -> np.ndarray:
         """Raw states of the ``T + d`` steps on the zero-padded input, shape ``(T + d, B, N)``.
 
-        ``h0`` as for :meth:`numerics.models.DelayedRNN.initial_state`.
+        ``h0`` as for :meth:`numerics.models.networks.DelayedRNN.initial_state`.
         """
         shell = DelayedRNN(self.plan, self.params, masked=True)
         x = as_sequence(x, self.plan.input_size, self.params.dtype)

@@ -1,7 +1,7 @@
 """``drnn reproduce``: run the paper's synthetic experiments and write their tables and plots.
 
 ``drnn reproduce [reverse|sine|runtime|all] --profile quick|paper --out DIR``
-plans the runs of the profile (:data:`numerics.experiments.PROFILES`), runs
+plans the runs of the profile (:data:`numerics.experiments.runner.PROFILES`), runs
 those not yet finished (one JSON file per run under ``DIR/runs``, written as
 each run ends, so an interrupted invocation resumes where it stopped), then
 writes ``results.csv``, ``runtime.csv``, ``results.md`` and the PNG plots
@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Handler of ``drnn reproduce``; returns the exit code."""
-    from numerics.experiments import PROFILES, plan_runs, run_all, runs_dir, write_outputs
+    from numerics.experiments.runner import PROFILES, plan_runs, run_all, runs_dir, write_outputs
 
     if args.profile not in PROFILES:
         raise ValueError(f"--profile must be one of {list(PUBLIC_PROFILES)}; got {args.profile!r}")

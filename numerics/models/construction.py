@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_float_array
-from numerics.core import LayerParams
+from numerics.engine.layer import LayerParams
 from theory.layout import Plan
 
 

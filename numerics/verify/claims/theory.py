@@ -1,7 +1,7 @@
 """Claims checked by the theory package: symbolic identities, the induction, exact arithmetic,
 the GRU counterexample and its fix, look-ahead and receptive fields (docs/theory).
 
-Where a claim already exists (``elman-staggered`` … from :mod:`numerics.claims.elman`),
+Where a claim already exists (``elman-staggered`` … from :mod:`numerics.verify.claims.elman`),
 this module adds its symbolic and exact methods to it, so each claim is
 checked by every method that applies; otherwise it registers its own claim.
 Default sizes keep all of these under ~10 s on two cores; ``--thorough``
@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from numerics.construction import assemble
-from numerics.gru_variants import OwnResetDelayedGRU
-from numerics.jacobian import input_jacobian
-from numerics.models import DelayedRNN, StackedRNN
-from numerics.verify import REGISTRY, Profile, method, property_check, register_claim
+from numerics.models.construction import assemble
+from numerics.models.gru import OwnResetDelayedGRU
+from numerics.models.jacobian import input_jacobian
+from numerics.models.networks import DelayedRNN, StackedRNN
+from numerics.verify.registry import REGISTRY, Profile, method, property_check, register_claim
 from theory.claims import MethodResult
 from theory.induction import check_induction, gru_step
 from theory.layout import relaxed_plan, stacked_plan

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics.activations import derivative_from_output
+from numerics.engine.activations import derivative_from_output
 from theory.layout import GATES
 
 #: ``(name, start, stop)``: units ``start:stop`` of an Elman layer use activation ``name``.
@@ -292,7 +292,7 @@ def lstm_pointwise(gates: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tc: np.
     ``gates`` holds the pre-activations (sigmoid gates halved) on entry and
     ``σ(i), σ(f), tanh(g), σ(o)`` on exit; ``c``, ``tc``, ``h`` receive
     ``c_t``, ``tanh(c_t)``, ``h_t``. Shared by the dense layer and the
-    block-batched delayed engine (:mod:`numerics.blocked`).
+    block-batched delayed engine (:mod:`numerics.engine.blocked`).
     """
     H = h.shape[-1]
     np.tanh(gates, out=gates)                    # tanh(a_g) and tanh(a/2) for the sigmoid gates
@@ -383,7 +383,7 @@ def gru_pointwise(
     """The elementwise half of a GRU step (any number of leading axes).
 
     ``gates`` holds ``W_hh h_{t-1}`` (r, z rows halved, no bias) on entry and
-    ``σ(r), σ(z), n`` on exit. Shared with :mod:`numerics.blocked`.
+    ``σ(r), σ(z), n`` on exit. Shared with :mod:`numerics.engine.blocked`.
     """
     H = h.shape[-1]
     if b_hn is not None:

@@ -12,7 +12,7 @@ Runtime).
 
 Padded units never influence real ones: their rows in the padded weights are
 zero and so are the weights that read them. The result is returned as the
-same :class:`numerics.core.LayerCache` the dense engine produces, so the
+same :class:`numerics.engine.layer.LayerCache` the dense engine produces, so the
 backward pass is shared and the two engines are interchangeable.
 """
 
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics.core import (
+from numerics.engine.layer import (
     ActGroup,
     LayerCache,
     LayerParams,
@@ -150,7 +150,7 @@ def blocked_forward(
     -------
     states : ndarray, shape (T', B, N)
     cache : LayerCache
-        Identical in layout to :func:`numerics.core.layer_forward`'s.
+        Identical in layout to :func:`numerics.engine.layer.layer_forward`'s.
     """
     cell = plan.cell
     T, B, I = x.shape

@@ -9,7 +9,7 @@ already there. A *runtime* run times every model of one (width, depth)
 point in the same process, so the ratios never compare different machines
 or loads.
 
-Training uses :mod:`numerics.train` (losses, read-out, Adam, clipping, early
+Training uses :mod:`numerics.train.loop` (losses, read-out, Adam, clipping, early
 stopping); nothing here optimises anything itself.
 
 Profiles (:data:`PROFILES`) fix the sizes: ``paper`` follows the paper and
@@ -38,8 +38,8 @@ from typing import Any
 
 import numpy as np
 
-from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
-from numerics.tasks import TaskData, make_task, reversal_accuracy_bound
+from numerics.experiments.tasks import TaskData, make_task, reversal_accuracy_bound
+from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
 from theory.layout import GATES, relaxed_plan
 
 KINDS: tuple[str, ...] = ("stacked", "bidirectional", "delayed")
@@ -199,7 +199,7 @@ class RunSpec:
     ----------
     task : {"reverse", "sine", "runtime"}
     task_params : dict
-        Keyword arguments of :func:`numerics.tasks.make_task`; for
+        Keyword arguments of :func:`numerics.experiments.tasks.make_task`; for
         ``runtime`` the sizes ``T``, ``batch``, ``repeats``, ``input_size``.
     model : ModelSpec or None
         ``None`` for runtime points (they time several models).
@@ -570,8 +570,8 @@ def task_data(spec: RunSpec) -> TaskData:
 def train_run(spec: RunSpec) -> dict[str, Any]:
     """Train the model of ``spec`` on its task and evaluate it on the test split.
 
-    The network gets a linear read-out (:class:`numerics.train.Readout`) and
-    is trained by :func:`numerics.train.train`: Adam, gradient-norm
+    The network gets a linear read-out (:class:`numerics.train.loop.Readout`) and
+    is trained by :func:`numerics.train.loop.train`: Adam, gradient-norm
     clipping, early stopping on the validation loss with the best weights
     restored. Reversal uses softmax cross-entropy on the symbols, sine
     filtering the mean squared error.
@@ -584,7 +584,7 @@ def train_run(spec: RunSpec) -> dict[str, Any]:
         ``test_accuracy`` (reversal) or ``test_mse`` and ``test_nmse``
         (sine; MSE divided by the test targets' variance).
     """
-    from numerics.train import Readout, count_parameters, evaluate, train
+    from numerics.train.loop import Readout, count_parameters, evaluate, train
 
     if spec.model is None or spec.train is None or spec.task not in ("reverse", "sine"):
         raise ValueError(f"train_run needs a reverse or sine spec with a model and a training config; got {spec}")

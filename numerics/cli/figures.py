@@ -1,4 +1,4 @@
-"""``drnn figures``: write every lecture figure of :mod:`numerics.figures` to a directory."""
+"""``drnn figures``: write every lecture figure of :mod:`numerics.figures.lecture` to a directory."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
         Existing directory.
     formats : sequence of {"png", "svg", "pdf"}
     names : sequence of str, optional
-        Figure names from :data:`numerics.figures.FIGURES` (default: all).
+        Figure names from :data:`numerics.figures.lecture.FIGURES` (default: all).
     dpi : int
         Resolution of the PNG files.
     log : bool
@@ -56,7 +56,7 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
     import matplotlib
 
     matplotlib.use("Agg")
-    from numerics.figures import FIGURES
+    from numerics.figures.lecture import FIGURES
 
     chosen = list(FIGURES) if not names else list(names)
     unknown = [n for n in chosen if n not in FIGURES]
@@ -83,7 +83,7 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
 
 def cmd_figures(args: argparse.Namespace) -> int:
     """Handler of ``drnn figures``."""
-    from numerics.figures import FIGURES
+    from numerics.figures.lecture import FIGURES
 
     if args.list:
         for name in FIGURES:

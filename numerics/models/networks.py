@@ -22,7 +22,7 @@ from numerics._validate import (
     check_dtype,
     per_layer_states,
 )
-from numerics.core import ActGroup, LayerCache, LayerParams, layer_backward, layer_forward
+from numerics.engine.layer import ActGroup, LayerCache, LayerParams, layer_backward, layer_forward
 from theory.layout import (
     GATES,
     Plan,
@@ -217,7 +217,7 @@ class StackedRNN:
     def from_state_dict(cls, state_dict: dict[str, Any], cell: str = "elman",
                         activation: str | Sequence[str] | None = "tanh") -> StackedRNN:
         """Build from PyTorch-named arrays (``weight_ih_l0`` …); see :func:`numerics.from_torch`."""
-        from numerics.torch_io import layers_from_state_dict
+        from numerics.models.torch_io import layers_from_state_dict
 
         layers, reverse = layers_from_state_dict(state_dict, cell)
         if reverse is not None:
@@ -343,7 +343,7 @@ class StackedRNN:
         -------
         DelayedRNN
         """
-        from numerics.construction import assemble
+        from numerics.models.construction import assemble
 
         plan = self.plan(check_choice(start, ("staggered", "zero"), "start"))
         return DelayedRNN(plan, assemble(plan, self.state_dict(), self.dtype), masked=True)
@@ -464,7 +464,7 @@ class BidirectionalRNN:
     def from_state_dict(cls, state_dict: dict[str, Any], cell: str = "elman",
                         activation: str | Sequence[str] | None = "tanh") -> BidirectionalRNN:
         """Build from PyTorch-named arrays including ``_reverse`` parameters."""
-        from numerics.torch_io import layers_from_state_dict
+        from numerics.models.torch_io import layers_from_state_dict
 
         layers, reverse = layers_from_state_dict(state_dict, cell)
         if reverse is None:
@@ -750,7 +750,7 @@ class DelayedRNN:
             is non-zero (the message names the first such block and its
             largest entry).
         """
-        from numerics.construction import disassemble
+        from numerics.models.construction import disassemble
 
         plan = self.plan
         L = len(plan.blocks)
@@ -823,12 +823,12 @@ class DelayedRNN:
         """The engine :meth:`forward` uses: ``"dense"`` or ``"blocked"``.
 
         ``"auto"`` picks the block-batched engine when the weights have the
-        stacked structure (:func:`numerics.blocked.has_stacked_structure`,
+        stacked structure (:func:`numerics.engine.blocked.has_stacked_structure`,
         and for an unmasked network, zeros outside it) and it multiplies
         fewer numbers than the dense product
-        (:func:`numerics.blocked.prefer_blocked`).
+        (:func:`numerics.engine.blocked.prefer_blocked`).
         """
-        from numerics.blocked import ENGINES, has_stacked_structure, prefer_blocked
+        from numerics.engine.blocked import ENGINES, has_stacked_structure, prefer_blocked
 
         check_choice(engine, ENGINES, "engine")
         if engine == "dense":
@@ -870,7 +870,7 @@ class DelayedRNN:
         h, c = self.initial_state(h0, B)
         xp = np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
         if self.engine(engine) == "blocked":
-            from numerics.blocked import blocked_forward
+            from numerics.engine.blocked import blocked_forward
 
             states, cache = blocked_forward(self.plan, self.params, xp, h, c, self._groups(), self._hold())
         else:

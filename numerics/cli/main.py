@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 #: Modules providing sub-commands (``register(subparsers)``).
 COMMAND_MODULES: tuple[str, ...] = (
-    "numerics.verify_cli",
-    "numerics.figures_cli",
-    "numerics.reproduce_cli",
+    "numerics.cli.verify",
+    "numerics.cli.figures",
+    "numerics.cli.reproduce",
 )
 
 

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from numerics.verify import PROFILES, claim_ids, load_claims, run
+from numerics.verify.registry import PROFILES, claim_ids, load_claims, run
 from theory.claims import ClaimResult
 
 
@@ -85,6 +85,6 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    from numerics.cli import main
+    from numerics.cli.main import main
 
     sys.exit(main(["verify", *sys.argv[1:]]))

@@ -30,9 +30,9 @@ from theory.claims import Claim, ClaimResult, MethodResult
 
 #: Modules that register claims when imported.
 CLAIM_MODULES: tuple[str, ...] = (
-    "numerics.claims.elman",
-    "numerics.claims.cells",
-    "numerics.claims.theory",
+    "numerics.verify.claims.elman",
+    "numerics.verify.claims.cells",
+    "numerics.verify.claims.theory",
 )
 
 Case = TypeVar("Case")

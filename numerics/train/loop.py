@@ -8,7 +8,7 @@ The pieces (all NumPy, all seeded):
   PyTorch-style names ``rnn.weight_ih_l0 …``, ``readout.weight``,
   ``readout.bias``.
 * :func:`load_state_dict` rebuilds any model from a dict of arrays, so the
-  optimiser (:class:`numerics.optim.Adam`) works on plain dicts.
+  optimiser (:class:`numerics.train.optim.Adam`) works on plain dicts.
 * :func:`train` runs mini-batch epochs with gradient-norm clipping, early
   stopping on a validation loss (restoring the best weights), a progress
   bar on a terminal, and returns a :class:`TrainResult` with the history.
@@ -20,9 +20,9 @@ zero, and :func:`load_state_dict` re-applies the mask regardless.
 
 Examples
 --------
-Sequence reversal in a few lines (docs/experiments.md; ``numerics.tasks`` makes the data)::
+Sequence reversal in a few lines (docs/experiments.md; ``numerics.experiments.tasks`` makes the data)::
 
-    from numerics.tasks import reversal
+    from numerics.experiments.tasks import reversal
     data = reversal(V=4, T=8, sizes=(2000, 200, 200), seed=0)
     body = StackedRNN.random(4, [32, 32], cell="lstm", seed=0).to_delayed("zero")   # or any model
     model = Readout.random(body, output_size=4, seed=0)
@@ -43,10 +43,10 @@ from typing import Any, TextIO
 import numpy as np
 
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype
-from numerics.core import LayerParams
-from numerics.losses import LOSSES, accuracy
-from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN, forward_outputs
-from numerics.optim import Adam, clip_grad_norm, global_norm
+from numerics.engine.layer import LayerParams
+from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN, forward_outputs
+from numerics.train.losses import LOSSES, accuracy
+from numerics.train.optim import Adam, clip_grad_norm, global_norm
 from theory.layout import check_count
 
 Model = Any  # StackedRNN | BidirectionalRNN | DelayedRNN | Readout
@@ -398,7 +398,7 @@ def train(
         ``(T, N, output_size)`` floats for ``loss="mse"``; ``(T, N)``
         integer classes for ``loss="cross_entropy"``.
     loss : {"mse", "cross_entropy"}
-        Mean over counted positions (see :mod:`numerics.losses`).
+        Mean over counted positions (see :mod:`numerics.train.losses`).
     mask : bool array, shape (T, N), optional
         Positions that count (padded steps ``False``).
     val : (x_val, y_val) or (x_val, y_val, mask_val), optional

@@ -1,6 +1,6 @@
 """Theorem 1 carried to LSTM cells (ours, docs/theory/cells.md) and the gradient of the construction.
 
-The LSTM claims mirror the Elman ones in :mod:`numerics.claims.elman`: the
+The LSTM claims mirror the Elman ones in :mod:`numerics.verify.claims.elman`: the
 block construction is applied gate by gate and the cell state ``c`` gets the
 same blocks and start rule. Property methods search with
 :func:`numerics.testing.stacked_cases` restricted to LSTM cells (layers 1–6,
@@ -10,7 +10,7 @@ staggered d-LSTM with PyTorch's ``nn.LSTM`` when torch is installed.
 
 The gradient claim says backpropagation commutes with the construction: the
 gradient of the staggered d-RNN, taken apart with
-:func:`numerics.construction.disassemble`, is the stacked network's
+:func:`numerics.models.construction.disassemble`, is the stacked network's
 gradient (the chain rule through a copy is the identity), for Elman and
 LSTM cells.
 """
@@ -22,11 +22,11 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from numerics.claims.elman import register_property, relative_error
-from numerics.construction import disassemble
+from numerics.models.construction import disassemble
+from numerics.models.torch_io import from_torch
 from numerics.testing import EquivalenceCase, stacked_cases
-from numerics.torch_io import from_torch
-from numerics.verify import Profile, method, property_check, register_claim
+from numerics.verify.claims.elman import register_property, relative_error
+from numerics.verify.registry import Profile, method, property_check, register_claim
 from theory.claims import MethodResult
 
 SOURCE = "ours (the construction carried to LSTM, docs/theory/cells.md)"

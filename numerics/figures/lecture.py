@@ -287,7 +287,7 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
     model : Plan or DelayedRNN
         With a :class:`~theory.layout.Plan` the structure is drawn (blocks
         coloured by the kind of connection); with a
-        :class:`~numerics.models.DelayedRNN` the actual weight values are
+        :class:`~numerics.models.networks.DelayedRNN` the actual weight values are
         drawn under the block outlines, with a colour bar.
     fig : Figure, optional
     show_values : bool, optional
@@ -306,7 +306,7 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
     >>> fig.axes[1].get_title()
     'recurrent weights $\\\\hat U$'
     """
-    from numerics.models import DelayedRNN
+    from numerics.models.networks import DelayedRNN
 
     if isinstance(model, DelayedRNN):
         plan, params = model.plan, model.params
@@ -545,8 +545,8 @@ def naive_delayed_gru(net: Any, start: str = "staggered") -> Any:
     -------
     DelayedRNN
     """
-    from numerics.construction import assemble
-    from numerics.models import DelayedRNN, StackedRNN
+    from numerics.models.construction import assemble
+    from numerics.models.networks import DelayedRNN, StackedRNN
 
     if not isinstance(net, StackedRNN):
         raise TypeError(f"net must be a StackedRNN; got {type(net).__name__}")
@@ -570,7 +570,7 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     scale for GRU, Elman and LSTM networks of the same shape; Elman and
     LSTM stay at rounding level (exact construction), GRU does not — the
     reset gate multiplies block ``l``'s reading of block ``l - 1`` — while
-    the own-reset d-GRU (:mod:`numerics.gru_variants`, reset gate on each
+    the own-reset d-GRU (:mod:`numerics.models.gru`, reset gate on each
     block's own recurrence only) is exact again.
 
     Parameters
@@ -589,7 +589,7 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     Figure
         Two Axes.
     """
-    from numerics.models import StackedRNN
+    from numerics.models.networks import StackedRNN
 
     T = check_count(T, "T")
     if len(hidden_sizes) < 2:
@@ -601,7 +601,7 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     ax_y, ax_e = fig.subplots(1, 2)
     floor = 1e-17
     errors = {}
-    from numerics.gru_variants import OwnResetDelayedGRU
+    from numerics.models.gru import OwnResetDelayedGRU
 
     for cell in ("gru", "lstm", "elman"):
         net = StackedRNN.random(input_size, hidden_sizes, cell=cell, seed=seed, scale=1.0)
@@ -645,7 +645,7 @@ def jacobian_magnitude(jacobian: Any) -> np.ndarray:
     Parameters
     ----------
     jacobian : array, shape (T_out, n_out, T_in, n_in)
-        As returned by :func:`numerics.jacobian.input_jacobian`.
+        As returned by :func:`numerics.models.jacobian.input_jacobian`.
     """
     J = np.asarray(jacobian)
     if J.ndim != 4:
@@ -693,7 +693,7 @@ def plot_receptive_field(jacobian: Any, field: Any = None, *, ax: Axes | None = 
     Parameters
     ----------
     jacobian : array, shape (T_out, n_out, T_in, n_in)
-        From :func:`numerics.jacobian.input_jacobian`.
+        From :func:`numerics.models.jacobian.input_jacobian`.
     field : bool array, shape (T_out, T_in), optional
         Structural receptive field (``theory.receptive``); its boundary is
         drawn in red.
@@ -765,8 +765,8 @@ def receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: int = 0
         for the bidirectional network) and ``matches`` (whether the
         Jacobian's support equals the field).
     """
-    from numerics.jacobian import input_jacobian
-    from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
+    from numerics.models.jacobian import input_jacobian
+    from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
     from theory.receptive import lookahead, receptive_field
 
     T = check_count(T, "T")

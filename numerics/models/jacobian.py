@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_float_array
-from numerics.models import forward_outputs
+from numerics.models.networks import forward_outputs
 
 
 def _tile_batch(h0: Any, copies: int) -> Any:
@@ -44,7 +44,7 @@ def input_jacobian(net: Any, x: Any, h0: Any = None) -> np.ndarray:
     Parameters
     ----------
     net : StackedRNN, BidirectionalRNN, DelayedRNN or a model with a readout
-        Anything :func:`numerics.models.forward_outputs` runs and whose
+        Anything :func:`numerics.models.networks.forward_outputs` runs and whose
         ``backward(cache, dy)`` returns ``(dx, grads)``.
     x : array, shape (T, n_in) or (T, 1, n_in)
         One input sequence (time-major).

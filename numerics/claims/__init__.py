@@ -1,1 +1,0 @@
-"""Claim modules: each registers its claims and checking methods with :mod:`numerics.verify`."""

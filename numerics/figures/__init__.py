@@ -1,0 +1,1 @@
+"""Every matplotlib drawing of the toolkit: ``ax=`` (or ``fig=``) in, Axes (or Figure) out."""

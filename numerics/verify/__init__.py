@@ -1,0 +1,1 @@
+"""The claims ``drnn verify`` checks: the registry, the claim modules and the runner."""
