@@ -424,11 +424,11 @@ Sequence reversal (paper §4.1): the target at time `t` is the input at time
 `T - t + 1`. A causal network has to emit symbols it has not seen yet; a
 delayed network with `d >= T - 1` sees every symbol it must emit. Here a
 one-layer LSTM and a d-LSTM of the same width, both with a linear read-out,
-are trained with Adam (`numerics.train.loop`) on a small instance."""),
+are trained with Adam (`numerics.train`) on a small instance."""),
     code(SETUP + """
 from numerics import DelayedRNN, StackedRNN
 from numerics.experiments.tasks import reversal, reversal_accuracy_bound
-from numerics.train.loop import Readout, evaluate, predict, train
+from numerics.train import Readout, evaluate, predict, train
 from theory.layout import relaxed_plan"""),
     code("""\
 V, T = 4, 6
