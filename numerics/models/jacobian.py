@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_float_array
-from numerics.models.networks import forward_outputs
 
 
 def _tile_batch(h0: Any, copies: int) -> Any:
@@ -44,7 +43,7 @@ def input_jacobian(net: Any, x: Any, h0: Any = None) -> np.ndarray:
     Parameters
     ----------
     net : StackedRNN, BidirectionalRNN, DelayedRNN or a model with a readout
-        Anything :func:`numerics.models.networks.forward_outputs` runs and whose
+        Any model whose ``forward(x, h0) -> (y, cache)`` returns outputs aligned with the input and whose
         ``backward(cache, dy)`` returns ``(dx, grads)``.
     x : array, shape (T, n_in) or (T, 1, n_in)
         One input sequence (time-major).
@@ -79,7 +78,7 @@ def input_jacobian(net: Any, x: Any, h0: Any = None) -> np.ndarray:
     if copies == 0:
         return np.zeros((T, n_out, T, n_in), dtype=arr.dtype)
     xb = np.broadcast_to(arr, (T, copies, n_in))
-    y, cache = forward_outputs(net, xb, _tile_batch(h0, copies))
+    y, cache = net.forward(xb, _tile_batch(h0, copies))
     # Copy b = t·n_out + k receives the one-hot gradient at output (t, k).
     dy = np.zeros(y.shape, dtype=y.dtype)
     b = np.arange(copies)

@@ -362,6 +362,7 @@ class StackedRNN:
         """
         d = self.to_delayed("zero")
         _, cache = d.forward(np.zeros((0, 1, self.input_size), dtype=self.dtype))
+        # cache.layer.h[l] is the state after step l: block l's warm-up state.
         hs, cs = [], []
         for l in range(self.num_layers):
             a, b = d.plan.span(l)
@@ -577,6 +578,11 @@ class DelayedCache:
 
     layer: LayerCache
     T: int
+
+    @property
+    def states(self) -> np.ndarray:
+        """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
+        return self.layer.h[1:]
 
 
 @dataclass(frozen=True)
@@ -845,8 +851,22 @@ class DelayedRNN:
         return not (np.any(self.params.weight_hh[~self.plan.weight_hh_mask()])
                     or np.any(self.params.weight_ih[~self.plan.weight_ih_mask()]))
 
+    def _run(self, x: Any, h0: Any, engine: str) -> tuple[np.ndarray, DelayedCache]:
+        x = as_sequence(x, self.input_size, self.dtype)
+        T, B, I = x.shape
+        h, c = self.initial_state(h0, B)
+        xp = np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
+        if self.engine(engine) == "blocked":
+            from numerics.engine.blocked import blocked_forward
+
+            states, cache = blocked_forward(self.plan, self.params, xp, h, c, self._groups(), self._hold())
+        else:
+            states, cache = layer_forward(self.cell, self.params, xp, h, c, activations=self._groups(),
+                                          hold=self._hold())
+        return states, DelayedCache(cache, T)
+
     def forward(self, x: Any, h0: Any = None, *, engine: str = "auto") -> tuple[np.ndarray, DelayedCache]:
-        """Run ``T + d`` steps on the zero-padded input.
+        """Run ``T + d`` steps on the zero-padded input and read out with delay ``d``.
 
         Parameters
         ----------
@@ -862,25 +882,18 @@ class DelayedRNN:
 
         Returns
         -------
-        states : ndarray, shape (T + d, B, N)
+        y : ndarray, shape (T, B, output_size)
+            Outputs aligned with the input, like every other model: the
+            read-out units of steps ``d … d + T - 1``.
         cache : DelayedCache
+            Holds all ``T + d`` raw states (``cache.states``).
         """
-        x = as_sequence(x, self.input_size, self.dtype)
-        T, B, I = x.shape
-        h, c = self.initial_state(h0, B)
-        xp = np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
-        if self.engine(engine) == "blocked":
-            from numerics.engine.blocked import blocked_forward
+        states, cache = self._run(x, h0, engine)
+        return self.readout(states), cache
 
-            states, cache = blocked_forward(self.plan, self.params, xp, h, c, self._groups(), self._hold())
-        else:
-            states, cache = layer_forward(self.cell, self.params, xp, h, c, activations=self._groups(),
-                                          hold=self._hold())
-        return states, DelayedCache(cache, T)
-
-    def states(self, x: Any, h0: Any = None) -> np.ndarray:
+    def states(self, x: Any, h0: Any = None, *, engine: str = "auto") -> np.ndarray:
         """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
-        return self.forward(x, h0)[0]
+        return self._run(x, h0, engine)[0]
 
     def _repr_latex_(self) -> str:
         """Jupyter display: the plan's block matrices (:func:`theory.latex.plan_latex`)."""
@@ -891,12 +904,21 @@ class DelayedRNN:
         return self.plan._repr_html_()
 
     def readout(self, states: np.ndarray) -> np.ndarray:
-        """Outputs aligned with the input time axis: read-out units of steps ``d … d + T - 1``."""
+        """Outputs aligned with the input time axis: read-out units of steps ``d … d + T - 1``.
+
+        Parameters
+        ----------
+        states : ndarray, shape (T + d, B, N)
+
+        Returns
+        -------
+        ndarray, shape (T, B, output_size)
+        """
         return states[self.delay:][:, :, self.plan.readout_units()]
 
     def __call__(self, x: Any, h0: Any = None) -> np.ndarray:
         """Outputs aligned with the input, shape ``(T, B, output_size)``."""
-        return self.readout(self.states(x, h0))
+        return self.forward(x, h0)[0]
 
     def backward(self, cache: DelayedCache, dy: Any, *, dh_final: Any = None,
                  return_state_grads: bool = False) -> tuple[Any, ...]:
@@ -906,15 +928,9 @@ class DelayedRNN:
         ----------
         cache : DelayedCache
             From :meth:`forward`.
-        dy : array, shape (T, B, output_size) or (T + d, B, N)
-            Gradient with respect to the outputs aligned with the input (what
-            ``net(x)`` returns: read-out units of steps ``d … d + T - 1``);
-            the padding steps and the other units get zero gradient. An
-            array of the raw states' shape ``(T + d, B, N)`` is taken as the
-            gradient with respect to :meth:`states` instead (when both shapes
-            coincide, ``d = 0`` and every block read out, the two readings
-            agree unless the read-out reorders blocks; then the aligned
-            reading wins).
+        dy : array, shape (T, B, output_size)
+            Gradient with respect to the outputs of :meth:`forward`; the
+            padding steps and the units not read out get zero gradient.
         dh_final : optional
             Gradient with respect to the state after the last step, in the
             format of :meth:`initial_state`.
@@ -935,15 +951,9 @@ class DelayedRNN:
         lc = cache.layer
         Tp, B = lc.x.shape[:2]
         T, d, N = cache.T, self.delay, self.hidden_size
-        arr = as_float_array(dy, "dy", self.dtype)
-        if arr.shape == (T, B, self.output_size):
-            ds = np.zeros((Tp, B, N), dtype=self.dtype)
-            ds[d:, :, self.plan.readout_units()] = arr
-        elif arr.shape == (Tp, B, N):
-            ds = arr
-        else:
-            raise ValueError(f"dy must have shape {(T, B, self.output_size)} (outputs aligned with the input) "
-                             f"or {(Tp, B, N)} (raw states); got {arr.shape}")
+        arr = _check_grad(dy, (T, B, self.output_size), "dy", self.dtype)
+        ds = np.zeros((Tp, B, N), dtype=self.dtype)
+        ds[d:, :, self.plan.readout_units()] = arr
         fin_h, fin_c = (None, None) if dh_final is None else self.initial_state(dh_final, B)
         dxp, dh0, dc0, g = layer_backward(lc, ds, fin_h, fin_c)
         if self.masked:
@@ -954,30 +964,3 @@ class DelayedRNN:
         if not return_state_grads:
             return dx, net
         return dx, net, ((dh0, dc0) if self.cell == "lstm" else dh0)
-
-
-def forward_outputs(net: Any, x: Any, h0: Any = None) -> tuple[np.ndarray, Any]:
-    """Run any model and return outputs aligned with the input, plus the cache.
-
-    ``StackedRNN`` and ``BidirectionalRNN`` return ``net.forward``
-    unchanged; a ``DelayedRNN``'s raw states ``(T + d, B, N)`` are read out to
-    ``(T, B, output_size)`` (what ``net(x)`` returns). The matching
-    ``net.backward(cache, dy)`` takes ``dy`` of the returned outputs' shape,
-    so generic code (training, Jacobians) can treat every model alike.
-
-    Parameters
-    ----------
-    net : StackedRNN, BidirectionalRNN, DelayedRNN, or any object with
-        ``forward(x, h0) -> (y, cache)`` and ``backward(cache, dy)``
-    x : array, shape (T, B, input_size)
-    h0 : optional
-
-    Returns
-    -------
-    y : ndarray, shape (T, B, output_size)
-    cache
-    """
-    y, cache = net.forward(x, h0)
-    if isinstance(net, DelayedRNN):
-        y = net.readout(y)
-    return y, cache

@@ -44,7 +44,7 @@ import numpy as np
 
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype
 from numerics.engine.layer import LayerParams
-from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN, forward_outputs
+from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.train.losses import LOSSES, accuracy
 from numerics.train.optim import Adam, clip_grad_norm, global_norm
 from theory.layout import check_count
@@ -115,7 +115,7 @@ class Readout:
 
     def forward(self, x: Any, h0: Any = None) -> tuple[np.ndarray, ReadoutCache]:
         """Outputs ``(T, B, output_size)`` aligned with the input, and the cache."""
-        h, cache = forward_outputs(self.body, x, h0)
+        h, cache = self.body.forward(x, h0)
         T, B, n = h.shape
         y = (h.reshape(T * B, n) @ self.weight.T).reshape(T, B, -1) if T * B else np.zeros(
             (T, B, self.output_size), dtype=self.dtype)
@@ -343,7 +343,7 @@ def evaluate(model: Model, x: Any, y: Any, *, loss: str = "mse", mask: Any = Non
     m = _check_mask(mask, x, "mask")
     total, hits, count = 0.0, 0.0, 0
     for s in _batches(x.shape[1], batch_size):
-        out = forward_outputs(model, x[:, s])[0]
+        out = model(x[:, s])
         ms = None if m is None else m[:, s]
         c = out.shape[0] * out.shape[1] if ms is None else int(ms.sum())
         if c == 0:
@@ -362,7 +362,7 @@ def predict(model: Model, x: Any, *, batch_size: int = 256) -> np.ndarray:
     """Outputs ``(T, N, output_size)`` aligned with the input, computed in batches."""
     batch_size = check_count(batch_size, "batch_size")
     x = as_sequence(x, model.input_size, model.dtype)
-    parts = [forward_outputs(model, x[:, s])[0] for s in _batches(x.shape[1], batch_size)]
+    parts = [model(x[:, s]) for s in _batches(x.shape[1], batch_size)]
     return np.concatenate(parts, axis=1)
 
 
@@ -459,7 +459,7 @@ def train(
             losses, norms, weights = [], [], []
             for s in _batches(N, batch_size):
                 idx = order[s]
-                out, cache = forward_outputs(model, x[:, idx])
+                out, cache = model.forward(x[:, idx])
                 value, dout = loss_fn(out, y[:, idx], None if m is None else m[:, idx])
                 grads = model.backward(cache, dout)[1].state_dict()
                 if clip is not None:

@@ -26,7 +26,7 @@ from numerics.experiments.runner import (
     write_outputs,
 )
 from numerics.experiments.tasks import sine
-from numerics.models.networks import DelayedRNN, forward_outputs
+from numerics.models.networks import DelayedRNN
 
 SMOKE = PROFILES["smoke"]
 
@@ -40,7 +40,7 @@ def test_parameter_count_matches_the_built_network(cell, kind, layers, delay):
     spec = ModelSpec(kind, cell, 5, layers, delay)
     net = build_model(spec, 3, seed=1)
     assert sum(a.size for a in net.state_dict().values()) == recurrent_parameter_count(spec, 3)
-    y, _ = forward_outputs(net, np.zeros((6, 2, 3), dtype=np.float32))
+    y, _ = net.forward(np.zeros((6, 2, 3), dtype=np.float32))
     assert y.shape == (6, 2, 10 if kind == "bidirectional" else 5)
 
 

@@ -16,7 +16,6 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, LayerParams, StackedRNN
-from numerics.models.networks import forward_outputs
 from theory.layout import relaxed_plan
 
 EPS = 1e-6
@@ -35,7 +34,7 @@ def _with_param(net: Any, key: str, value: np.ndarray) -> Any:
 
 
 def _loss(net: Any, x: np.ndarray, h0: Any, w: np.ndarray) -> float:
-    return float(np.sum(forward_outputs(net, x, h0)[0] * w))
+    return float(np.sum(net.forward(x, h0)[0] * w))
 
 
 def _numeric(f: Any, a: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
@@ -75,7 +74,7 @@ def _rebuild_states(h0: Any, arrays: list[np.ndarray]) -> Any:
 def gradcheck(net: Any, x: np.ndarray, h0: Any = None, seed: int = 0) -> None:
     """Compare ``net.backward`` with central differences for every parameter, input and initial state."""
     rng = np.random.default_rng(seed)
-    y, cache = forward_outputs(net, x, h0)
+    y, cache = net.forward(x, h0)
     w = rng.standard_normal(y.shape)
     dx, grads, dh0 = net.backward(cache, w, return_state_grads=True)
     assert type(grads) is type(net)

@@ -7,21 +7,20 @@ import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.models.jacobian import input_jacobian
-from numerics.models.networks import forward_outputs
 from theory.layout import relaxed_plan
 
 
 def _fd_jacobian(net: object, x: np.ndarray, h0: object = None, eps: float = 1e-6) -> np.ndarray:
     T, n_in = x.shape
-    y0 = forward_outputs(net, x[:, None], h0)[0]
+    y0 = net.forward(x[:, None], h0)[0]
     J = np.zeros((T, y0.shape[2], T, n_in))
     for s in range(T):
         for i in range(n_in):
             xp, xm = x.copy(), x.copy()
             xp[s, i] += eps
             xm[s, i] -= eps
-            yp = forward_outputs(net, xp[:, None], h0)[0][:, 0]
-            ym = forward_outputs(net, xm[:, None], h0)[0][:, 0]
+            yp = net.forward(xp[:, None], h0)[0][:, 0]
+            ym = net.forward(xm[:, None], h0)[0][:, 0]
             J[:, :, s, i] = (yp - ym) / (2 * eps)
     return J
 

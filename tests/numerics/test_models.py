@@ -131,3 +131,20 @@ def test_layer_params_shapes_checked():
     q = LayerParams(np.zeros((4, 3)), np.zeros((4, 5)), np.zeros(4), np.zeros(4))
     with pytest.raises(ValueError, match=r"layer 1: weight_ih must have shape \(5, 3\)"):
         StackedRNN("elman", (p, q), ("tanh", "tanh"))
+
+
+def test_every_model_forward_returns_outputs_aligned_with_the_input() -> None:
+    # One forward convention: (T, B, output_size) for stacked, bidirectional and delayed networks;
+    # the delayed network's raw (T + d, B, N) states come from states() or the cache.
+    net = StackedRNN.random(3, [4, 2], seed=0)
+    x = np.random.default_rng(0).standard_normal((5, 2, 3))
+    d = net.to_delayed()
+    y, cache = d.forward(x)
+    assert y.shape == (5, 2, 2)
+    np.testing.assert_array_equal(cache.states, d.states(x))
+    assert cache.states.shape == (5 + 1, 2, 6)
+    np.testing.assert_array_equal(d.readout(cache.states), y)
+    dx, grads = d.backward(cache, np.ones_like(y))
+    assert dx.shape == x.shape and isinstance(grads, DelayedRNN)
+    with pytest.raises(ValueError, match="dy must have shape"):
+        d.backward(cache, np.ones_like(cache.states))
