@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from theory._checks import check_choice as check_choice  # re-exported for numerics modules
+
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -94,11 +96,3 @@ def per_layer_states(
             raise ValueError(f"{name}[{i}] must have shape ({n},) or ({batch}, {n}); got {a.shape}")
         out.append(np.array(a, dtype=dtype))
     return out
-
-
-def check_choice(value: Any, choices: Sequence[str], name: str) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, one of {list(choices)}; got {type(value).__name__}")
-    if value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
-    return value

@@ -28,54 +28,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-#: Number of gates of each cell type (rows of ``weight_ih`` per unit).
-GATES: dict[str, int] = {"elman": 1, "lstm": 4, "gru": 3}
-
-#: Elementwise activations an Elman block may use.
-ELMAN_ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "identity", "sigmoid")
+from theory._checks import (
+    ELMAN_ACTIVATIONS as ELMAN_ACTIVATIONS,  # re-exported: part of the layout's public vocabulary
+)
+from theory._checks import (
+    GATES,
+    check_activation,
+    check_cell,
+    check_count,
+    check_sizes,
+    check_type,
+)
 
 #: Start rules of a delayed network built from a stacked one.
 START_RULES: tuple[str, ...] = ("staggered", "zero")
 
 Span = tuple[int, int]
-
-
-def check_cell(cell: object) -> str:
-    """Return ``cell`` if it names a supported cell type, else raise."""
-    if not isinstance(cell, str):
-        raise TypeError(f"cell must be a str, one of {sorted(GATES)}; got {type(cell).__name__}")
-    if cell not in GATES:
-        raise ValueError(f"cell must be one of {sorted(GATES)}; got {cell!r}")
-    return cell
-
-
-def check_activation(activation: object, name: str = "activation") -> str:
-    """Return ``activation`` if it names an Elman activation, else raise."""
-    if not isinstance(activation, str):
-        raise TypeError(
-            f"{name} must be a str, one of {list(ELMAN_ACTIVATIONS)}; got {type(activation).__name__}"
-        )
-    if activation not in ELMAN_ACTIVATIONS:
-        raise ValueError(f"{name} must be one of {list(ELMAN_ACTIVATIONS)}; got {activation!r}")
-    return activation
-
-
-def check_count(value: object, name: str, minimum: int = 1) -> int:
-    """Return ``value`` as an int if it is an integer ``>= minimum``, else raise."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int >= {minimum}; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
-    return int(value)
-
-
-def check_sizes(values: object, name: str) -> tuple[int, ...]:
-    """Return a non-empty sequence of positive ints as a tuple, else raise."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{name} must be a non-empty sequence of ints >= 1; got {type(values).__name__}")
-    if len(values) == 0:
-        raise ValueError(f"{name} must be a non-empty sequence of ints >= 1; got an empty sequence")
-    return tuple(check_count(v, f"{name}[{i}]") for i, v in enumerate(values))
 
 
 def layer_param(kind: str, layer: int, reverse: bool = False) -> str:
@@ -349,6 +317,11 @@ class Plan:
         from theory.latex import plan_html
 
         return plan_html(self)
+
+
+def check_plan(plan: object, name: str = "plan") -> Plan:
+    """Return ``plan`` if it is a :class:`Plan`, else raise ``TypeError``."""
+    return check_type(plan, Plan, name, "a theory.layout.Plan")
 
 
 def stacked_plan(

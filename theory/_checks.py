@@ -1,0 +1,81 @@
+"""Argument checks shared by :mod:`theory` and :mod:`numerics`.
+
+Every public function of the toolkit validates what it is given with these,
+so a bad argument always gives the same kind of message: a ``TypeError`` for
+the wrong kind of object, a ``ValueError`` for a value out of range, both
+naming the argument, what was expected and what was received.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+#: Number of gates of each cell type (rows of ``weight_ih`` per unit).
+GATES: dict[str, int] = {"elman": 1, "lstm": 4, "gru": 3}
+
+#: Elementwise activations an Elman block may use.
+ELMAN_ACTIVATIONS: tuple[str, ...] = ("tanh", "relu", "identity", "sigmoid")
+
+K = TypeVar("K")
+
+
+def check_choice(value: object, choices: Sequence[str], name: str) -> str:
+    """Return ``value`` if it is one of the strings ``choices``, else raise."""
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, one of {list(choices)}; got {type(value).__name__}")
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
+    return value
+
+
+def check_cell(cell: object, name: str = "cell") -> str:
+    """Return ``cell`` if it names a supported cell type, else raise."""
+    return check_choice(cell, sorted(GATES), name)
+
+
+def check_activation(activation: object, name: str = "activation") -> str:
+    """Return ``activation`` if it names an Elman activation, else raise."""
+    return check_choice(activation, ELMAN_ACTIVATIONS, name)
+
+
+def check_count(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """Return ``value`` as an int if it is an integer in ``[minimum, maximum]``, else raise."""
+    bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int {bound}; got {type(value).__name__}")
+    if value < minimum or (maximum is not None and value > maximum):
+        raise ValueError(f"{name} must be an int {bound}; got {value}")
+    return int(value)
+
+
+def check_sizes(values: object, name: str) -> tuple[int, ...]:
+    """Return a non-empty sequence of positive ints as a tuple, else raise."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a non-empty sequence of ints >= 1; got {type(values).__name__}")
+    if len(values) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of ints >= 1; got an empty sequence")
+    return tuple(check_count(v, f"{name}[{i}]") for i, v in enumerate(values))
+
+
+def check_real(value: object, name: str, *, positive: bool = False, nonnegative: bool = False) -> float:
+    """Return ``value`` as a finite float (optionally ``> 0`` or ``>= 0``), else raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite; got {v}")
+    if positive and v <= 0:
+        raise ValueError(f"{name} must be > 0; got {v}")
+    if nonnegative and v < 0:
+        raise ValueError(f"{name} must be >= 0; got {v}")
+    return v
+
+
+def check_type(value: Any, kind: type[K], name: str, what: str | None = None) -> K:
+    """Return ``value`` if it is an instance of ``kind``, else raise ``TypeError``."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {what or 'a ' + kind.__name__}; got {type(value).__name__}")
+    return value
