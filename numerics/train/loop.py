@@ -1,22 +1,13 @@
-"""Training any model of the toolkit: a linear read-out, losses, Adam, clipping, early stopping.
+"""The training loop: mini-batch Adam with clipping and early stopping, evaluation and prediction.
 
-The pieces (all NumPy, all seeded):
-
-* :class:`Readout` puts ``y_t = W h_t + b`` on top of any model
-  (``StackedRNN``, ``BidirectionalRNN``, ``DelayedRNN``); it has the same
-  ``forward`` / ``backward`` / ``state_dict`` interface as the models, with
-  PyTorch-style names ``rnn.weight_ih_l0 …``, ``readout.weight``,
-  ``readout.bias``.
-* :func:`load_state_dict` rebuilds any model from a dict of arrays, so the
-  optimiser (:class:`numerics.train.optim.Adam`) works on plain dicts.
 * :func:`train` runs mini-batch epochs with gradient-norm clipping, early
   stopping on a validation loss (restoring the best weights), a progress
   bar on a terminal, and returns a :class:`TrainResult` with the history.
 * :func:`evaluate` and :func:`predict` run a trained model in batches.
 
-A masked delayed network keeps its masked weights exactly zero: its
-gradients are masked, Adam never moves an entry whose gradient is always
-zero, and :func:`load_state_dict` re-applies the mask regardless.
+Models are any of the toolkit's networks, usually wrapped in a
+:class:`numerics.train.readout.Readout`; parameters travel as plain dicts of
+arrays between the model and the optimiser (:func:`numerics.train.readout.load_state_dict`).
 
 Examples
 --------
@@ -34,216 +25,19 @@ Sequence reversal in a few lines (docs/experiments.md; ``numerics.experiments.ta
 from __future__ import annotations
 
 import math
-import sys
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 import numpy as np
 
+from numerics._progress import Progress
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype
-from numerics.engine.layer import LayerParams
-from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
-from numerics.train.losses import LOSSES, accuracy
+from numerics.train.losses import LOSSES, accuracy, check_class_targets, check_mask
 from numerics.train.optim import Adam, clip_grad_norm, global_norm
-from theory.layout import check_count
-
-Model = Any  # StackedRNN | BidirectionalRNN | DelayedRNN | Readout
-
-
-# ----------------------------------------------------------------- readout
-@dataclass(frozen=True)
-class ReadoutCache:
-    """Cache of :meth:`Readout.forward`: the body's cache and outputs."""
-
-    body: Any
-    h: np.ndarray
-
-
-@dataclass(frozen=True)
-class Readout:
-    """A linear read-out ``y_t = W h_t + b`` on top of a recurrent model.
-
-    Attributes
-    ----------
-    body : StackedRNN, BidirectionalRNN or DelayedRNN
-    weight : ndarray, shape (output_size, body.output_size)
-    bias : ndarray, shape (output_size,)
-    """
-
-    body: Any
-    weight: np.ndarray
-    bias: np.ndarray
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.body, (StackedRNN, BidirectionalRNN, DelayedRNN)):
-            raise TypeError("body must be a StackedRNN, BidirectionalRNN or DelayedRNN; "
-                            f"got {type(self.body).__name__}")
-        n = self.body.output_size
-        if not isinstance(self.weight, np.ndarray) or self.weight.ndim != 2 or self.weight.shape[1] != n:
-            raise ValueError(f"weight must be an ndarray of shape (output_size, {n}); "
-                             f"got {getattr(self.weight, 'shape', type(self.weight).__name__)}")
-        if not isinstance(self.bias, np.ndarray) or self.bias.shape != (self.weight.shape[0],):
-            raise ValueError(f"bias must be an ndarray of shape ({self.weight.shape[0]},); "
-                             f"got {getattr(self.bias, 'shape', type(self.bias).__name__)}")
-        if self.weight.dtype != self.body.dtype or self.bias.dtype != self.body.dtype:
-            raise ValueError(f"weight and bias must have the body's dtype {self.body.dtype}; "
-                             f"got {self.weight.dtype}, {self.bias.dtype}")
-
-    @classmethod
-    def random(cls, body: Any, output_size: int, *, seed: int | np.random.Generator | None = 0) -> Readout:
-        """PyTorch ``nn.Linear`` initialisation ``U(-k, k)``, ``k = 1/sqrt(body.output_size)``."""
-        output_size = check_count(output_size, "output_size")
-        rng = np.random.default_rng(seed)
-        k = 1.0 / math.sqrt(body.output_size)
-        dt = body.dtype
-        return cls(body, rng.uniform(-k, k, (output_size, body.output_size)).astype(dt),
-                   rng.uniform(-k, k, output_size).astype(dt))
-
-    @property
-    def input_size(self) -> int:
-        return int(self.body.input_size)
-
-    @property
-    def output_size(self) -> int:
-        return int(self.weight.shape[0])
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.body.dtype
-
-    def forward(self, x: Any, h0: Any = None) -> tuple[np.ndarray, ReadoutCache]:
-        """Outputs ``(T, B, output_size)`` aligned with the input, and the cache."""
-        h, cache = self.body.forward(x, h0)
-        T, B, n = h.shape
-        y = (h.reshape(T * B, n) @ self.weight.T).reshape(T, B, -1) if T * B else np.zeros(
-            (T, B, self.output_size), dtype=self.dtype)
-        y += self.bias
-        return y, ReadoutCache(cache, h)
-
-    def __call__(self, x: Any, h0: Any = None) -> np.ndarray:
-        return self.forward(x, h0)[0]
-
-    def backward(self, cache: ReadoutCache, dy: Any, **kwargs: Any) -> tuple[Any, ...]:
-        """``(dx, grads)`` with ``grads`` a :class:`Readout`; keywords go to the body's ``backward``."""
-        if not isinstance(cache, ReadoutCache):
-            raise TypeError(f"cache must be the ReadoutCache returned by forward(); got {type(cache).__name__}")
-        h = cache.h
-        T, B, n = h.shape
-        dy = as_float_array(dy, "dy", self.dtype)
-        if dy.shape != (T, B, self.output_size):
-            raise ValueError(f"dy must have shape {(T, B, self.output_size)}; got {dy.shape}")
-        dy2 = dy.reshape(T * B, -1)
-        dw = dy2.T @ h.reshape(T * B, n)
-        db = dy2.sum(axis=0)
-        dh = (dy2 @ self.weight).reshape(T, B, n)
-        out = self.body.backward(cache.body, dh, **kwargs)
-        return (out[0], Readout(out[1], dw, db), *out[2:])
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        """``rnn.<body names>``, ``readout.weight``, ``readout.bias``."""
-        sd = {f"rnn.{k}": v for k, v in self.body.state_dict().items()}
-        sd["readout.weight"] = self.weight
-        sd["readout.bias"] = self.bias
-        return sd
-
-
-# --------------------------------------------------------------- rebuilding
-def load_state_dict(model: Model, state_dict: Mapping[str, Any]) -> Model:
-    """A copy of ``model`` (same type, plan, activations) with parameters from ``state_dict``.
-
-    Parameters
-    ----------
-    model : StackedRNN, BidirectionalRNN, DelayedRNN or Readout
-    state_dict : mapping of str to array
-        Exactly the keys of ``model.state_dict()``, arrays of the same shapes.
-
-    Returns
-    -------
-    model
-        For a masked ``DelayedRNN`` the weights are multiplied by the plan's
-        masks, so masked entries are exactly zero whatever was given.
-    """
-    own = model.state_dict()
-    if set(state_dict) != set(own):
-        raise ValueError(f"state_dict must have the model's keys; missing {sorted(set(own) - set(state_dict))}, "
-                         f"extra {sorted(set(state_dict) - set(own))}")
-    sd = {}
-    for k, ref in own.items():
-        a = as_float_array(state_dict[k], f"state_dict[{k!r}]", ref.dtype)
-        if a.shape != ref.shape:
-            raise ValueError(f"state_dict[{k!r}] must have shape {ref.shape}; got {a.shape}")
-        sd[k] = a
-    if isinstance(model, Readout):
-        body = load_state_dict(model.body, {k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
-        return Readout(body, sd["readout.weight"], sd["readout.bias"])
-    if isinstance(model, DelayedRNN):
-        p = LayerParams(sd["weight_ih_l0"], sd["weight_hh_l0"], sd.get("bias_ih_l0"), sd.get("bias_hh_l0"))
-        if model.masked:
-            p = replace(p, weight_ih=p.weight_ih * model.plan.weight_ih_mask(),
-                        weight_hh=p.weight_hh * model.plan.weight_hh_mask())
-        return replace(model, params=p)
-
-    def layer(l: int, suffix: str = "") -> LayerParams:
-        g = lambda kind: sd.get(f"{kind}_l{l}{suffix}")  # noqa: E731
-        return LayerParams(g("weight_ih"), g("weight_hh"), g("bias_ih"), g("bias_hh"))
-
-    if isinstance(model, StackedRNN):
-        return replace(model, layers=tuple(layer(l) for l in range(model.num_layers)))
-    if isinstance(model, BidirectionalRNN):
-        return replace(model, forward_layers=tuple(layer(l) for l in range(model.num_layers)),
-                       backward_layers=tuple(layer(l, "_reverse") for l in range(model.num_layers)))
-    raise TypeError(f"model must be a StackedRNN, BidirectionalRNN, DelayedRNN or Readout; got {type(model).__name__}")
-
-
-def count_parameters(model: Model) -> int:
-    """Number of trainable parameters (for a masked delayed network, only those inside the mask)."""
-    if isinstance(model, Readout):
-        return count_parameters(model.body) + model.weight.size + model.bias.size
-    if isinstance(model, DelayedRNN) and model.masked:
-        p = model.params
-        n = int(model.plan.weight_ih_mask().sum() + model.plan.weight_hh_mask().sum())
-        return n + (0 if p.bias_ih is None else p.bias_ih.size + p.bias_hh.size)
-    return int(sum(a.size for a in model.state_dict().values()))
-
-
-# ---------------------------------------------------------------- progress
-class Progress:
-    """A one-line progress bar redrawn in place (``\\r``) on a terminal.
-
-    Parameters
-    ----------
-    total : int
-        Number of ticks (epochs).
-    stream : text stream, optional
-        Default ``sys.stderr``.
-    enabled : bool, optional
-        Default: only when ``stream`` is a terminal, so logs and CI stay clean.
-    width : int
-        Characters of the bar.
-    """
-
-    def __init__(self, total: int, stream: TextIO | None = None, enabled: bool | None = None, width: int = 24) -> None:
-        self.total, self.width = max(int(total), 1), width
-        self.stream = sys.stderr if stream is None else stream
-        isatty = getattr(self.stream, "isatty", None)
-        self.enabled = bool(isatty and isatty()) if enabled is None else bool(enabled)
-        self.t0 = time.perf_counter()
-
-    def update(self, done: int, text: str = "") -> None:
-        """Redraw with ``done`` of ``total`` ticks finished and a status ``text``."""
-        if not self.enabled:
-            return
-        k = round(self.width * min(done, self.total) / self.total)
-        elapsed = time.perf_counter() - self.t0
-        self.stream.write(f"\r[{'#' * k}{'-' * (self.width - k)}] {done}/{self.total} {text} ({elapsed:.1f} s)\x1b[K")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+from numerics.train.readout import Model, load_state_dict
+from theory._checks import check_count
 
 
 # ----------------------------------------------------------------- training
@@ -287,29 +81,14 @@ class TrainResult:
 
 
 def _check_targets(y: Any, x: np.ndarray, loss: str, out_size: int, dtype: np.dtype, name: str) -> np.ndarray:
+    """Targets for ``x``: class indices ``(T, N)`` for cross-entropy, values ``(T, N, out_size)`` for MSE."""
     T, N = x.shape[:2]
     if loss == "cross_entropy":
-        t = np.asarray(y)
-        if not np.issubdtype(t.dtype, np.integer) or t.shape != (T, N):
-            raise ValueError(f"{name} must be integer class indices of shape {(T, N)} for loss='cross_entropy'; "
-                             f"got {t.dtype} {t.shape}")
-        if t.size and (t.min() < 0 or t.max() >= out_size):
-            raise ValueError(f"{name} must lie in 0..{out_size - 1} (the model's output size); "
-                             f"got {t.min()}..{t.max()}")
-        return t
+        return check_class_targets(y, (T, N), out_size, name)
     t = as_float_array(y, name, dtype)
     if t.shape != (T, N, out_size):
         raise ValueError(f"{name} must have shape {(T, N, out_size)} for loss='mse'; got {t.shape}")
     return t
-
-
-def _check_mask(mask: Any, x: np.ndarray, name: str) -> np.ndarray | None:
-    if mask is None:
-        return None
-    m = np.asarray(mask)
-    if m.dtype != bool or m.shape != x.shape[:2]:
-        raise ValueError(f"{name} must be a bool array of shape {x.shape[:2]} (T, B); got {m.dtype} {m.shape}")
-    return m
 
 
 def _batches(n: int, batch_size: int) -> list[slice]:
@@ -340,7 +119,7 @@ def evaluate(model: Model, x: Any, y: Any, *, loss: str = "mse", mask: Any = Non
     batch_size = check_count(batch_size, "batch_size")
     x = as_sequence(x, model.input_size, model.dtype)
     y = _check_targets(y, x, loss, model.output_size, model.dtype, "y")
-    m = _check_mask(mask, x, "mask")
+    m = check_mask(mask, x.shape[:2], "mask")
     total, hits, count = 0.0, 0.0, 0
     for s in _batches(x.shape[1], batch_size):
         out = model(x[:, s])
@@ -437,13 +216,13 @@ def train(
         patience = check_count(patience, "patience")
     x = as_sequence(x, model.input_size, model.dtype)
     y = _check_targets(y, x, loss, model.output_size, model.dtype, "y")
-    m = _check_mask(mask, x, "mask")
+    m = check_mask(mask, x.shape[:2], "mask")
     if val is not None:
         if not isinstance(val, (tuple, list)) or len(val) not in (2, 3):
             raise TypeError("val must be a tuple (x_val, y_val) or (x_val, y_val, mask_val)")
         vx = as_sequence(val[0], model.input_size, model.dtype, "val[0] (x_val)")
         vy = _check_targets(val[1], vx, loss, model.output_size, model.dtype, "val[1] (y_val)")
-        vm = _check_mask(val[2] if len(val) == 3 else None, vx, "val[2] (mask_val)")
+        vm = check_mask(val[2] if len(val) == 3 else None, vx.shape[:2], "val[2] (mask_val)")
     loss_fn = LOSSES[loss]
     rng = np.random.default_rng(seed)
     opt = Adam(lr=lr)

@@ -16,15 +16,44 @@ import numpy as np
 from numerics._validate import as_float_array
 
 
-def _mask(mask: Any, shape: tuple[int, int]) -> np.ndarray | None:
+def check_mask(mask: Any, shape: tuple[int, int], name: str = "mask") -> np.ndarray | None:
+    """``mask`` as a bool array of ``shape`` ``(T, B)``, or ``None`` if none was given.
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not boolean.
+    ValueError
+        If its shape is not ``shape``.
+    """
     if mask is None:
         return None
     m = np.asarray(mask)
     if m.dtype != bool:
-        raise TypeError(f"mask must be a bool array of shape {shape}; got dtype {m.dtype}")
+        raise TypeError(f"{name} must be a bool array of shape {shape} (T, B); got dtype {m.dtype}")
     if m.shape != shape:
-        raise ValueError(f"mask must have shape {shape} (T, B); got {m.shape}")
+        raise ValueError(f"{name} must have shape {shape} (T, B); got {m.shape}")
     return m
+
+
+def check_class_targets(targets: Any, shape: tuple[int, int], classes: int, name: str = "targets") -> np.ndarray:
+    """``targets`` as integer class indices of ``shape`` ``(T, B)``, each in ``0 … classes - 1``.
+
+    Raises
+    ------
+    TypeError
+        If the targets are not integers.
+    ValueError
+        If their shape is not ``shape`` or an index is out of range.
+    """
+    t = np.asarray(targets)
+    if not np.issubdtype(t.dtype, np.integer):
+        raise TypeError(f"{name} must be integer class indices of shape {shape}; got dtype {t.dtype}")
+    if t.shape != shape:
+        raise ValueError(f"{name} must be integer class indices of shape {shape} (T, B); got {t.shape}")
+    if t.size and (t.min() < 0 or t.max() >= classes):
+        raise ValueError(f"{name} must lie in 0..{classes - 1} (the number of classes); got range {t.min()}..{t.max()}")
+    return t
 
 
 def mse(y: np.ndarray, target: Any, mask: Any = None) -> tuple[float, np.ndarray]:
@@ -46,7 +75,7 @@ def mse(y: np.ndarray, target: Any, mask: Any = None) -> tuple[float, np.ndarray
     tgt = as_float_array(target, "target", y.dtype)
     if tgt.shape != y.shape:
         raise ValueError(f"target must have the outputs' shape {y.shape}; got {tgt.shape}")
-    m = _mask(mask, y.shape[:2])
+    m = check_mask(mask, y.shape[:2])
     diff = y - tgt
     if m is not None:
         diff *= m[..., None]
@@ -78,15 +107,9 @@ def softmax_cross_entropy(logits: np.ndarray, targets: Any, mask: Any = None) ->
     dlogits : ndarray, shape (T, B, V)
         ``(softmax(logits) - onehot(targets)) / count`` at counted positions.
     """
-    t = np.asarray(targets)
     T, B, V = logits.shape
-    if not np.issubdtype(t.dtype, np.integer):
-        raise TypeError(f"targets must be an integer array of class indices, shape {(T, B)}; got dtype {t.dtype}")
-    if t.shape != (T, B):
-        raise ValueError(f"targets must have shape {(T, B)} (T, B); got {t.shape}")
-    if t.size and (t.min() < 0 or t.max() >= V):
-        raise ValueError(f"targets must lie in 0..{V - 1} (the logits' last axis); got range {t.min()}..{t.max()}")
-    m = _mask(mask, (T, B))
+    t = check_class_targets(targets, (T, B), V)
+    m = check_mask(mask, (T, B))
     count = T * B if m is None else int(m.sum())
     if count == 0:
         return 0.0, np.zeros_like(logits)
@@ -105,7 +128,7 @@ def accuracy(logits: np.ndarray, targets: Any, mask: Any = None) -> float:
     """Fraction of counted positions where ``argmax(logits) == targets`` (nan if none count)."""
     t = np.asarray(targets)
     hit = logits.argmax(axis=-1) == t
-    m = _mask(mask, t.shape)
+    m = check_mask(mask, t.shape)
     if m is not None:
         return float(hit[m].mean()) if m.any() else float("nan")
     return float(hit.mean()) if hit.size else float("nan")
