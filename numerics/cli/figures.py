@@ -1,4 +1,4 @@
-"""``drnn figures``: write every lecture figure of :mod:`numerics.figures.lecture` to a directory."""
+"""``drnn figures``: write every lecture figure of :data:`numerics.figures.catalogue.FIGURES` to a directory."""
 
 from __future__ import annotations
 
@@ -7,29 +7,14 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from numerics.cli._common import output_dir
+from numerics.figures.catalogue import FIGURES
+
 #: Formats ``--format`` accepts; PNG and SVG are written by default.
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
 
 #: Metadata that would make repeated runs differ byte for byte is left out.
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
-
-
-def output_dir(path: str) -> Path:
-    """Return ``path`` as an existing directory, creating it if needed.
-
-    Raises
-    ------
-    ValueError
-        If ``path`` exists and is not a directory, or cannot be created.
-    """
-    out = Path(path)
-    if out.exists() and not out.is_dir():
-        raise ValueError(f"--out: {out} exists and is not a directory")
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ValueError(f"--out: cannot create directory {out}: {exc.strerror or exc}") from None
-    return out
 
 
 def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Sequence[str] | None = None,
@@ -42,7 +27,7 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
         Existing directory.
     formats : sequence of {"png", "svg", "pdf"}
     names : sequence of str, optional
-        Figure names from :data:`numerics.figures.lecture.FIGURES` (default: all).
+        Figure names from :data:`numerics.figures.catalogue.FIGURES` (default: all).
     dpi : int
         Resolution of the PNG files.
     log : bool
@@ -53,11 +38,6 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
     list of Path
         The files written.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from numerics.figures.lecture import FIGURES
-
     chosen = list(FIGURES) if not names else list(names)
     unknown = [n for n in chosen if n not in FIGURES]
     if unknown:
@@ -83,8 +63,6 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
 
 def cmd_figures(args: argparse.Namespace) -> int:
     """Handler of ``drnn figures``."""
-    from numerics.figures.lecture import FIGURES
-
     if args.list:
         for name in FIGURES:
             print(name)

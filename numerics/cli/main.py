@@ -1,8 +1,9 @@
 """The ``drnn`` command line.
 
-Sub-commands live in their own modules; each module in :data:`COMMAND_MODULES`
-exposes ``register(subparsers)``, which adds its parser and sets
-``func(args) -> int`` as the handler. Bad input (``ValueError``,
+Each sub-command lives in its own module (:mod:`numerics.cli.verify`,
+:mod:`numerics.cli.figures`, :mod:`numerics.cli.reproduce`), which exposes
+``register(subparsers)``: it adds its parser and sets its handler
+``cmd_<name>(args) -> int`` as ``func``. Bad input (``ValueError``,
 ``TypeError``, ``OSError``) becomes a one-line message on stderr and exit
 code 2; a run that completes with unexpected results exits 1.
 """
@@ -10,19 +11,14 @@ code 2; a run that completes with unexpected results exits 1.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
-#: Modules providing sub-commands (``register(subparsers)``).
-COMMAND_MODULES: tuple[str, ...] = (
-    "numerics.cli.verify",
-    "numerics.cli.figures",
-    "numerics.cli.reproduce",
-)
+from numerics.cli import figures, reproduce, verify
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``drnn`` parser with every sub-command registered."""
     parser = argparse.ArgumentParser(
         prog="drnn",
         description="Reference toolkit for delayed recurrent networks: verify the theory, "
@@ -30,8 +26,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for command in (verify, figures, reproduce):
+        command.register(sub)
     return parser
 
 

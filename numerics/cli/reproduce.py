@@ -1,11 +1,12 @@
 """``drnn reproduce``: run the paper's synthetic experiments and write their tables and plots.
 
-``drnn reproduce [reverse|sine|runtime|all] --profile quick|paper --out DIR``
-plans the runs of the profile (:data:`numerics.experiments.runner.PROFILES`), runs
-those not yet finished (one JSON file per run under ``DIR/runs``, written as
-each run ends, so an interrupted invocation resumes where it stopped), then
-writes ``results.csv``, ``runtime.csv``, ``results.md`` and the PNG plots
-from every result in ``DIR``.
+``drnn reproduce [reversal|sine|runtime|all] --profile quick|paper --out DIR``
+plans the runs of the profile
+(:data:`numerics.experiments.profiles.EXPERIMENT_PROFILES`), runs those not yet
+finished (one JSON file per run under ``DIR/runs``, written as each run ends,
+so an interrupted invocation resumes where it stopped), then writes
+``results.csv``, ``runtime.csv``, ``results.md`` and the PNG plots from every
+result in ``DIR``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,17 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
-WHAT: tuple[str, ...] = ("reverse", "sine", "runtime", "all")
+from numerics.cli._common import output_dir
+from numerics.experiments.profiles import EXPERIMENT_PROFILES, plan_runs
+from numerics.experiments.report import write_tables
+from numerics.experiments.runner import run_all
+from numerics.experiments.storage import load_records
+from numerics.figures.experiments import save_plots
+
+#: The tasks of :data:`numerics.experiments.specs.TASKS`, and ``all`` of them.
+WHAT: tuple[str, ...] = ("reversal", "sine", "runtime", "all")
 #: Profiles offered on the command line; ``smoke`` (seconds, for tests) is accepted but not advertised.
 PUBLIC_PROFILES: tuple[str, ...] = ("quick", "paper")
 
@@ -27,6 +37,52 @@ def _jobs(value: str) -> int:
     if n < 1:
         raise argparse.ArgumentTypeError(f"must be an int >= 1; got {n}")
     return n
+
+
+def write_outputs(out: str | Path, profile: str = "", dpi: int = 150, plots: bool = True) -> list[Path]:
+    """Tables (CSV, Markdown) and PNG plots of every result under ``OUT/runs``.
+
+    Parameters
+    ----------
+    out : str or Path
+        Output directory of ``drnn reproduce``.
+    profile : str
+        Profile name for the report's title.
+    dpi : int
+        Resolution of the plots.
+    plots : bool
+        Draw the plots as well as the tables.
+
+    Returns
+    -------
+    list of Path
+        Files written (plots only for the tasks that have results).
+    """
+    records = load_records(out)
+    written = write_tables(out, records, profile)
+    if plots:
+        written += save_plots(records, out, dpi)
+    return written
+
+
+def cmd_reproduce(args: argparse.Namespace) -> int:
+    """Handler of ``drnn reproduce``; returns the exit code."""
+    if args.profile not in EXPERIMENT_PROFILES:
+        raise ValueError(f"--profile must be one of {list(PUBLIC_PROFILES)}; got {args.profile!r}")
+    profile = EXPERIMENT_PROFILES[args.profile]
+    tasks = WHAT[:-1] if args.what == "all" else (args.what,)
+    out = output_dir(args.out)  # fail early (one line) on a bad --out
+    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    jobs = args.jobs if args.jobs is not None else max(1, min(ncpu, 2 if profile.name == "quick" else ncpu))
+    specs = plan_runs(profile, tasks)
+    t0 = time.perf_counter()
+    print(f"drnn reproduce {args.what} --profile {profile.name}: {profile.notes}", flush=True)
+    report = run_all(specs, out, jobs=jobs, log=lambda s: print(s, flush=True))
+    for path in write_outputs(out, profile.name, plots=not args.no_plots):
+        print(f"wrote {path}", flush=True)
+    print(f"done: {len(report['ran'])} run(s) in {time.perf_counter() - t0:.1f} s, "
+          f"{len(report['skipped'])} resumed from earlier invocations", flush=True)
+    return 0
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -46,28 +102,4 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--jobs", type=_jobs, default=None,
                    help="worker processes (default: number of CPUs available, at most 2 for quick)")
     p.add_argument("--no-plots", action="store_true", help="write tables only")
-    p.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    """Handler of ``drnn reproduce``; returns the exit code."""
-    from numerics.experiments.runner import PROFILES, plan_runs, run_all, runs_dir, write_outputs
-
-    if args.profile not in PROFILES:
-        raise ValueError(f"--profile must be one of {list(PUBLIC_PROFILES)}; got {args.profile!r}")
-    profile = PROFILES[args.profile]
-    tasks = ("reverse", "sine", "runtime") if args.what == "all" else (args.what,)
-    runs_dir(args.out)  # fail early (one line) on a bad --out
-    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    jobs = args.jobs if args.jobs is not None else max(1, min(ncpu, 2 if profile.name == "quick" else ncpu))
-    specs = plan_runs(profile, tasks)
-    t0 = time.perf_counter()
-    print(f"drnn reproduce {args.what} --profile {profile.name}: {profile.notes}", flush=True)
-    report = run_all(specs, args.out, jobs=jobs, log=lambda s: print(s, flush=True))
-    if not args.no_plots:
-        written = write_outputs(args.out, profile.name)
-        for path in written:
-            print(f"wrote {path}", flush=True)
-    print(f"done: {len(report['ran'])} run(s) in {time.perf_counter() - t0:.1f} s, "
-          f"{len(report['skipped'])} resumed from earlier invocations", flush=True)
-    return 0
+    p.set_defaults(func=cmd_reproduce)

@@ -22,12 +22,12 @@ Sine filtering
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from theory._checks import check_choice, check_count, check_real
 
 #: Split names, in the order the sizes are given.
 SPLITS: tuple[str, ...] = ("train", "val", "test")
@@ -38,31 +38,12 @@ SPLITS: tuple[str, ...] = ("train", "val", "test")
 _ENUMERATE_LIMIT = 1 << 24
 
 
-def _int(value: Any, name: str, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}; got {value}")
-    return int(value)
-
-
-def _real(value: Any, name: str, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number; got {type(value).__name__}")
-    v = float(value)
-    if not math.isfinite(v):
-        raise ValueError(f"{name} must be finite; got {v}")
-    if positive and v <= 0:
-        raise ValueError(f"{name} must be > 0; got {v}")
-    return v
-
-
 def _sizes(sizes: Any) -> tuple[int, int, int]:
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
         raise TypeError(f"sizes must be a sequence of three ints (train, val, test); got {type(sizes).__name__}")
     if len(sizes) != 3:
         raise ValueError(f"sizes must have three entries (train, val, test); got {len(sizes)}")
-    return tuple(_int(s, f"sizes[{i}] ({SPLITS[i]})", 1) for i, s in enumerate(sizes))  # type: ignore[return-value]
+    return tuple(check_count(s, f"sizes[{i}] ({SPLITS[i]})", 1) for i, s in enumerate(sizes))  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -91,7 +72,7 @@ class TaskData:
 
     Attributes
     ----------
-    name : {"reverse", "sine"}
+    name : {"reversal", "sine"}
     train, val, test : Split
     params : dict
         Generator arguments (JSON-serialisable), e.g. ``{"V": 4, "T": 20, …}``.
@@ -109,7 +90,7 @@ class TaskData:
     @property
     def kind(self) -> str:
         """``"classification"`` (integer targets) or ``"regression"``."""
-        return "classification" if self.name == "reverse" else "regression"
+        return "classification" if self.name == "reversal" else "regression"
 
     @property
     def input_size(self) -> int:
@@ -118,7 +99,7 @@ class TaskData:
     @property
     def output_size(self) -> int:
         """Read-out width: ``V`` logits for reversal, 1 value for sine."""
-        return int(self.params["V"]) if self.name == "reverse" else 1
+        return int(self.params["V"]) if self.name == "reversal" else 1
 
 
 # ---------------------------------------------------------------- reversal
@@ -190,10 +171,10 @@ def reversal(V: int = 4, T: int = 20, sizes: Any = (10_000, 2_000, 2_000), *, se
     >>> data.train.x.shape, data.train.y.shape
     ((5, 20, 3), (5, 20))
     """
-    V = _int(V, "V", 2)
-    T = _int(T, "T", 1)
+    V = check_count(V, "V", 2)
+    T = check_count(T, "T", 1)
     n = _sizes(sizes)
-    seed = _int(seed, "seed", 0)
+    seed = check_count(seed, "seed", 0)
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dt}")
@@ -215,7 +196,7 @@ def reversal(V: int = 4, T: int = 20, sizes: Any = (10_000, 2_000, 2_000), *, se
         start += k
         out.append(Split(eye[sym], reversal_targets(sym)))
     params = {"V": V, "T": T, "sizes": list(n), "seed": seed}
-    return TaskData("reverse", out[0], out[1], out[2], params)
+    return TaskData("reversal", out[0], out[1], out[2], params)
 
 
 # -------------------------------------------------------------- sine filter
@@ -245,7 +226,7 @@ def sine_targets(x: np.ndarray, w: np.ndarray, causal: int, scale: float) -> np.
     if xs.ndim != 2:
         raise ValueError(f"x must have shape (T, B) or (T, B, 1); got {xs.shape}")
     w = np.asarray(w, dtype=np.float64)
-    causal = _int(causal, "causal", 1)
+    causal = check_count(causal, "causal", 1)
     if w.ndim != 1 or w.shape[0] < causal:
         raise ValueError(f"w must be 1-D with at least causal = {causal} taps; got shape {w.shape}")
     T = xs.shape[0]
@@ -291,12 +272,12 @@ def sine(T: int = 30, causal: int = 10, acausal: int = 5, scale: float = 0.1,
     >>> data.train.x.shape, data.train.y.shape, data.filter.shape
     ((12, 8, 1), (12, 8, 1), (5,))
     """
-    T = _int(T, "T", 1)
-    causal = _int(causal, "causal", 1)
-    acausal = _int(acausal, "acausal", 0)
-    scale = _real(scale, "scale", positive=True)
+    T = check_count(T, "T", 1)
+    causal = check_count(causal, "causal", 1)
+    acausal = check_count(acausal, "acausal", 0)
+    scale = check_real(scale, "scale", positive=True)
     n = _sizes(sizes)
-    seed = _int(seed, "seed", 0)
+    seed = check_count(seed, "seed", 0)
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dt}")
@@ -311,12 +292,9 @@ def sine(T: int = 30, causal: int = 10, acausal: int = 5, scale: float = 0.1,
 
 
 def make_task(name: str, **kwargs: Any) -> TaskData:
-    """Build a task by name: ``"reverse"`` → :func:`reversal`, ``"sine"`` → :func:`sine`."""
-    if name == "reverse":
-        return reversal(**kwargs)
-    if name == "sine":
-        return sine(**kwargs)
-    raise ValueError(f"task must be 'reverse' or 'sine'; got {name!r}")
+    """Build a task by name: ``"reversal"`` → :func:`reversal`, ``"sine"`` → :func:`sine`."""
+    check_choice(name, ("reversal", "sine"), "task")
+    return reversal(**kwargs) if name == "reversal" else sine(**kwargs)
 
 
 def lookahead_needed(data: TaskData) -> int:
@@ -324,7 +302,7 @@ def lookahead_needed(data: TaskData) -> int:
 
     ``T - 1`` for reversal (the first output is the last input), ``a`` for sine filtering.
     """
-    return int(data.params["T"]) - 1 if data.name == "reverse" else int(data.params["acausal"])
+    return int(data.params["T"]) - 1 if data.name == "reversal" else int(data.params["acausal"])
 
 
 def reversal_accuracy_bound(V: int, T: int, delay: int) -> float:
@@ -338,8 +316,8 @@ def reversal_accuracy_bound(V: int, T: int, delay: int) -> float:
     -------
     float
     """
-    V = _int(V, "V", 2)
-    T = _int(T, "T", 1)
-    delay = _int(delay, "delay", 0)
+    V = check_count(V, "V", 2)
+    T = check_count(T, "T", 1)
+    delay = check_count(delay, "delay", 0)
     seen = sum(1 for t in range(1, T + 1) if T - t + 1 <= t + delay)
     return (seen + (T - seen) / V) / T

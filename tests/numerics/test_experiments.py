@@ -11,24 +11,23 @@ import numpy as np
 import pytest
 
 from numerics.cli.main import main
-from numerics.experiments.runner import (
-    PROFILES,
+from numerics.cli.reproduce import write_outputs
+from numerics.experiments.profiles import EXPERIMENT_PROFILES, plan_runs
+from numerics.experiments.runner import run_all
+from numerics.experiments.specs import (
     ModelSpec,
     RunSpec,
     build_model,
-    load_records,
     matched_width,
     parameter_count,
-    plan_runs,
     recurrent_parameter_count,
-    run_all,
-    write_json_atomic,
-    write_outputs,
 )
+from numerics.experiments.storage import load_records, write_json_atomic
 from numerics.experiments.tasks import sine
+from numerics.figures.experiments import plot_reversal, plot_runtime, plot_sine
 from numerics.models.networks import DelayedRNN
 
-SMOKE = PROFILES["smoke"]
+SMOKE = EXPERIMENT_PROFILES["smoke"]
 
 
 # ------------------------------------------------------------------ models
@@ -74,7 +73,7 @@ def test_matched_width_is_closest():
         ({"kind": "delayed", "layers": 2}, ValueError, "one layer"),
         ({"kind": "stacked", "delay": 2}, ValueError, "delay applies to delayed"),
         ({"kind": "stacked", "width": 2.0}, TypeError, "width must be an int"),
-        ({"kind": "delayed", "delay": -1}, ValueError, "delay >= 0"),
+        ({"kind": "delayed", "delay": -1}, ValueError, "delay must be an int >= 0"),
     ],
 )
 def test_model_spec_rejects_bad_input(kwargs, exc, message):
@@ -84,14 +83,14 @@ def test_model_spec_rejects_bad_input(kwargs, exc, message):
 
 # -------------------------------------------------------------------- runs
 def test_plan_runs_covers_the_issue_and_ids_are_unique():
-    specs = plan_runs(PROFILES["quick"], ["reverse", "sine", "runtime"])
+    specs = plan_runs(EXPERIMENT_PROFILES["quick"], ["reversal", "sine", "runtime"])
     ids = [s.run_id for s in specs]
     assert len(ids) == len(set(ids))
-    rev = [s for s in specs if s.task == "reverse"]
+    rev = [s for s in specs if s.task == "reversal"]
     kinds = {(s.model.kind, s.model.cell, s.model.layers) for s in rev}
     assert {("stacked", "lstm", 2), ("stacked", "lstm", 3), ("bidirectional", "lstm", 1), ("delayed", "lstm", 1),
             ("delayed", "elman", 1), ("bidirectional", "elman", 1)} <= kinds
-    T = PROFILES["quick"].reverse["T"]
+    T = EXPERIMENT_PROFILES["quick"].reversal["T"]
     assert {T - 2, T - 1} <= {s.model.delay for s in rev if s.model.kind == "delayed"}  # both sides of T - 1
     sine = [s for s in specs if s.task == "sine"]
     assert len({s.task_params["acausal"] for s in sine}) >= 2 and len({s.task_params["scale"] for s in sine}) >= 2
@@ -102,8 +101,8 @@ def test_plan_runs_covers_the_issue_and_ids_are_unique():
 
 
 def test_comparison_models_have_matched_parameter_counts():
-    specs = plan_runs(PROFILES["quick"], ["reverse"])
-    V = PROFILES["quick"].reverse["V"]
+    specs = plan_runs(EXPERIMENT_PROFILES["quick"], ["reversal"])
+    V = EXPERIMENT_PROFILES["quick"].reversal["V"]
     counts = {s.model.label: parameter_count(s.model, V, V) for s in specs if s.model.cell == "lstm"}
     ref = counts["d-LSTM d=0"]
     for label, n in counts.items():
@@ -168,7 +167,7 @@ def test_cli_bad_input_is_one_line(tmp_path, capsys):
 
 # ---------------------------------------------------------------- training
 def test_interrupted_training_resumes_without_redoing_finished_runs(tmp_path):
-    specs = plan_runs(SMOKE, ["reverse", "sine"])
+    specs = plan_runs(SMOKE, ["reversal", "sine"])
     lines = []
 
     def log_then_interrupt(line):
@@ -191,7 +190,7 @@ def test_interrupted_training_resumes_without_redoing_finished_runs(tmp_path):
         # The trained model (read-out included) has exactly the advertised parameter count.
         assert r["params"] == parameter_count(spec.model, V_or_1, V_or_1)
         assert 1 <= r["epochs"] <= spec.train.epochs and len(r["history"]) == r["epochs"]
-        if spec.task == "reverse":
+        if spec.task == "reversal":
             assert 0.0 <= r["test_accuracy"] <= 1.0
         else:
             y_test = sine(**{**spec.task_params, "sizes": tuple(spec.task_params["sizes"])}).test.y
@@ -202,7 +201,7 @@ def test_cli_reproduce_smoke_writes_tables_and_plots_and_resumes(tmp_path, capsy
     out = tmp_path / "out"
     assert main(["reproduce", "all", "--profile", "smoke", "--out", str(out), "--jobs", "1"]) == 0
     first = capsys.readouterr().out
-    n = len(plan_runs(SMOKE, ["reverse", "sine", "runtime"]))
+    n = len(plan_runs(SMOKE, ["reversal", "sine", "runtime"]))
     assert f"{n} runs: 0 already done" in first and f"{n}/{n}" in first
     for name in ("results.csv", "runtime.csv", "results.md", "reversal_accuracy_vs_delay.png",
                  "sine_error_vs_delay.png", "runtime.png"):
@@ -214,11 +213,7 @@ def test_cli_reproduce_smoke_writes_tables_and_plots_and_resumes(tmp_path, capsy
 
 
 def test_plots_are_titled_labelled_and_have_legends(tmp_path):
-    import matplotlib.pyplot as plt
-
-    from numerics.experiments.runner import plot_reversal, plot_runtime, plot_sine
-
-    run_all(plan_runs(SMOKE, ["reverse", "sine", "runtime"]), tmp_path, log=None)
+    run_all(plan_runs(SMOKE, ["reversal", "sine", "runtime"]), tmp_path, log=None)
     records = load_records(tmp_path)
     ax = plot_reversal(records)
     assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel() and ax.get_legend() is not None
@@ -226,7 +221,6 @@ def test_plots_are_titled_labelled_and_have_legends(tmp_path):
         assert fig.get_suptitle()
         assert fig.legends or any(a.get_legend() for a in fig.axes)
         assert all(a.get_xlabel() for a in fig.axes)
-    plt.close("all")
     with pytest.raises(ValueError, match="no reversal results"):
         plot_reversal([])
 
@@ -235,6 +229,6 @@ def test_run_spec_rejects_incomplete_runs():
     with pytest.raises(ValueError, match="task must be one of"):
         RunSpec("copy", {})
     with pytest.raises(TypeError, match="needs model=ModelSpec and train=TrainConfig"):
-        RunSpec("reverse", {"V": 2, "T": 3, "sizes": [2, 2, 2]})
+        RunSpec("reversal", {"V": 2, "T": 3, "sizes": [2, 2, 2]})
     with pytest.raises(ValueError, match="width >= 1 and depth >= 1"):
         RunSpec("runtime", {"T": 2, "batch": 1, "repeats": 1})

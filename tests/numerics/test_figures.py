@@ -12,17 +12,17 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from numerics import StackedRNN
-from numerics.figures.lecture import (
-    FIGURES,
-    naive_delayed_gru,
-    plot_block_matrices,
-    plot_gru_counterexample,
-    plot_sparsity_patterns,
-    plot_wavefront,
-    shift_kind,
-    topology_patterns,
+from numerics.figures.architecture import plot_block_matrices, plot_sparsity_patterns, plot_wavefront
+from numerics.figures.catalogue import FIGURES
+from numerics.figures.gru import naive_delayed_gru, plot_gru_counterexample
+from numerics.figures.receptive import (
+    jacobian_magnitude,
+    plot_receptive_field,
+    plot_receptive_spectrum,
+    receptive_spectrum,
 )
 from theory.layout import stacked_plan
+from theory.topologies import shift_kind, topology_patterns
 
 
 def _labelled(ax: Axes) -> None:
@@ -143,7 +143,6 @@ def test_registry_draws_figures() -> None:
 
 def test_receptive_field_heat_map_with_boundary() -> None:
     from numerics import DelayedRNN
-    from numerics.figures.lecture import jacobian_magnitude, plot_receptive_field
     from numerics.models.jacobian import input_jacobian
 
     net = DelayedRNN.random(topology_patterns(L=3)["skip 1 layer"], seed=0)
@@ -162,8 +161,6 @@ def test_receptive_field_heat_map_with_boundary() -> None:
 
 
 def test_receptive_spectrum_fields_match_jacobians() -> None:
-    from numerics.figures.lecture import plot_receptive_spectrum, receptive_spectrum
-
     entries = receptive_spectrum(T=7, L=3)
     assert [e["name"] for e in entries] == ["stacked", "skip 1 layer", "skip 1–2 layers", "dense d-RNN",
                                             "bidirectional"]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from numerics.cli.main import main
-from numerics.figures.lecture import FIGURES
+from numerics.figures.catalogue import FIGURES
 
 
 def test_writes_png_and_svg_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

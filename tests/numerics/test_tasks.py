@@ -72,14 +72,14 @@ def test_reversal_large_space_is_distinct_and_covers_all_symbols():
     [
         ({"V": 2, "T": 3, "sizes": (9, 1, 1)}, ValueError, r"train split asks for 9 .* 2\*\*3 = 8"),
         ({"V": 2, "T": 3, "sizes": (4, 3, 3)}, ValueError, "cannot be disjoint"),
-        ({"V": 1}, ValueError, "V must be >= 2"),
-        ({"T": 0}, ValueError, "T must be >= 1"),
+        ({"V": 1}, ValueError, "V must be an int >= 2"),
+        ({"T": 0}, ValueError, "T must be an int >= 1"),
         ({"V": 2.5}, TypeError, "V must be an int"),
         ({"T": True}, TypeError, "T must be an int"),
         ({"sizes": (1, 2)}, ValueError, "three entries"),
         ({"sizes": 100}, TypeError, "sizes must be a sequence"),
-        ({"sizes": (10, 0, 1)}, ValueError, r"sizes\[1\] \(val\) must be >= 1"),
-        ({"seed": -1}, ValueError, "seed must be >= 0"),
+        ({"sizes": (10, 0, 1)}, ValueError, r"sizes\[1\] \(val\) must be an int >= 1"),
+        ({"seed": -1}, ValueError, "seed must be an int >= 0"),
         ({"dtype": np.int32}, ValueError, "dtype must be float32 or float64"),
     ],
 )
@@ -158,8 +158,8 @@ def test_sine_filter_is_shared_by_splits_and_seeded():
 @pytest.mark.parametrize(
     ("kwargs", "exc", "message"),
     [
-        ({"causal": 0}, ValueError, "causal must be >= 1"),
-        ({"acausal": -1}, ValueError, "acausal must be >= 0"),
+        ({"causal": 0}, ValueError, "causal must be an int >= 1"),
+        ({"acausal": -1}, ValueError, "acausal must be an int >= 0"),
         ({"scale": 0.0}, ValueError, "scale must be > 0"),
         ({"scale": float("nan")}, ValueError, "scale must be finite"),
         ({"scale": "big"}, TypeError, "scale must be a real number"),
@@ -180,7 +180,7 @@ def test_sine_targets_rejects_bad_shapes():
 
 
 def test_make_task_and_lookahead():
-    assert lookahead_needed(make_task("reverse", V=3, T=6, sizes=(4, 2, 2))) == 5
+    assert lookahead_needed(make_task("reversal", V=3, T=6, sizes=(4, 2, 2))) == 5
     assert lookahead_needed(make_task("sine", acausal=4, sizes=(2, 2, 2))) == 4
     with pytest.raises(ValueError, match="task must be"):
         make_task("copy")

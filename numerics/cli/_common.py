@@ -1,0 +1,19 @@
+"""Pieces every ``drnn`` sub-command shares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from numerics.experiments.storage import ensure_directory
+
+
+def output_dir(path: str) -> Path:
+    """Return ``--out PATH`` as an existing directory, creating it if needed.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` exists and is not a directory, or cannot be created
+        (the command line prints it as one line and exits with code 2).
+    """
+    return ensure_directory(path, "--out")

@@ -1,0 +1,80 @@
+"""The look shared by every figure: type sizes, colours, and how a figure gets its Axes.
+
+Every plot function takes an optional ``ax=`` (or ``fig=``) and returns it;
+:func:`new_axes` and :func:`new_figure` create a ``matplotlib.figure.Figure``
+directly, not through ``pyplot``, so drawing needs no GUI backend and leaves
+no global figure state behind (works under ``Agg``, in notebooks and in the
+``drnn figures`` command). Type sizes are chosen so that a figure saved at
+its default size is readable on a slide.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+#: Font sizes (points) used on every figure: readable when a figure is shown on a slide.
+TITLE_SIZE = 15
+LABEL_SIZE = 13
+TICK_SIZE = 11
+TEXT_SIZE = 11
+
+#: Colours of the edge kinds of docs/theory/acausality.md (by represented-time shift).
+SHIFT_COLOURS = {
+    "input": "#4c72b0",
+    "vertical": "#4c72b0",
+    "recurrent": "#55a868",
+    "acausal": "#c44e52",
+    "feedback": "#8172b2",
+}
+
+#: Gate names of each cell, in PyTorch's order.
+GATE_NAMES = {"elman": ("",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
+
+def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
+    """``ax``, or the Axes of a new constrained-layout Figure of ``figsize`` inches if ``ax`` is None."""
+    if ax is None:
+        fig = Figure(figsize=figsize, layout="constrained")
+        ax = fig.add_subplot()
+    elif not isinstance(ax, Axes):
+        raise TypeError(f"ax must be a matplotlib Axes or None; got {type(ax).__name__}")
+    return ax
+
+
+def new_figure(fig: Figure | None, figsize: tuple[float, float]) -> Figure:
+    """``fig``, or a new constrained-layout Figure of ``figsize`` inches if ``fig`` is None."""
+    if fig is None:
+        return Figure(figsize=figsize, layout="constrained")
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure or None; got {type(fig).__name__}")
+    return fig
+
+
+def pad_rows(fig: Figure, h_pad: float) -> None:
+    """Extra vertical padding (inches) between rows when the figure uses the constrained layout."""
+    engine = fig.get_layout_engine()
+    if engine is not None and hasattr(engine, "set") and "h_pad" in engine.get():
+        engine.set(h_pad=h_pad)
+
+
+def set_labels(ax: Axes, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
+          title_size: float = TITLE_SIZE) -> Axes:
+    """Title and axis labels at the slide sizes; returns ``ax``."""
+    if title is not None:
+        ax.set_title(title, fontsize=title_size)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel, fontsize=LABEL_SIZE)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel, fontsize=LABEL_SIZE)
+    ax.tick_params(labelsize=TICK_SIZE)
+    return ax
+
+
+def plain_log_ticks(axis: Any) -> None:
+    """Log-axis ticks at 1, 2, 5 × 10^k labelled as plain numbers (``0.5``, ``2``, ``20``), not ``2×10^0``."""
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    axis.set_minor_formatter(NullFormatter())
