@@ -38,7 +38,7 @@ import numpy as np
 
 from numerics import StackedRNN
 from numerics.engine.layer import layer_forward
-from numerics.train.loop import Readout, train
+from numerics.train import Readout, train
 
 F32 = np.float32
 SECTIONS = ("torch", "blocked", "gemm", "cache", "long")

@@ -89,14 +89,14 @@ def _copy_notebooks() -> None:
 
 def _draw_gallery() -> None:
     from numerics.cli.figures import write_figures
-    from numerics.figures.lecture import FIGURE_CAPTIONS, FIGURES
+    from numerics.figures.catalogue import FIGURE_CAPTIONS, FIGURES
 
     out = DOCS / "_generated" / "gallery"
     out.mkdir(parents=True, exist_ok=True)
     write_figures(out, ["png", "svg"], dpi=110, log=False)
     lines = ["# Figure gallery", "",
              "Every figure below is drawn when this documentation is built, by the same code as",
-             "`drnn figures --out DIR` ({mod}`numerics.figures.lecture`); each has an SVG version for slides.", ""]
+             "`drnn figures --out DIR` ({mod}`numerics.figures`); each has an SVG version for slides.", ""]
     for name in FIGURES:
         title, caption = FIGURE_CAPTIONS[name]
         lines += [f"## {title}", "", f"```{{figure}} /_generated/gallery/{name}.png", f":alt: {title}",

@@ -44,7 +44,7 @@ staggered start, the warm-up states, and — as a check that the checker can
 fail — the naive zero start, which is *not* equivalent when there are biases."""),
     code(SETUP + """
 from numerics import StackedRNN
-from numerics.figures.lecture import plot_block_matrices, plot_wavefront
+from numerics.figures import plot_block_matrices, plot_wavefront
 from numerics.testing import assert_equivalent"""),
     md("""\
 ## A stacked network and its plan
@@ -258,11 +258,11 @@ unrolled graph (`theory.receptive`); the Jacobian of a real network
 (`numerics.models.jacobian.input_jacobian`, one batched backward pass) must agree."""),
     code(SETUP + """
 from numerics import DelayedRNN
-from numerics.figures.lecture import (plot_receptive_field, plot_receptive_spectrum, plot_sparsity_patterns,
-                              topology_patterns)
+from numerics.figures import plot_receptive_field, plot_receptive_spectrum, plot_sparsity_patterns
 from numerics.models.jacobian import input_jacobian
 from theory.layout import relaxed_plan
-from theory.receptive import lookahead, lookahead_from_lags, receptive_field"""),
+from theory.receptive import lookahead, lookahead_from_lags, receptive_field
+from theory.topologies import topology_patterns"""),
     md("## Five block patterns, from stacked to dense"),
     code("""\
 patterns = topology_patterns(L=4, width=2)
@@ -353,7 +353,7 @@ the candidate `n`, including block `l`'s reading of block `l - 1`, which a
 stacked GRU feeds in without the reset gate."""),
     code(SETUP + """
 from numerics import StackedRNN
-from numerics.figures.lecture import naive_delayed_gru, plot_block_matrices, plot_gru_counterexample
+from numerics.figures import naive_delayed_gru, plot_block_matrices, plot_gru_counterexample
 from numerics.testing import assert_equivalent"""),
     md("## LSTM: exact, from any initial state `(h0, c0)`"),
     code("""\
