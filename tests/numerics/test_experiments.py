@@ -209,7 +209,20 @@ def test_cli_reproduce_smoke_writes_tables_and_plots_and_resumes(tmp_path, capsy
     md = (out / "results.md").read_text()
     assert "## Sequence reversal" in md and "## Sine filtering" in md and "## Runtime" in md
     assert main(["reproduce", "all", "--profile", "smoke", "--out", str(out), "--jobs", "1", "--no-plots"]) == 0
-    assert "done: 0 run(s)" in capsys.readouterr().out
+    again = capsys.readouterr().out
+    assert "done: 0 run(s)" in again
+    # --no-plots rewrites the tables only.
+    assert "results.md" in again and ".png" not in again
+
+
+def test_experiments_do_not_import_matplotlib():
+    import subprocess
+    import sys
+
+    code = ("import sys, numerics.experiments.runner, numerics.experiments.report, numerics.experiments.profiles; "
+            "print('matplotlib' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
 
 
 def test_plots_are_titled_labelled_and_have_legends(tmp_path):

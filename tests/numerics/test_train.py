@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
-from numerics._progress import Progress
+from numerics._progress import Progress, bar
 from numerics.train.loop import evaluate, predict, train
 from numerics.train.losses import accuracy, mse, softmax_cross_entropy
 from numerics.train.optim import Adam, clip_grad_norm, global_norm
@@ -227,6 +227,7 @@ def test_progress_bar_only_when_asked_or_on_a_terminal() -> None:
     train(model, x, y, loss="cross_entropy", epochs=2, batch_size=8, stream=quiet)
     assert quiet.getvalue() == ""  # a StringIO is not a terminal
     assert not Progress(3, io.StringIO()).enabled
+    assert bar(1, 4, 8) == "##------" and bar(9, 4, 4) == "####" and bar(0, 0, 3) == "###"
 
 
 def test_long_sequence_batch_one() -> None:
