@@ -2,10 +2,12 @@
 
 This package never imports :mod:`numerics`; it is mathematics, not arrays.
 
-Modules: :mod:`theory.layout` (plans), :mod:`theory.symbolic` (SymPy
-unrolling and identity checks), :mod:`theory.induction` (Theorem 1 for every
-depth), :mod:`theory.receptive` (receptive fields and look-ahead),
-:mod:`theory.latex` (LaTeX of plans), :mod:`theory.claims` (claims as data).
+Modules: :mod:`theory.layout` (plans and their block matrices),
+:mod:`theory.symbolic` (SymPy unrolling and identity checks),
+:mod:`theory.induction` (Theorem 1 for every depth), :mod:`theory.receptive`
+(receptive fields and look-ahead), :mod:`theory.latex` (the equations of a
+plan in LaTeX), :mod:`theory.claims` (claims as data), and
+:mod:`theory._checks` (the argument checks both packages share).
 The SymPy-heavy modules are imported on demand, not here, to keep
 ``import theory`` light.
 """

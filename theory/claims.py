@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from theory._checks import check_choice
+
 VERDICTS: tuple[str, ...] = ("holds", "fails")
 
 
@@ -41,8 +43,7 @@ class Claim:
     explanation: str = ""
 
     def __post_init__(self) -> None:
-        if self.expected not in VERDICTS:
-            raise ValueError(f"expected must be one of {list(VERDICTS)}; got {self.expected!r}")
+        check_choice(self.expected, VERDICTS, "expected")
 
 
 @dataclass

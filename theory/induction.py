@@ -28,7 +28,8 @@ from typing import Any
 import sympy
 from sympy import BlockMatrix, HadamardProduct, MatrixExpr, MatrixSymbol, ZeroMatrix, block_collapse
 
-from theory.layout import Plan, check_count, layer_param, stacked_plan
+from theory._checks import check_count
+from theory.layout import Plan, check_plan, layer_param, stacked_plan
 
 #: Symbolic layer index and step (1-based, as in the docs).
 l, t = sympy.symbols("l t", integer=True, positive=True)
@@ -285,8 +286,7 @@ def plan_conforms(plan: Plan) -> list[str]:
     (``weight_hh_l{l}``) and ``l-1 -> l`` (``weight_ih_l{l}``), read-out the
     last block, delay ``L - 1``.
     """
-    if not isinstance(plan, Plan):
-        raise TypeError(f"plan must be a theory.layout.Plan; got {type(plan).__name__}")
+    plan = check_plan(plan)
     L, problems = len(plan.blocks), []
     if plan.lags != tuple(range(L)):
         problems.append(f"lags are {plan.lags}, not 0..{L - 1}")

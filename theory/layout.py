@@ -23,6 +23,8 @@ Conventions (see ``docs/theory``):
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,6 +37,7 @@ from theory._checks import (
     GATES,
     check_activation,
     check_cell,
+    check_choice,
     check_count,
     check_sizes,
     check_type,
@@ -42,6 +45,9 @@ from theory._checks import (
 
 #: Start rules of a delayed network built from a stacked one.
 START_RULES: tuple[str, ...] = ("staggered", "zero")
+
+#: Gate names per cell (PyTorch order), used as superscripts in the LaTeX of a plan.
+GATE_NAMES: dict[str, tuple[str, ...]] = {"elman": ("",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
 Span = tuple[int, int]
 
@@ -307,21 +313,31 @@ class Plan:
         return self.summary()
 
     def _repr_latex_(self) -> str:
-        """Jupyter display: the block matrices ``Û``, ``Ŵ``, ``b̂`` (see :mod:`theory.latex`)."""
-        from theory.latex import plan_latex  # local: theory.latex imports this module
-
+        """Jupyter display: the block matrices ``Û``, ``Ŵ``, ``b̂`` (:func:`plan_latex`)."""
         return plan_latex(self)
 
     def _repr_html_(self) -> str:
-        """Jupyter display: a table of the blocks followed by the block matrices."""
-        from theory.latex import plan_html
-
+        """Jupyter display: a table of the blocks followed by the block matrices (:func:`plan_html`)."""
         return plan_html(self)
 
 
 def check_plan(plan: object, name: str = "plan") -> Plan:
     """Return ``plan`` if it is a :class:`Plan`, else raise ``TypeError``."""
     return check_type(plan, Plan, name, "a theory.layout.Plan")
+
+
+def _block_activations(cell: str, activations: Sequence[str] | str | None, count: int, per: str,
+                       ) -> list[str | None]:
+    """One checked Elman activation per block (``None`` means ``"tanh"``); all ``None`` for gated cells.
+
+    ``per`` names what the activations belong to in the message ("layer" or "block").
+    """
+    if cell != "elman":
+        return [None] * count
+    acts = [activations] * count if isinstance(activations, str) or activations is None else list(activations)
+    if len(acts) != count:
+        raise ValueError(f"activations must be one str or {count} of them (one per {per}); got {len(acts)}")
+    return [check_activation("tanh" if a is None else a, f"activations[{i}]") for i, a in enumerate(acts)]
 
 
 def stacked_plan(
@@ -367,8 +383,7 @@ def stacked_plan(
     Plan
     """
     check_cell(cell)
-    if not isinstance(allow_gru, bool):
-        raise TypeError(f"allow_gru must be a bool; got {type(allow_gru).__name__}")
+    check_type(allow_gru, bool, "allow_gru")
     if cell == "gru" and not allow_gru:
         raise ValueError(
             "cell='gru' has no block construction: in a single GRU layer the reset gate multiplies "
@@ -378,15 +393,8 @@ def stacked_plan(
     input_size = check_count(input_size, "input_size")
     sizes = check_sizes(hidden_sizes, "hidden_sizes")
     L = len(sizes)
-    if cell == "elman":
-        acts = [activations] * L if isinstance(activations, str) or activations is None else list(activations)
-        if len(acts) != L:
-            raise ValueError(f"activations must be one str or {L} of them (one per layer); got {len(acts)}")
-        acts = [check_activation("tanh" if a is None else a, f"activations[{i}]") for i, a in enumerate(acts)]
-    else:
-        acts = [None] * L
-    if start not in START_RULES:
-        raise ValueError(f"start must be one of {list(START_RULES)}; got {start!r}")
+    acts = _block_activations(cell, activations, L, "layer")
+    check_choice(start, START_RULES, "start")
     blocks = tuple(
         Block(f"h{l + 1}", sizes[l], acts[l], lag=l, hold=l if start == "staggered" else 0, layer=l)
         for l in range(L)
@@ -456,13 +464,7 @@ def relaxed_plan(
     im = np.asarray(input_mask)
     if im.shape != (L,) or im.dtype != bool:
         raise ValueError(f"input_mask must be a bool array of shape ({L},); got {im.dtype} {im.shape}")
-    if cell == "elman":
-        acts = [activations] * L if isinstance(activations, str) or activations is None else list(activations)
-        if len(acts) != L:
-            raise ValueError(f"activations must be one str or {L} of them (one per block); got {len(acts)}")
-        acts = [check_activation("tanh" if a is None else a, f"activations[{i}]") for i, a in enumerate(acts)]
-    else:
-        acts = [None] * L
+    acts = _block_activations(cell, activations, L, "block")
     lag_list = list(range(L)) if lags is None else [check_count(g, f"lags[{i}]", 0) for i, g in enumerate(lags)]
     if len(lag_list) != L:
         raise ValueError(f"lags must have {L} entries (one per block); got {len(lag_list)}")
@@ -480,3 +482,107 @@ def relaxed_plan(
         bias=bias,
         description=description or f"relaxed {cell} plan",
     )
+
+
+# ------------------------------------------------------------------------------------ LaTeX and HTML
+# The block matrices live here, beside Plan, because Plan's Jupyter reprs show them: theory.latex
+# (the unrolled and stacked equations) builds on these and imports this module, never the reverse.
+def param_symbol(source: str, gate: str = "") -> str:
+    """LaTeX name of a stacked parameter: ``weight_ih_l1`` → ``W_{2}``, with a gate superscript if given.
+
+    Display names are 1-based as in the paper: ``weight_ih_l0`` is ``W_1``,
+    ``weight_hh_l0`` is ``U_1``, ``bias_ih_l0`` is ``b_1``, ``bias_hh_l0`` is
+    ``\\bar b_1``; a ``_reverse`` suffix adds the superscript ``r``.
+
+    Raises
+    ------
+    ValueError
+        If ``source`` is not a PyTorch-style ``{weight,bias}_{ih,hh}_l{k}`` name.
+    """
+    m = re.fullmatch(r"(weight|bias)_(ih|hh)_l(\d+)(_reverse)?", source)
+    if m is None:
+        raise ValueError(f"source must look like 'weight_ih_l0' or 'bias_hh_l2'; got {source!r}")
+    kind, which, layer, rev = m.groups()
+    base = {"weight": {"ih": "W", "hh": "U"}, "bias": {"ih": "b", "hh": r"\bar b"}}[kind][which]
+    sup = ",".join(p for p in (gate, "r" if rev else "") if p)
+    return f"{base}^{{({sup})}}_{{{int(layer) + 1}}}" if sup else f"{base}_{{{int(layer) + 1}}}"
+
+
+def bias_symbol(layer: int, gate: str = "") -> str:
+    """LaTeX of stacked layer ``layer``'s two biases as one term: ``b_{l+1} + \\bar b_{l+1}`` (0-based ``layer``)."""
+    return param_symbol(layer_param("bias_ih", layer), gate) + " + " + param_symbol(layer_param("bias_hh", layer), gate)
+
+
+def _check_gate(plan: Plan, gate: str | None) -> str:
+    """Return ``gate`` if it names a gate of ``plan.cell`` (``""`` for ``None``), else raise ``ValueError``."""
+    return "" if gate is None else check_choice(gate, GATE_NAMES[plan.cell], f"gate of a {plan.cell} plan")
+
+
+def block_matrix(plan: Plan, matrix: str = "weight_hh", gate: str | None = None) -> str:
+    """The block pattern of ``weight_hh`` (``L × L`` blocks) or ``weight_ih`` (``L × 1``) as a ``bmatrix``.
+
+    Parameters
+    ----------
+    plan : Plan
+    matrix : {"weight_hh", "weight_ih"}
+    gate : str, optional
+        For gated cells, the gate whose rows are shown (``"i"``, ``"f"``, …);
+        by default the pattern without gate superscripts (every gate has it).
+
+    Returns
+    -------
+    str
+        ``\\begin{bmatrix} … \\end{bmatrix}``; entry ``[l, k]`` names the
+        stacked parameter copied there, ``A_{lk}`` for a free block, ``0`` otherwise.
+    """
+    plan = check_plan(plan)
+    g = _check_gate(plan, gate)
+    check_choice(matrix, ("weight_hh", "weight_ih"), "matrix")
+    L = len(plan.blocks)
+    if matrix == "weight_hh":
+        cells = [["0"] * L for _ in range(L)]
+        for e in plan.recurrent:
+            cells[e.dst][e.src] = param_symbol(e.source, g) if e.source else f"A_{{{e.dst + 1}{e.src + 1}}}"
+    else:
+        cells = [["0"] for _ in range(L)]
+        for e in plan.inputs:
+            cells[e.dst][0] = param_symbol(e.source, g) if e.source else f"B_{{{e.dst + 1}}}"
+    rows = r" \\ ".join(" & ".join(r) for r in cells)
+    return rf"\begin{{bmatrix}} {rows} \end{{bmatrix}}"
+
+
+def bias_vector(plan: Plan, gate: str | None = None) -> str:
+    """The assembled bias ``b̂ = [b_1 + b̄_1; …]`` as a one-column ``bmatrix`` (``c_l`` rows for free blocks)."""
+    plan = check_plan(plan)
+    g = _check_gate(plan, gate)
+    rows = []
+    for l, b in enumerate(plan.blocks):
+        if not plan.bias:
+            rows.append("0")
+        elif b.layer is None:
+            rows.append(rf"c_{{{l + 1}}}")
+        else:
+            rows.append(bias_symbol(b.layer, g))
+    return r"\begin{bmatrix} " + r" \\ ".join(rows) + r" \end{bmatrix}"
+
+
+def plan_latex(plan: Plan) -> str:
+    """Display math for a plan: ``Û``, ``Ŵ``, ``b̂`` and the delay (for ``_repr_latex_``)."""
+    plan = check_plan(plan)
+    gates = "" if plan.cell == "elman" else r"\quad \text{(each gate)}"
+    return (rf"$$\hat U = {block_matrix(plan)}, \quad \hat W = {block_matrix(plan, 'weight_ih')}, \quad "
+            rf"\hat b = {bias_vector(plan)}, \quad d = {plan.delay}{gates}$$")
+
+
+def plan_html(plan: Plan) -> str:
+    """An HTML summary table of the blocks and edges, followed by the block matrices (MathJax)."""
+    plan = check_plan(plan)
+    head = html.escape(plan.description or f"delayed {plan.cell} plan")
+    rows = "".join(
+        f"<tr><td>{i + 1}</td><td>{html.escape(b.name)}</td><td>{b.width}</td><td>{html.escape(str(b.activation))}"
+        f"</td><td>{b.lag}</td><td>{b.hold}</td><td>{'' if b.layer is None else b.layer + 1}</td></tr>"
+        for i, b in enumerate(plan.blocks))
+    table = ("<table><thead><tr><th>block</th><th>name</th><th>width</th><th>activation</th><th>lag</th>"
+             f"<th>hold</th><th>layer</th></tr></thead><tbody>{rows}</tbody></table>")
+    return (f"<div><p><b>{head}</b>: {len(plan.blocks)} blocks, N = {plan.hidden_size}, input "
+            f"{plan.input_size}, delay {plan.delay}</p>{table}<p>{html.escape(plan_latex(plan))}</p></div>")

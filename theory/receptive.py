@@ -33,13 +33,8 @@ from collections import deque
 
 import numpy as np
 
-from theory.layout import Plan, check_count
-
-
-def _check_plan(plan: object) -> Plan:
-    if not isinstance(plan, Plan):
-        raise TypeError(f"plan must be a theory.layout.Plan; got {type(plan).__name__}")
-    return plan
+from theory._checks import check_count
+from theory.layout import Plan, check_plan
 
 
 def dependency_matrix(plan: Plan) -> np.ndarray:
@@ -49,7 +44,7 @@ def dependency_matrix(plan: Plan) -> np.ndarray:
     cell state and a GRU's ``z ⊙ h`` term read the block's own previous state
     even where ``weight_hh`` has a zero diagonal block).
     """
-    m = _check_plan(plan).recurrent_block_mask().copy()
+    m = check_plan(plan).recurrent_block_mask().copy()
     if plan.cell in ("lstm", "gru"):
         np.fill_diagonal(m, True)
     return m
@@ -69,7 +64,7 @@ def block_fields(plan: Plan, steps: int) -> np.ndarray:
     ndarray of bool, shape (T + d, L, T)
         ``[τ, l, s]`` is true when ``x_s`` can influence block ``l`` after step ``τ``.
     """
-    plan = _check_plan(plan)
+    plan = check_plan(plan)
     T = check_count(steps, "steps", minimum=0)
     L, d = len(plan.blocks), plan.delay
     dep = dependency_matrix(plan).astype(np.int64)
@@ -118,7 +113,7 @@ def field_lookahead(field: np.ndarray) -> int | None:
 
 def shortest_input_path(plan: Plan) -> int | None:
     """Fewest recurrent edges from a block the input feeds to a read-out block (``None``: no path)."""
-    dep = dependency_matrix(_check_plan(plan))
+    dep = dependency_matrix(check_plan(plan))
     L = len(plan.blocks)
     dist = [math.inf] * L
     queue: deque[int] = deque()
@@ -160,7 +155,7 @@ def lookahead_from_lags(plan: Plan) -> int | None:
     (Bellman–Ford: shifts may be negative, but every cycle has positive total
     shift, its length).
     """
-    plan = _check_plan(plan)
+    plan = check_plan(plan)
     dep = dependency_matrix(plan)
     lags = plan.lags
     L = len(plan.blocks)

@@ -34,7 +34,8 @@ from typing import Any
 import sympy
 from sympy.core.cache import clear_cache
 
-from theory.layout import GATES, Plan, check_cell, check_count, check_sizes, layer_param, stacked_plan
+from theory._checks import GATES, check_cell, check_choice, check_count, check_sizes
+from theory.layout import START_RULES, Plan, check_plan, layer_param, stacked_plan
 
 Expr = Any  # a sympy expression or number
 Vec = list[Expr]
@@ -112,8 +113,7 @@ def assemble(plan: Plan, params: dict[str, Any]) -> dict[str, sympy.ImmutableMat
         ``plan.bias`` ``bias_ih``, ``bias_hh`` ``(G·N, 1)``; entries no
         placement covers are exactly 0.
     """
-    if not isinstance(plan, Plan):
-        raise TypeError(f"plan must be a theory.layout.Plan; got {type(plan).__name__}")
+    plan = check_plan(plan)
     gn = plan.gates * plan.hidden_size
     out = {"weight_ih": sympy.zeros(gn, plan.input_size), "weight_hh": sympy.zeros(gn, plan.hidden_size)}
     if plan.bias:
@@ -440,8 +440,7 @@ def build_case(cell: str, widths: Sequence[int], steps: int, *, input_size: int 
                ) -> tuple[Plan, dict[str, Any], list[Vec]]:
     """The plan, symbolic stacked parameters and symbolic inputs of one identity check."""
     sizes = check_sizes(widths, "widths")
-    if start not in SYMBOLIC_STARTS:
-        raise ValueError(f"start must be one of {list(SYMBOLIC_STARTS)}; got {start!r}")
+    check_choice(start, SYMBOLIC_STARTS, "start")
     plan = stacked_plan(cell, input_size, sizes, "tanh" if cell == "elman" else None, bias=start != "zero-bias",
                         start="staggered" if start == "staggered" else "zero", allow_gru=cell == "gru")
     params = stacked_symbols(cell, input_size, sizes, bias=plan.bias)
@@ -476,8 +475,7 @@ def check_identity(cell: str, widths: Sequence[int], steps: int, *, input_size: 
     IdentityCheck
     """
     check_cell(cell)
-    if reset not in RESETS:
-        raise ValueError(f"reset must be one of {list(RESETS)}; got {reset!r}")
+    check_choice(reset, RESETS, "reset")
     if reset == "own" and cell != "gru":
         raise ValueError(f"reset='own' applies to cell='gru' only; got cell={cell!r}")
     t0 = time.perf_counter()
@@ -637,10 +635,8 @@ def exact_check(widths: Sequence[int], steps: int, *, activation: str = "relu", 
     max_error : Fraction
         Largest absolute difference, exactly (0 when the networks agree).
     """
-    if activation not in _EXACT:
-        raise ValueError(f"activation must be one of {sorted(_EXACT)} for exact arithmetic; got {activation!r}")
-    if start not in ("staggered", "zero"):
-        raise ValueError(f"start must be 'staggered' or 'zero'; got {start!r}")
+    check_choice(activation, sorted(_EXACT), "activation (exact arithmetic)")
+    check_choice(start, START_RULES, "start")
     sizes = check_sizes(widths, "widths")
     steps = check_count(steps, "steps", 0)
     rng = random.Random(seed)
@@ -659,13 +655,8 @@ def exact_check(widths: Sequence[int], steps: int, *, activation: str = "relu", 
         h0 = warmup_states(plan, mats, acts)[0]
     stacked = run_stacked("elman", params, xs, h0, None, acts)
     compared, worst = 0, Fraction(0)
-    for tau in range(steps + plan.delay):
-        for l, b in enumerate(plan.blocks):
-            t = tau - b.lag
-            if 0 <= t < steps:
-                a0, a1 = plan.span(l)
-                for j in range(a1 - a0):
-                    d = sympy.Rational(delayed.h[tau][a0 + j] - stacked[l].h[t][j])
-                    worst = max(worst, Fraction(int(abs(d.p)), int(d.q)))
-                    compared += 1
+    for tau, l, t, a0, j in _aligned_units(plan, steps):
+        d = sympy.Rational(delayed.h[tau][a0 + j] - stacked[l].h[t][j])
+        worst = max(worst, Fraction(int(abs(d.p)), int(d.q)))
+        compared += 1
     return compared, worst

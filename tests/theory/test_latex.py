@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+import theory.latex
+import theory.layout
 from theory.latex import (
     bias_vector,
     block_matrix,
@@ -74,3 +76,13 @@ def test_display_wrappers():
         block_matrix(plan, gate="i")
     with pytest.raises(ValueError, match="matrix"):
         block_matrix(plan, matrix="bias")
+
+
+def test_plan_displays_itself_with_the_block_matrices_of_theory_latex():
+    # The block matrices are defined beside Plan (its Jupyter reprs show them); theory.latex re-exports them.
+    for name in ("param_symbol", "bias_symbol", "block_matrix", "bias_vector", "plan_latex", "plan_html"):
+        assert getattr(theory.latex, name) is getattr(theory.layout, name)
+    plan = stacked_plan("lstm", 2, [1, 2], None)
+    assert plan._repr_latex_() == plan_latex(plan)
+    assert plan._repr_html_() == plan_html(plan)
+    assert theory.layout.bias_symbol(1, "i") == r"b^{(i)}_{2} + \bar b^{(i)}_{2}"
