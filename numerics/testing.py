@@ -26,7 +26,7 @@ from hypothesis.extra import numpy as hnp
 
 from numerics._validate import check_dtype
 from numerics.engine.layer import LayerParams
-from numerics.models.networks import StackedRNN
+from numerics.models import StackedRNN
 from theory.layout import ELMAN_ACTIVATIONS, GATES, check_cell
 
 Range = tuple[int, int]

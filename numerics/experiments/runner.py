@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from numerics.experiments.tasks import TaskData, make_task, reversal_accuracy_bound
-from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from theory.layout import GATES, relaxed_plan
 
 KINDS: tuple[str, ...] = ("stacked", "bidirectional", "delayed")

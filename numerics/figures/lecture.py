@@ -30,7 +30,6 @@ __all__ = [
     "FIGURES",
     "FIGURE_CAPTIONS",
     "jacobian_magnitude",
-    "naive_delayed_gru",
     "plot_block_matrices",
     "plot_gru_counterexample",
     "plot_receptive_field",
@@ -287,7 +286,7 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
     model : Plan or DelayedRNN
         With a :class:`~theory.layout.Plan` the structure is drawn (blocks
         coloured by the kind of connection); with a
-        :class:`~numerics.models.networks.DelayedRNN` the actual weight values are
+        :class:`~numerics.models.delayed.DelayedRNN` the actual weight values are
         drawn under the block outlines, with a colour bar.
     fig : Figure, optional
     show_values : bool, optional
@@ -306,7 +305,7 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
     >>> fig.axes[1].get_title()
     'recurrent weights $\\\\hat U$'
     """
-    from numerics.models.networks import DelayedRNN
+    from numerics.models import DelayedRNN
 
     if isinstance(model, DelayedRNN):
         plan, params = model.plan, model.params
@@ -527,35 +526,6 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
 
 
 # ------------------------------------------------ (c) the GRU counterexample
-def naive_delayed_gru(net: Any, start: str = "staggered") -> Any:
-    """The naive d-GRU of a stacked GRU: the Theorem 1 block layout filled with GRU weights.
-
-    :func:`theory.layout.stacked_plan` refuses ``cell="gru"`` unless asked
-    with ``allow_gru=True``, because the result is *not* equivalent; this
-    builds it (the same blocks, edges and placements, with three gates) so
-    the mismatch can be shown.
-
-    Parameters
-    ----------
-    net : StackedRNN
-        A stacked network with ``cell="gru"``.
-    start : {"staggered", "zero"}
-
-    Returns
-    -------
-    DelayedRNN
-    """
-    from numerics.models.construction import assemble
-    from numerics.models.networks import DelayedRNN, StackedRNN
-
-    if not isinstance(net, StackedRNN):
-        raise TypeError(f"net must be a StackedRNN; got {type(net).__name__}")
-    if net.cell != "gru":
-        raise ValueError(f"net must be a GRU network (cell='gru'); got cell={net.cell!r}")
-    plan = stacked_plan("gru", net.input_size, net.hidden_sizes, None, bias=net.bias, start=start, allow_gru=True)
-    return DelayedRNN(plan, assemble(plan, net.state_dict(), net.dtype), masked=True)
-
-
 def _max_error_per_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.abs(a - b).reshape(a.shape[0], -1).max(axis=1)
 
@@ -589,7 +559,7 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     Figure
         Two Axes.
     """
-    from numerics.models.networks import StackedRNN
+    from numerics.models import StackedRNN, delayed_gru
 
     T = check_count(T, "T")
     if len(hidden_sizes) < 2:
@@ -601,15 +571,13 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     ax_y, ax_e = fig.subplots(1, 2)
     floor = 1e-17
     errors = {}
-    from numerics.models.gru import OwnResetDelayedGRU
-
     for cell in ("gru", "lstm", "elman"):
         net = StackedRNN.random(input_size, hidden_sizes, cell=cell, seed=seed, scale=1.0)
-        delayed = naive_delayed_gru(net) if cell == "gru" else net.to_delayed("staggered")
+        delayed = delayed_gru(net, "full") if cell == "gru" else net.to_delayed("staggered")
         y_s, y_d = net(x), delayed(x)
         errors[cell] = _max_error_per_step(y_s, y_d)
         if cell == "gru":
-            y_own = OwnResetDelayedGRU.from_stacked(net)(x)
+            y_own = delayed_gru(net, "own")(x)
             errors["gru-own"] = _max_error_per_step(y_s, y_own)
             ax_y.plot(t, y_s[:, 0, 0], "o-", color="black", lw=2, ms=7, label="stacked GRU")
             ax_y.plot(t, y_d[:, 0, 0], "s--", color="#c44e52", lw=2, ms=6, label="naive d-GRU (block layout)")
@@ -765,8 +733,8 @@ def receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: int = 0
         for the bidirectional network) and ``matches`` (whether the
         Jacobian's support equals the field).
     """
+    from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
     from numerics.models.jacobian import input_jacobian
-    from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
     from theory.receptive import lookahead, receptive_field
 
     T = check_count(T, "T")

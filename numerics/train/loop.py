@@ -44,7 +44,7 @@ import numpy as np
 
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype
 from numerics.engine.layer import LayerParams
-from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.train.losses import LOSSES, accuracy
 from numerics.train.optim import Adam, clip_grad_norm, global_norm
 from theory.layout import check_count

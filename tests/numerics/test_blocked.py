@@ -13,7 +13,7 @@ from numerics.engine.blocked import has_stacked_structure, prefer_blocked
 from numerics.testing import EquivalenceCase, stacked_cases
 from theory.layout import relaxed_plan
 
-FIELDS = ("h", "c", "gates", "extra")
+FIELDS = ("h", "c", "gates", "tanh_c", "hn")
 
 
 def _compare(d: DelayedRNN, x: np.ndarray, h0: object, rtol: float, atol: float) -> None:

@@ -26,7 +26,7 @@ from numerics.experiments.runner import (
     write_outputs,
 )
 from numerics.experiments.tasks import sine
-from numerics.models.networks import DelayedRNN
+from numerics.models import DelayedRNN
 
 SMOKE = PROFILES["smoke"]
 

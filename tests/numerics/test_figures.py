@@ -14,7 +14,6 @@ from matplotlib.figure import Figure
 from numerics import StackedRNN
 from numerics.figures.lecture import (
     FIGURES,
-    naive_delayed_gru,
     plot_block_matrices,
     plot_gru_counterexample,
     plot_sparsity_patterns,
@@ -22,6 +21,7 @@ from numerics.figures.lecture import (
     shift_kind,
     topology_patterns,
 )
+from numerics.models import delayed_gru
 from theory.layout import stacked_plan
 
 
@@ -114,11 +114,11 @@ def test_shift_kinds() -> None:
 def test_naive_delayed_gru_differs_from_stacked_gru() -> None:
     net = StackedRNN.random(2, [2, 2], cell="gru", seed=0, scale=1.0)
     x = np.random.default_rng(0).normal(size=(6, 1, 2))
-    d = naive_delayed_gru(net)
+    d = delayed_gru(net, "full")
     assert d.delay == 1 and d.cell == "gru"
     assert np.abs(net(x) - d(x)).max() > 1e-2
     with pytest.raises(ValueError, match="GRU"):
-        naive_delayed_gru(StackedRNN.random(2, [2, 2], seed=0))
+        delayed_gru(StackedRNN.random(2, [2, 2], seed=0))
 
 
 def test_gru_counterexample_figure() -> None:

@@ -113,7 +113,7 @@ def _states(net: Any, batch: int, rng: np.random.Generator, sizes: list[int]) ->
 @pytest.mark.parametrize("T", [1, 4])
 def test_stacked(cell: str, T: int) -> None:
     rng = np.random.default_rng(1)
-    net = StackedRNN.random(2, [3, 2], cell=cell, activation="tanh" if cell == "elman" else None, seed=3)
+    net = StackedRNN.random(2, [3, 2], cell=cell, activations="tanh" if cell == "elman" else None, seed=3)
     x = rng.standard_normal((T, 2, 2))
     gradcheck(net, x, _states(net, 2, rng, [3, 2]))
 
@@ -121,7 +121,7 @@ def test_stacked(cell: str, T: int) -> None:
 @pytest.mark.parametrize("activation", ["relu", "identity", "sigmoid"])
 def test_stacked_elman_activations_without_bias(activation: str) -> None:
     rng = np.random.default_rng(2)
-    net = StackedRNN.random(2, [3, 2], activation=[activation, "tanh"], bias=False, seed=4)
+    net = StackedRNN.random(2, [3, 2], activations=[activation, "tanh"], bias=False, seed=4)
     gradcheck(net, rng.standard_normal((3, 2, 2)))
 
 
