@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from numerics import DelayedRNN, StackedRNN
+from numerics.models import delayed_gru
 from numerics.testing import assert_equivalent, sequences, stacked_cases, stacked_rnns
 
 DTYPES = (np.float64, np.float32)
@@ -117,3 +118,11 @@ def test_lstm_to_delayed_is_exact_and_gru_is_refused():
     assert_equivalent(net, net.to_delayed("zero"), x, h0=net.warmup_states(), h0_b=None)
     with pytest.raises(ValueError, match="reset gate"):
         StackedRNN.random(2, [3, 3], cell="gru").to_delayed()
+
+
+def test_own_reset_gru_goes_back_to_the_stacked_gru():
+    net = StackedRNN.random(2, [2, 3], cell="gru", seed=7)
+    back = StackedRNN.from_delayed(delayed_gru(net, "own"))
+    assert all(np.array_equal(a, b) for a, b in zip(back.state_dict().values(), net.state_dict().values()))
+    with pytest.raises(ValueError, match="gru-naive"):
+        StackedRNN.from_delayed(delayed_gru(net, "full"))

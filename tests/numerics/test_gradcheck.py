@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, LayerParams, StackedRNN
+from numerics.models import delayed_gru
 from theory.layout import relaxed_plan
 
 EPS = 1e-6
@@ -158,6 +159,26 @@ def test_delayed_relaxed(cell: str, masked: bool) -> None:
     plan = replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, (0, 1, 2))))
     net = DelayedRNN.random(plan, masked=masked, seed=9, scale=0.8)
     gradcheck(net, np.random.default_rng(10).standard_normal((3, 2, 2)))
+
+
+@pytest.mark.parametrize("start", ["staggered", "zero"])
+@pytest.mark.parametrize("T", [1, 4])
+def test_own_reset_gru_from_stacked(start: str, T: int) -> None:
+    # The own-reset cell's own backward pass (W_hn split inside/outside the reset gate), with holds.
+    rng = np.random.default_rng(13)
+    net = delayed_gru(StackedRNN.random(2, [2, 3, 2], cell="gru", seed=14), "own", start)
+    assert net.plan.gru_reset == "own" and net.masked
+    gradcheck(net, rng.standard_normal((T, 2, 2)), rng.standard_normal((2, net.hidden_size)))
+
+
+@pytest.mark.parametrize("masked", [True, False])
+def test_own_reset_gru_relaxed(masked: bool) -> None:
+    # Cross-block edges both ways and a block that does not read itself: D and C both non-trivial.
+    rm = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 1]], bool)
+    plan = relaxed_plan("gru", 2, [2, 1, 2], rm, np.array([1, 0, 1], bool), delay=1, readout=[2, 0])
+    plan = replace(plan, gru_reset="own", blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, (0, 1, 2))))
+    net = DelayedRNN.random(plan, masked=masked, seed=15, scale=0.8)
+    gradcheck(net, np.random.default_rng(16).standard_normal((3, 2, 2)))
 
 
 def test_delayed_without_bias_T1() -> None:
