@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from numerics.engine.activations import ActGroup, activate_, gate_scale
-from numerics.engine.layer import LayerCache, LayerParams, gru_pointwise, lstm_pointwise
+from numerics.engine.layer import gru_pointwise, lstm_pointwise
+from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
 from theory.layout import Plan
 

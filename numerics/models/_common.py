@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_float_array, check_dtype, per_layer_states
-from numerics.engine.layer import LayerParams
+from numerics.engine.params import LayerParams
 from theory._checks import check_activation, check_type
 from theory.layout import GATES
 

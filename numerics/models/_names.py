@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import FLOAT_DTYPES, as_float_array, to_numpy
-from numerics.engine.layer import LayerParams
+from numerics.engine.params import LayerParams
 from theory.layout import GATES
 
 #: PyTorch ``mode`` -> (cell, Elman activation)

@@ -17,7 +17,8 @@ import numpy as np
 
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, per_layer_states
 from numerics.engine.blocked import ENGINES, blocked_forward, has_stacked_structure, prefer_blocked
-from numerics.engine.layer import LayerCache, LayerParams, layer_backward, layer_forward
+from numerics.engine.layer import layer_backward, layer_forward
+from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from numerics.models._common import cast_layers, check_cache, check_grad, check_layer, random_layer
 from theory.layout import Plan, check_cell, check_count, check_plan, check_sizes, layer_param, relaxed_plan

@@ -24,7 +24,8 @@ import numpy as np
 
 from numerics._validate import as_sequence, check_choice, check_dtype
 from numerics.engine.activations import ActGroup
-from numerics.engine.layer import LayerCache, LayerParams, layer_backward, layer_forward
+from numerics.engine.layer import layer_backward, layer_forward
+from numerics.engine.params import LayerCache, LayerParams
 from numerics.models._common import (
     States,
     cast_layers,

@@ -43,7 +43,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype
-from numerics.engine.layer import LayerParams
+from numerics.engine.params import LayerParams
 from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.train.losses import LOSSES, accuracy
 from numerics.train.optim import Adam, clip_grad_norm, global_norm

@@ -7,7 +7,7 @@ import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.engine.activations import ActGroup, activate_
-from numerics.engine.layer import LayerParams
+from numerics.engine.params import LayerParams
 
 RNG = np.random.default_rng(0)
 
