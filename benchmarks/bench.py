@@ -172,7 +172,7 @@ def cache_bytes(cell: str, dtype: Any, T: int = 50, B: int = 8, H: int = 32) -> 
     net = StackedRNN.random(H, [H], cell=cell, dtype=dtype, seed=0)
     _, cache = net.forward(np.zeros((T, B, H), dtype))
     lc = cache.layers[0]
-    arrays = [a for a in (lc.x, lc.h, lc.c, lc.gates, lc.extra) if a is not None]
+    arrays = [a for a in (lc.x, lc.h, lc.c, lc.gates, lc.tanh_c, lc.hn) if a is not None]
     return sum(a.nbytes for a in arrays) / (T * B * H)
 
 

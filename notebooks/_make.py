@@ -54,7 +54,7 @@ layout of the equivalent delayed network, computed once in `theory.layout`:
 which block reads which, with what lag, and which stacked parameter is copied
 where. NumPy and SymPy both assemble their matrices from it."""),
     code("""\
-net = StackedRNN.random(input_size=3, hidden_sizes=[4, 5, 2], activation="tanh", seed=0)
+net = StackedRNN.random(input_size=3, hidden_sizes=[4, 5, 2], activations="tanh", seed=0)
 plan = net.plan(start="staggered")
 print(plan.summary())"""),
     md("""\
@@ -123,13 +123,13 @@ ax.set(title="Naive zero start: error dies out after the first steps", xlabel="t
        ylabel="max |stacked − delayed|")
 ax.grid(alpha=0.3)"""),
     md("""\
-## Back again: `to_stacked`
+## Back again: `StackedRNN.from_delayed`
 
 A delayed network whose weights have the block structure *is* a stacked
-network; `to_stacked` recovers it, and refuses (naming the block) when a
+network; `StackedRNN.from_delayed` recovers it, and refuses (naming the block) when a
 weight outside the pattern is non-zero."""),
     code("""\
-back = delayed.to_stacked()
+back = StackedRNN.from_delayed(delayed)
 print(all(np.array_equal(a, b) for a, b in zip(back.state_dict().values(), net.state_dict().values())))
 
 from dataclasses import replace
@@ -137,7 +137,7 @@ w = delayed.params.weight_hh.copy()
 w[0, -1] = 0.5                                  # block h1 reading h3: not a stacked connection
 broken = replace(delayed, params=replace(delayed.params, weight_hh=w), masked=False)
 try:
-    broken.to_stacked()
+    StackedRNN.from_delayed(broken)
 except ValueError as exc:
     print("ValueError:", exc)"""),
 ]
@@ -353,7 +353,8 @@ the candidate `n`, including block `l`'s reading of block `l - 1`, which a
 stacked GRU feeds in without the reset gate."""),
     code(SETUP + """
 from numerics import StackedRNN
-from numerics.figures import naive_delayed_gru, plot_block_matrices, plot_gru_counterexample
+from numerics.figures import plot_block_matrices, plot_gru_counterexample
+from numerics.models import delayed_gru
 from numerics.testing import assert_equivalent"""),
     md("## LSTM: exact, from any initial state `(h0, c0)`"),
     code("""\
@@ -368,18 +369,20 @@ fig"""),
     md("""\
 ## GRU: the same layout gives a different network
 
-`stacked_plan` refuses `cell="gru"` on purpose. `naive_delayed_gru` builds the
+`stacked_plan` refuses `cell="gru"` on purpose. `delayed_gru(net, "full")` builds the
 layout anyway (same blocks, edges and parameter placements, three gates) so
-that we can look at the failure."""),
+that we can look at the failure; `delayed_gru(net, "own")` is the fix (the reset
+gate multiplies each block's own recurrence only)."""),
     code("""\
 gru = StackedRNN.random(input_size=2, hidden_sizes=[3, 3], cell="gru", seed=0, scale=1.0)
 try:
     gru.to_delayed()
 except ValueError as exc:
     print("to_delayed refuses:", exc)
-d_gru = naive_delayed_gru(gru)
+d_gru = delayed_gru(gru, "full")
 x = rng.normal(size=(8, 1, 2))
-print("max |stacked GRU - naive d-GRU| per step:", np.abs(gru(x) - d_gru(x)).max(axis=(1, 2)).round(3))"""),
+print("max |stacked GRU - naive d-GRU| per step:", np.abs(gru(x) - d_gru(x)).max(axis=(1, 2)).round(3))
+print(f"own-reset d-GRU: max |stacked - delayed| = {assert_equivalent(gru, delayed_gru(gru, 'own'), x):.1e}")"""),
     code("""\
 fig = plot_gru_counterexample(T=12)
 fig"""),

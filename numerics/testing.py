@@ -25,8 +25,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from numerics._validate import check_dtype
-from numerics.engine.layer import LayerParams
-from numerics.models.networks import StackedRNN
+from numerics.engine.params import LayerParams
+from numerics.models import StackedRNN
 from theory.layout import ELMAN_ACTIVATIONS, GATES, check_cell
 
 Range = tuple[int, int]

@@ -49,6 +49,9 @@ START_RULES: tuple[str, ...] = ("staggered", "zero")
 #: Gate names per cell (PyTorch order), used as superscripts in the LaTeX of a plan.
 GATE_NAMES: dict[str, tuple[str, ...]] = {"elman": ("",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n")}
 
+#: What the reset gate of a delayed GRU multiplies: all of ``W_hn h`` (PyTorch) or each block's own part.
+GRU_RESETS: tuple[str, ...] = ("full", "own")
+
 Span = tuple[int, int]
 
 
@@ -144,6 +147,11 @@ class Plan:
     bias : bool
         Whether the assembled network has biases (copied per block from
         ``bias_ih_l{layer}`` / ``bias_hh_l{layer}`` when ``layer`` is set).
+    gru_reset : {"full", "own"}
+        GRU only. ``"full"``: PyTorch's cell, the reset gate multiplies all
+        of ``W_hn h + b_hn``. ``"own"``: it multiplies only the own-block
+        (diagonal) edges of ``W_hn`` and ``b_hn``; the other edges are added
+        outside it (the own-reset d-GRU, claim ``gru-own-reset``).
     """
 
     cell: str
@@ -155,9 +163,13 @@ class Plan:
     delay: int
     bias: bool = True
     description: str = field(default="", compare=False)
+    gru_reset: str = "full"
 
     def __post_init__(self) -> None:
         check_cell(self.cell)
+        check_choice(self.gru_reset, GRU_RESETS, "gru_reset")
+        if self.gru_reset != "full" and self.cell != "gru":
+            raise ValueError(f"gru_reset={self.gru_reset!r} applies to cell='gru' only; got cell={self.cell!r}")
         check_count(self.input_size, "input_size")
         if not self.blocks:
             raise ValueError("blocks must contain at least one Block; got none")

@@ -1,39 +1,65 @@
-"""Elementwise activations and their derivatives, stable for large arguments."""
+"""Elementwise activations, in place, and their derivatives; which gates are sigmoid.
+
+Every sigmoid is computed as ``σ(a) = (1 + tanh(a/2)) / 2``. The tanh form
+never overflows (``|a| = 1e4`` gives exactly 0 or 1, no warning) and lets a
+gated step run one ``tanh`` over all its gates: the engines halve the sigmoid
+gates' weights and biases once (:func:`gate_scale`; halving is exact in binary
+floating point) and finish those gates with :func:`finish_sigmoid_`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 
-from theory.layout import ELMAN_ACTIVATIONS
+from theory.layout import ELMAN_ACTIVATIONS, GATES
+
+#: Gates (by index in PyTorch's order) that go through a sigmoid: LSTM i, f, o; GRU r, z.
+SIGMOID_GATES: dict[str, tuple[int, ...]] = {"elman": (), "lstm": (0, 1, 3), "gru": (0, 1)}
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """Logistic function ``1 / (1 + exp(-z))`` without overflow.
+class ActGroup(NamedTuple):
+    """Units ``start:stop`` of an Elman layer use activation ``name``."""
 
-    Uses ``exp(-|z|)``, which never overflows, so ``|z| = 1e4`` gives exactly
-    0 or 1 with no warning.
-    """
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e)).astype(z.dtype, copy=False)
+    name: str
+    start: int
+    stop: int
 
 
-def _relu(z: np.ndarray) -> np.ndarray:
-    return np.maximum(z, 0)
+def gate_scale(cell: str, dtype: np.dtype) -> np.ndarray:
+    """Per-gate factor, shape ``(G,)``: 0.5 for the sigmoid gates of ``cell``, 1 elsewhere."""
+    scale = np.ones(GATES[cell], dtype=dtype)
+    scale[list(SIGMOID_GATES[cell])] = 0.5
+    return scale
 
 
-def _identity(z: np.ndarray) -> np.ndarray:
+def finish_sigmoid_(v: np.ndarray) -> np.ndarray:
+    """In place ``v <- (1 + v) / 2``: turns ``tanh(a/2)`` into ``σ(a)``."""
+    v *= 0.5
+    v += 0.5
+    return v
+
+
+def sigmoid_from_half_(v: np.ndarray) -> np.ndarray:
+    """In place ``σ(a)`` given ``v = a/2``."""
+    np.tanh(v, out=v)
+    return finish_sigmoid_(v)
+
+
+def activate_(z: np.ndarray, groups: tuple[ActGroup, ...]) -> np.ndarray:
+    """Apply the activation groups to ``z`` (any leading axes, units last) in place."""
+    for name, a, b in groups:
+        v = z if len(groups) == 1 else z[..., a:b]
+        if name == "tanh":
+            np.tanh(v, out=v)
+        elif name == "relu":
+            np.maximum(v, 0, out=v)
+        elif name == "sigmoid":
+            v *= 0.5
+            sigmoid_from_half_(v)
+        # identity: nothing to do
     return z
-
-
-#: name -> elementwise function
-FUNCTIONS: dict[str, Callable[[np.ndarray], np.ndarray]] = {
-    "tanh": np.tanh,
-    "relu": _relu,
-    "identity": _identity,
-    "sigmoid": sigmoid,
-}
 
 
 def derivative_from_output(name: str, h: np.ndarray) -> np.ndarray:
@@ -52,3 +78,12 @@ def derivative_from_output(name: str, h: np.ndarray) -> np.ndarray:
         return np.ones_like(h)
     raise ValueError(f"activation must be one of {list(ELMAN_ACTIVATIONS)}; got {name!r}")
 
+
+def activation_grad(h: np.ndarray, groups: tuple[ActGroup, ...]) -> np.ndarray:
+    """``φ'(z)`` from the outputs ``h = φ(z)`` for every activation group (any leading axes)."""
+    if len(groups) == 1:
+        return derivative_from_output(groups[0].name, h)
+    out = np.empty_like(h)
+    for name, a, b in groups:
+        out[..., a:b] = derivative_from_output(name, h[..., a:b])
+    return out

@@ -20,14 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from numerics.engine.layer import (
-    ActGroup,
-    LayerCache,
-    LayerParams,
-    activate_,
-    gru_pointwise,
-    lstm_pointwise,
-)
+from numerics.engine.activations import ActGroup, activate_, gate_scale
+from numerics.engine.layer import gru_pointwise, lstm_pointwise
+from numerics.engine.params import LayerCache, LayerParams
+from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
 from theory.layout import Plan
 
 ENGINES: tuple[str, ...] = ("auto", "dense", "blocked")
@@ -61,11 +57,7 @@ def _padded_weights(plan: Plan, p: LayerParams) -> tuple[np.ndarray, np.ndarray,
     """
     L, n, G, N = len(plan.blocks), max(plan.widths), plan.gates, plan.hidden_size
     dt = p.dtype
-    half = np.ones(G, dtype=dt)
-    if plan.cell == "lstm":
-        half[[0, 1, 3]] = 0.5
-    elif plan.cell == "gru":
-        half[[0, 1]] = 0.5
+    half = gate_scale(plan.cell, dt)
     wcat = np.zeros((L, 2 * n, G * n), dtype=dt)
     w_in = np.zeros((plan.input_size, G * n), dtype=dt)
     bias = None if p.bias_hh is None else np.zeros((L, 1, G * n), dtype=dt)
@@ -95,20 +87,9 @@ def _input_bias(plan: Plan, p: LayerParams) -> np.ndarray:
         return out
     for l in range(L):
         r0, r1 = plan.span(l)
-        for g, scale in enumerate((0.5, 0.5, 1.0)):
+        for g, scale in enumerate(gate_scale("gru", p.dtype)):
             out[l, 0, g * n : g * n + r1 - r0] = p.bias_ih[g * N + r0 : g * N + r1] * scale
     return out
-
-
-def _block_groups(plan: Plan) -> list[tuple[str, int, int]]:
-    """Runs of consecutive blocks sharing an Elman activation: ``(name, first, stop)`` over the block axis."""
-    runs: list[tuple[str, int, int]] = []
-    for l, act in enumerate(plan.activations):
-        if runs and runs[-1][0] == act:
-            runs[-1] = (act, runs[-1][1], l + 1)
-        else:
-            runs.append((str(act), l, l + 1))
-    return runs
 
 
 def blocked_forward(
@@ -117,8 +98,6 @@ def blocked_forward(
     x: np.ndarray,
     h0: np.ndarray,
     c0: np.ndarray | None,
-    activations: tuple[ActGroup, ...],
-    hold: np.ndarray | None,
 ) -> tuple[np.ndarray, LayerCache]:
     """Run the delayed layer with all blocks of a step in one batched product.
 
@@ -141,10 +120,6 @@ def blocked_forward(
         The already zero-padded input (``T' = T + d``).
     h0 : ndarray, shape (B, N)
     c0 : ndarray, shape (B, N), or None
-    activations : tuple of ActGroup
-        Per-unit activation groups (stored in the cache for the backward pass).
-    hold : ndarray of int, shape (N,), or None
-        Per-unit hold (constant within a block).
 
     Returns
     -------
@@ -192,18 +167,26 @@ def blocked_forward(
             C[0, l, :, : r1 - r0] = c0[:, r0:r1]
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
-    runs = _block_groups(plan) if cell == "elman" else []
-    tmp = np.empty((L, B, G * n), dtype=dt)
+    runs = block_runs(plan)
     # Weight rows 0:n read block l itself, n:2n block l-1; the pair view is [s^{l-1}; s^l].
     wpair = np.concatenate([wcat[:, n:], wcat[:, :n]], axis=1)
+    mask = reset_mask(plan)
+    if mask is not None:
+        # Own-reset GRU: the candidate's own-block part (rows n:2n) stays in gate n, inside the
+        # reset gate; its reading of block l-1 (rows 0:n) moves to a fourth column group, outside.
+        cross = np.zeros((L, 2 * n, n), dtype=dt)
+        cross[:, :n] = wpair[:, :n, 2 * n :]
+        wpair = np.concatenate([wpair, cross], axis=2)
+        wpair[:, :n, 2 * n : 3 * n] = 0
+    tmp = np.empty((L, B, wpair.shape[2]), dtype=dt)
     for t in range(T):
         a = A[t]
         np.matmul(pairs[t], wpair, out=tmp)
         s_new = blocks[t + 1]
         if gru:
             a[..., : 2 * n] += tmp[..., : 2 * n]
-            a[..., 2 * n :] = tmp[..., 2 * n :]
-            gru_pointwise(X[t], blocks[t], b_hn, a, E[t], s_new)
+            a[..., 2 * n :] = tmp[..., 2 * n : 3 * n]
+            gru_pointwise(X[t], blocks[t], b_hn, a, E[t], s_new, None if mask is None else tmp[..., 3 * n :])
         else:
             a += tmp
             if lstm:
@@ -217,7 +200,7 @@ def blocked_forward(
                         np.maximum(src, 0, out=dst)
                     else:
                         dst[...] = src
-                        activate_(dst, ((name, 0, n),))
+                        activate_(dst, (ActGroup(name, 0, n),))
         if t < last_hold:
             held = holds > t
             s_new[held] = blocks[t][held]
@@ -229,7 +212,7 @@ def blocked_forward(
     h = S[:, :, n:] if equal else np.empty((T + 1, B, N), dtype=dt)
     c = np.empty((T + 1, B, N), dtype=dt) if lstm else None
     gates = np.empty((T, B, G * N), dtype=dt) if (lstm or gru) else None
-    extra = np.empty((T, B, N), dtype=dt) if (lstm or gru) else None
+    inner = np.empty((T, B, N), dtype=dt) if (lstm or gru) else None
     S4 = S.reshape(T + 1, B, L + 1, n)
     for l, (r0, r1) in enumerate(spans):
         w = r1 - r0
@@ -238,10 +221,11 @@ def blocked_forward(
         if lstm:
             c[:, :, r0:r1] = C[:, l, :, :w]
         if gates is not None:
-            extra[:, :, r0:r1] = E[:, l, :, :w]
+            inner[:, :, r0:r1] = E[:, l, :, :w]
             for g in range(G):
                 gates[:, :, g * N + r0 : g * N + r1] = A[:, l, :, g * n : g * n + w]
-    cache = LayerCache(cell, params, np.ascontiguousarray(x), h, c, gates, extra, activations, hold, False)
+    cache = LayerCache(cell, params, np.ascontiguousarray(x), h, c, gates, inner if lstm else None,
+                       inner if gru else None, unit_groups(plan), unit_holds(plan), False, mask)
     return h[1:], cache
 
 

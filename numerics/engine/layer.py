@@ -20,134 +20,20 @@ one ``(B, H) @ (H, G·H)`` product per step.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 
-from numerics.engine.activations import derivative_from_output
+from numerics.engine.activations import (
+    ActGroup,
+    activate_,
+    activation_grad,
+    finish_sigmoid_,
+    gate_scale,
+    sigmoid_from_half_,
+)
+from numerics.engine.params import LayerCache, LayerParams
 from theory.layout import GATES
-
-#: ``(name, start, stop)``: units ``start:stop`` of an Elman layer use activation ``name``.
-ActGroup = tuple[str, int, int]
-
-
-@dataclass(frozen=True)
-class LayerParams:
-    """Parameters of one recurrent layer (PyTorch layout).
-
-    Attributes
-    ----------
-    weight_ih : ndarray, shape (G·H, I)
-    weight_hh : ndarray, shape (G·H, H)
-    bias_ih : ndarray, shape (G·H,), or None
-    bias_hh : ndarray, shape (G·H,), or None
-        ``G`` is 1 (Elman), 4 (LSTM, gates i, f, g, o) or 3 (GRU, gates r, z, n).
-    """
-
-    weight_ih: np.ndarray
-    weight_hh: np.ndarray
-    bias_ih: np.ndarray | None = None
-    bias_hh: np.ndarray | None = None
-
-    @property
-    def hidden_size(self) -> int:
-        return int(self.weight_hh.shape[1])
-
-    @property
-    def input_size(self) -> int:
-        return int(self.weight_ih.shape[1])
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.weight_hh.dtype
-
-    @property
-    def bias(self) -> bool:
-        return self.bias_ih is not None
-
-    def arrays(self) -> dict[str, np.ndarray]:
-        """The non-``None`` arrays by field name."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
-
-    def map(self, fn: Any) -> LayerParams:
-        """Apply ``fn`` to every array (``None`` stays ``None``)."""
-        return replace(self, **{k: fn(v) for k, v in self.arrays().items()})
-
-
-@dataclass(frozen=True)
-class LayerCache:
-    """What the backward pass of one layer needs.
-
-    All arrays are in processing order (already flipped for a reverse layer).
-
-    Attributes
-    ----------
-    cell : str
-    params : LayerParams
-    x : ndarray, shape (T, B, I)
-    h : ndarray, shape (T + 1, B, H)
-        ``h[0]`` is the initial state, ``h[t]`` the state after step ``t``.
-    c : ndarray, shape (T + 1, B, H), or None
-        LSTM cell states.
-    gates : ndarray, shape (T, B, G·H), or None
-        Post-nonlinearity gates: LSTM ``σ(i), σ(f), tanh(g), σ(o)``;
-        GRU ``σ(r), σ(z), n``.
-    extra : ndarray, shape (T, B, H), or None
-        LSTM ``tanh(c_t)``; GRU ``W_hn h_{t-1} + b_hn``.
-    activations : tuple of ActGroup
-        Elman activation groups.
-    hold : ndarray of int, shape (H,), or None
-        Unit ``j`` keeps its previous state at steps ``t < hold[j]`` (0-based).
-    reverse : bool
-        The layer ran over the reversed sequence.
-    """
-
-    cell: str
-    params: LayerParams
-    x: np.ndarray
-    h: np.ndarray
-    c: np.ndarray | None
-    gates: np.ndarray | None
-    extra: np.ndarray | None
-    activations: tuple[ActGroup, ...]
-    hold: np.ndarray | None
-    reverse: bool
-
-
-def activate_(z: np.ndarray, groups: tuple[ActGroup, ...]) -> np.ndarray:
-    """Apply the activation groups to ``z`` in place (no allocation for tanh, relu, identity)."""
-    for name, a, b in groups:
-        v = z if len(groups) == 1 else z[..., a:b]
-        if name == "tanh":
-            np.tanh(v, out=v)
-        elif name == "relu":
-            np.maximum(v, 0, out=v)
-        elif name == "sigmoid":
-            _sigmoid_from_half_(v, halve=True)
-        # identity: nothing to do
-    return z
-
-
-def _sigmoid_from_half_(v: np.ndarray, halve: bool = False) -> np.ndarray:
-    """``σ(a) = (1 + tanh(a/2)) / 2`` in place, given ``v = a/2`` (or ``v = a`` with ``halve``).
-
-    The tanh form never overflows (``|a| = 1e4`` gives exactly 0 or 1) and
-    needs no ``np.where``; it lets a gated step run one ``tanh`` over all its
-    gates, because halving the sigmoid gates' weights is exact in binary
-    floating point (see :func:`_prepare`).
-    """
-    if halve:
-        v *= 0.5
-    np.tanh(v, out=v)
-    return _finish_sigmoid_(v)
-
-
-def _finish_sigmoid_(v: np.ndarray) -> np.ndarray:
-    """In place ``v <- (1 + v) / 2``: turns ``tanh(a/2)`` into ``σ(a)``."""
-    v *= 0.5
-    v += 0.5
-    return v
 
 
 @dataclass(frozen=True)
@@ -157,7 +43,9 @@ class _Prepared:
     ``whh_t`` is ``W_hh^T`` (contiguous, ``(H, G·H)``) and ``xw`` the input
     projections of all steps with every bias that can be folded in. For LSTM
     and GRU the columns of sigmoid gates are halved, so one ``tanh`` over a
-    step's whole pre-activation buffer computes every gate.
+    step's whole pre-activation buffer computes every gate. For an own-reset
+    GRU ``whh_t`` is ``(H, 4H)``: ``[W_hr/2; W_hz/2; D; C]^T`` with ``D`` the
+    entries of ``W_hn`` inside the reset gate and ``C`` the rest.
     """
 
     whh_t: np.ndarray
@@ -165,33 +53,36 @@ class _Prepared:
     b_hn: np.ndarray | None
 
 
-def _prepare(cell: str, p: LayerParams, x: np.ndarray) -> _Prepared:
+def split_reset(w_hh: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """``W_hh`` of a GRU as ``[W_hr; W_hz; D; C]`` (``(4H, H)``) when a reset mask is given.
+
+    ``D = W_hn ⊙ mask`` sits inside the reset gate, ``C = W_hn ⊙ ¬mask``
+    outside it; without a mask ``W_hh`` is returned as it is.
+    """
+    if mask is None:
+        return w_hh
+    H = w_hh.shape[1]
+    w_n = w_hh[2 * H :]
+    return np.concatenate([w_hh[: 2 * H], w_n * mask, w_n * ~mask])
+
+
+def _prepare(cell: str, p: LayerParams, x: np.ndarray, mask: np.ndarray | None) -> _Prepared:
     """Transpose ``W_hh``, project all inputs, fold biases, halve sigmoid gates."""
     T, B, I = x.shape
-    H = p.hidden_size
-    w_ih, w_hh = p.weight_ih, p.weight_hh
+    H, G = p.hidden_size, GATES[cell]
     b = None
     if p.bias_ih is not None:
         b = p.bias_ih + p.bias_hh
         if cell == "gru":
             # b_hn sits inside r ⊙ (W_hn h + b_hn): it cannot join the input side.
             b = np.concatenate([b[: 2 * H], p.bias_ih[2 * H :]])
-    sig: slice | list[slice] | None = None
-    if cell == "lstm":
-        sig = [slice(0, 2 * H), slice(3 * H, 4 * H)]
-    elif cell == "gru":
-        sig = [slice(0, 2 * H)]
-    if sig is not None:
-        scale = np.ones(GATES[cell] * H, dtype=p.dtype)
-        for s in sig:
-            scale[s] = 0.5
-        w_ih = w_ih * scale[:, None]
-        w_hh = w_hh * scale[:, None]
-        b = None if b is None else b * scale
+    scale = np.repeat(gate_scale(cell, p.dtype), H)
+    w_ih = p.weight_ih * scale[:, None]
+    w_hh = split_reset(p.weight_hh * scale[:, None], mask if cell == "gru" else None)
     # All input projections in one product: (T·B, I) @ (I, G·H).
-    xw = (x.reshape(T * B, I) @ w_ih.T).reshape(T, B, GATES[cell] * H)
+    xw = (x.reshape(T * B, I) @ w_ih.T).reshape(T, B, G * H)
     if b is not None:
-        xw += b
+        xw += b * scale
     b_hn = p.bias_hh[2 * H :] if (cell == "gru" and p.bias_hh is not None) else None
     return _Prepared(np.ascontiguousarray(w_hh.T), xw, b_hn)
 
@@ -296,8 +187,8 @@ def lstm_pointwise(gates: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tc: np.
     """
     H = h.shape[-1]
     np.tanh(gates, out=gates)                    # tanh(a_g) and tanh(a/2) for the sigmoid gates
-    _finish_sigmoid_(gates[..., : 2 * H])
-    _finish_sigmoid_(gates[..., 3 * H :])
+    finish_sigmoid_(gates[..., : 2 * H])
+    finish_sigmoid_(gates[..., 3 * H :])
     i, f, g, o = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :]
     np.multiply(f, c_prev, out=c)
     np.multiply(i, g, out=tc)                    # tc as scratch for σ(i)·tanh(g)
@@ -353,37 +244,50 @@ def lstm_step_backward(
 
 def gru_step_forward(
     xw: np.ndarray, h_prev: np.ndarray, whh_t: np.ndarray, b_hn: np.ndarray | None,
-    gates: np.ndarray, hn: np.ndarray, h: np.ndarray,
+    gates: np.ndarray, hn: np.ndarray, h: np.ndarray, hh: np.ndarray | None = None,
 ) -> None:
     """One GRU step; writes ``gates``, ``hn`` and ``h`` (all preallocated).
 
     ``r = σ(W_ir x + b_ir + W_hr h + b_hr)``, ``z = σ(…)``,
-    ``n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))``, ``h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}``.
+    ``n = tanh(W_in x + b_in + C h + r ⊙ (D h + b_hn))``, ``h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}``,
+    where ``D + C = W_hn`` and ``C = 0`` for PyTorch's cell.
 
     Parameters
     ----------
     xw : ndarray, shape (B, 3H)
         ``[(W_ir x + b_ir + b_hr)/2, (W_iz x + b_iz + b_hz)/2, W_in x + b_in]``.
     h_prev : ndarray, shape (B, H)
-    whh_t : ndarray, shape (H, 3H)
-        ``[W_hr/2; W_hz/2; W_hn]^T``.
+    whh_t : ndarray, shape (H, 3H), or (H, 4H) for an own-reset cell
+        ``[W_hr/2; W_hz/2; W_hn]^T``, or ``[W_hr/2; W_hz/2; D; C]^T``.
     b_hn : ndarray, shape (H,), or None
     gates : ndarray, shape (B, 3H)
         Receives ``σ(r), σ(z), n``.
     hn, h : ndarray, shape (B, H)
-        Receive ``W_hn h_{t-1} + b_hn`` and ``h_t``.
+        Receive ``D h_{t-1} + b_hn`` and ``h_t``.
+    hh : ndarray, shape (B, 4H); own-reset cell only
+        Scratch for the recurrent product.
     """
-    np.matmul(h_prev, whh_t, out=gates)
-    gru_pointwise(xw, h_prev, b_hn, gates, hn, h)
+    if hh is None:
+        np.matmul(h_prev, whh_t, out=gates)
+        gru_pointwise(xw, h_prev, b_hn, gates, hn, h)
+        return
+    G3 = gates.shape[-1]
+    np.matmul(h_prev, whh_t, out=hh)
+    gates[...] = hh[..., :G3]
+    gru_pointwise(xw, h_prev, b_hn, gates, hn, h, cross=hh[..., G3:])
 
 
 def gru_pointwise(
     xw: np.ndarray, h_prev: np.ndarray, b_hn: np.ndarray | None, gates: np.ndarray, hn: np.ndarray, h: np.ndarray,
+    cross: np.ndarray | None = None,
 ) -> None:
     """The elementwise half of a GRU step (any number of leading axes).
 
-    ``gates`` holds ``W_hh h_{t-1}`` (r, z rows halved, no bias) on entry and
-    ``σ(r), σ(z), n`` on exit. Shared with :mod:`numerics.engine.blocked`.
+    ``gates`` holds ``W_hh h_{t-1}`` (r, z rows halved, no bias; for the
+    own-reset cell the ``n`` part is ``D h_{t-1}``) on entry and
+    ``σ(r), σ(z), n`` on exit; ``cross`` is the own-reset cell's ``C h_{t-1}``,
+    added to the candidate outside the reset gate. Shared with
+    :mod:`numerics.engine.blocked`.
     """
     H = h.shape[-1]
     if b_hn is not None:
@@ -392,10 +296,12 @@ def gru_pointwise(
         hn[...] = gates[..., 2 * H :]
     rz = gates[..., : 2 * H]
     rz += xw[..., : 2 * H]
-    _sigmoid_from_half_(rz)
+    sigmoid_from_half_(rz)
     r, z, n = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
     np.multiply(r, hn, out=n)
     n += xw[..., 2 * H :]
+    if cross is not None:
+        n += cross
     np.tanh(n, out=n)
     np.subtract(h_prev, n, out=h)                # h_t = n + z ⊙ (h_{t-1} - n)
     h *= z
@@ -409,7 +315,7 @@ def gru_step_backward(
     """Backward of :func:`gru_step_forward`.
 
     The input side and the hidden side see different gradients in the ``n``
-    gate, because ``r`` multiplies only the hidden part ``W_hn h + b_hn``.
+    gate, because ``r`` multiplies only the hidden part ``D h + b_hn``.
 
     Parameters
     ----------
@@ -419,12 +325,16 @@ def gru_step_backward(
         ``∂h_t`` over the input-side pre-activations:
         ``(1-z)(1-n²) hn σ'(r)``, ``(h_{t-1} - n) σ'(z)``, ``(1-z)(1-n²)``.
     local_hn : ndarray, shape (B, H)
-        ``∂h_t/∂(W_hn h + b_hn) = (1-z)(1-n²) r``.
+        ``∂h_t/∂(D h + b_hn) = (1-z)(1-n²) r``.
     z : ndarray, shape (B, H)
         ``σ(a_z)``: the direct path ``∂h_t/∂h_{t-1}``.
-    whh : ndarray, shape (3H, H)
-    dax, dah : ndarray, shape (B, 3H)
-        Receive the gradients of the input-side and hidden-side pre-activations.
+    whh : ndarray, shape (3H, H), or (4H, H) for the own-reset cell
+        ``W_hh``, or ``[W_hr; W_hz; D; C]`` (:func:`split_reset`).
+    dax : ndarray, shape (B, 3H)
+        Receives the gradient of the input-side pre-activations.
+    dah : ndarray, shape (B, 3H) or (B, 4H), as ``whh``'s rows
+        Receives the gradients of ``W_hh h_{t-1}``'s parts (``C h`` sees the
+        input side's ``n`` gradient).
     dh_prev : ndarray, shape (B, H)
     held : bool ndarray, shape (H,), optional
     """
@@ -432,10 +342,12 @@ def gru_step_backward(
     dax3 = dax.reshape(B, 3, H)
     np.multiply(local_x.reshape(B, 3, H), dh[:, None, :], out=dax3)
     dah[:, : 2 * H] = dax[:, : 2 * H]
-    np.multiply(local_hn, dh, out=dah[:, 2 * H :])
+    np.multiply(local_hn, dh, out=dah[:, 2 * H : 3 * H])
     if held is not None:
         dax3[:, :, held] = 0
-        dah.reshape(B, 3, H)[:, :, held] = 0
+        dah.reshape(B, -1, H)[:, :, held] = 0
+    if dah.shape[1] > 3 * H:
+        dah[:, 3 * H :] = dax[:, 2 * H :]
     np.matmul(dah, whh, out=dh_prev)
     if held is None:
         dh_prev += dh * z
@@ -458,6 +370,7 @@ def layer_forward(
     activations: tuple[ActGroup, ...] = (),
     hold: np.ndarray | None = None,
     reverse: bool = False,
+    reset_mask: np.ndarray | None = None,
 ) -> tuple[np.ndarray, LayerCache]:
     """Run one recurrent layer over a whole sequence.
 
@@ -469,7 +382,7 @@ def layer_forward(
     h0 : ndarray, shape (B, H)
     c0 : ndarray, shape (B, H), optional
         LSTM initial cell state (zeros if omitted).
-    activations : tuple of (name, start, stop)
+    activations : tuple of ActGroup
         Elman activation groups covering ``0:H``.
     hold : ndarray of int, shape (H,), optional
         Start schedule: unit ``j`` keeps its initial state (``h`` and ``c``)
@@ -477,6 +390,10 @@ def layer_forward(
     reverse : bool
         Process ``x`` from ``t = T`` down to ``1`` (backward direction of a
         bidirectional layer); outputs are returned in input order.
+    reset_mask : bool ndarray, shape (H, H), optional
+        GRU only: the entries of ``W_hn`` the reset gate multiplies; the
+        others are added outside it (own-reset cell). ``None``: all
+        (PyTorch's cell).
 
     Returns
     -------
@@ -491,22 +408,25 @@ def layer_forward(
     T, B, _ = x.shape
     H = params.hidden_size
     dtype = params.dtype
-    prep = _prepare(cell, params, x)
+    lstm, gru = cell == "lstm", cell == "gru"
+    mask = reset_mask if gru else None
+    prep = _prepare(cell, params, x, mask)
     xw, whh_t = prep.xw, prep.whh_t
     h = np.empty((T + 1, B, H), dtype=dtype)
     h[0] = h0
-    lstm, gru = cell == "lstm", cell == "gru"
     c = np.empty((T + 1, B, H), dtype=dtype) if lstm else None
     gates = np.empty((T, B, GATES[cell] * H), dtype=dtype) if (lstm or gru) else None
-    extra = np.empty((T, B, H), dtype=dtype) if (lstm or gru) else None
+    # tanh(c_t) for LSTM, the reset gate's operand for GRU: one buffer, named by cell in the cache.
+    inner = np.empty((T, B, H), dtype=dtype) if (lstm or gru) else None
+    hh = np.empty((B, 4 * H), dtype=dtype) if mask is not None else None
     if lstm:
         c[0] = 0 if c0 is None else c0
     last_hold = 0 if hold is None else int(hold.max(initial=0))
     for t in range(T):
         if lstm:
-            lstm_step_forward(xw[t], h[t], c[t], whh_t, gates[t], c[t + 1], extra[t], h[t + 1])
+            lstm_step_forward(xw[t], h[t], c[t], whh_t, gates[t], c[t + 1], inner[t], h[t + 1])
         elif gru:
-            gru_step_forward(xw[t], h[t], whh_t, prep.b_hn, gates[t], extra[t], h[t + 1])
+            gru_step_forward(xw[t], h[t], whh_t, prep.b_hn, gates[t], inner[t], h[t + 1], hh)
         else:
             elman_step_forward(xw[t], h[t], whh_t, activations, h[t + 1])
         if t < last_hold:
@@ -518,18 +438,9 @@ def layer_forward(
     hs = h[1:]
     if reverse:
         hs = hs[::-1]
-    cache = LayerCache(cell, params, x, h, c, gates, extra, activations, hold, reverse)
+    cache = LayerCache(cell, params, x, h, c, gates, inner if lstm else None, inner if gru else None,
+                       activations, hold, reverse, mask)
     return hs, cache
-
-
-def _activation_grad(h: np.ndarray, groups: tuple[ActGroup, ...]) -> np.ndarray:
-    """``φ'(z)`` from the outputs ``h = φ(z)`` for every activation group (any leading axes)."""
-    if len(groups) == 1:
-        return derivative_from_output(groups[0][0], h)
-    out = np.empty_like(h)
-    for name, a, b in groups:
-        out[..., a:b] = derivative_from_output(name, h[..., a:b])
-    return out
 
 
 def layer_backward(
@@ -537,7 +448,7 @@ def layer_backward(
     dh_out: np.ndarray,
     dh_final: np.ndarray | None = None,
     dc_final: np.ndarray | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, LayerParams]:
+) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
     """Backpropagation through time for one layer (inverse of :func:`layer_forward`).
 
     The local derivatives of every step (``φ'(z_t)``, the gate derivatives)
@@ -559,15 +470,17 @@ def layer_backward(
 
     Returns
     -------
+    In the order every model's ``backward`` uses: input, parameters, initial states.
+
     dx : ndarray, shape (T, B, I)
         Gradient with respect to the layer input (input order).
+    grads : LayerParams
+        Same fields as ``cache.params``; held units receive no parameter
+        gradient at their held steps.
     dh0 : ndarray, shape (B, H)
         Gradient with respect to the initial state.
     dc0 : ndarray, shape (B, H), or None
         Gradient with respect to the LSTM initial cell state.
-    grads : LayerParams
-        Same fields as ``cache.params``; held units receive no parameter
-        gradient at their held steps.
     """
     p = cache.params
     x, h = cache.x, cache.h
@@ -580,15 +493,18 @@ def layer_backward(
     dho = dh_out[::-1] if cache.reverse else dh_out
     whh = p.weight_hh
     lstm, gru = cache.cell == "lstm", cache.cell == "gru"
+    mask = cache.reset_mask if gru else None
+    if mask is not None:
+        whh = split_reset(whh, mask)
     dax = np.empty((T, B, G * H), dtype=dtype)
-    dah = np.empty((T, B, G * H), dtype=dtype) if gru else dax
+    dah = np.empty((T, B, whh.shape[0]), dtype=dtype) if gru else dax
     dh = np.zeros((B, H), dtype=dtype) if dh_final is None else np.array(dh_final, dtype=dtype)
     buf = np.empty((B, H), dtype=dtype)
     hold = cache.hold
     last_hold = 0 if hold is None else int(hold.max(initial=0))
     if lstm:
         dc = np.zeros((B, H), dtype=dtype) if dc_final is None else np.array(dc_final, dtype=dtype)
-        gts, tc = cache.gates, cache.extra
+        gts, tc = cache.gates, cache.tanh_c
         i, f, g, o = (gts[..., k * H : (k + 1) * H] for k in range(4))
         dh_dc = o * (1 - tc * tc)
         local = np.empty_like(gts)
@@ -597,7 +513,7 @@ def layer_backward(
         np.multiply(i, 1 - g * g, out=local[..., 2 * H : 3 * H])
         np.multiply(tc, o * (1 - o), out=local[..., 3 * H :])
     elif gru:
-        gts, hn = cache.gates, cache.extra
+        gts, hn = cache.gates, cache.hn
         r, z, n = (gts[..., k * H : (k + 1) * H] for k in range(3))
         dn = (1 - z) * (1 - n * n)
         local = np.empty_like(gts)
@@ -606,7 +522,7 @@ def layer_backward(
         local[..., 2 * H :] = dn
         local_hn = dn * r
     else:
-        dphi = _activation_grad(h[1:], cache.activations)
+        dphi = activation_grad(h[1:], cache.activations)
     for t in range(T - 1, -1, -1):
         held = (hold > t) if t < last_hold else None
         dh += dho[t]
@@ -619,14 +535,18 @@ def layer_backward(
         dh, buf = buf, dh
     # Parameter and input gradients for all steps in one product each.
     dax2 = dax.reshape(T * B, G * H)
-    dah2 = dah.reshape(T * B, G * H)
+    dah2 = dah.reshape(T * B, dah.shape[-1])
+    dw_hh = dah2.T @ h[:-1].reshape(T * B, H)
+    if mask is not None:
+        # Rows 2H:3H are ∂/∂D, rows 3H:4H ∂/∂C; each is W_hn's gradient on its own entries.
+        dw_hh = np.concatenate([dw_hh[: 2 * H], np.where(mask, dw_hh[2 * H : 3 * H], dw_hh[3 * H :])])
     grads = LayerParams(
         weight_ih=dax2.T @ x.reshape(T * B, I),
-        weight_hh=dah2.T @ h[:-1].reshape(T * B, H),
+        weight_hh=dw_hh,
         bias_ih=dax2.sum(axis=0) if p.bias_ih is not None else None,
-        bias_hh=dah2.sum(axis=0) if p.bias_hh is not None else None,
+        bias_hh=dah2[:, : G * H].sum(axis=0) if p.bias_hh is not None else None,
     )
     dx = (dax2 @ p.weight_ih).reshape(T, B, I)
     if cache.reverse:
         dx = dx[::-1]
-    return dx, dh, (dc if lstm else None), grads
+    return dx, grads, dh, (dc if lstm else None)

@@ -29,7 +29,7 @@ from numerics._progress import bar
 from numerics.experiments.specs import ModelSpec, RunSpec, build_model, matched_width, recurrent_parameter_count
 from numerics.experiments.storage import load_record, make_record, runs_dir, write_json_atomic
 from numerics.experiments.tasks import TaskData, make_task
-from numerics.models.networks import BidirectionalRNN, StackedRNN
+from numerics.models import BidirectionalRNN, StackedRNN
 from numerics.train.loop import evaluate, train
 from numerics.train.readout import Readout, count_parameters
 from theory._checks import check_count

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from theory._checks import check_choice, check_count, check_type
 from theory.layout import GATES, relaxed_plan
 

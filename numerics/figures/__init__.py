@@ -11,7 +11,7 @@ experiments); :mod:`~numerics.figures._style` holds the shared look.
 from numerics.figures.architecture import plot_block_matrices, plot_sparsity_patterns, plot_wavefront
 from numerics.figures.catalogue import FIGURE_CAPTIONS, FIGURES
 from numerics.figures.experiments import plot_reversal, plot_runtime, plot_sine, save_plots
-from numerics.figures.gru import naive_delayed_gru, plot_gru_counterexample
+from numerics.figures.gru import plot_gru_counterexample
 from numerics.figures.receptive import (
     jacobian_magnitude,
     plot_receptive_field,
@@ -23,7 +23,6 @@ __all__ = [
     "FIGURES",
     "FIGURE_CAPTIONS",
     "jacobian_magnitude",
-    "naive_delayed_gru",
     "plot_block_matrices",
     "plot_gru_counterexample",
     "plot_receptive_field",

@@ -30,7 +30,7 @@ from numerics.figures._style import (
     pad_rows,
     set_labels,
 )
-from numerics.models.networks import DelayedRNN
+from numerics.models import DelayedRNN
 from theory._checks import check_count
 from theory.layout import Plan, check_plan
 from theory.topologies import SHIFT_KINDS, shift_kind, topology_patterns
@@ -198,7 +198,7 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
     model : Plan or DelayedRNN
         With a :class:`~theory.layout.Plan` the structure is drawn (blocks
         coloured by the kind of connection); with a
-        :class:`~numerics.models.networks.DelayedRNN` the actual weight values are
+        :class:`~numerics.models.DelayedRNN` the actual weight values are
         drawn under the block outlines, with a colour bar.
     fig : Figure, optional
     show_values : bool, optional

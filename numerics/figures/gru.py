@@ -9,37 +9,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from numerics.figures._style import TEXT_SIZE, TITLE_SIZE, new_figure, set_labels
-from numerics.models.construction import assemble
-from numerics.models.gru import OwnResetDelayedGRU
-from numerics.models.networks import DelayedRNN, StackedRNN
+from numerics.models import StackedRNN, delayed_gru
 from theory._checks import check_count
 from theory.layout import stacked_plan
-
-
-def naive_delayed_gru(net: Any, start: str = "staggered") -> Any:
-    """The naive d-GRU of a stacked GRU: the Theorem 1 block layout filled with GRU weights.
-
-    :func:`theory.layout.stacked_plan` refuses ``cell="gru"`` unless asked
-    with ``allow_gru=True``, because the result is *not* equivalent; this
-    builds it (the same blocks, edges and placements, with three gates) so
-    the mismatch can be shown.
-
-    Parameters
-    ----------
-    net : StackedRNN
-        A stacked network with ``cell="gru"``.
-    start : {"staggered", "zero"}
-
-    Returns
-    -------
-    DelayedRNN
-    """
-    if not isinstance(net, StackedRNN):
-        raise TypeError(f"net must be a StackedRNN; got {type(net).__name__}")
-    if net.cell != "gru":
-        raise ValueError(f"net must be a GRU network (cell='gru'); got cell={net.cell!r}")
-    plan = stacked_plan("gru", net.input_size, net.hidden_sizes, None, bias=net.bias, start=start, allow_gru=True)
-    return DelayedRNN(plan, assemble(plan, net.state_dict(), net.dtype), masked=True)
 
 
 def _max_error_per_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -87,11 +59,11 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     errors = {}
     for cell in ("gru", "lstm", "elman"):
         net = StackedRNN.random(input_size, hidden_sizes, cell=cell, seed=seed, scale=1.0)
-        delayed = naive_delayed_gru(net) if cell == "gru" else net.to_delayed("staggered")
+        delayed = delayed_gru(net, "full") if cell == "gru" else net.to_delayed("staggered")
         y_s, y_d = net(x), delayed(x)
         errors[cell] = _max_error_per_step(y_s, y_d)
         if cell == "gru":
-            y_own = OwnResetDelayedGRU.from_stacked(net)(x)
+            y_own = delayed_gru(net, "own")(x)
             errors["gru-own"] = _max_error_per_step(y_s, y_own)
             ax_y.plot(t, y_s[:, 0, 0], "o-", color="black", lw=2, ms=7, label="stacked GRU")
             ax_y.plot(t, y_d[:, 0, 0], "s--", color="#c44e52", lw=2, ms=6, label="naive d-GRU (block layout)")

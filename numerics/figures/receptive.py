@@ -23,7 +23,7 @@ from numerics.figures._style import (
     set_labels,
 )
 from numerics.models.jacobian import input_jacobian
-from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from theory._checks import check_count
 from theory.receptive import lookahead, receptive_field
 from theory.topologies import topology_patterns

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_float_array
-from numerics.engine.layer import LayerParams
+from numerics.engine.params import LayerParams
 from theory.layout import Plan
 
 

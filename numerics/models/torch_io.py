@@ -2,99 +2,15 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
-
-from numerics._validate import FLOAT_DTYPES, as_float_array, check_choice, to_numpy
-from numerics.engine.layer import LayerParams
-from theory.layout import GATES
-
-#: PyTorch ``mode`` -> (cell, Elman activation)
-MODES: dict[str, tuple[str, str | None]] = {
-    "RNN_TANH": ("elman", "tanh"),
-    "RNN_RELU": ("elman", "relu"),
-    "LSTM": ("lstm", None),
-    "GRU": ("gru", None),
-}
-
-_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)(_reverse)?$")
+from numerics._validate import check_choice
+from numerics.models._names import MODES, layers_from_state_dict
+from numerics.models.stacked import BidirectionalRNN, StackedRNN
 
 
-def layers_from_state_dict(
-    state_dict: Mapping[str, Any], cell: str
-) -> tuple[list[LayerParams], list[LayerParams] | None]:
-    """Parse PyTorch-named arrays into forward (and reverse) layer parameters.
-
-    Returns
-    -------
-    forward : list of LayerParams
-    reverse : list of LayerParams or None
-        ``None`` when there are no ``_reverse`` parameters.
-
-    Raises
-    ------
-    ValueError
-        On unknown, missing or wrongly shaped keys, or mixed dtypes.
-    """
-    if not isinstance(state_dict, Mapping):
-        raise TypeError(f"state_dict must be a mapping of parameter names to arrays; got {type(state_dict).__name__}")
-    if not state_dict:
-        raise ValueError("state_dict is empty; expected weight_ih_l0, weight_hh_l0, …")
-    extra = sorted(k for k in state_dict if not (isinstance(k, str) and _KEY.match(k)))
-    if extra:
-        raise ValueError(f"state_dict has unexpected keys {extra}; expected names like weight_ih_l0, "
-                         "bias_hh_l1, weight_hh_l0_reverse")
-    arrays: dict[str, np.ndarray] = {}
-    dtypes = set()
-    for k, v in state_dict.items():
-        raw = np.asarray(to_numpy(v))
-        dt = raw.dtype if raw.dtype in FLOAT_DTYPES else np.dtype(np.float64)
-        arrays[k] = as_float_array(raw, f"state_dict[{k!r}]", dt)
-        dtypes.add(dt)
-    if len(dtypes) > 1:
-        raise ValueError(f"state_dict arrays must share one dtype; got {sorted(str(d) for d in dtypes)}")
-    parsed = {k: _KEY.match(k).groups() for k in arrays}  # type: ignore[union-attr]
-    L = 1 + max(int(g[1]) for g in parsed.values())
-    has_reverse = any(g[2] for g in parsed.values())
-    has_bias = any(g[0].startswith("bias") for g in parsed.values())
-    directions = [""] + (["_reverse"] if has_reverse else [])
-    kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if has_bias else [])
-    expected = {f"{kind}_l{l}{d}" for l in range(L) for d in directions for kind in kinds}
-    missing = sorted(expected - set(arrays), key=lambda s: (int(_KEY.match(s).group(2)), s))  # type: ignore[union-attr]
-    if missing:
-        raise ValueError(f"state_dict is missing {missing} (found layers 0..{L - 1}"
-                         f"{', bidirectional' if has_reverse else ''}{', with bias' if has_bias else ''})")
-    G = GATES[cell]
-    out: list[list[LayerParams]] = []
-    for d in directions:
-        layers = []
-        for l in range(L):
-            whh = arrays[f"weight_hh_l{l}{d}"]
-            if whh.ndim != 2 or whh.shape[0] != G * whh.shape[1]:
-                raise ValueError(f"state_dict['weight_hh_l{l}{d}'] must have shape ({G}·H, H) for cell {cell!r}; "
-                                 f"got {whh.shape}")
-            H = whh.shape[1]
-            wih = arrays[f"weight_ih_l{l}{d}"]
-            if wih.ndim != 2 or wih.shape[0] != G * H:
-                raise ValueError(f"state_dict['weight_ih_l{l}{d}'] must have shape ({G * H}, input); got {wih.shape}")
-            biases = []
-            for kind in ("bias_ih", "bias_hh"):
-                if not has_bias:
-                    biases.append(None)
-                    continue
-                b = arrays[f"{kind}_l{l}{d}"]
-                if b.shape != (G * H,):
-                    raise ValueError(f"state_dict['{kind}_l{l}{d}'] must have shape ({G * H},); got {b.shape}")
-                biases.append(b)
-            layers.append(LayerParams(wih, whh, biases[0], biases[1]))
-        out.append(layers)
-    return out[0], (out[1] if has_reverse else None)
-
-
-def from_torch(state_dict: Mapping[str, Any], mode: str = "RNN_TANH") -> Any:
+def from_torch(state_dict: Mapping[str, Any], mode: str = "RNN_TANH") -> StackedRNN | BidirectionalRNN:
     """Build a NumPy network from a PyTorch recurrent module's ``state_dict``.
 
     Parameters
@@ -112,8 +28,6 @@ def from_torch(state_dict: Mapping[str, Any], mode: str = "RNN_TANH") -> Any:
         In the dtype of the given arrays. ``net.state_dict()`` gives the
         same mapping back.
     """
-    from numerics.models.networks import BidirectionalRNN, StackedRNN
-
     cell, act = MODES[check_choice(mode, tuple(MODES), "mode")]
     layers, reverse = layers_from_state_dict(state_dict, cell)
     acts = tuple(act for _ in layers)

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_float_array
-from numerics.engine.layer import LayerParams
-from numerics.models.networks import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.engine.params import LayerParams
+from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from theory._checks import check_count
 
 Model = Any  # StackedRNN | BidirectionalRNN | DelayedRNN | Readout

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 
 from numerics import DelayedRNN, StackedRNN
 from numerics.engine.blocked import has_stacked_structure, prefer_blocked
+from numerics.models import delayed_gru
 from numerics.testing import EquivalenceCase, stacked_cases
 from theory.layout import relaxed_plan
 
-FIELDS = ("h", "c", "gates", "extra")
+FIELDS = ("h", "c", "gates", "tanh_c", "hn")
 
 
 def _compare(d: DelayedRNN, x: np.ndarray, h0: object, rtol: float, atol: float) -> None:
@@ -53,6 +54,19 @@ def test_blocked_equals_dense_relaxed_subpattern(cell: str) -> None:
     d = DelayedRNN.random(plan, seed=1)
     assert has_stacked_structure(plan)
     _compare(d, np.random.default_rng(2).standard_normal((6, 3, 3)), None, 1e-9, 1e-12)
+
+
+@pytest.mark.parametrize("start", ["staggered", "zero"])
+def test_blocked_equals_dense_own_reset_gru(start: str) -> None:
+    # The own-reset cell in the blocked engine: the reading of block l-1 moves outside the reset gate.
+    net = StackedRNN.random(3, [3, 2, 4], cell="gru", seed=5, scale=1.0)
+    d = delayed_gru(net, "own", start)
+    rng = np.random.default_rng(6)
+    x = rng.standard_normal((6, 2, 3))
+    _compare(d, x, rng.standard_normal((2, d.hidden_size)), 1e-9, 1e-12)
+    if start == "staggered":
+        h0 = [rng.standard_normal((2, n)) for n in net.hidden_sizes]
+        np.testing.assert_allclose(d.forward(x, h0, engine="blocked")[0], net(x, h0), rtol=1e-9, atol=1e-12)
 
 
 def test_float32() -> None:

@@ -6,6 +6,7 @@ from hypothesis import HealthCheck, Phase, find, given, settings
 from hypothesis import strategies as st
 
 from numerics import DelayedRNN, StackedRNN
+from numerics.models import delayed_gru
 from numerics.testing import assert_equivalent, sequences, stacked_cases, stacked_rnns
 
 DTYPES = (np.float64, np.float32)
@@ -67,7 +68,7 @@ def test_naive_zero_start_claim_is_refuted_with_a_minimal_counterexample():
 @given(stacked_rnns(cells=("elman", "lstm"), dtypes=DTYPES))
 def test_to_stacked_inverts_to_delayed(net):
     for start in ("staggered", "zero"):
-        back = net.to_delayed(start).to_stacked()
+        back = StackedRNN.from_delayed(net.to_delayed(start))
         assert back.activations == net.activations
         sd, ref = back.state_dict(), net.state_dict()
         assert sd.keys() == ref.keys()
@@ -100,12 +101,12 @@ def test_to_stacked_names_the_offending_block():
     w[5, 1] = -0.75
     bad = DelayedRNN(d.plan, type(d.params)(d.params.weight_ih, w, d.params.bias_ih, d.params.bias_hh))
     with pytest.raises(ValueError, match=r"weight_hh block \(h3 <- h1, gate h\).*0\.75"):
-        bad.to_stacked()
-    dense = DelayedRNN.create(np.array([[1.0], [1.0], [0.0], [0.0]]), np.ones((4, 4)), delay=1, widths=[2, 2])
+        StackedRNN.from_delayed(bad)
+    dense = DelayedRNN.from_weights(np.array([[1.0], [1.0], [0.0], [0.0]]), np.ones((4, 4)), delay=1, widths=[2, 2])
     with pytest.raises(ValueError, match=r"weight_hh block \(h1 <- h2, gate h\).*1"):
-        dense.to_stacked()
+        StackedRNN.from_delayed(dense)
     with pytest.raises(ValueError, match="delay must be L - 1"):
-        DelayedRNN.create(np.ones((4, 1)), np.eye(4), delay=0, widths=[2, 2]).to_stacked()
+        StackedRNN.from_delayed(DelayedRNN.from_weights(np.ones((4, 1)), np.eye(4), delay=0, widths=[2, 2]))
 
 
 def test_lstm_to_delayed_is_exact_and_gru_is_refused():
@@ -117,3 +118,11 @@ def test_lstm_to_delayed_is_exact_and_gru_is_refused():
     assert_equivalent(net, net.to_delayed("zero"), x, h0=net.warmup_states(), h0_b=None)
     with pytest.raises(ValueError, match="reset gate"):
         StackedRNN.random(2, [3, 3], cell="gru").to_delayed()
+
+
+def test_own_reset_gru_goes_back_to_the_stacked_gru():
+    net = StackedRNN.random(2, [2, 3], cell="gru", seed=7)
+    back = StackedRNN.from_delayed(delayed_gru(net, "own"))
+    assert all(np.array_equal(a, b) for a, b in zip(back.state_dict().values(), net.state_dict().values()))
+    with pytest.raises(ValueError, match="gru-naive"):
+        StackedRNN.from_delayed(delayed_gru(net, "full"))

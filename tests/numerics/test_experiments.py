@@ -25,7 +25,7 @@ from numerics.experiments.specs import (
 from numerics.experiments.storage import load_records, write_json_atomic
 from numerics.experiments.tasks import sine
 from numerics.figures.experiments import plot_reversal, plot_runtime, plot_sine
-from numerics.models.networks import DelayedRNN
+from numerics.models import DelayedRNN
 
 SMOKE = EXPERIMENT_PROFILES["smoke"]
 

@@ -14,13 +14,14 @@ from matplotlib.figure import Figure
 from numerics import StackedRNN
 from numerics.figures.architecture import plot_block_matrices, plot_sparsity_patterns, plot_wavefront
 from numerics.figures.catalogue import FIGURES
-from numerics.figures.gru import naive_delayed_gru, plot_gru_counterexample
+from numerics.figures.gru import plot_gru_counterexample
 from numerics.figures.receptive import (
     jacobian_magnitude,
     plot_receptive_field,
     plot_receptive_spectrum,
     receptive_spectrum,
 )
+from numerics.models import delayed_gru
 from theory.layout import stacked_plan
 from theory.topologies import shift_kind, topology_patterns
 
@@ -111,14 +112,14 @@ def test_shift_kinds() -> None:
     assert [shift_kind(s) for s in (-2, 0, 1, 3)] == ["acausal", "vertical", "recurrent", "feedback"]
 
 
-def test_naive_delayed_gru_differs_from_stacked_gru() -> None:
+def test_full_reset_delayed_gru_differs_from_stacked_gru() -> None:
     net = StackedRNN.random(2, [2, 2], cell="gru", seed=0, scale=1.0)
     x = np.random.default_rng(0).normal(size=(6, 1, 2))
-    d = naive_delayed_gru(net)
+    d = delayed_gru(net, "full")
     assert d.delay == 1 and d.cell == "gru"
     assert np.abs(net(x) - d(x)).max() > 1e-2
     with pytest.raises(ValueError, match="GRU"):
-        naive_delayed_gru(StackedRNN.random(2, [2, 2], seed=0))
+        delayed_gru(StackedRNN.random(2, [2, 2], seed=0))
 
 
 def test_gru_counterexample_figure() -> None:

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, LayerParams, StackedRNN
+from numerics.models import delayed_gru
 from theory.layout import relaxed_plan
 
 EPS = 1e-6
@@ -113,7 +114,7 @@ def _states(net: Any, batch: int, rng: np.random.Generator, sizes: list[int]) ->
 @pytest.mark.parametrize("T", [1, 4])
 def test_stacked(cell: str, T: int) -> None:
     rng = np.random.default_rng(1)
-    net = StackedRNN.random(2, [3, 2], cell=cell, activation="tanh" if cell == "elman" else None, seed=3)
+    net = StackedRNN.random(2, [3, 2], cell=cell, activations="tanh" if cell == "elman" else None, seed=3)
     x = rng.standard_normal((T, 2, 2))
     gradcheck(net, x, _states(net, 2, rng, [3, 2]))
 
@@ -121,7 +122,7 @@ def test_stacked(cell: str, T: int) -> None:
 @pytest.mark.parametrize("activation", ["relu", "identity", "sigmoid"])
 def test_stacked_elman_activations_without_bias(activation: str) -> None:
     rng = np.random.default_rng(2)
-    net = StackedRNN.random(2, [3, 2], activation=[activation, "tanh"], bias=False, seed=4)
+    net = StackedRNN.random(2, [3, 2], activations=[activation, "tanh"], bias=False, seed=4)
     gradcheck(net, rng.standard_normal((3, 2, 2)))
 
 
@@ -158,6 +159,26 @@ def test_delayed_relaxed(cell: str, masked: bool) -> None:
     plan = replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, (0, 1, 2))))
     net = DelayedRNN.random(plan, masked=masked, seed=9, scale=0.8)
     gradcheck(net, np.random.default_rng(10).standard_normal((3, 2, 2)))
+
+
+@pytest.mark.parametrize("start", ["staggered", "zero"])
+@pytest.mark.parametrize("T", [1, 4])
+def test_own_reset_gru_from_stacked(start: str, T: int) -> None:
+    # The own-reset cell's own backward pass (W_hn split inside/outside the reset gate), with holds.
+    rng = np.random.default_rng(13)
+    net = delayed_gru(StackedRNN.random(2, [2, 3, 2], cell="gru", seed=14), "own", start)
+    assert net.plan.gru_reset == "own" and net.masked
+    gradcheck(net, rng.standard_normal((T, 2, 2)), rng.standard_normal((2, net.hidden_size)))
+
+
+@pytest.mark.parametrize("masked", [True, False])
+def test_own_reset_gru_relaxed(masked: bool) -> None:
+    # Cross-block edges both ways and a block that does not read itself: D and C both non-trivial.
+    rm = np.array([[1, 1, 0], [1, 0, 1], [0, 1, 1]], bool)
+    plan = relaxed_plan("gru", 2, [2, 1, 2], rm, np.array([1, 0, 1], bool), delay=1, readout=[2, 0])
+    plan = replace(plan, gru_reset="own", blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, (0, 1, 2))))
+    net = DelayedRNN.random(plan, masked=masked, seed=15, scale=0.8)
+    gradcheck(net, np.random.default_rng(16).standard_normal((3, 2, 2)))
 
 
 def test_delayed_without_bias_T1() -> None:

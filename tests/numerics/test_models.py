@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
-from numerics.engine.activations import sigmoid
-from numerics.engine.layer import LayerParams
+from numerics.engine.activations import ActGroup, activate_
+from numerics.engine.params import LayerParams
 
 RNG = np.random.default_rng(0)
 
@@ -32,7 +32,7 @@ def elman_reference(x, layers, act, h0=None):
 
 @pytest.mark.parametrize("act", ["tanh", "relu", "identity", "sigmoid"])
 def test_stacked_matches_equations(act):
-    net = StackedRNN.random(3, [4, 5, 2], activation=act, seed=1)
+    net = StackedRNN.random(3, [4, 5, 2], activations=act, seed=1)
     x = RNG.normal(size=(6, 2, 3))
     np.testing.assert_allclose(net(x), elman_reference(x, net.layers, act), rtol=0, atol=1e-14)
 
@@ -70,10 +70,10 @@ def test_sigmoid_and_gates_are_stable_at_large_arguments():
     z = np.array([-1e4, -50.0, 0.0, 50.0, 1e4])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        s = sigmoid(z)
+        s = activate_(z.copy(), (ActGroup("sigmoid", 0, z.size),))
         assert np.all(np.isfinite(s)) and s[0] == 0.0 and s[-1] == 1.0 and s[2] == 0.5
         for cell in ["elman", "lstm", "gru"]:
-            kw = {"activation": "sigmoid"} if cell == "elman" else {}
+            kw = {"activations": "sigmoid"} if cell == "elman" else {}
             net = StackedRNN.random(2, [3], cell=cell, scale=1e4 / 3, seed=0, **kw)
             y = net(np.full((3, 1, 2), 1.0))
             assert np.all(np.isfinite(y))
@@ -97,7 +97,7 @@ def test_delayed_create_reads_out_with_delay():
     N, d = 3, 2
     w_hh = RNG.normal(size=(N, N)) * 0.5
     w_ih = RNG.normal(size=(N, 2))
-    net = DelayedRNN.create(w_ih, w_hh, delay=d)
+    net = DelayedRNN.from_weights(w_ih, w_hh, delay=d)
     x = RNG.normal(size=(4, 1, 2))
     s = net.states(x)
     assert s.shape == (4 + d, 1, N)
@@ -109,7 +109,7 @@ def test_delayed_create_reads_out_with_delay():
 def test_delayed_per_block_activations_and_hold():
     w_hh = np.eye(3)
     w_ih = np.ones((3, 1))
-    net = DelayedRNN.create(w_ih, w_hh, delay=0, widths=[1, 2], activations=["identity", "relu"], hold=[0, 2],
+    net = DelayedRNN.from_weights(w_ih, w_hh, delay=0, widths=[1, 2], activations=["identity", "relu"], hold=[0, 2],
                             readout=[0, 1])
     s = net.states(-np.ones((3, 1, 1)))
     # Block 0 (identity) accumulates -1 per step; block 1 (relu) is held at 0 for two steps, then relu(<0) = 0.

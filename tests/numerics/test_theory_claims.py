@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from numerics import DelayedRNN, StackedRNN
+from numerics.engine.schedule import reset_mask
+from numerics.models import delayed_gru
 from numerics.models.construction import assemble
-from numerics.models.gru import OwnResetDelayedGRU, own_block_mask
 from numerics.models.jacobian import input_jacobian
 from numerics.verify.registry import PROFILES, load_claims, run_claim
 from theory.layout import relaxed_plan, stacked_plan
@@ -55,7 +56,7 @@ def test_own_reset_gru_matches_stacked_gru_numerically():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(9, 2, 3))
     h0 = [rng.normal(size=n) for n in net.hidden_sizes]
-    own = OwnResetDelayedGRU.from_stacked(net)
+    own = delayed_gru(net, "own")
     assert np.abs(own(x, h0) - net(x, h0)).max() < 1e-12
     # The unmodified single GRU layer on the same layout does not match.
     plan = stacked_plan("gru", 3, [2, 3, 1], None, allow_gru=True)
@@ -67,20 +68,19 @@ def test_own_reset_on_a_diagonal_only_plan_is_the_plain_gru():
     # With no cross-block edges "own" is everything, so the cell is PyTorch's GRU.
     plan = relaxed_plan("gru", 2, [2, 1], np.eye(2, dtype=bool), np.ones(2, bool), delay=0, readout=[0, 1])
     d = DelayedRNN.random(plan, seed=1, scale=1.0)
-    own = OwnResetDelayedGRU(plan, d.params)
+    own = DelayedRNN(replace(plan, gru_reset="own"), d.params)
     x = np.random.default_rng(1).normal(size=(5, 1, 2))
     assert np.abs(own(x) - d(x)).max() < 1e-12
-    assert own_block_mask(plan).sum() == 2 * 2 + 1
+    assert reset_mask(own.plan).sum() == 2 * 2 + 1
 
 
 def test_own_reset_bad_input():
     with pytest.raises(ValueError, match="gru"):
-        OwnResetDelayedGRU.from_stacked(StackedRNN.random(1, [1]))
+        delayed_gru(StackedRNN.random(1, [1]), "own")
     with pytest.raises(TypeError, match="StackedRNN"):
-        OwnResetDelayedGRU.from_stacked("net")
-    plan = stacked_plan("elman", 1, [1])
-    with pytest.raises(ValueError, match=r"plan\.cell"):
-        OwnResetDelayedGRU(plan, DelayedRNN.random(plan).params)
+        delayed_gru("net", "own")
+    with pytest.raises(ValueError, match="gru_reset"):
+        replace(stacked_plan("elman", 1, [1]), gru_reset="own")
 
 
 @pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])

@@ -189,8 +189,8 @@ def test_masked_delayed_weights_stay_exactly_zero() -> None:
     assert np.all(trained.params.weight_hh[~body.plan.weight_hh_mask()] == 0)
     assert np.all(trained.params.weight_ih[~body.plan.weight_ih_mask()] == 0)
     assert not np.array_equal(trained.params.weight_hh, body.params.weight_hh)
-    trained.to_stacked()  # still exactly a stacked network
-    assert count_parameters(body) == count_parameters(body.to_stacked())
+    StackedRNN.from_delayed(trained)  # still exactly a stacked network
+    assert count_parameters(body) == count_parameters(StackedRNN.from_delayed(body))
 
 
 def test_seeded_runs_are_identical_and_seeds_matter() -> None:

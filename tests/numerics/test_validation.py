@@ -47,10 +47,10 @@ def test_bad_initial_states():
 
 
 def test_bad_constructor_arguments():
-    with pytest.raises(ValueError, match=r"activation\[0\] must be one of .*got .softplus."):
-        StackedRNN.random(3, [4], activation="softplus")
+    with pytest.raises(ValueError, match=r"activations\[0\] must be one of .*got .softplus."):
+        StackedRNN.random(3, [4], activations="softplus")
     with pytest.raises(TypeError, match="activation"):
-        StackedRNN.random(3, [4], activation=[3])
+        StackedRNN.random(3, [4], activations=[3])
     with pytest.raises(ValueError, match="cell must be one of"):
         StackedRNN.random(3, [4], cell="transformer")
     with pytest.raises(ValueError, match="hidden_sizes must be a non-empty"):
@@ -64,13 +64,13 @@ def test_bad_constructor_arguments():
     with pytest.raises(ValueError, match="start must be one of"):
         NET.to_delayed("late")
     with pytest.raises(ValueError, match="delay must be an int >= 0; got -1"):
-        DelayedRNN.create(np.ones((2, 1)), np.eye(2), delay=-1)
+        DelayedRNN.from_weights(np.ones((2, 1)), np.eye(2), delay=-1)
     with pytest.raises(ValueError, match="widths must sum to N = 2"):
-        DelayedRNN.create(np.ones((2, 1)), np.eye(2), delay=0, widths=[1, 2])
+        DelayedRNN.from_weights(np.ones((2, 1)), np.eye(2), delay=0, widths=[1, 2])
     with pytest.raises(ValueError, match="bias_ih and bias_hh must be given together"):
-        DelayedRNN.create(np.ones((2, 1)), np.eye(2), np.zeros(2), delay=0)
+        DelayedRNN.from_weights(np.ones((2, 1)), np.eye(2), np.zeros(2), delay=0)
     with pytest.raises(ValueError, match="non-zero entries outside the plan's block mask"):
-        DelayedRNN.create(np.ones((2, 1)), np.ones((2, 2)), delay=1, widths=[1, 1],
+        DelayedRNN.from_weights(np.ones((2, 1)), np.ones((2, 2)), delay=1, widths=[1, 1],
                           recurrent_mask=np.eye(2, dtype=bool))
     with pytest.raises(ValueError, match=r"recurrent_mask must be a bool array of shape \(2, 2\)"):
         relaxed_plan("elman", 1, [1, 1], np.ones((3, 3), bool), np.ones(2, bool), delay=0)

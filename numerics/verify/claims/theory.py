@@ -16,10 +16,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from numerics.models.construction import assemble
-from numerics.models.gru import OwnResetDelayedGRU
+from numerics.models import DelayedRNN, StackedRNN, delayed_gru
 from numerics.models.jacobian import input_jacobian
-from numerics.models.networks import DelayedRNN, StackedRNN
 from numerics.verify.registry import REGISTRY, Profile, method, property_check, register_claim
 from theory.claims import MethodResult
 from theory.induction import check_induction, gru_step
@@ -186,17 +184,14 @@ def _gru_nets(c: dict[str, Any]) -> tuple[StackedRNN, np.ndarray, list[np.ndarra
 
 def _naive_error(c: dict[str, Any]) -> float:
     net, x, h0 = _gru_nets(c)
-    plan = stacked_plan("gru", net.input_size, net.hidden_sizes, None, allow_gru=True)
-    d = DelayedRNN(plan, assemble(plan, net.state_dict()), masked=True)
-    return float(np.abs(net(x, h0) - d(x, h0)).max())
+    return float(np.abs(net(x, h0) - delayed_gru(net, "full")(x, h0)).max())
 
 
 @method("gru-naive", "property")
 def _gru_naive_property(profile: Profile) -> MethodResult:
     def describe(c: dict[str, Any]) -> dict[str, Any]:
         net, x, h0 = _gru_nets(c)
-        plan = stacked_plan("gru", net.input_size, net.hidden_sizes, None, allow_gru=True)
-        ys, yd = net(x, h0), DelayedRNN(plan, assemble(plan, net.state_dict()), masked=True)(x, h0)
+        ys, yd = net(x, h0), delayed_gru(net, "full")(x, h0)
         t, _, k = np.unravel_index(int(np.argmax(np.abs(ys - yd) > 1e-10)), ys.shape)
         return {"hidden_sizes": list(c["widths"]), "layers": len(c["widths"]), "input_size": c["input_size"],
                 "steps": c["steps"], "batch": 1, "seed": c["seed"],
@@ -248,7 +243,7 @@ def _gru_own_induction(profile: Profile) -> MethodResult:
 def _gru_own_property(profile: Profile) -> MethodResult:
     def err(c: dict[str, Any]) -> float:
         net, x, h0 = _gru_nets(c)
-        return float(np.abs(net(x, h0) - OwnResetDelayedGRU.from_stacked(net)(x, h0)).max())
+        return float(np.abs(net(x, h0) - delayed_gru(net, "own")(x, h0)).max())
 
     return property_check("property", _gru_case(), err, 1e-10, dict, profile)
 

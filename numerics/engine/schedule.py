@@ -1,0 +1,63 @@
+"""What a plan asks of the engine, per unit: activation groups, start schedule, reset mask.
+
+A :class:`theory.layout.Plan` speaks in blocks; the engine works on units.
+These functions expand the block-level facts once, for both the dense
+(:mod:`numerics.engine.layer`) and the block-batched
+(:mod:`numerics.engine.blocked`) engine.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from numerics.engine.activations import ActGroup
+from theory.layout import Plan, check_plan
+
+
+def block_runs(plan: Plan) -> tuple[ActGroup, ...]:
+    """Runs of consecutive blocks sharing an Elman activation, over the block axis.
+
+    ``ActGroup(name, first, stop)`` covers blocks ``first:stop``; empty for gated cells.
+    """
+    check_plan(plan)
+    if plan.cell != "elman":
+        return ()
+    runs: list[ActGroup] = []
+    for l, act in enumerate(plan.activations):
+        if runs and runs[-1].name == act:
+            runs[-1] = runs[-1]._replace(stop=l + 1)
+        else:
+            runs.append(ActGroup(str(act), l, l + 1))
+    return tuple(runs)
+
+
+def unit_groups(plan: Plan) -> tuple[ActGroup, ...]:
+    """The same runs over the unit axis: ``ActGroup(name, start, stop)`` covers units ``start:stop``."""
+    return tuple(ActGroup(name, plan.span(a)[0], plan.span(b - 1)[1]) for name, a, b in block_runs(plan))
+
+
+def unit_holds(plan: Plan) -> np.ndarray | None:
+    """Start schedule per unit, shape ``(N,)`` (each block's ``hold`` repeated), or ``None`` if nothing is held."""
+    check_plan(plan)
+    if not any(plan.holds):
+        return None
+    return np.repeat(np.array(plan.holds), plan.widths)
+
+
+def reset_mask(plan: Plan) -> np.ndarray | None:
+    """Entries of the GRU candidate's ``W_hn`` that the reset gate multiplies, bool ``(N, N)``.
+
+    ``None`` for PyTorch's cell (``plan.gru_reset == "full"``: the reset gate
+    multiplies all of ``W_hn h``); for ``"own"`` the plan's own-block
+    (diagonal) recurrent edges, so each block's reading of the others is
+    added outside the reset gate.
+    """
+    check_plan(plan)
+    if plan.cell != "gru" or plan.gru_reset == "full":
+        return None
+    m = np.zeros((plan.hidden_size,) * 2, dtype=bool)
+    for e in plan.recurrent:
+        if e.src == e.dst:
+            a, b = plan.span(e.dst)
+            m[a:b, a:b] = True
+    return m

@@ -1,0 +1,371 @@
+"""The delayed recurrent network: one wide layer read out ``d`` steps late (NumPy).
+
+A :class:`theory.layout.Plan` gives the blocks (``widths``, per-block
+``activations``, start schedule), the read-out, the delay and, for GRU, what
+the reset gate multiplies. The conversions from and to stacked networks are
+:meth:`numerics.models.stacked.StackedRNN.to_delayed` and
+:meth:`numerics.models.stacked.StackedRNN.from_delayed`, one layer up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, per_layer_states
+from numerics.engine.blocked import ENGINES, blocked_forward, has_stacked_structure, prefer_blocked
+from numerics.engine.layer import layer_backward, layer_forward
+from numerics.engine.params import LayerCache, LayerParams
+from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
+from numerics.models._common import cast_layers, check_cache, check_grad, check_layer, random_layer
+from theory.layout import Plan, check_cell, check_count, check_plan, check_sizes, layer_param, relaxed_plan
+
+
+@dataclass(frozen=True)
+class DelayedCache:
+    """Cache of a delayed forward pass: the single layer's cache over ``T + d`` steps."""
+
+    layer: LayerCache
+    T: int
+
+    @property
+    def states(self) -> np.ndarray:
+        """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
+        return self.layer.h[1:]
+
+
+@dataclass(frozen=True)
+class DelayedRNN:
+    """One recurrent layer of width ``N`` read out with a delay of ``d`` steps.
+
+    The input is padded with ``d`` zero steps, the layer runs ``T + d``
+    steps, and the state at step ``t + d`` (its read-out blocks) is the output
+    for time ``t``. The :class:`theory.layout.Plan` gives the blocks (widths,
+    per-block activations, start schedule), the read-out and the delay.
+
+    Attributes
+    ----------
+    plan : Plan
+    params : LayerParams
+        ``weight_ih (G·N, I)``, ``weight_hh (G·N, N)``, biases ``(G·N,)``.
+    masked : bool
+        If true, the plan's block-sparsity pattern is part of the model:
+        weights outside it must be zero (and training keeps them zero).
+    """
+
+    plan: Plan
+    params: LayerParams
+    masked: bool = False
+
+    def __post_init__(self) -> None:
+        check_plan(self.plan)
+        check_dtype(self.params.dtype, "parameter dtype")
+        check_layer(self.params, self.plan.cell, self.plan.input_size, self.plan.hidden_size,
+                     self.plan.bias, "DelayedRNN")
+        if self.masked:
+            for kind, mask in (("weight_ih", self.plan.weight_ih_mask()), ("weight_hh", self.plan.weight_hh_mask())):
+                w = getattr(self.params, kind)
+                if np.any(w[~mask] != 0):
+                    raise ValueError(f"{kind} has non-zero entries outside the plan's block mask "
+                                     f"(largest {np.abs(w[~mask]).max():.3g}); pass masked=False for a dense network")
+
+    # ------------------------------------------------------------ properties
+    @property
+    def cell(self) -> str:
+        return self.plan.cell
+
+    @property
+    def delay(self) -> int:
+        return self.plan.delay
+
+    @property
+    def input_size(self) -> int:
+        return self.plan.input_size
+
+    @property
+    def hidden_size(self) -> int:
+        return self.plan.hidden_size
+
+    @property
+    def output_size(self) -> int:
+        return self.plan.output_size
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.params.dtype
+
+    # ---------------------------------------------------------- constructors
+    @classmethod
+    def from_weights(
+        cls,
+        weight_ih: Any,
+        weight_hh: Any,
+        bias_ih: Any = None,
+        bias_hh: Any = None,
+        *,
+        delay: int,
+        cell: str = "elman",
+        widths: Sequence[int] | None = None,
+        activations: str | Sequence[str] | None = "tanh",
+        hold: Sequence[int] | None = None,
+        readout: Sequence[int] | None = None,
+        recurrent_mask: Any = None,
+        input_mask: Any = None,
+    ) -> DelayedRNN:
+        """A delayed network from explicit weights.
+
+        Parameters
+        ----------
+        weight_ih : array, shape (G·N, I)
+        weight_hh : array, shape (G·N, N)
+        bias_ih, bias_hh : array, shape (G·N,), optional
+            Both or neither.
+        delay : int
+            ``d >= 0``.
+        cell : {"elman", "lstm", "gru"}
+        widths : sequence of int, optional
+            Block widths summing to ``N``; default one block of width ``N``.
+        activations : str or sequence of str
+            Elman activation per block.
+        hold : sequence of int, optional
+            Start schedule: block ``l`` keeps its initial state for its first
+            ``hold[l]`` steps (default 0).
+        readout : sequence of int, optional
+            Blocks read out (default: all blocks if ``widths`` is omitted,
+            else the last block).
+        recurrent_mask : bool array (L, L), optional
+            ``[dst, src]`` block-sparsity of ``weight_hh``; with either mask the
+            network is ``masked`` (zeros outside are enforced).
+        input_mask : bool array (L,), optional
+
+        Returns
+        -------
+        DelayedRNN
+        """
+        check_cell(cell)
+        w_hh = as_float_array(weight_hh, "weight_hh")
+        dt = w_hh.dtype
+        w_ih = as_float_array(weight_ih, "weight_ih", dt)
+        if w_hh.ndim != 2:
+            raise ValueError(f"weight_hh must be 2-D (G·N, N); got shape {w_hh.shape}")
+        N = w_hh.shape[1]
+        if w_ih.ndim != 2:
+            raise ValueError(f"weight_ih must be 2-D (G·N, I); got shape {w_ih.shape}")
+        if (bias_ih is None) != (bias_hh is None):
+            raise ValueError("bias_ih and bias_hh must be given together or not at all")
+        b_ih = None if bias_ih is None else as_float_array(bias_ih, "bias_ih", dt)
+        b_hh = None if bias_hh is None else as_float_array(bias_hh, "bias_hh", dt)
+        sizes = (N,) if widths is None else check_sizes(widths, "widths")
+        if sum(sizes) != N:
+            raise ValueError(f"widths must sum to N = {N} (weight_hh columns); "
+                             f"got {list(sizes)} summing to {sum(sizes)}")
+        L = len(sizes)
+        masked = recurrent_mask is not None or input_mask is not None
+        rm = np.ones((L, L), bool) if recurrent_mask is None else np.asarray(recurrent_mask)
+        im = np.ones(L, bool) if input_mask is None else np.asarray(input_mask)
+        if readout is None:
+            readout = tuple(range(L)) if widths is None else (L - 1,)
+        plan = relaxed_plan(cell, w_ih.shape[1], sizes, rm, im, delay=check_count(delay, "delay", 0),
+                            readout=readout, activations=activations, bias=b_ih is not None)
+        if hold is not None:
+            holds = [check_count(h, f"hold[{i}]", 0) for i, h in enumerate(hold)]
+            if len(holds) != L:
+                raise ValueError(f"hold must have one entry per block ({L}); got {len(holds)}")
+            plan = replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, holds)))
+        return cls(plan, LayerParams(w_ih, w_hh, b_ih, b_hh), masked=masked)
+
+    @classmethod
+    def random(cls, plan: Plan, *, dtype: Any = np.float64, seed: int | np.random.Generator | None = 0,
+               scale: float | None = None, masked: bool = True) -> DelayedRNN:
+        """Random weights ``U(-k, k)`` (``k = 1/sqrt(N)``) on the plan's block pattern."""
+        dt = check_dtype(dtype)
+        rng = np.random.default_rng(seed)
+        p = random_layer(rng, plan.cell, plan.input_size, plan.hidden_size, plan.bias, dt, scale)
+        if masked:
+            p = replace(p, weight_ih=p.weight_ih * plan.weight_ih_mask(), weight_hh=p.weight_hh * plan.weight_hh_mask())
+        return cls(plan, p, masked=masked)
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        """Parameters as a one-layer PyTorch network (``weight_ih_l0`` …)."""
+        return {layer_param(k, 0): a for k, a in self.params.arrays().items()}
+
+    def astype(self, dtype: Any) -> DelayedRNN:
+        """The same network with parameters cast to ``dtype``."""
+        (params,) = cast_layers([self.params], dtype)
+        return replace(self, params=params)
+
+    # --------------------------------------------------------------- forward
+    def initial_states(self, h0: Any, batch: int) -> tuple[np.ndarray, np.ndarray | None]:
+        """Normalise ``h0`` to a ``(B, N)`` state (and cell state for LSTM).
+
+        Accepts ``None``, an ``(N,)``, ``(B, N)`` or PyTorch ``(1, B, N)``
+        array, or a list of per-block arrays ``(n_l,)`` / ``(B, n_l)``; for
+        LSTM a pair ``(h0, c0)`` of these.
+        """
+        def one(v: Any, name: str) -> np.ndarray:
+            if isinstance(v, (list, tuple)):
+                return np.concatenate(per_layer_states(v, self.plan.widths, batch, self.dtype, name), axis=1)
+            if v is None:
+                return np.zeros((batch, self.hidden_size), dtype=self.dtype)
+            a = as_float_array(v, name, self.dtype)
+            N = self.hidden_size
+            if a.shape == (N,):
+                return np.array(np.broadcast_to(a, (batch, N)))
+            if a.shape == (batch, N):
+                return a
+            if a.shape == (1, batch, N):
+                return a[0]
+            widths = self.plan.widths
+            if len(set(widths)) == 1 and a.shape == (len(widths), batch, widths[0]):
+                # PyTorch's per-layer (L, B, H) layout of the stacked network this one was built from.
+                return np.concatenate(list(a), axis=1)
+            raise ValueError(f"{name} must have shape ({N},), ({batch}, {N}), (1, {batch}, {N}) or "
+                             f"(blocks, {batch}, width) for equal block widths, or be a list of per-block "
+                             f"arrays; got {a.shape}")
+
+        if self.cell == "lstm":
+            if h0 is None:
+                return one(None, "h0"), one(None, "c0")
+            if not isinstance(h0, tuple) or len(h0) != 2:
+                raise TypeError("h0 of an LSTM must be a tuple (h0, c0)")
+            return one(h0[0], "h0[0] (h)"), one(h0[1], "h0[1] (c)")
+        return one(h0, "h0"), None
+
+    def engine(self, engine: str = "auto") -> str:
+        """The engine :meth:`forward` uses: ``"dense"`` or ``"blocked"``.
+
+        ``"auto"`` picks the block-batched engine when the weights have the
+        stacked structure (:func:`numerics.engine.blocked.has_stacked_structure`,
+        and for an unmasked network, zeros outside it) and it multiplies
+        fewer numbers than the dense product
+        (:func:`numerics.engine.blocked.prefer_blocked`).
+        """
+        check_choice(engine, ENGINES, "engine")
+        if engine == "dense":
+            return engine
+        ok = has_stacked_structure(self.plan) and (self.masked or self._zero_outside_plan())
+        if engine == "blocked":
+            if not ok:
+                raise ValueError("engine='blocked' needs the stacked block structure (block l reads blocks l and "
+                                 "l-1 only, input into block 0 only, zero weights elsewhere); use 'dense' or 'auto'")
+            return engine
+        return "blocked" if ok and prefer_blocked(self.plan) else "dense"
+
+    def _zero_outside_plan(self) -> bool:
+        return not (np.any(self.params.weight_hh[~self.plan.weight_hh_mask()])
+                    or np.any(self.params.weight_ih[~self.plan.weight_ih_mask()]))
+
+    def _run(self, x: Any, h0: Any, engine: str) -> tuple[np.ndarray, DelayedCache]:
+        x = as_sequence(x, self.input_size, self.dtype)
+        T, B, I = x.shape
+        h, c = self.initial_states(h0, B)
+        xp = np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
+        if self.engine(engine) == "blocked":
+            states, cache = blocked_forward(self.plan, self.params, xp, h, c)
+        else:
+            states, cache = layer_forward(self.cell, self.params, xp, h, c, activations=unit_groups(self.plan),
+                                          hold=unit_holds(self.plan), reset_mask=reset_mask(self.plan))
+        return states, DelayedCache(cache, T)
+
+    def forward(self, x: Any, h0: Any = None, *, engine: str = "auto") -> tuple[np.ndarray, DelayedCache]:
+        """Run ``T + d`` steps on the zero-padded input and read out with delay ``d``.
+
+        Parameters
+        ----------
+        x : array, shape (T, B, input_size)
+        h0 : optional
+            Initial state; see :meth:`initial_states`.
+        engine : {"auto", "dense", "blocked"}
+            ``"dense"`` multiplies the full ``(N, G·N)`` recurrent matrix per
+            step; ``"blocked"`` runs all blocks of a step as one batched
+            product (stacked block structure only, see :meth:`engine`).
+            Both give the same states up to summation order and the same
+            cache, so :meth:`backward` does not care which ran.
+
+        Returns
+        -------
+        y : ndarray, shape (T, B, output_size)
+            Outputs aligned with the input, like every other model: the
+            read-out units of steps ``d … d + T - 1``.
+        cache : DelayedCache
+            Holds all ``T + d`` raw states (``cache.states``).
+        """
+        states, cache = self._run(x, h0, engine)
+        return self.readout(states), cache
+
+    def states(self, x: Any, h0: Any = None, *, engine: str = "auto") -> np.ndarray:
+        """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
+        return self._run(x, h0, engine)[0]
+
+    def _repr_latex_(self) -> str:
+        """Jupyter display: the plan's block matrices (:func:`theory.latex.plan_latex`)."""
+        return self.plan._repr_latex_()
+
+    def _repr_html_(self) -> str:
+        """Jupyter display: the plan's block table and matrices (:func:`theory.latex.plan_html`)."""
+        return self.plan._repr_html_()
+
+    def readout(self, states: np.ndarray) -> np.ndarray:
+        """Outputs aligned with the input time axis: read-out units of steps ``d … d + T - 1``.
+
+        Parameters
+        ----------
+        states : ndarray, shape (T + d, B, N)
+
+        Returns
+        -------
+        ndarray, shape (T, B, output_size)
+        """
+        return states[self.delay:][:, :, self.plan.readout_units()]
+
+    def __call__(self, x: Any, h0: Any = None) -> np.ndarray:
+        """Outputs aligned with the input, shape ``(T, B, output_size)``."""
+        return self.forward(x, h0)[0]
+
+    def backward(self, cache: DelayedCache, dy: Any, *, dh_final: Any = None,
+                 return_state_grads: bool = False) -> tuple[Any, ...]:
+        """Backpropagation through the ``T + d`` steps of the delayed layer.
+
+        Parameters
+        ----------
+        cache : DelayedCache
+            From :meth:`forward`.
+        dy : array, shape (T, B, output_size)
+            Gradient with respect to the outputs of :meth:`forward`; the
+            padding steps and the units not read out get zero gradient.
+        dh_final : optional
+            Gradient with respect to the state after the last step, in the
+            format of :meth:`initial_states`.
+        return_state_grads : bool
+
+        Returns
+        -------
+        dx : ndarray, shape (T, B, input_size)
+            Gradient with respect to the real (unpadded) inputs.
+        grads : DelayedRNN
+            Same plan; ``grads.params`` holds the gradients. If the network is
+            ``masked``, the weight gradients are masked to the plan's pattern
+            (exact zeros outside), so a masked step keeps the pattern.
+        dh0 : ndarray, shape (B, N); only if ``return_state_grads``
+            For LSTM a pair ``(dh0, dc0)``.
+        """
+        check_cache(cache, DelayedCache)
+        lc = cache.layer
+        Tp, B = lc.x.shape[:2]
+        T, d, N = cache.T, self.delay, self.hidden_size
+        arr = check_grad(dy, (T, B, self.output_size), "dy", self.dtype)
+        ds = np.zeros((Tp, B, N), dtype=self.dtype)
+        ds[d:, :, self.plan.readout_units()] = arr
+        fin_h, fin_c = (None, None) if dh_final is None else self.initial_states(dh_final, B)
+        dxp, g, dh0, dc0 = layer_backward(lc, ds, fin_h, fin_c)
+        if self.masked:
+            g = replace(g, weight_ih=g.weight_ih * self.plan.weight_ih_mask(),
+                        weight_hh=g.weight_hh * self.plan.weight_hh_mask())
+        net = replace(self, params=g)
+        dx = dxp[:T]
+        if not return_state_grads:
+            return dx, net
+        return dx, net, ((dh0, dc0) if self.cell == "lstm" else dh0)
