@@ -1,8 +1,9 @@
 """Tools for checking equivalence claims in your own test suite.
 
 Hypothesis strategies in the style of :mod:`hypothesis.extra.numpy` (small
-functions that compose) and :func:`assert_equivalent`, which compares two
-sequence models and says where they first differ.
+functions that compose, raising :class:`hypothesis.errors.InvalidArgument`
+for bad arguments when they are called) and :func:`assert_equivalent`, which
+compares two sequence models and says where they first differ.
 
 Examples
 --------
@@ -16,18 +17,21 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as hnp
 
 from numerics._validate import check_dtype
 from numerics.engine.params import LayerParams
 from numerics.models import StackedRNN
-from theory.layout import ELMAN_ACTIVATIONS, GATES, check_cell
+from theory._checks import check_activation, check_count, check_real, check_type
+from theory.layout import ELMAN_ACTIVATIONS, GATES, Plan, check_cell, relaxed_plan
 
 Range = tuple[int, int]
 
@@ -37,6 +41,7 @@ __all__ = [
     "default_tolerance",
     "first_difference",
     "initial_states",
+    "relaxed_plans",
     "sequences",
     "stacked_cases",
     "stacked_rnns",
@@ -44,23 +49,78 @@ __all__ = [
 ]
 
 
+@contextmanager
+def _arguments() -> Iterator[None]:
+    """Report a bad strategy argument as hypothesis does: ``InvalidArgument``, naming the argument."""
+    try:
+        yield
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgument(str(exc)) from exc
+
+
 def _range(value: Range | int, name: str, minimum: int) -> Range:
-    lo, hi = (value, value) if isinstance(value, int) else value
-    if not (isinstance(lo, int) and isinstance(hi, int)) or lo < minimum or hi < lo:
-        raise ValueError(f"{name} must be an int or a (min, max) pair with {minimum} <= min <= max; got {value!r}")
-    return lo, hi
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        lo, hi = value
+    else:
+        lo = hi = value  # type: ignore[assignment]
+    ok = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (lo, hi))
+    if not ok or lo < minimum or hi < lo:
+        raise InvalidArgument(f"{name} must be an int or a (min, max) pair with {minimum} <= min <= max; "
+                              f"got {value!r}")
+    return int(lo), int(hi)
+
+
+def _choices(values: Sequence[Any], name: str, check: Callable[[Any], Any]) -> list[Any]:
+    """A non-empty list of checked values for ``st.sampled_from``."""
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or len(values) == 0:
+        raise InvalidArgument(f"{name} must be a non-empty sequence; got {values!r}")
+    with _arguments():
+        return [check(v) for v in values]
+
+
+def _bool(value: Any, name: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} entries must be bools; got {value!r}")
+    return bool(value)
 
 
 def weights(shape: tuple[int, ...], dtype: Any = np.float64, bound: float = 1.0) -> st.SearchStrategy[np.ndarray]:
-    """Arrays of ``shape`` with finite entries in ``[-bound, bound]``; they shrink towards 0."""
-    dt = check_dtype(dtype)
+    """Arrays of ``shape`` with finite entries in ``[-bound, bound]``; they shrink towards 0.
+
+    Parameters
+    ----------
+    shape : tuple of int
+    dtype : float32 or float64
+    bound : float
+        Positive bound on the entries' magnitude.
+
+    Returns
+    -------
+    strategy of ndarray, shape ``shape``
+    """
+    with _arguments():
+        dt = check_dtype(dtype)
+        bound = check_real(bound, "bound", positive=True)
     return hnp.arrays(dt, shape, elements=st.floats(-bound, bound, width=8 * dt.itemsize,
                                                     allow_nan=False, allow_infinity=False))
 
 
 @st.composite
+def _layer(draw: st.DrawFn, cell: str, input_size: int, widths: Range, activations: list[str],
+           dtype: np.dtype, bias: bool, bound: float) -> tuple[LayerParams, str | None]:
+    """One layer's width, weights and activation: a single span, so the shrinker can delete it whole."""
+    G = GATES[cell]
+    n = draw(st.integers(*widths))
+    params = LayerParams(
+        draw(weights((G * n, input_size), dtype, bound)),
+        draw(weights((G * n, n), dtype, bound)),
+        draw(weights((G * n,), dtype, bound)) if bias else None,
+        draw(weights((G * n,), dtype, bound)) if bias else None,
+    )
+    return params, draw(st.sampled_from(activations)) if cell == "elman" else None
+
+
 def stacked_rnns(
-    draw: st.DrawFn,
     *,
     cells: Sequence[str] = ("elman",),
     layers: Range | int = (1, 6),
@@ -70,8 +130,11 @@ def stacked_rnns(
     bias: Sequence[bool] = (True, False),
     dtypes: Sequence[Any] = (np.float64,),
     bound: float = 1.0,
-) -> StackedRNN:
+) -> st.SearchStrategy[StackedRNN]:
     """Random stacked networks with unequal widths and per-layer activations.
+
+    Counterexamples shrink in depth as well as in width: a failing network
+    loses any layer the failure does not need, not only the top ones.
 
     Parameters
     ----------
@@ -89,30 +152,43 @@ def stacked_rnns(
     Returns
     -------
     strategy of StackedRNN
+
+    Raises
+    ------
+    hypothesis.errors.InvalidArgument
+        For an unknown cell, activation or dtype, an empty choice, or a bad range.
     """
-    cell = draw(st.sampled_from([check_cell(c) for c in cells]))
-    lo, hi = _range(layers, "layers", 1)
-    w_range = _range(widths, "widths", 1)
-    n_in = draw(st.integers(*_range(input_sizes, "input_sizes", 1)))
-    dt = check_dtype(draw(st.sampled_from(list(dtypes))))
-    has_bias = draw(st.sampled_from(list(bias)))
-    G = GATES[cell]
-    ps: list[LayerParams] = []
-    acts: list[str | None] = []
-    prev = n_in
-    # Each layer's width, weights and activation are drawn together, behind a "one more layer?"
-    # choice, so the shrinker can delete any whole layer and counterexamples shrink in depth.
-    while len(ps) < hi and (len(ps) < lo or draw(st.booleans())):
-        n = draw(st.integers(*w_range))
-        ps.append(LayerParams(
-            draw(weights((G * n, prev), dt, bound)),
-            draw(weights((G * n, n), dt, bound)),
-            draw(weights((G * n,), dt, bound)) if has_bias else None,
-            draw(weights((G * n,), dt, bound)) if has_bias else None,
-        ))
-        acts.append(draw(st.sampled_from(list(activations))) if cell == "elman" else None)
-        prev = n
-    return StackedRNN(cell, tuple(ps), tuple(acts))
+    cell_list = _choices(cells, "cells", check_cell)
+    act_list = _choices(activations, "activations", check_activation)
+    bias_list = _choices(bias, "bias", lambda b: _bool(b, "bias"))
+    dtype_list = _choices(dtypes, "dtypes", check_dtype)
+    depth, w_range, in_range = _range(layers, "layers", 1), _range(widths, "widths", 1), \
+        _range(input_sizes, "input_sizes", 1)
+    with _arguments():
+        bound = check_real(bound, "bound", positive=True)
+
+    @st.composite
+    def draw_net(draw: st.DrawFn) -> StackedRNN:
+        cell = draw(st.sampled_from(cell_list))
+        n_in = draw(st.integers(*in_range))
+        dt = draw(st.sampled_from(dtype_list))
+        has_bias = draw(st.sampled_from(bias_list))
+        # The depth is drawn as an integer and each layer as its own span: when the shrinker lowers
+        # a size it tries deleting any single span after it, so a middle layer the failure does
+        # not need can go. ("One more layer?" booleans only let it cut the top layers, leaving
+        # counterexamples five layers deep whose lower layers had been shrunk to zero weights.)
+        L = draw(st.integers(*depth))
+        ps: list[LayerParams] = []
+        acts: list[str | None] = []
+        prev = n_in
+        for _ in range(L):
+            p, a = draw(_layer(cell, prev, w_range, act_list, dt, has_bias, bound))
+            ps.append(p)
+            acts.append(a)
+            prev = p.hidden_size
+        return StackedRNN(cell, tuple(ps), tuple(acts))
+
+    return draw_net()
 
 
 def sequences(
@@ -123,7 +199,25 @@ def sequences(
     dtype: Any = np.float64,
     bound: float = 1.0,
 ) -> st.SearchStrategy[np.ndarray]:
-    """Time-major input sequences of shape ``(T, B, input_size)``."""
+    """Time-major input sequences.
+
+    Parameters
+    ----------
+    input_size : int
+    steps, batch : int or (min, max)
+        Ranges of the length ``T`` (from 0) and the batch size ``B`` (from 1).
+    dtype : float32 or float64
+    bound : float
+        Entries are drawn from ``[-bound, bound]``.
+
+    Returns
+    -------
+    strategy of ndarray, shape (T, B, input_size)
+    """
+    with _arguments():
+        input_size = check_count(input_size, "input_size")
+        dtype = check_dtype(dtype)
+        bound = check_real(bound, "bound", positive=True)
     t_range = _range(steps, "steps", 0)
     b_range = _range(batch, "batch", 1)
     return st.tuples(st.integers(*t_range), st.integers(*b_range)).flatmap(
@@ -132,7 +226,25 @@ def sequences(
 
 
 def initial_states(net: StackedRNN, batch: int, bound: float = 1.0) -> st.SearchStrategy[Any]:
-    """Initial states for ``net``: a list of ``(B, n_l)`` arrays (a pair of lists for LSTM)."""
+    """Initial states for ``net``.
+
+    Parameters
+    ----------
+    net : StackedRNN
+    batch : int
+        The batch size ``B``.
+    bound : float
+        Entries are drawn from ``[-bound, bound]``.
+
+    Returns
+    -------
+    strategy
+        A list of ``(B, n_l)`` arrays, one per layer; for LSTM a pair ``(h0, c0)`` of such lists.
+    """
+    with _arguments():
+        check_type(net, StackedRNN, "net")
+        batch = check_count(batch, "batch")
+        bound = check_real(bound, "bound", positive=True)
     one = st.tuples(*[weights((batch, n), net.dtype, bound) for n in net.hidden_sizes]).map(list)
     return st.tuples(one, one) if net.cell == "lstm" else one
 
@@ -162,20 +274,115 @@ class EquivalenceCase:
         }
 
 
-@st.composite
 def stacked_cases(
-    draw: st.DrawFn,
     *,
     steps: Range | int = (0, 30),
     batch: Range | int = (1, 4),
     with_h0: Sequence[bool] = (False, True),
     **net_kwargs: Any,
-) -> EquivalenceCase:
-    """A stacked network (:func:`stacked_rnns` keywords), an input and optional initial states."""
-    net = draw(stacked_rnns(**net_kwargs))
-    x = draw(sequences(net.input_size, steps=steps, batch=batch, dtype=net.dtype))
-    h0 = draw(initial_states(net, x.shape[1])) if draw(st.sampled_from(list(with_h0))) else None
-    return EquivalenceCase(net, x, h0)
+) -> st.SearchStrategy[EquivalenceCase]:
+    """A stacked network, an input and optional initial states.
+
+    Parameters
+    ----------
+    steps, batch : int or (min, max)
+        Ranges of the input's length ``T`` and batch size ``B`` (see :func:`sequences`).
+    with_h0 : sequence of bool
+        Whether the case has random initial states (``False``: ``h0`` is ``None``).
+    **net_kwargs
+        Keywords of :func:`stacked_rnns`.
+
+    Returns
+    -------
+    strategy of EquivalenceCase
+        ``x`` has shape ``(T, B, net.input_size)`` and the network's dtype.
+
+    Raises
+    ------
+    hypothesis.errors.InvalidArgument
+        For a bad argument, including an unknown keyword.
+    """
+    with _arguments():
+        nets = stacked_rnns(**net_kwargs)
+    t_range = _range(steps, "steps", 0)
+    b_range = _range(batch, "batch", 1)
+    h0_list = _choices(with_h0, "with_h0", lambda b: _bool(b, "with_h0"))
+
+    @st.composite
+    def draw_case(draw: st.DrawFn) -> EquivalenceCase:
+        net = draw(nets)
+        x = draw(sequences(net.input_size, steps=t_range, batch=b_range, dtype=net.dtype))
+        h0 = draw(initial_states(net, x.shape[1])) if draw(st.sampled_from(h0_list)) else None
+        return EquivalenceCase(net, x, h0)
+
+    return draw_case()
+
+
+def relaxed_plans(
+    *,
+    cells: Sequence[str] = ("elman", "lstm", "gru"),
+    max_blocks: int = 4,
+    max_width: int = 1,
+    max_delay: int = 5,
+    max_hold: int = 2,
+    max_lag: int = 5,
+) -> st.SearchStrategy[Plan]:
+    """Random relaxed plans (:func:`theory.layout.relaxed_plan`) for checking structural claims.
+
+    Each plan has 1 to ``max_blocks`` blocks of widths 1 to ``max_width``, a
+    random block-sparsity mask of the recurrent matrix, a random input mask,
+    per-block lags in ``[0, max_lag]``, a delay in ``[0, max_delay]``, a
+    non-empty read-out set of blocks and per-block holds in ``[0, max_hold]``.
+    The input size is 1. Plans shrink towards one block, empty masks, zero
+    delay, lags and holds.
+
+    Parameters
+    ----------
+    cells : sequence of {"elman", "lstm", "gru"}
+    max_blocks, max_width : int
+        At least 1.
+    max_delay, max_hold, max_lag : int
+        At least 0.
+
+    Returns
+    -------
+    strategy of theory.layout.Plan
+
+    Raises
+    ------
+    hypothesis.errors.InvalidArgument
+        For an unknown cell, an empty ``cells`` or a bad bound.
+
+    Examples
+    --------
+    >>> from hypothesis import given
+    >>> from theory.receptive import lookahead, lookahead_from_lags
+    >>> @given(relaxed_plans(cells=("elman",)))
+    ... def test_two_formulas_agree(plan):
+    ...     assert lookahead(plan) == lookahead_from_lags(plan)
+    """
+    cell_list = _choices(cells, "cells", check_cell)
+    with _arguments():
+        max_blocks = check_count(max_blocks, "max_blocks", 1)
+        max_width = check_count(max_width, "max_width", 1)
+        max_delay = check_count(max_delay, "max_delay", 0)
+        max_hold = check_count(max_hold, "max_hold", 0)
+        max_lag = check_count(max_lag, "max_lag", 0)
+
+    @st.composite
+    def draw_plan(draw: st.DrawFn) -> Plan:
+        L = draw(st.integers(1, max_blocks))
+        cell = draw(st.sampled_from(cell_list))
+        rm = np.array(draw(st.lists(st.booleans(), min_size=L * L, max_size=L * L)), dtype=bool).reshape(L, L)
+        im = np.array(draw(st.lists(st.booleans(), min_size=L, max_size=L)), dtype=bool)
+        plan = relaxed_plan(cell, 1, draw(st.lists(st.integers(1, max_width), min_size=L, max_size=L)), rm, im,
+                            delay=draw(st.integers(0, max_delay)),
+                            readout=draw(st.lists(st.integers(0, L - 1), min_size=1, max_size=L, unique=True)),
+                            lags=draw(st.lists(st.integers(0, max_lag), min_size=L, max_size=L)))
+        holds = draw(st.lists(st.integers(0, max_hold), min_size=L, max_size=L))
+        return replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, holds)))
+
+    return draw_plan()
 
 
 def default_tolerance(dtype: Any) -> tuple[float, float]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
-from numerics.verify.registry import PROFILES, claim_ids, load_claims, run
+from numerics.verify.registry import EFFORTS
+from numerics.verify.runner import claim_ids, run
 from theory.claims import ClaimResult
 
 
@@ -37,7 +37,7 @@ def _header() -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    load_claims()
+    """Handler of ``drnn verify``: 0 when every verdict equals its expectation, else 1."""
     known = claim_ids()
     ids = args.claims or known
     unknown = [c for c in ids if c not in known]
@@ -51,11 +51,11 @@ def cmd_verify(args: argparse.Namespace) -> int:
         parent = Path(args.json).resolve().parent
         if not parent.is_dir():
             raise ValueError(f"--json: directory {parent} does not exist")
-    profile = PROFILES["thorough" if args.thorough else "default"]
-    print(f"drnn verify ({profile.name} profile, {len(ids)} claims)")
+    effort = EFFORTS["thorough" if args.thorough else "default"]
+    print(f"drnn verify ({effort.name} effort, {len(ids)} claims)")
     print(_header())
     t0 = time.perf_counter()
-    results = run(ids, profile, on_result=lambda r: print(format_row(r), flush=True))
+    results = run(ids, effort, on_result=lambda r: print(format_row(r), flush=True))
     elapsed = time.perf_counter() - t0
     ok = all(r.as_expected for r in results)
     for r in results:
@@ -67,7 +67,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     n_ok = sum(r.as_expected for r in results)
     print(f"{n_ok}/{len(results)} claims verified as expected in {elapsed:.1f} s")
     if args.json is not None:
-        Path(args.json).write_text(json.dumps({"profile": profile.name,
+        Path(args.json).write_text(json.dumps({"effort": effort.name,
                                                "claims": [r.to_dict() for r in results]}, indent=2))
         print(f"wrote {args.json}")
     return 0 if ok else 1
@@ -83,8 +83,3 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list the claim ids and exit")
     p.set_defaults(func=cmd_verify)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    from numerics.cli.main import main
-
-    sys.exit(main(["verify", *sys.argv[1:]]))

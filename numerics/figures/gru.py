@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -11,7 +10,6 @@ from matplotlib.figure import Figure
 from numerics.figures._style import TEXT_SIZE, TITLE_SIZE, new_figure, set_labels
 from numerics.models import StackedRNN, delayed_gru
 from theory._checks import check_count
-from theory.layout import stacked_plan
 
 
 def _max_error_per_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:

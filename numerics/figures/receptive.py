@@ -22,8 +22,8 @@ from numerics.figures._style import (
     pad_rows,
     set_labels,
 )
-from numerics.models.jacobian import input_jacobian
 from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.models.jacobian import input_jacobian
 from theory._checks import check_count
 from theory.receptive import lookahead, receptive_field
 from theory.topologies import topology_patterns

@@ -10,7 +10,8 @@ from numerics.engine.schedule import reset_mask
 from numerics.models import delayed_gru
 from numerics.models.construction import assemble
 from numerics.models.jacobian import input_jacobian
-from numerics.verify.registry import PROFILES, load_claims, run_claim
+from numerics.verify.registry import EFFORTS
+from numerics.verify.runner import catalogue, run_claim
 from theory.layout import relaxed_plan, stacked_plan
 from theory.receptive import receptive_field
 
@@ -30,7 +31,7 @@ def test_theory_claim_verdict_matches_expectation(claim_id):
 
 @pytest.mark.parametrize("claim_id", SYMBOLIC_ON)
 def test_symbolic_method_is_attached_and_holds(claim_id):
-    assert "symbolic" in [name for name, _ in load_claims()[claim_id].methods]
+    assert "symbolic" in [name for name, _ in catalogue()[claim_id].methods]
     result = run_claim(claim_id, methods=["symbolic"])
     assert result.verdict == "holds" and result.methods[0].max_error == 0.0
 
@@ -114,5 +115,5 @@ def test_default_profile_of_theory_claims_is_fast():
 @pytest.mark.parametrize("claim_id", THEORY_CLAIMS + SYMBOLIC_ON)
 def test_thorough_profile(claim_id):
     methods = None if claim_id in THEORY_CLAIMS else ["symbolic"]
-    result = run_claim(claim_id, PROFILES["thorough"], methods=methods)
+    result = run_claim(claim_id, EFFORTS["thorough"], methods=methods)
     assert result.as_expected, result.counterexample

@@ -1,1 +1,4 @@
-"""Claim modules: each registers its claims and checking methods with :mod:`numerics.verify.registry`."""
+"""Claim modules: each builds a :class:`numerics.verify.registry.ClaimSet` called ``CLAIMS``.
+
+:mod:`numerics.verify.runner` lists them and merges their sets in report order.
+"""

@@ -23,14 +23,18 @@ import numpy as np
 from hypothesis import strategies as st
 
 from numerics.models.construction import disassemble
-from numerics.models.torch_io import from_torch
 from numerics.testing import EquivalenceCase, stacked_cases
-from numerics.verify.claims.elman import register_property, relative_error
-from numerics.verify.registry import Profile, method, property_check, register_claim
+from numerics.verify import oracle
+from numerics.verify.claims.elman import add_property, relative_error
+from numerics.verify.registry import ClaimSet, Effort
+from numerics.verify.search import property_check
 from theory.claims import MethodResult
 
 SOURCE = "ours (the construction carried to LSTM, docs/theory/cells.md)"
 DTYPES = (np.float64, np.float32)
+
+#: The claims of this module, in report order.
+CLAIMS = ClaimSet()
 
 
 def _describe(case: EquivalenceCase) -> dict[str, Any]:
@@ -40,7 +44,7 @@ def _describe(case: EquivalenceCase) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ staggered
-register_claim(
+CLAIMS.claim(
     "lstm-staggered",
     "For every stacked LSTM and all initial states (h0, c0), the single LSTM layer whose gate weights "
     "each have the block lower-bidiagonal layout, with delay L-1 and the staggered start (block l holds "
@@ -57,42 +61,36 @@ def _staggered(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x, case.h0), case.net.to_delayed("staggered")(case.x, case.h0)
 
 
-register_property("lstm-staggered", _staggered, ("stacked", "delayed"), cells=("lstm",))
+add_property(CLAIMS, "lstm-staggered", _staggered, ("stacked", "delayed"), cells=("lstm",))
 
 
-@method("lstm-staggered", "torch")
-def _staggered_torch(profile: Profile) -> MethodResult:
-    try:
-        import torch
-    except ImportError:
-        return MethodResult("torch", 0, 0.0, skipped="torch is not installed")
-    rng = np.random.default_rng(profile.seed)
-    n = 40 if profile.thorough else 8
-    worst, cex = 0.0, None
-    for _ in range(n):
-        c = {"layers": int(rng.integers(1, 5)), "hidden": int(rng.integers(1, 9)), "input": int(rng.integers(1, 6)),
+def _lstm_torch_cases(effort: Effort) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(effort.seed)
+    return [{"layers": int(rng.integers(1, 5)), "hidden": int(rng.integers(1, 9)), "input": int(rng.integers(1, 6)),
              "bias": bool(rng.integers(0, 2)), "T": int(rng.integers(1, 16)), "B": int(rng.integers(1, 4)),
              "seed": int(rng.integers(0, 2**31))}
-        torch.manual_seed(c["seed"])
-        m = torch.nn.LSTM(c["input"], c["hidden"], num_layers=c["layers"], bias=c["bias"]).double()
-        g = np.random.default_rng(c["seed"])
-        x = g.normal(size=(c["T"], c["B"], c["input"]))
-        h0 = g.normal(size=(c["layers"], c["B"], c["hidden"]))
-        c0 = g.normal(size=(c["layers"], c["B"], c["hidden"]))
-        with torch.no_grad():
-            ref = m(torch.from_numpy(x), (torch.from_numpy(h0), torch.from_numpy(c0)))[0].numpy()
-        net = from_torch({k: v.detach().numpy() for k, v in m.state_dict().items()}, "LSTM")
-        hs, cs = list(h0), list(c0)
-        ours = net.to_delayed("staggered")(x, (hs, cs))
-        err = float(np.abs(ref - ours).max())
-        worst = max(worst, err)
-        if err > 1e-12 and cex is None:
-            cex = dict(c, error=err)
-    return MethodResult("torch", n, worst, counterexample=cex)
+            for _ in range(40 if effort.thorough else 8)]
+
+
+def _lstm_torch_error(c: dict[str, Any]) -> float:
+    ref = oracle.torch_reference("lstm", c["input"], c["hidden"], c["layers"], bias=c["bias"], seed=c["seed"])
+    g = np.random.default_rng(c["seed"])
+    x = g.normal(size=(c["T"], c["B"], c["input"]))
+    h0 = g.normal(size=(c["layers"], c["B"], c["hidden"]))
+    c0 = g.normal(size=(c["layers"], c["B"], c["hidden"]))
+    ours = ref.net.to_delayed("staggered")(x, (list(h0), list(c0)))
+    return float(np.abs(ref.outputs(x, (h0, c0)) - ours).max())
+
+
+@CLAIMS.method("lstm-staggered", "torch")
+def _staggered_torch(effort: Effort) -> MethodResult:
+    if oracle.torch_missing():
+        return oracle.skipped("torch")
+    return oracle.compare_cases("torch", _lstm_torch_cases(effort), _lstm_torch_error, 1e-12)
 
 
 # -------------------------------------------------------------------- warm-up
-register_claim(
+CLAIMS.claim(
     "lstm-warmup",
     "The zero-start d-LSTM (all blocks updated from step 1, h = c = 0) equals the stacked LSTM run from "
     "the input-independent warm-up states (h, c) returned by StackedRNN.warmup_states().",
@@ -107,11 +105,11 @@ def _warmup(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x, case.net.warmup_states()), case.net.to_delayed("zero")(case.x)
 
 
-register_property("lstm-warmup", _warmup, ("stacked_from_warmup", "delayed_zero_start"), cells=("lstm",),
+add_property(CLAIMS, "lstm-warmup", _warmup, ("stacked_from_warmup", "delayed_zero_start"), cells=("lstm",),
                   with_h0=(False,))
 
 # ---------------------------------------------------------------------- naive
-register_claim(
+CLAIMS.claim(
     "lstm-naive-zero-start",
     "The zero-start d-LSTM equals the stacked LSTM started from zero states, for any biases.",
     SOURCE,
@@ -119,12 +117,12 @@ register_claim(
     "With non-zero biases the gates of block l >= 1 are open during its first l steps, so its h and c "
     "are non-zero when its first real input arrives, while the stacked layer starts from 0.",
 )
-register_property("lstm-naive-zero-start", lambda c: (c.net(c.x), c.net.to_delayed("zero")(c.x)),
+add_property(CLAIMS, "lstm-naive-zero-start", lambda c: (c.net(c.x), c.net.to_delayed("zero")(c.x)),
                   ("stacked_from_zero", "delayed_zero_start"), cells=("lstm",), dtypes=(np.float64,),
                   with_h0=(False,), bias=(True,))
 
 # ------------------------------------------------------------------ gradient
-register_claim(
+CLAIMS.claim(
     "gradient-staggered",
     "For stacked Elman and LSTM networks, the gradient of any output loss with respect to the staggered "
     "d-RNN's weights, taken apart along the construction's placements, equals the gradient with respect "
@@ -157,42 +155,37 @@ def _gradient_error(case: EquivalenceCase, seed: int) -> float:
     return max(errs)
 
 
-@method("gradient-staggered", "property-float64")
-def _gradient_property(profile: Profile) -> MethodResult:
+@CLAIMS.method("gradient-staggered", "property-float64")
+def _gradient_property(effort: Effort) -> MethodResult:
     strategy = st.tuples(stacked_cases(cells=("elman", "lstm"), activations=_GRAD_ACTS, dtypes=(np.float64,),
                                        steps=(1, 20)), st.integers(0, 2**16))
     return property_check(
         "property-float64", strategy, lambda cs: _gradient_error(*cs), 1e-9,
-        lambda cs: dict(_describe(cs[0]), seed=cs[1]), profile,
+        lambda cs: dict(_describe(cs[0]), seed=cs[1]), effort,
     )
 
 
-@method("gradient-staggered", "torch")
-def _gradient_torch(profile: Profile) -> MethodResult:
+def _gradient_torch_cases(effort: Effort) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(effort.seed + 1)
+    return [{"layers": int(rng.integers(1, 5)), "hidden": int(rng.integers(1, 7)), "input": int(rng.integers(1, 5)),
+             "T": int(rng.integers(1, 12)), "B": int(rng.integers(1, 4)), "seed": int(rng.integers(0, 2**31))}
+            for _ in range(20 if effort.thorough else 4)]
+
+
+def _gradient_torch_error(c: dict[str, Any]) -> float:
+    ref = oracle.torch_reference("lstm", c["input"], c["hidden"], c["layers"], seed=c["seed"])
+    g = np.random.default_rng(c["seed"])
+    x, w = g.normal(size=(c["T"], c["B"], c["input"])), g.normal(size=(c["T"], c["B"], c["hidden"]))
+    want = ref.gradients(x, w)
+    d = ref.net.to_delayed("staggered")
+    _, cd = d.forward(x)
+    mapped = disassemble(d.plan, d.backward(cd, w)[1].params)
+    return max(float(np.abs(mapped[k] - want[k]).max()) for k in want)
+
+
+@CLAIMS.method("gradient-staggered", "torch")
+def _gradient_torch(effort: Effort) -> MethodResult:
     """PyTorch's autograd on nn.LSTM against the staggered d-LSTM's gradient mapped back."""
-    try:
-        import torch
-    except ImportError:
-        return MethodResult("torch", 0, 0.0, skipped="torch is not installed")
-    rng = np.random.default_rng(profile.seed + 1)
-    n = 20 if profile.thorough else 4
-    worst, cex = 0.0, None
-    for _ in range(n):
-        L, H, I, T, B = (int(rng.integers(1, 5)), int(rng.integers(1, 7)), int(rng.integers(1, 5)),
-                         int(rng.integers(1, 12)), int(rng.integers(1, 4)))
-        seed = int(rng.integers(0, 2**31))
-        torch.manual_seed(seed)
-        m = torch.nn.LSTM(I, H, num_layers=L).double()
-        g = np.random.default_rng(seed)
-        x, w = g.normal(size=(T, B, I)), g.normal(size=(T, B, H))
-        y = m(torch.from_numpy(x))[0]
-        (y * torch.from_numpy(w)).sum().backward()
-        net = from_torch({k: v.detach().numpy() for k, v in m.state_dict().items()}, "LSTM")
-        d = net.to_delayed("staggered")
-        _, cd = d.forward(x)
-        mapped = disassemble(d.plan, d.backward(cd, w)[1].params)
-        err = max(float(np.abs(mapped[k] - p.grad.numpy()).max()) for k, p in m.named_parameters())
-        worst = max(worst, err)
-        if err > 1e-10 and cex is None:
-            cex = {"layers": L, "hidden": H, "input": I, "T": T, "B": B, "seed": seed, "error": err}
-    return MethodResult("torch", n, worst, counterexample=cex)
+    if oracle.torch_missing():
+        return oracle.skipped("torch")
+    return oracle.compare_cases("torch", _gradient_torch_cases(effort), _gradient_torch_error, 1e-10)

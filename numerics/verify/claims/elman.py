@@ -13,12 +13,16 @@ from typing import Any
 import numpy as np
 
 from numerics.models import StackedRNN
-from numerics.models.torch_io import from_torch
 from numerics.testing import EquivalenceCase, default_tolerance, first_difference, stacked_cases, stacked_rnns
-from numerics.verify.registry import Profile, method, property_check, register_claim
+from numerics.verify import oracle
+from numerics.verify.registry import ClaimSet, Effort
+from numerics.verify.search import property_check
 from theory.claims import MethodResult
 
 SOURCE = "paper §3"
+
+#: The claims of this module, in report order.
+CLAIMS = ClaimSet()
 
 
 #: Largest relative error (see :func:`relative_error`) counted as agreement, per dtype.
@@ -59,9 +63,9 @@ def _describe_pair(case: EquivalenceCase, ya: np.ndarray, yb: np.ndarray, labels
 DTYPES = (np.float64, np.float32)
 
 
-def register_property(claim_id: str, pair: Any, labels: tuple[str, str], dtypes: tuple[Any, ...] = DTYPES,
-                       **case_kwargs: Any) -> None:
-    """Register one property method per dtype comparing ``pair(case) -> (a, b)`` outputs.
+def add_property(claims: ClaimSet, claim_id: str, pair: Any, labels: tuple[str, str],
+                 dtypes: tuple[Any, ...] = DTYPES, **case_kwargs: Any) -> None:
+    """Add to ``claims`` one property method per dtype comparing ``pair(case) -> (a, b)`` outputs.
 
     ``case_kwargs`` go to :func:`numerics.testing.stacked_cases` (e.g.
     ``cells=("lstm",)``); ``labels`` name the two sides in counterexamples.
@@ -69,17 +73,18 @@ def register_property(claim_id: str, pair: Any, labels: tuple[str, str], dtypes:
     for dt in dtypes:
         name = f"property-{np.dtype(dt).name}"
 
-        def check(profile: Profile, dt: Any = dt, name: str = name) -> MethodResult:
+        def check(effort: Effort, dt: Any = dt, name: str = name) -> MethodResult:
             return property_check(
                 name, stacked_cases(dtypes=(dt,), **case_kwargs),
                 lambda c: _error(*pair(c), c.net.dtype), None,
-                lambda c: _describe_pair(c, *pair(c), labels), profile,
+                lambda c: _describe_pair(c, *pair(c), labels), effort,
             )
 
-        method(claim_id, name)(check)
+        claims.method(claim_id, name)(check)
+
 
 # ------------------------------------------------------------------ staggered
-register_claim(
+CLAIMS.claim(
     "elman-staggered",
     "For every stacked Elman RNN and all initial states h0, the single-layer network with block "
     "lower-bidiagonal weights, delay L-1 and the staggered start (block l held at h0_l for its first "
@@ -95,10 +100,10 @@ def _staggered(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x, case.h0), case.net.to_delayed("staggered")(case.x, case.h0)
 
 
-register_property("elman-staggered", _staggered, ("stacked", "delayed"))
+add_property(CLAIMS, "elman-staggered", _staggered, ("stacked", "delayed"))
 
 # -------------------------------------------------------------------- warm-up
-register_claim(
+CLAIMS.claim(
     "elman-warmup",
     "The zero-start delayed network (all blocks updated from step 1, s_0 = 0) equals the stacked network "
     "run from the input-independent warm-up states returned by StackedRNN.warmup_states().",
@@ -113,10 +118,10 @@ def _warmup(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x, case.net.warmup_states()), case.net.to_delayed("zero")(case.x)
 
 
-register_property("elman-warmup", _warmup, ("stacked_from_warmup", "delayed_zero_start"), with_h0=(False,))
+add_property(CLAIMS, "elman-warmup", _warmup, ("stacked_from_warmup", "delayed_zero_start"), with_h0=(False,))
 
 # ---------------------------------------------------------------------- naive
-register_claim(
+CLAIMS.claim(
     "elman-naive-zero-start",
     "The zero-start delayed network equals the stacked network started from zero states, for any biases.",
     SOURCE + " (the paper's construction read literally)",
@@ -130,11 +135,11 @@ def _naive(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
     return case.net(case.x), case.net.to_delayed("zero")(case.x)
 
 
-register_property("elman-naive-zero-start", _naive, ("stacked_from_zero", "delayed_zero_start"),
+add_property(CLAIMS, "elman-naive-zero-start", _naive, ("stacked_from_zero", "delayed_zero_start"),
                    dtypes=(np.float64,), with_h0=(False,), bias=(True,))
 
 # ------------------------------------------------------------------ zero bias
-register_claim(
+CLAIMS.claim(
     "elman-zero-bias",
     "Without biases and with activations satisfying phi(0) = 0 (tanh, relu, identity), the zero-start "
     "delayed network equals the stacked network started from zero states.",
@@ -145,11 +150,11 @@ register_claim(
 )
 
 
-register_property("elman-zero-bias", _naive, ("stacked_from_zero", "delayed_zero_start"),
+add_property(CLAIMS, "elman-zero-bias", _naive, ("stacked_from_zero", "delayed_zero_start"),
                    with_h0=(False,), bias=(False,), activations=("tanh", "relu", "identity"))
 
 # ------------------------------------------------------------------ round trip
-register_claim(
+CLAIMS.claim(
     "elman-roundtrip",
     "StackedRNN.from_delayed() inverts StackedRNN.to_delayed(): every stacked parameter is recovered bit for bit.",
     "ours",
@@ -158,8 +163,8 @@ register_claim(
 )
 
 
-@method("elman-roundtrip", "property")
-def _roundtrip_property(profile: Profile) -> MethodResult:
+@CLAIMS.method("elman-roundtrip", "property")
+def _roundtrip_property(effort: Effort) -> MethodResult:
     def err(net: StackedRNN) -> float:
         back = StackedRNN.from_delayed(net.to_delayed()).state_dict()
         ref = net.state_dict()
@@ -169,14 +174,14 @@ def _roundtrip_property(profile: Profile) -> MethodResult:
 
     return property_check(
         "property", stacked_rnns(dtypes=DTYPES), err, 0.0,
-        lambda n: {"hidden_sizes": list(n.hidden_sizes), "input_size": n.input_size}, profile,
+        lambda n: {"hidden_sizes": list(n.hidden_sizes), "input_size": n.input_size}, effort,
     )
 
 
 # ------------------------------------------------------------ PyTorch oracle
-def _torch_cases(profile: Profile) -> list[dict[str, Any]]:
-    rng = np.random.default_rng(profile.seed)
-    n = 8 if not profile.thorough else 40
+def _torch_cases(effort: Effort) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(effort.seed)
+    n = 8 if not effort.thorough else 40
     cases = []
     for k in range(n):
         cases.append({
@@ -193,37 +198,17 @@ def _torch_cases(profile: Profile) -> list[dict[str, Any]]:
     return cases
 
 
-def torch_module_state(nonlinearity: str, layers: int, hidden: int, inp: int, bias: bool, seed: int,
-                       bidirectional: bool = False) -> tuple[Any, dict[str, np.ndarray]]:
-    """A seeded float64 ``torch.nn.RNN`` and its parameters as NumPy arrays (torch imported lazily)."""
-    import torch
-
-    torch.manual_seed(seed)
-    m = torch.nn.RNN(inp, hidden, num_layers=layers, nonlinearity=nonlinearity, bias=bias,
-                     bidirectional=bidirectional).double()
-    return m, {k: v.detach().numpy() for k, v in m.state_dict().items()}
+def _torch_error(c: dict[str, Any]) -> float:
+    ref = oracle.torch_reference("elman", c["input"], c["hidden"], c["layers"], nonlinearity=c["nonlinearity"],
+                                 bias=c["bias"], seed=c["seed"])
+    g = np.random.default_rng(c["seed"])
+    x = g.normal(size=(c["T"], c["B"], c["input"]))
+    h0 = g.normal(size=(c["layers"], c["B"], c["hidden"])) if c["h0"] else None
+    return float(np.abs(ref.outputs(x, h0) - ref.net.to_delayed("staggered")(x, h0)).max())
 
 
-@method("elman-staggered", "torch")
-def _staggered_torch(profile: Profile) -> MethodResult:
-    try:
-        import torch
-    except ImportError:
-        return MethodResult("torch", 0, 0.0, skipped="torch is not installed")
-    worst, cex = 0.0, None
-    cases = _torch_cases(profile)
-    for c in cases:
-        m, sd = torch_module_state(c["nonlinearity"], c["layers"], c["hidden"], c["input"], c["bias"], c["seed"])
-        net = from_torch(sd, "RNN_TANH" if c["nonlinearity"] == "tanh" else "RNN_RELU")
-        g = np.random.default_rng(c["seed"])
-        x = g.normal(size=(c["T"], c["B"], c["input"]))
-        h0 = g.normal(size=(c["layers"], c["B"], c["hidden"])) if c["h0"] else None
-        with torch.no_grad():
-            ref = m(torch.from_numpy(x), None if h0 is None else torch.from_numpy(h0))[0].numpy()
-        ours = net.to_delayed("staggered")(x, h0)
-        err = float(np.abs(ref - ours).max())
-        worst = max(worst, err)
-        if err > 1e-12 and cex is None:
-            cex = dict(c, error=err)
-    return MethodResult("torch", len(cases), worst, counterexample=cex)
-
+@CLAIMS.method("elman-staggered", "torch")
+def _staggered_torch(effort: Effort) -> MethodResult:
+    if oracle.torch_missing():
+        return oracle.skipped("torch")
+    return oracle.compare_cases("torch", _torch_cases(effort), _torch_error, 1e-12)

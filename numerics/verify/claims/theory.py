@@ -1,16 +1,17 @@
 """Claims checked by the theory package: symbolic identities, the induction, exact arithmetic,
 the GRU counterexample and its fix, look-ahead and receptive fields (docs/theory).
 
-Where a claim already exists (``elman-staggered`` … from :mod:`numerics.verify.claims.elman`),
-this module adds its symbolic and exact methods to it, so each claim is
-checked by every method that applies; otherwise it registers its own claim.
+Where a claim is stated by :mod:`numerics.verify.claims.elman` or
+:mod:`numerics.verify.claims.cells` (``elman-staggered`` …), this module adds
+its symbolic and exact methods to it by id, so each claim is checked by every
+method that applies; ``lstm-zero-bias``, which only the symbolic method
+checks, is stated here.
 Default sizes keep all of these under ~10 s on two cores; ``--thorough``
 runs the paper's sizes (``L <= 8``, ``T <= 12``).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,9 @@ from hypothesis import strategies as st
 
 from numerics.models import DelayedRNN, StackedRNN, delayed_gru
 from numerics.models.jacobian import input_jacobian
-from numerics.verify.registry import REGISTRY, Profile, method, property_check, register_claim
+from numerics.testing import relaxed_plans
+from numerics.verify.registry import ClaimSet, Effort
+from numerics.verify.search import property_check
 from theory.claims import MethodResult
 from theory.induction import check_induction, gru_step
 from theory.layout import relaxed_plan, stacked_plan
@@ -27,10 +30,13 @@ from theory.symbolic import IdentityCheck, check_identity, exact_check, gru_resi
 
 INF = float("inf")
 
+#: The claims of this module, in report order, and its methods for claims of the other modules.
+CLAIMS = ClaimSet()
+
 
 # ------------------------------------------------------------------ helpers
-def _sizes(profile: Profile, default: tuple[int, int], thorough: tuple[int, int] = (8, 12)) -> tuple[int, int]:
-    return thorough if profile.thorough else default
+def _sizes(effort: Effort, default: tuple[int, int], thorough: tuple[int, int] = (8, 12)) -> tuple[int, int]:
+    return thorough if effort.thorough else default
 
 
 def _sweep_result(name: str, checks: list[IdentityCheck]) -> MethodResult:
@@ -41,14 +47,6 @@ def _sweep_result(name: str, checks: list[IdentityCheck]) -> MethodResult:
                    "reset": c.reset, **(c.mismatch or {})}
             return MethodResult(name, len(checks), INF, counterexample=cex)
     return MethodResult(name, len(checks), 0.0)
-
-
-def _attach_or_register(claim_id: str, fallback_id: str, statement: str, source: str, explanation: str) -> str:
-    """Use an existing claim id if another module registered it, else register ``fallback_id``."""
-    if claim_id in REGISTRY:
-        return claim_id
-    register_claim(fallback_id, statement, source, "holds", explanation)
-    return fallback_id
 
 
 # ------------------------------------------ Elman and LSTM symbolic (Theorem 1)
@@ -62,24 +60,29 @@ _CELL_TEXT = {
     "lstm": ("LSTM (same block layout for every gate, cell state held with h)", "ours (docs/theory/cells.md)", (3, 4)),
 }
 
+#: Claims of the other claim modules that the symbolic sweep also checks; the rest are stated here.
+_STATED_ELSEWHERE = ("elman-staggered", "elman-warmup", "elman-zero-bias", "lstm-staggered", "lstm-warmup")
+
 for _cell, (_name, _source, _default) in _CELL_TEXT.items():
     for _start, (_suffix, _what) in _STARTS.items():
-        _id = _attach_or_register(
-            f"{_cell}-{_suffix}", f"{_cell}-{_suffix}",
-            f"With uninterpreted activations and symbolic weights, the unrolled stacked {_name} network and its "
-            f"delayed construction are identical expression trees, start rule {_what}.",
-            _source, "SymPy builds both networks from the same symbols (the delayed matrices from the plan's "
-            "placements); the trees compare equal with ==, no simplification.")
+        _id = f"{_cell}-{_suffix}"
+        if _id not in _STATED_ELSEWHERE:
+            CLAIMS.claim(
+                _id,
+                f"With uninterpreted activations and symbolic weights, the unrolled stacked {_name} network and "
+                f"its delayed construction are identical expression trees, start rule {_what}.",
+                _source, "holds", "SymPy builds both networks from the same symbols (the delayed matrices from the "
+                "plan's placements); the trees compare equal with ==, no simplification.")
 
-        @method(_id, "symbolic")
-        def _symbolic(profile: Profile, cell: str = _cell, start: str = _start,
+        @CLAIMS.method(_id, "symbolic")
+        def _symbolic(effort: Effort, cell: str = _cell, start: str = _start,
                       default: tuple[int, int] = _default) -> MethodResult:
-            L, T = _sizes(profile, default)
+            L, T = _sizes(effort, default)
             return _sweep_result("symbolic", sweep(cell, L, T, starts=(start,)))
 
 
 # ------------------------------------------------------------ exact rationals
-register_claim(
+CLAIMS.claim(
     "exact-rational",
     "Stacked Elman networks with relu or identity activations, rational weights, biases, inputs and initial "
     "states agree exactly (zero tolerance) with their delayed construction, for the staggered start and for "
@@ -91,14 +94,14 @@ register_claim(
 )
 
 
-def _exact(profile: Profile, activation: str) -> MethodResult:
-    rng = np.random.default_rng(profile.seed)
-    n_cases = 24 if profile.thorough else 6
+def _exact(effort: Effort, activation: str) -> MethodResult:
+    rng = np.random.default_rng(effort.seed)
+    n_cases = 24 if effort.thorough else 6
     compared, worst, cex = 0, 0.0, None
     for k in range(n_cases):
-        L = int(rng.integers(1, 6 if profile.thorough else 4))
+        L = int(rng.integers(1, 6 if effort.thorough else 4))
         widths = [int(w) for w in rng.integers(1, 4, size=L)]
-        T = int(rng.integers(1, 9 if profile.thorough else 6))
+        T = int(rng.integers(1, 9 if effort.thorough else 6))
         start = ("staggered", "zero")[k % 2]
         n, err = exact_check(widths, T, activation=activation, start=start, seed=int(rng.integers(2**31)))
         compared += n
@@ -108,29 +111,28 @@ def _exact(profile: Profile, activation: str) -> MethodResult:
     return MethodResult(f"exact-{activation}", n_cases, worst, counterexample=cex)
 
 
-for _act in ("relu", "identity"):
-    method("exact-rational", f"exact-{_act}")(lambda profile, a=_act: _exact(profile, a))
-    for _cid in ("elman-staggered", "elman-warmup"):
-        if _cid in REGISTRY:
-            _start = "staggered" if _cid == "elman-staggered" else "zero"
+def _exact_one(effort: Effort, activation: str, start: str) -> MethodResult:
+    rng = np.random.default_rng(effort.seed + 1)
+    n_cases = 12 if effort.thorough else 3
+    worst, cex = 0.0, None
+    for _ in range(n_cases):
+        widths = [int(w) for w in rng.integers(1, 4, size=int(rng.integers(1, 4)))]
+        T = int(rng.integers(1, 6))
+        _, err = exact_check(widths, T, activation=activation, start=start, seed=int(rng.integers(2**31)))
+        worst = max(worst, float(err))
+        if err != 0 and cex is None:
+            cex = {"widths": widths, "steps": T, "error": float(err)}
+    return MethodResult(f"exact-{activation}", n_cases, worst, counterexample=cex)
 
-            @method(_cid, f"exact-{_act}")
-            def _exact_one(profile: Profile, a: str = _act, s: str = _start) -> MethodResult:
-                rng = np.random.default_rng(profile.seed + 1)
-                n_cases = 12 if profile.thorough else 3
-                worst, cex = 0.0, None
-                for _ in range(n_cases):
-                    widths = [int(w) for w in rng.integers(1, 4, size=int(rng.integers(1, 4)))]
-                    T = int(rng.integers(1, 6))
-                    _, err = exact_check(widths, T, activation=a, start=s, seed=int(rng.integers(2**31)))
-                    worst = max(worst, float(err))
-                    if err != 0 and cex is None:
-                        cex = {"widths": widths, "steps": T, "error": float(err)}
-                return MethodResult(f"exact-{a}", n_cases, worst, counterexample=cex)
+
+for _act in ("relu", "identity"):
+    CLAIMS.method("exact-rational", f"exact-{_act}")(lambda effort, a=_act: _exact(effort, a))
+    for _cid, _start in (("elman-staggered", "staggered"), ("elman-warmup", "zero")):
+        CLAIMS.method(_cid, f"exact-{_act}")(lambda effort, a=_act, s=_start: _exact_one(effort, a, s))
 
 
 # ----------------------------------------------------------------- induction
-register_claim(
+CLAIMS.claim(
     "induction-step",
     "Theorem 1 holds for every depth L and length T (Elman and LSTM): the induction step, checked on a generic "
     "window of blocks with symbolic widths, layer index and step, reproduces the stacked recursion, and each "
@@ -143,16 +145,16 @@ register_claim(
 )
 
 
-@method("induction-step", "symbolic")
-def _induction(profile: Profile) -> MethodResult:
-    rep = check_induction(max_layers=256 if profile.thorough else 64)
+@CLAIMS.method("induction-step", "symbolic")
+def _induction(effort: Effort) -> MethodResult:
+    rep = check_induction(max_layers=256 if effort.thorough else 64)
     bad = [s.name for s in rep.steps if not s.ok] + list(rep.plan_problems)
     cex = {"failed": bad} if bad else None
     return MethodResult("symbolic", len(rep.steps) + rep.plans_checked, INF if bad else 0.0, counterexample=cex)
 
 
 # ----------------------------------------------------------------------- GRU
-register_claim(
+CLAIMS.claim(
     "gru-naive",
     "The Theorem 1 block construction carries over to GRU: a single GRU layer with the stacked GRU's weights "
     "in the block lower-bidiagonal layout (every gate), delay L-1 and the staggered start equals the stacked GRU.",
@@ -187,8 +189,8 @@ def _naive_error(c: dict[str, Any]) -> float:
     return float(np.abs(net(x, h0) - delayed_gru(net, "full")(x, h0)).max())
 
 
-@method("gru-naive", "property")
-def _gru_naive_property(profile: Profile) -> MethodResult:
+@CLAIMS.method("gru-naive", "property")
+def _gru_naive_property(effort: Effort) -> MethodResult:
     def describe(c: dict[str, Any]) -> dict[str, Any]:
         net, x, h0 = _gru_nets(c)
         ys, yd = net(x, h0), delayed_gru(net, "full")(x, h0)
@@ -200,11 +202,11 @@ def _gru_naive_property(profile: Profile) -> MethodResult:
                 "max_abs_difference": float(np.abs(ys - yd).max()),
                 "explanation": "block l's reading of block l-1 is multiplied by the reset gate r^l"}
 
-    return property_check("property", _gru_case(), _naive_error, 1e-10, describe, profile)
+    return property_check("property", _gru_case(), _naive_error, 1e-10, describe, effort)
 
 
-@method("gru-naive", "symbolic")
-def _gru_naive_symbolic(profile: Profile) -> MethodResult:
+@CLAIMS.method("gru-naive", "symbolic")
+def _gru_naive_symbolic(effort: Effort) -> MethodResult:
     chk = check_identity("gru", [1, 1], 1, input_size=1)
     if chk.equal:
         return MethodResult("symbolic", 1, 0.0)
@@ -214,7 +216,7 @@ def _gru_naive_symbolic(profile: Profile) -> MethodResult:
         "residual": res["text"], "residual_over_W_n_h_below": str(res["factor"])})
 
 
-register_claim(
+CLAIMS.claim(
     "gru-own-reset",
     "With the smallest cell change — the reset gate multiplies only each block's own (diagonal) recurrent block "
     "of W_hn, the other blocks are added outside it — the single-layer GRU with the Theorem 1 layout equals the "
@@ -226,26 +228,26 @@ register_claim(
 )
 
 
-@method("gru-own-reset", "symbolic")
-def _gru_own_symbolic(profile: Profile) -> MethodResult:
-    L, T = _sizes(profile, (3, 4), (6, 8))
+@CLAIMS.method("gru-own-reset", "symbolic")
+def _gru_own_symbolic(effort: Effort) -> MethodResult:
+    L, T = _sizes(effort, (3, 4), (6, 8))
     return _sweep_result("symbolic", sweep("gru", L, T, reset="own"))
 
 
-@method("gru-own-reset", "induction")
-def _gru_own_induction(profile: Profile) -> MethodResult:
+@CLAIMS.method("gru-own-reset", "induction")
+def _gru_own_induction(effort: Effort) -> MethodResult:
     s = gru_step("own")
     return MethodResult("induction", 1, 0.0 if s.holds else INF,
                         counterexample=None if s.holds else {"delayed": str(s.delayed), "stacked": str(s.stacked)})
 
 
-@method("gru-own-reset", "property")
-def _gru_own_property(profile: Profile) -> MethodResult:
+@CLAIMS.method("gru-own-reset", "property")
+def _gru_own_property(effort: Effort) -> MethodResult:
     def err(c: dict[str, Any]) -> float:
         net, x, h0 = _gru_nets(c)
         return float(np.abs(net(x, h0) - delayed_gru(net, "own")(x, h0)).max())
 
-    return property_check("property", _gru_case(), err, 1e-10, dict, profile)
+    return property_check("property", _gru_case(), err, 1e-10, dict, effort)
 
 
 # ------------------------------------------------------------------ look-ahead
@@ -260,7 +262,7 @@ def _jacobian_lookahead(net: Any, T: int, seed: int) -> int | None:
     return field_lookahead(np.abs(J).max(axis=(1, 3)) > 0)
 
 
-register_claim(
+CLAIMS.claim(
     "lookahead-stacked",
     "The delayed construction of a stacked network (any cell, depth, widths, start rule) has look-ahead 0: "
     "y_t depends on x_1 … x_t only, and on x_t itself.",
@@ -270,12 +272,12 @@ register_claim(
 )
 
 
-@method("lookahead-stacked", "structural")
-def _la_stacked(profile: Profile) -> MethodResult:
+@CLAIMS.method("lookahead-stacked", "structural")
+def _la_stacked(effort: Effort) -> MethodResult:
     worst, n, cex = 0, 0, None
     for cell in ("elman", "lstm"):
         for start in ("staggered", "zero"):
-            for L in range(1, (12 if profile.thorough else 6) + 1):
+            for L in range(1, (12 if effort.thorough else 6) + 1):
                 plan = stacked_plan(cell, 2, [1 + k % 3 for k in range(L)], None if cell == "lstm" else "tanh",
                                     start=start)
                 got = _three_ways(plan)
@@ -287,10 +289,10 @@ def _la_stacked(profile: Profile) -> MethodResult:
     return MethodResult("structural", n, float(worst), counterexample=cex)
 
 
-@method("lookahead-stacked", "jacobian")
-def _la_stacked_jac(profile: Profile) -> MethodResult:
+@CLAIMS.method("lookahead-stacked", "jacobian")
+def _la_stacked_jac(effort: Effort) -> MethodResult:
     worst, n, cex = 0.0, 0, None
-    for L in range(1, (6 if profile.thorough else 4) + 1):
+    for L in range(1, (6 if effort.thorough else 4) + 1):
         net = StackedRNN.random(2, [2] * L, seed=L).to_delayed("staggered")
         got = _jacobian_lookahead(net, L + 3, L)
         n += 1
@@ -299,7 +301,7 @@ def _la_stacked_jac(profile: Profile) -> MethodResult:
     return MethodResult("jacobian", n, worst, counterexample=cex)
 
 
-register_claim(
+CLAIMS.claim(
     "lookahead-dense",
     "A dense (unconstrained) delayed network with delay d has look-ahead exactly d: y_t depends on x_{t+d} "
     "and on no later input.",
@@ -309,12 +311,12 @@ register_claim(
 )
 
 
-@method("lookahead-dense", "structural")
-def _la_dense(profile: Profile) -> MethodResult:
+@CLAIMS.method("lookahead-dense", "structural")
+def _la_dense(effort: Effort) -> MethodResult:
     n, cex = 0, None
     for cell in ("elman", "lstm", "gru"):
-        for L in range(1, (6 if profile.thorough else 4) + 1):
-            for d in range((10 if profile.thorough else 5) + 1):
+        for L in range(1, (6 if effort.thorough else 4) + 1):
+            for d in range((10 if effort.thorough else 5) + 1):
                 plan = relaxed_plan(cell, 1, [1] * L, np.ones((L, L), bool), np.ones(L, bool), delay=d)
                 got = _three_ways(plan)
                 n += 1
@@ -323,10 +325,10 @@ def _la_dense(profile: Profile) -> MethodResult:
     return MethodResult("structural", n, INF if cex else 0.0, counterexample=cex)
 
 
-@method("lookahead-dense", "jacobian")
-def _la_dense_jac(profile: Profile) -> MethodResult:
+@CLAIMS.method("lookahead-dense", "jacobian")
+def _la_dense_jac(effort: Effort) -> MethodResult:
     n, cex = 0, None
-    for d in range((6 if profile.thorough else 3) + 1):
+    for d in range((6 if effort.thorough else 3) + 1):
         plan = relaxed_plan("elman", 2, [3], np.ones((1, 1), bool), np.ones(1, bool), delay=d)
         got = _jacobian_lookahead(DelayedRNN.random(plan, seed=d), d + 4, d)
         n += 1
@@ -335,23 +337,7 @@ def _la_dense_jac(profile: Profile) -> MethodResult:
     return MethodResult("jacobian", n, INF if cex else 0.0, counterexample=cex)
 
 
-@st.composite
-def relaxed_plans(draw: st.DrawFn, cells: tuple[str, ...] = ("elman", "lstm", "gru"), max_blocks: int = 4,
-                  max_width: int = 1, max_delay: int = 5, max_hold: int = 2) -> Any:
-    """Random relaxed plans: block-sparsity masks, input masks, lags, delay, read-out and holds."""
-    L = draw(st.integers(1, max_blocks))
-    cell = draw(st.sampled_from(cells))
-    rm = np.array(draw(st.lists(st.booleans(), min_size=L * L, max_size=L * L)), dtype=bool).reshape(L, L)
-    im = np.array(draw(st.lists(st.booleans(), min_size=L, max_size=L)), dtype=bool)
-    plan = relaxed_plan(cell, 1, draw(st.lists(st.integers(1, max_width), min_size=L, max_size=L)), rm, im,
-                        delay=draw(st.integers(0, max_delay)),
-                        readout=draw(st.lists(st.integers(0, L - 1), min_size=1, max_size=L, unique=True)),
-                        lags=draw(st.lists(st.integers(0, 5), min_size=L, max_size=L)))
-    holds = draw(st.lists(st.integers(0, max_hold), min_size=L, max_size=L))
-    return replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, holds)))
-
-
-register_claim(
+CLAIMS.claim(
     "lookahead-relaxed",
     "For every block-sparsity pattern (with any lags, delay, read-out and holds), the look-ahead read off the "
     "exact receptive field equals the closed form d - (shortest input-to-read-out path) and the lag "
@@ -363,18 +349,18 @@ register_claim(
 )
 
 
-@method("lookahead-relaxed", "property")
-def _la_relaxed(profile: Profile) -> MethodResult:
+@CLAIMS.method("lookahead-relaxed", "property")
+def _la_relaxed(effort: Effort) -> MethodResult:
     def err(plan: Any) -> float:
         a, b, c = _three_ways(plan)
         return 0.0 if a == b == c else 1.0
 
     return property_check("property", relaxed_plans(), err, 0.0,
-                          lambda p: {"plan": p.summary(), "closed_form_lags_field": list(_three_ways(p))}, profile)
+                          lambda p: {"plan": p.summary(), "closed_form_lags_field": list(_three_ways(p))}, effort)
 
 
 # ---------------------------------------------------------------- Jacobian
-register_claim(
+CLAIMS.claim(
     "jacobian-support",
     "For random block-sparsity masks, holds and weights (tanh Elman, LSTM and GRU), the support of the "
     "Jacobian dy_t/dx_s (from the backward pass) equals the structural receptive field: structural zeros are "
@@ -395,8 +381,8 @@ def _support_mismatch(case: tuple[Any, int, int]) -> float:
     return float(np.count_nonzero(support != receptive_field(plan, T)))
 
 
-@method("jacobian-support", "property")
-def _jacobian_support(profile: Profile) -> MethodResult:
+@CLAIMS.method("jacobian-support", "property")
+def _jacobian_support(effort: Effort) -> MethodResult:
     cases = st.tuples(relaxed_plans(max_width=3, max_delay=3), st.integers(0, 8), st.integers(0, 2**16))
 
     def describe(c: tuple[Any, int, int]) -> dict[str, Any]:
@@ -404,4 +390,4 @@ def _jacobian_support(profile: Profile) -> MethodResult:
         return {"plan": plan.summary(), "steps": T, "seed": seed,
                 "structural": receptive_field(plan, T).astype(int).tolist()}
 
-    return property_check("property", cases, _support_mismatch, 0.0, describe, profile)
+    return property_check("property", cases, _support_mismatch, 0.0, describe, effort)

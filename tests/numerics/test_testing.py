@@ -1,0 +1,61 @@
+"""The public hypothesis strategies of numerics.testing: what they draw and how they reject bad arguments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis.errors import InvalidArgument
+
+from numerics import StackedRNN
+from numerics.testing import initial_states, relaxed_plans, sequences, stacked_cases, stacked_rnns, weights
+from theory.layout import Plan
+from theory.receptive import lookahead, lookahead_from_lags
+
+
+@pytest.mark.parametrize("make", [
+    lambda: stacked_rnns(layers=(0, 2)),
+    lambda: stacked_rnns(layers=(3, 2)),
+    lambda: stacked_rnns(widths="wide"),
+    lambda: stacked_rnns(cells=("transformer",)),
+    lambda: stacked_rnns(cells=()),
+    lambda: stacked_rnns(activations=("softmax",)),
+    lambda: stacked_rnns(dtypes=(np.int32,)),
+    lambda: stacked_rnns(bias=(1,)),
+    lambda: stacked_rnns(bound=-1.0),
+    lambda: stacked_cases(steps=(-1, 2)),
+    lambda: stacked_cases(with_h0=()),
+    lambda: stacked_cases(depth=3),
+    lambda: sequences(0),
+    lambda: sequences(2, batch=(0, 1)),
+    lambda: weights((2,), dtype="int8"),
+    lambda: initial_states("net", 1),
+    lambda: initial_states(StackedRNN.random(1, [1]), 0),
+    lambda: relaxed_plans(cells=("lstm", "attention")),
+    lambda: relaxed_plans(max_blocks=0),
+    lambda: relaxed_plans(max_delay=-1),
+    lambda: relaxed_plans(max_width=1.5),
+])
+def test_bad_strategy_arguments_raise_invalid_argument(make):
+    with pytest.raises(InvalidArgument):
+        make()
+
+
+@settings(max_examples=30, deadline=None)
+@given(relaxed_plans(max_blocks=3, max_width=2, max_delay=2, max_hold=1))
+def test_relaxed_plans_respect_their_bounds(plan):
+    assert isinstance(plan, Plan)
+    assert 1 <= len(plan.blocks) <= 3 and plan.input_size == 1
+    assert all(1 <= b.width <= 2 and 0 <= b.hold <= 1 for b in plan.blocks)
+    assert 0 <= plan.delay <= 2
+    assert lookahead(plan) == lookahead_from_lags(plan)
+
+
+@settings(max_examples=20, deadline=None)
+@given(stacked_cases(layers=(2, 3), widths=(1, 2), cells=("lstm",), steps=3, batch=2, with_h0=(True,)))
+def test_stacked_cases_respect_their_bounds(case):
+    assert case.net.cell == "lstm" and 2 <= case.net.num_layers <= 3
+    assert all(1 <= n <= 2 for n in case.net.hidden_sizes)
+    assert case.x.shape == (3, 2, case.net.input_size)
+    h0, c0 = case.h0
+    assert [h.shape for h in h0] == [(2, n) for n in case.net.hidden_sizes] == [c.shape for c in c0]
