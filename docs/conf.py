@@ -40,6 +40,8 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
     "sphinx.ext.viewcode",
+    "sphinx_design",  # {dropdown}: the exercise solutions, collapsed
+    "sphinx-mathjax-offline",  # MathJax 3 copied into _static: formulas render without a network
 ]
 exclude_patterns = ["_build", "_generated", "README.md", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
@@ -53,6 +55,8 @@ nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
 nb_execution_timeout = 180
 nb_execution_raise_on_error = True
 nb_merge_streams = True
+# Widgets are shown as their static text: the default would load require.js and the widget manager from a CDN.
+nb_ipywidgets_js: dict = {}
 
 # API reference from the docstrings (NumPy style).
 autosummary_generate = True
@@ -74,7 +78,8 @@ suppress_warnings = ["ref.python"]
 # -- HTML -------------------------------------------------------------------
 html_theme = "sphinx_rtd_theme"
 html_title = "drnn-toolkit"
-html_static_path: list[str] = []
+html_static_path = ["_static"]
+html_css_files = ["drnn.css"]  # wide code, outputs and tables scroll instead of being cut off
 
 
 # -- generated sources --------------------------------------------------------
@@ -103,6 +108,22 @@ def _draw_gallery() -> None:
                   ":width: 100%", "", caption, "```", "",
                   f"`drnn figures --only {name}` · {{download}}`SVG </_generated/gallery/{name}.svg>`", ""]
     (DOCS / "gallery.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _viewcode_keep_alias_module(app, modname: str, attribute: str) -> str | None:
+    """Type aliases such as ``ActGroup = tuple[str, int, int]`` report ``__module__ == "builtins"``.
+
+    viewcode would then list a module "builtins" in ``_modules/index.html`` and link to a page it
+    never writes; keep such names in the module that documents them.
+    """
+    obj = sys.modules.get(modname or "")  # autodoc has imported every documented module by now
+    for part in (attribute or "").split("."):
+        obj = getattr(obj, part, None)
+    return modname if getattr(obj, "__module__", None) == "builtins" else None
+
+
+def setup(app) -> None:
+    app.connect("viewcode-follow-imported", _viewcode_keep_alias_module)
 
 
 _copy_notebooks()
