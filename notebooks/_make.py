@@ -186,7 +186,7 @@ $y_t$ sees $x_{10}$ when $t + 2 \\ge 10$.
 </details>
 
 **Exercise 0.7.** Give `elman_layer` an `activation` argument and check it
-against `StackedRNN.random(3, [4, 5], activation="relu")`.
+against `StackedRNN.random(3, [4, 5], activations="relu")`.
 
 <details><summary>Solution 0.7</summary>
 

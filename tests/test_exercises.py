@@ -176,7 +176,7 @@ def ex_3_1() -> list[float]:
     w_ih[4, 0] = 1.0                     # candidate rows 4, 5; block 1 reads x
     w_hh = np.zeros((6, 2))
     w_hh[5, 0] = 1.0                     # block 2's candidate reads block 1 (inside the reset gate)
-    delayed = DelayedRNN.create(w_ih, w_hh, np.zeros(6), np.zeros(6), delay=1, cell="gru",
+    delayed = DelayedRNN.from_weights(w_ih, w_hh, np.zeros(6), np.zeros(6), delay=1, cell="gru",
                                 widths=[1, 1], hold=[0, 1])
     x = np.ones((1, 1, 1))
     return [float(stacked(x)[0, 0, 0]), float(delayed(x)[0, 0, 0])]
