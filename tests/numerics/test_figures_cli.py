@@ -49,3 +49,13 @@ def test_bad_arguments_give_one_line_error(kind: str, tmp_path: Path, capsys: py
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("drnn figures: error:") and err.count("\n") == 1
+
+
+def test_slide_style_writes_the_slide_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from numerics.figures.slides import SLIDE_FIGURES
+    assert main(["figures", "--style", "slide", "--out", str(tmp_path), "--format", "png", "--dpi", "40",
+                 "--only", "wavefront", "block_matrices_lstm"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["block_matrices_lstm.png", "wavefront.png"]
+    capsys.readouterr()
+    assert main(["figures", "--style", "slide", "--list"]) == 0
+    assert capsys.readouterr().out.split() == list(SLIDE_FIGURES)
