@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from numerics.cli._common import output_dir
+from numerics.figures.animation import save_wavefront_animation
 from numerics.figures.catalogue import FIGURES
 from numerics.figures.slides import SLIDE_FIGURES
 
@@ -82,6 +83,12 @@ def cmd_figures(args: argparse.Namespace) -> int:
     out = output_dir(args.out)
     formats = list(dict.fromkeys(args.format))
     written = write_figures(out, formats, args.only, dpi=args.dpi, style=args.style)
+    if not args.only:
+        t0 = time.perf_counter()
+        anim = save_wavefront_animation(out)
+        written.extend(anim)
+        print(f"[animation] wavefront_animation   {', '.join(p.name for p in anim)}  "
+              f"({time.perf_counter() - t0:.1f} s)", flush=True)
     print(f"wrote {len(written)} files to {out}")
     return 0
 
@@ -92,7 +99,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "figures",
         help="write the lecture figures (PNG and SVG, PDF on request)",
         description="Draw every lecture figure (wavefront, block matrices, sparsity patterns, GRU "
-                    "counterexample, receptive fields) and save them to a directory.",
+                    "counterexample, receptive fields) and save them to a directory, with the wavefront "
+                    "animation as a GIF and an HTML5 page unless --only is given.",
     )
     p.add_argument("--out", metavar="DIR", help="output directory (created if missing)")
     p.add_argument("--format", nargs="+", choices=FORMATS, default=["png", "svg"], metavar="FMT",

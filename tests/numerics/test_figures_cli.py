@@ -27,8 +27,10 @@ def test_writes_every_figure_and_pdf_on_request(tmp_path: Path, capsys: pytest.C
         assert (tmp_path / f"{name}.png").stat().st_size > 0
         assert (tmp_path / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
     assert not list(tmp_path.glob("*.svg"))
+    assert (tmp_path / "wavefront_animation.gif").read_bytes()[:6] == b"GIF89a"
+    assert "<script" in (tmp_path / "wavefront_animation.html").read_text()
     progress = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
-    assert len(progress) == len(FIGURES)
+    assert len(progress) == len(FIGURES) + 1  # and the animation
 
 
 def test_list(capsys: pytest.CaptureFixture[str]) -> None:
