@@ -304,12 +304,12 @@ class Plan:
 
     # --------------------------------------------------------------- display
     def summary(self) -> str:
-        """A short human-readable description of the plan."""
+        """A short human-readable description of the plan; blocks are numbered from 1, as in the theory."""
         lines = [
             f"{self.description or 'delayed ' + self.cell + ' plan'}: {len(self.blocks)} blocks, "
             f"N = {self.hidden_size}, input {self.input_size}, delay {self.delay}"
         ]
-        for i, b in enumerate(self.blocks):
+        for i, b in enumerate(self.blocks, 1):
             act = f", {b.activation}" if b.activation else ""
             lines.append(f"  block {i} {b.name}: width {b.width}{act}, lag {b.lag}, hold {b.hold}")
         for e in self.inputs:

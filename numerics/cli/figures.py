@@ -8,17 +8,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from numerics.cli._common import output_dir
+from numerics.figures.animation import save_wavefront_animation
 from numerics.figures.catalogue import FIGURES
+from numerics.figures.slides import SLIDE_FIGURES
 
 #: Formats ``--format`` accepts; PNG and SVG are written by default.
 FORMATS: tuple[str, ...] = ("png", "svg", "pdf")
+
+#: Figure sets ``--style`` chooses between: the lecture notes' figures and their 16:9 slide versions.
+STYLES: dict[str, dict] = {"notes": FIGURES, "slide": SLIDE_FIGURES}
 
 #: Metadata that would make repeated runs differ byte for byte is left out.
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
 def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Sequence[str] | None = None,
-                  dpi: int = 150, log: bool = True) -> list[Path]:
+                  dpi: int = 150, log: bool = True, style: str = "notes") -> list[Path]:
     """Draw the figures and save each in every format.
 
     Parameters
@@ -27,28 +32,34 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
         Existing directory.
     formats : sequence of {"png", "svg", "pdf"}
     names : sequence of str, optional
-        Figure names from :data:`numerics.figures.catalogue.FIGURES` (default: all).
+        Figure names of the chosen style (default: all).
     dpi : int
         Resolution of the PNG files.
     log : bool
         Print one progress line per figure.
+    style : {"notes", "slide"}
+        ``"notes"``: :data:`numerics.figures.catalogue.FIGURES`; ``"slide"``:
+        the 16:9 slide figures of :data:`numerics.figures.slides.SLIDE_FIGURES`.
 
     Returns
     -------
     list of Path
         The files written.
     """
-    chosen = list(FIGURES) if not names else list(names)
-    unknown = [n for n in chosen if n not in FIGURES]
+    if style not in STYLES:
+        raise ValueError(f"--style must be one of {list(STYLES)}; got {style!r}")
+    figures = STYLES[style]
+    chosen = list(figures) if not names else list(names)
+    unknown = [n for n in chosen if n not in figures]
     if unknown:
-        raise ValueError(f"unknown figure name(s) {unknown}; choose from {list(FIGURES)}")
+        raise ValueError(f"unknown figure name(s) {unknown}; choose from {list(figures)}")
     bad = [f for f in formats if f not in FORMATS]
     if bad:
         raise ValueError(f"--format must be among {list(FORMATS)}; got {bad}")
     written: list[Path] = []
     for i, name in enumerate(chosen, 1):
         t0 = time.perf_counter()
-        fig = FIGURES[name]()
+        fig = figures[name]()
         paths = []
         for fmt in formats:
             path = out / f"{name}.{fmt}"
@@ -64,14 +75,20 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
 def cmd_figures(args: argparse.Namespace) -> int:
     """Handler of ``drnn figures``."""
     if args.list:
-        for name in FIGURES:
+        for name in STYLES[args.style]:
             print(name)
         return 0
     if args.out is None:
         raise ValueError("--out DIR is required (or use --list)")
     out = output_dir(args.out)
     formats = list(dict.fromkeys(args.format))
-    written = write_figures(out, formats, args.only, dpi=args.dpi)
+    written = write_figures(out, formats, args.only, dpi=args.dpi, style=args.style)
+    if not args.only:
+        t0 = time.perf_counter()
+        anim = save_wavefront_animation(out)
+        written.extend(anim)
+        print(f"[animation] wavefront_animation   {', '.join(p.name for p in anim)}  "
+              f"({time.perf_counter() - t0:.1f} s)", flush=True)
     print(f"wrote {len(written)} files to {out}")
     return 0
 
@@ -82,12 +99,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "figures",
         help="write the lecture figures (PNG and SVG, PDF on request)",
         description="Draw every lecture figure (wavefront, block matrices, sparsity patterns, GRU "
-                    "counterexample, receptive fields) and save them to a directory.",
+                    "counterexample, receptive fields) and save them to a directory, with the wavefront "
+                    "animation as a GIF and an HTML5 page unless --only is given.",
     )
     p.add_argument("--out", metavar="DIR", help="output directory (created if missing)")
     p.add_argument("--format", nargs="+", choices=FORMATS, default=["png", "svg"], metavar="FMT",
                    help="file formats among png, svg, pdf (default: png svg)")
     p.add_argument("--only", nargs="+", metavar="NAME", help="draw only these figures (see --list)")
     p.add_argument("--dpi", type=int, default=150, help="PNG resolution (default 150)")
+    p.add_argument("--style", choices=list(STYLES), default="notes",
+                   help="notes (default) or slide: 16:9, one idea per figure, text >= 18 px at 1024 px wide")
     p.add_argument("--list", action="store_true", help="list the figure names and exit")
     p.set_defaults(func=cmd_figures)

@@ -4,15 +4,26 @@ from __future__ import annotations
 
 import argparse
 import json
+import textwrap
 import time
 from pathlib import Path
 
 from numerics.verify.registry import EFFORTS
-from numerics.verify.runner import claim_ids, run
+from numerics.verify.runner import catalogue, claim_ids, run
 from theory.claims import ClaimResult
+
+#: Printed under the table: what the columns of a method line mean.
+LEGEND = ("max error: largest |difference| over all cases a method tried (a property search keeps trying "
+          "after its first failure);\n"
+          "the shrunk counterexample below is the smallest failing case hypothesis found, so its error is "
+          "usually smaller.\n"
+          "residual ≠ 0: a symbolic comparison whose difference did not simplify to zero (no number to show).")
 
 
 def _fmt_err(x: float) -> str:
+    """A method's max error for the table: ``0``, ``1.2e-16``, or ``residual ≠ 0`` for a symbolic failure."""
+    if x == float("inf"):
+        return "residual ≠ 0"
     return "0" if x == 0 else f"{x:.1e}"
 
 
@@ -25,7 +36,9 @@ def format_row(r: ClaimResult) -> str:
             detail = f"skipped: {m.skipped}"
         else:
             cases = f"{m.cases} case" + ("" if m.cases == 1 else "s")
-            detail = f"{cases:>10}   max error {_fmt_err(m.max_error):>7}   {m.seconds:5.1f} s" + (
+            err = _fmt_err(m.max_error)
+            err = f"max error {err:>7}" if err[0].isdigit() else f"{err:<17}"
+            detail = f"{cases:>10}   {err}   {m.seconds:5.1f} s" + (
                 "   counterexample found" if m.refuted else "")
         lines.append(f"    {m.name:<20} {detail}")
     return "\n".join(lines)
@@ -44,8 +57,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if unknown:
         raise ValueError(f"unknown claim id(s) {unknown}; run 'drnn verify --list' to see them")
     if args.list:
-        for cid in known:
-            print(cid)
+        for cid in ids:
+            claim = catalogue()[cid].claim
+            print(f"{cid:<24} {claim.expected:<8} {claim.source}")
+            print(textwrap.fill(claim.statement, width=88, initial_indent="    ", subsequent_indent="    "))
         return 0
     if args.json is not None:
         parent = Path(args.json).resolve().parent
@@ -64,6 +79,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
             brief = {k: cex[k] for k in ("hidden_sizes", "input_size", "steps", "batch", "activations",
                                          "first_difference", "max_abs_difference") if k in cex}
             print(f"  {r.claim.id}: shrunk counterexample {json.dumps(brief)}")
+    if any(r.counterexample is not None for r in results):
+        print(LEGEND)
     n_ok = sum(r.as_expected for r in results)
     print(f"{n_ok}/{len(results)} claims verified as expected in {elapsed:.1f} s")
     if args.json is not None:
@@ -80,6 +97,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("claims", nargs="*", help="claim ids to check (default: all)")
     p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
     p.add_argument("--thorough", action="store_true", help="larger searches and symbolic sizes")
-    p.add_argument("--list", action="store_true", help="list the claim ids and exit")
+    p.add_argument("--list", action="store_true", help="list the claims (id, expectation, source, statement) and exit")
     p.set_defaults(func=cmd_verify)
 

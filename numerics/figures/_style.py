@@ -16,19 +16,39 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
+from numerics.figures.palette import OKABE_ITO
+
 #: Font sizes (points) used on every figure: readable when a figure is shown on a slide.
 TITLE_SIZE = 15
 LABEL_SIZE = 13
 TICK_SIZE = 11
 TEXT_SIZE = 11
 
-#: Colours of the edge kinds of docs/theory/acausality.md (by represented-time shift).
+#: Colours of the edge kinds of docs/theory/acausality.md (by represented-time shift), from the
+#: colour-blind-safe Okabe–Ito palette; tests/numerics/test_palette.py checks them under deuteranopia.
 SHIFT_COLOURS = {
-    "input": "#4c72b0",
-    "vertical": "#4c72b0",
-    "recurrent": "#55a868",
-    "acausal": "#c44e52",
-    "feedback": "#8172b2",
+    "input": OKABE_ITO["sky blue"],
+    "vertical": OKABE_ITO["sky blue"],
+    "recurrent": OKABE_ITO["yellow"],
+    "acausal": OKABE_ITO["vermillion"],
+    "feedback": OKABE_ITO["reddish purple"],
+}
+
+#: Opacity of the block colours in the block-matrix and sparsity figures.
+BLOCK_ALPHA = {"block_matrices": 0.55, "sparsity": 0.8}
+
+#: Colour of what a figure highlights (the wavefront, a receptive field's boundary).
+HIGHLIGHT = OKABE_ITO["vermillion"]
+
+#: Colour of the cells a receptive field covers.
+FIELD_COLOUR = OKABE_ITO["sky blue"]
+
+#: Colours of the cells compared in the GRU counterexample figure.
+CELL_COLOURS = {
+    "elman": OKABE_ITO["blue"],
+    "lstm": OKABE_ITO["bluish green"],
+    "gru": OKABE_ITO["vermillion"],
+    "gru-own": OKABE_ITO["orange"],
 }
 
 #: Gate names of each cell, in PyTorch's order.

@@ -19,7 +19,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Circle, FancyArrowPatch, Patch, Rectangle
 
 from numerics.figures._style import (
+    BLOCK_ALPHA,
     GATE_NAMES,
+    HIGHLIGHT,
     LABEL_SIZE,
     SHIFT_COLOURS,
     TEXT_SIZE,
@@ -101,14 +103,14 @@ def plot_wavefront(L: int = 4, T: int = 8, step: int | Sequence[int] | None = No
     for s in steps:
         cells = [(s - l + 1, l) for l in range(1, L + 1) if 1 <= s - l + 1 <= T]
         xs, ys = zip(*cells)
-        ax.plot(xs, ys, color="#d62728", lw=9, alpha=0.25, solid_capstyle="round", zorder=1.5)
+        ax.plot(xs, ys, color=HIGHLIGHT, lw=9, alpha=0.25, solid_capstyle="round", zorder=1.5)
     # nodes coloured by the d-RNN step that computes them
     for l in range(1, L + 1):
         for t in range(1, T + 1):
             s = t + l - 1
             hot = s in steps
             ax.add_patch(Circle((t, l), node_r, facecolor=cmap(s - 1), zorder=3,
-                                    edgecolor="#d62728" if hot else "0.2", lw=3.0 if hot else 0.8))
+                                    edgecolor=HIGHLIGHT if hot else "0.2", lw=3.0 if hot else 0.8))
             ax.text(t, l, str(s), ha="center", va="center", fontsize=TEXT_SIZE - 1, zorder=4,
                     color="white" if s < 0.6 * last else "black", fontweight="bold" if hot else "normal")
     # Patches set the data limits; "datalim" keeps circles round without fighting the layout engine.
@@ -125,7 +127,7 @@ def plot_wavefront(L: int = 4, T: int = 8, step: int | Sequence[int] | None = No
     cb.set_label("d-RNN step that computes $h^l_t$", fontsize=LABEL_SIZE - 1)
     cb.ax.tick_params(labelsize=TICK_SIZE)
     handles = [
-        Line2D([], [], color="#d62728", lw=9, alpha=0.25,
+        Line2D([], [], color=HIGHLIGHT, lw=9, alpha=0.25,
                label="wavefront of step " + ", ".join(str(s) for s in steps)),
         Line2D([], [], color="0.55", lw=1.0, marker=">", label="stacked connections"),
     ]
@@ -165,7 +167,8 @@ def _draw_matrix(ax: Axes, shape: tuple[int, int], boxes: list[tuple[int, int, i
         ax.axvline(c, color="0.5", lw=0.8, ls=":")
     for r0, r1, c0, c1, text, colour in boxes:
         if values is None:
-            ax.add_patch(Rectangle((c0, r0), c1 - c0, r1 - r0, facecolor=colour, alpha=0.55, edgecolor="none"))
+            ax.add_patch(Rectangle((c0, r0), c1 - c0, r1 - r0, facecolor=colour,
+                                   alpha=BLOCK_ALPHA["block_matrices"], edgecolor="none"))
         ax.add_patch(Rectangle((c0, r0), c1 - c0, r1 - r0, facecolor="none", edgecolor="black", lw=1.6))
         if text:
             wrapped, size = _fit_label(text, (c1 - c0) * unit, (r1 - r0) * unit)
@@ -307,7 +310,8 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
                        key=SHIFT_KINDS.index)
         labels = {"vertical": "layer below (shift 0)", "recurrent": "own past (shift 1)",
                   "acausal": "look-ahead (shift < 0)", "feedback": "feedback (shift ≥ 2)"}
-        handles = [Patch(facecolor=SHIFT_COLOURS[k], alpha=0.55, edgecolor="black", label=labels[k]) for k in kinds]
+        handles = [Patch(facecolor=SHIFT_COLOURS[k], alpha=BLOCK_ALPHA["block_matrices"], edgecolor="black",
+                         label=labels[k]) for k in kinds]
         handles.append(Patch(facecolor="white", edgecolor="0.6", label="zero"))
         ax_note.legend(handles=handles, loc="lower left", fontsize=TEXT_SIZE, title="block reads",
                        title_fontsize=TEXT_SIZE, frameon=False)
@@ -366,7 +370,7 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
             s = -plan.blocks[e.dst].lag
             grid[e.dst, 0] = order.index(shift_kind(s))
             texts[(e.dst, 0)] = f"{s:+d}" if s else "0"
-        ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(order) - 0.5, alpha=0.8)
+        ax.imshow(grid, cmap=cmap, vmin=-0.5, vmax=len(order) - 0.5, alpha=BLOCK_ALPHA["sparsity"])
         for (r, c), t in texts.items():
             ax.text(c, r, t, ha="center", va="center", fontsize=TEXT_SIZE + 1)
         ax.axvline(0.5, color="black", lw=1.5)
@@ -379,7 +383,8 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
         set_labels(ax, name, "reads (x = input)", "block", TITLE_SIZE - 1)
     labels = {"vertical": "same time: layer below / input (0)", "recurrent": "own past (+1)",
               "acausal": "look-ahead into the future (< 0)", "feedback": "feedback from the past (≥ 2)"}
-    handles = [Patch(facecolor=SHIFT_COLOURS[k], alpha=0.8, edgecolor="0.3", label=labels[k]) for k in order[1:]]
+    handles = [Patch(facecolor=SHIFT_COLOURS[k], alpha=BLOCK_ALPHA["sparsity"], edgecolor="0.3", label=labels[k])
+               for k in order[1:]]
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=TEXT_SIZE, frameon=False)
     fig.suptitle("Block-sparsity patterns; entry = time shift the connection carries", fontsize=TITLE_SIZE + 1)
     return fig

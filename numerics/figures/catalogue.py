@@ -50,7 +50,7 @@ FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
         "The spectrum of topologies: receptive fields",
         "Top: $\\log_{10}|\\partial y_t/\\partial x_s|$ of random networks from the stacked network "
         "(look-ahead 0) through relaxed block patterns to the dense d-RNN (look-ahead $d = 3$) and a "
-        "bidirectional network (the whole sequence), with the structural field's boundary in red. "
+        "bidirectional network (the whole sequence), with the structural field's boundary in vermillion. "
         "Bottom: the exact structural field computed from the plan alone; the Jacobian's support "
         "matches it in every case (structural zeros are exact zeros).",
     ),

@@ -20,8 +20,9 @@ from numerics.experiments.report import grouped, result_rows
 from numerics.experiments.specs import CELLS, RUNTIME_MODELS
 from numerics.experiments.tasks import reversal_accuracy_bound
 from numerics.figures._style import new_axes, new_figure, plain_log_ticks
+from numerics.figures.palette import OKABE_ITO
 
-_CELL_COLOURS = {"lstm": "tab:blue", "elman": "tab:orange"}
+_CELL_COLOURS = {"lstm": OKABE_ITO["blue"], "elman": OKABE_ITO["orange"]}
 
 
 def plot_reversal(records: Sequence[dict[str, Any]], ax: Axes | None = None) -> Axes:
@@ -95,7 +96,8 @@ def plot_sine(records: Sequence[dict[str, Any]], fig: Figure | None = None) -> F
     spans = sorted({r["acausal"] for r in rows})
     fig = new_figure(fig, (4.2 * len(scales) + 0.6, 4.6))
     axes = fig.subplots(1, len(scales), sharey=True, squeeze=False)[0]
-    colours = dict(zip(spans, ["tab:blue", "tab:red", "tab:green", "tab:purple", "tab:brown"] * 4))
+    cycle = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish green", "reddish purple", "orange")]
+    colours = dict(zip(spans, cycle * 4))
     for ax, scale in zip(axes, scales):
         for a in spans:
             sub = [r for r in rows if r["scale"] == scale and r["acausal"] == a]
@@ -133,8 +135,8 @@ def plot_sine(records: Sequence[dict[str, Any]], fig: Figure | None = None) -> F
 
 
 #: Colour and marker of each runtime model, keyed (and ordered) as RUNTIME_MODELS.
-_RUNTIME_STYLE = dict(zip(RUNTIME_MODELS, [("tab:gray", "s"), ("tab:orange", "^"), ("tab:blue", "o"),
-                                           ("tab:green", "D")]))
+_RUNTIME_STYLE = dict(zip(RUNTIME_MODELS, [("0.45", "s"), (OKABE_ITO["orange"], "^"), (OKABE_ITO["blue"], "o"),
+                                           (OKABE_ITO["bluish green"], "D")]))
 
 
 def plot_runtime(records: Sequence[dict[str, Any]], fig: Figure | None = None) -> Figure:

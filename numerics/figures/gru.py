@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from numerics.figures._style import TEXT_SIZE, TITLE_SIZE, new_figure, set_labels
+from numerics.figures._style import CELL_COLOURS, TEXT_SIZE, TITLE_SIZE, new_figure, set_labels
 from numerics.models import StackedRNN, delayed_gru
 from theory._checks import check_count
 
@@ -64,11 +64,13 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
             y_own = delayed_gru(net, "own")(x)
             errors["gru-own"] = _max_error_per_step(y_s, y_own)
             ax_y.plot(t, y_s[:, 0, 0], "o-", color="black", lw=2, ms=7, label="stacked GRU")
-            ax_y.plot(t, y_d[:, 0, 0], "s--", color="#c44e52", lw=2, ms=6, label="naive d-GRU (block layout)")
-            ax_y.plot(t, y_own[:, 0, 0], "x:", color="#dd8452", lw=2, ms=8, mew=2,
+            ax_y.plot(t, y_d[:, 0, 0], "s--", color=CELL_COLOURS["gru"], lw=2, ms=6, label="naive d-GRU (block layout)")
+            ax_y.plot(t, y_own[:, 0, 0], "x:", color=CELL_COLOURS["gru-own"], lw=2, ms=8, mew=2,
                       label="own-reset d-GRU (the fix)")
-    styles = {"gru": ("#c44e52", "s-", "GRU: naive d-GRU"), "gru-own": ("#dd8452", "x-", "GRU: own-reset d-GRU"),
-              "lstm": ("#55a868", "^-", "LSTM: d-LSTM"), "elman": ("#4c72b0", "o-", "Elman: d-RNN")}
+    styles = {"gru": (CELL_COLOURS["gru"], "s-", "GRU: naive d-GRU"),
+              "gru-own": (CELL_COLOURS["gru-own"], "x-", "GRU: own-reset d-GRU"),
+              "lstm": (CELL_COLOURS["lstm"], "^-", "LSTM: d-LSTM"),
+              "elman": (CELL_COLOURS["elman"], "o-", "Elman: d-RNN")}
     for cell, err in errors.items():
         colour, fmt, label = styles[cell]
         ax_e.semilogy(t, np.maximum(err, floor), fmt, color=colour, lw=2, ms=6, label=label)

@@ -13,6 +13,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from numerics.figures._style import (
+    FIELD_COLOUR,
+    HIGHLIGHT,
     LABEL_SIZE,
     TEXT_SIZE,
     TICK_SIZE,
@@ -86,7 +88,7 @@ def plot_receptive_field(jacobian: Any, field: Any = None, *, ax: Axes | None = 
         From :func:`numerics.models.jacobian.input_jacobian`.
     field : bool array, shape (T_out, T_in), optional
         Structural receptive field (``theory.receptive``); its boundary is
-        drawn in red.
+        drawn in vermillion.
     ax : Axes, optional
     title : str, optional
     log_min : float, optional
@@ -117,7 +119,7 @@ def plot_receptive_field(jacobian: Any, field: Any = None, *, ax: Axes | None = 
                       extent=(0.5, T_in + 0.5, T_out + 0.5, 0.5), interpolation="nearest")
     ax.plot([0.5, min(T_in, T_out) + 0.5], [0.5, min(T_in, T_out) + 0.5], ls="--", color="0.35", lw=1.0)
     if field is not None:
-        ax.add_collection(LineCollection(_field_outline(field), colors="#d62728", linewidths=2.2))
+        ax.add_collection(LineCollection(_field_outline(field), colors=HIGHLIGHT, linewidths=2.2))
     ax.set_xticks(_time_ticks(T_in))
     ax.set_yticks(_time_ticks(T_out))
     ax.set_aspect("equal")
@@ -183,7 +185,7 @@ def plot_receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: in
 
     Top row: ``log10 |∂y_t/∂x_s|`` of a random network of each topology
     (:func:`receptive_spectrum`), with the structural field's boundary in
-    red. Bottom row: the structural field itself, from the plan alone
+    vermillion. Bottom row: the structural field itself, from the plan alone
     (:func:`theory.receptive.receptive_field`), titled with its look-ahead
     and whether the Jacobian's support matches it exactly.
 
@@ -205,7 +207,7 @@ def plot_receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: in
     axes = fig.subplots(2, n, squeeze=False)
     logs = np.concatenate([np.log10(m[m > 0]) for m in (jacobian_magnitude(e["jacobian"]) for e in entries)])
     log_min = float(max(np.floor(logs.min()), -16.0)) if logs.size else -1.0
-    field_cmap = ListedColormap(["white", "#9ecae1"])
+    field_cmap = ListedColormap(["white", FIELD_COLOUR])
     image = None
     for j, e in enumerate(entries):
         top, bottom = axes[0, j], axes[1, j]
@@ -215,7 +217,7 @@ def plot_receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: in
         image = top.images[0]
         bottom.imshow(e["field"], cmap=field_cmap, vmin=0, vmax=1, extent=(0.5, T + 0.5, T + 0.5, 0.5),
                       interpolation="nearest")
-        bottom.add_collection(LineCollection(_field_outline(e["field"]), colors="#d62728", linewidths=2.2))
+        bottom.add_collection(LineCollection(_field_outline(e["field"]), colors=HIGHLIGHT, linewidths=2.2))
         bottom.plot([0.5, T + 0.5], [0.5, T + 0.5], ls="--", color="0.35", lw=1.0)
         bottom.set_xticks(_time_ticks(T))
         bottom.set_yticks(_time_ticks(T))
@@ -229,9 +231,9 @@ def plot_receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: in
     cb = fig.colorbar(image, ax=axes[0, :].tolist(), shrink=0.9, pad=0.01)
     cb.set_label("log$_{10}$ max |∂y$_t$/∂x$_s$|", fontsize=LABEL_SIZE - 1)
     cb.ax.tick_params(labelsize=TICK_SIZE)
-    handles = [Patch(facecolor="#9ecae1", edgecolor="0.4", label="x$_s$ can influence y$_t$ (structure)"),
+    handles = [Patch(facecolor=FIELD_COLOUR, edgecolor="0.4", label="x$_s$ can influence y$_t$ (structure)"),
                Patch(facecolor="white", edgecolor="0.4", label="structural zero (exact 0 in the Jacobian)"),
-               Line2D([], [], color="#d62728", lw=2.2, label="boundary of the structural field"),
+               Line2D([], [], color=HIGHLIGHT, lw=2.2, label="boundary of the structural field"),
                Line2D([], [], color="0.35", ls="--", lw=1.0, label="s = t (right of it: future)")]
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=TEXT_SIZE, frameon=False)
     fig.suptitle(f"The spectrum of topologies (T = {T}, d = {L - 1}): measured Jacobian (top) "

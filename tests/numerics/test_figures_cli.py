@@ -27,8 +27,10 @@ def test_writes_every_figure_and_pdf_on_request(tmp_path: Path, capsys: pytest.C
         assert (tmp_path / f"{name}.png").stat().st_size > 0
         assert (tmp_path / f"{name}.pdf").read_bytes()[:5] == b"%PDF-"
     assert not list(tmp_path.glob("*.svg"))
+    assert (tmp_path / "wavefront_animation.gif").read_bytes()[:6] == b"GIF89a"
+    assert "<script" in (tmp_path / "wavefront_animation.html").read_text()
     progress = [line for line in capsys.readouterr().out.splitlines() if line.startswith("[")]
-    assert len(progress) == len(FIGURES)
+    assert len(progress) == len(FIGURES) + 1  # and the animation
 
 
 def test_list(capsys: pytest.CaptureFixture[str]) -> None:
@@ -49,3 +51,13 @@ def test_bad_arguments_give_one_line_error(kind: str, tmp_path: Path, capsys: py
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("drnn figures: error:") and err.count("\n") == 1
+
+
+def test_slide_style_writes_the_slide_set(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from numerics.figures.slides import SLIDE_FIGURES
+    assert main(["figures", "--style", "slide", "--out", str(tmp_path), "--format", "png", "--dpi", "40",
+                 "--only", "wavefront", "block_matrices_lstm"]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["block_matrices_lstm.png", "wavefront.png"]
+    capsys.readouterr()
+    assert main(["figures", "--style", "slide", "--list"]) == 0
+    assert capsys.readouterr().out.split() == list(SLIDE_FIGURES)

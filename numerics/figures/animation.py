@@ -1,0 +1,112 @@
+"""The wavefront animation: step by step, which nodes of the stacked network one d-RNN step computes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib as mpl
+from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.patches import Circle, FancyArrowPatch
+
+from numerics.figures._style import HIGHLIGHT
+from numerics.figures.slides import MIN_TEXT_PT, SLIDE_TITLE_PT, slide_figure
+from theory._checks import check_count
+
+
+def wavefront_animation(L: int = 4, T: int = 6, *, interval_ms: int = 900) -> FuncAnimation:
+    """An animation of the d-RNN steps ``1 … T + L - 1`` over the unrolled stacked network.
+
+    Frame ``s`` fills the nodes computed so far (``t + l - 1 <= s``),
+    outlines the nodes of step ``s`` (its wavefront: ``h^l_t`` with
+    ``t + l - 1 = s``, one per busy block) and leaves later nodes empty.
+    The figure is a 16:9 slide figure.
+
+    Parameters
+    ----------
+    L, T : int
+        Layers and time steps (>= 1).
+    interval_ms : int
+        Time between frames in milliseconds.
+
+    Returns
+    -------
+    FuncAnimation
+        ``T + L - 1`` frames; save with :func:`save_wavefront_animation`
+        or show in a notebook with ``to_jshtml()``.
+    """
+    L, T = check_count(L, "L"), check_count(T, "T")
+    interval_ms = check_count(interval_ms, "interval_ms")
+    last = T + L - 1
+    fig = slide_figure()
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    cmap = mpl.colormaps["viridis"].resampled(last)
+    r = 0.28
+    for l in range(1, L + 1):
+        for t in range(1, T + 1):
+            ax.add_patch(FancyArrowPatch((t, l - 1 + r), (t, l - r), arrowstyle="-|>", mutation_scale=10,
+                                         color="0.6", lw=1.0))
+            if t > 1:
+                ax.add_patch(FancyArrowPatch((t - 1 + r, l), (t - r, l), arrowstyle="-|>", mutation_scale=10,
+                                             color="0.6", lw=1.0))
+    for t in range(1, T + 1):
+        ax.text(t, 0, f"$x_{{{t}}}$", ha="center", va="center", fontsize=MIN_TEXT_PT + 1)
+    nodes = {}
+    for l in range(1, L + 1):
+        for t in range(1, T + 1):
+            nodes[(l, t)] = ax.add_patch(Circle((t, l), r, facecolor="white", edgecolor="0.3", lw=1.0))
+    labels = {key: ax.text(key[1], key[0], "", ha="center", va="center", fontsize=MIN_TEXT_PT,
+                           fontweight="bold") for key in nodes}
+    ax.set_xlim(0.4, T + 0.6)
+    ax.set_ylim(-0.6, L + 0.5)
+    ax.set_aspect("equal")
+    ax.set_xticks(range(1, T + 1))
+    ax.set_yticks(range(0, L + 1), ["input", *[f"layer {l}" for l in range(1, L + 1)]])
+    ax.tick_params(labelsize=MIN_TEXT_PT + 1)
+    ax.set_xlabel("time $t$", fontsize=MIN_TEXT_PT + 2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    title = fig.suptitle("", fontsize=SLIDE_TITLE_PT + 1)
+
+    def draw(s: int) -> list:
+        for (l, t), node in nodes.items():
+            k = t + l - 1
+            node.set_facecolor(cmap(k - 1) if k <= s else "white")
+            node.set_edgecolor(HIGHLIGHT if k == s else "0.3")
+            node.set_linewidth(4.0 if k == s else 1.0)
+            labels[(l, t)].set_text(str(k) if k <= s else "")
+            labels[(l, t)].set_color("white" if k < 0.6 * last else "black")
+        busy = sum(1 for l in range(1, L + 1) if 1 <= s - l + 1 <= T)
+        title.set_text(f"d-RNN step {s} of {last}: {busy} block{'s' if busy != 1 else ''} busy, "
+                       f"one wide recurrent step")
+        return [*nodes.values(), *labels.values(), title]
+
+    return FuncAnimation(fig, draw, frames=range(1, last + 1), interval=interval_ms, blit=False)
+
+
+def save_wavefront_animation(out: Path, L: int = 4, T: int = 6, *, dpi: int = 80) -> list[Path]:
+    """Write ``wavefront_animation.gif`` (Pillow) and ``wavefront_animation.html`` (HTML5/JavaScript) to ``out``.
+
+    Parameters
+    ----------
+    out : Path
+        Existing directory.
+    L, T : int
+        Layers and time steps.
+    dpi : int
+        Resolution of the frames (80 gives 640 × 360 pixels).
+
+    Returns
+    -------
+    list of Path
+        The GIF and the HTML file.
+    """
+    dpi = check_count(dpi, "dpi")
+    anim = wavefront_animation(L, T)
+    gif, html = Path(out) / "wavefront_animation.gif", Path(out) / "wavefront_animation.html"
+    anim.save(gif, writer=PillowWriter(fps=1), dpi=dpi)
+    page = anim.to_jshtml(default_mode="once")
+    html.write_text("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>The d-RNN wavefront</title>"
+                    f"</head><body>\n{page}\n</body></html>\n", encoding="utf-8")
+    return [gif, html]

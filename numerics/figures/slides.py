@@ -1,0 +1,286 @@
+"""Slide versions of the lecture figures: 16:9, one idea per figure, text readable from the back row.
+
+Every figure of :data:`SLIDE_FIGURES` is ``8 × 4.5`` inches (16:9) and no text
+in it is smaller than :data:`MIN_TEXT_PT` points, which is at least
+:data:`MIN_TEXT_PX` pixels when the figure is shown 1024 pixels wide (a
+projector). :func:`text_sizes_px` measures that from the figure's text
+artists; ``drnn figures --style slide`` writes these figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.colors import ListedColormap
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.text import Text
+
+from numerics.figures._style import (
+    BLOCK_ALPHA,
+    FIELD_COLOUR,
+    GATE_NAMES,
+    HIGHLIGHT,
+    SHIFT_COLOURS,
+    set_labels,
+)
+from numerics.figures.architecture import plot_sparsity_patterns, plot_wavefront
+from numerics.figures.gru import plot_gru_counterexample
+from numerics.figures.receptive import _field_outline, _time_ticks, plot_receptive_field, receptive_spectrum
+from theory.layout import Plan, check_plan, stacked_plan
+from theory.topologies import shift_kind, topology_patterns
+
+#: Size of a slide figure in inches (16:9).
+SLIDE_SIZE: tuple[float, float] = (8.0, 4.5)
+#: Width in pixels at which slide text is measured (a projector).
+SLIDE_WIDTH_PX = 1024
+#: Smallest text allowed on a slide, in pixels at :data:`SLIDE_WIDTH_PX`.
+MIN_TEXT_PX = 18.0
+#: Smallest font size used on a slide figure, in points (19.6 px at 1024 px wide).
+MIN_TEXT_PT = 11.0
+#: Title size of a slide figure, in points.
+SLIDE_TITLE_PT = 15.0
+
+
+def slide_figure() -> Figure:
+    """A new empty 16:9 constrained-layout Figure of :data:`SLIDE_SIZE` inches."""
+    return Figure(figsize=SLIDE_SIZE, layout="constrained")
+
+
+def _visible_texts(fig: Figure) -> list[Text]:
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
+    FigureCanvasAgg(fig).draw()  # tick labels exist only once the figure is drawn
+    out = []
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not t.get_text().strip():
+            continue
+        if isinstance(t.axes, Axes) and not t.axes.get_visible():
+            continue
+        out.append(t)
+    return out
+
+
+def text_sizes_px(fig: Figure, width_px: float = SLIDE_WIDTH_PX) -> list[tuple[float, str]]:
+    """Height in pixels of every visible text of ``fig`` when the figure is shown ``width_px`` wide.
+
+    A font of ``p`` points is ``p / 72`` inches tall; a figure ``w`` inches
+    wide shown ``width_px`` pixels wide has ``width_px / w`` pixels per
+    inch, so the text is ``p * width_px / (72 w)`` pixels.
+
+    Parameters
+    ----------
+    fig : Figure
+    width_px : float
+        Displayed width of the whole figure in pixels.
+
+    Returns
+    -------
+    list of (float, str)
+        ``(pixels, text)`` of each visible non-empty text artist (titles,
+        labels, tick labels, legend entries, annotations), smallest first.
+    """
+    if width_px <= 0:
+        raise ValueError(f"width_px must be positive; got {width_px}")
+    scale = width_px / (72.0 * fig.get_figwidth())
+    return sorted((t.get_fontsize() * scale, t.get_text()) for t in _visible_texts(fig))
+
+
+def enlarge_text(fig: Figure, min_pt: float = MIN_TEXT_PT) -> Figure:
+    """Raise every visible text of ``fig`` smaller than ``min_pt`` points to ``min_pt``; returns ``fig``."""
+    for t in _visible_texts(fig):
+        if t.get_fontsize() < min_pt:
+            t.set_fontsize(min_pt)
+    for ax in fig.axes:
+        ax.tick_params(labelsize=max(min_pt, ax.xaxis.get_ticklabels()[0].get_fontsize()
+                                     if ax.xaxis.get_ticklabels() else min_pt))
+    return fig
+
+
+def _relegend(fig: Figure, ncol: int, loc: str = "outside lower center") -> None:
+    """Redraw the figure legend with ``ncol`` columns at slide size."""
+    if not fig.legends:
+        return
+    old = fig.legends[0]
+    handles, labels = old.legend_handles, [t.get_text() for t in old.get_texts()]
+    old.remove()
+    fig.legend(handles=handles, labels=labels, loc=loc, ncol=ncol, fontsize=MIN_TEXT_PT + 1, frameon=False)
+
+
+def _title(fig: Figure, text: str) -> None:
+    fig.suptitle(text, fontsize=SLIDE_TITLE_PT + 1)
+
+
+def slide_wavefront() -> Figure:
+    """The wavefront of one d-RNN step (4 layers, 6 time steps) as a slide."""
+    fig = slide_figure()
+    ax = plot_wavefront(L=4, T=6, step=4, ax=fig.add_subplot())
+    ax.set_title("")
+    _title(fig, "One d-RNN step computes a diagonal wavefront (L = 4, d = 3)")
+    return enlarge_text(fig)
+
+
+def _short_source(source: str | None) -> str:
+    """``weight_ih_l0`` → ``$W_1$``, ``weight_hh_l1`` → ``$U_2$`` (1-based layers, as in the theory)."""
+    if not source:
+        return "free"
+    m = re.fullmatch(r"weight_(ih|hh)_l(\d+)", source)
+    if not m:
+        return source
+    return f"${'W' if m.group(1) == 'ih' else 'U'}_{{{int(m.group(2)) + 1}}}$"
+
+
+def plot_gate_matrices(plan: Plan, *, fig: Figure | None = None) -> Figure:
+    """Landscape block matrices: one panel per gate, each the gate's ``[Ŵ | Û]`` with named blocks.
+
+    Panel ``g`` shows the rows of gate ``g`` (PyTorch order; one panel for
+    an Elman cell) of the input weights ``Ŵ`` (left of the thick line) and
+    the recurrent weights ``Û``. Each non-zero block is coloured by the
+    kind of connection and labelled with the stacked matrix it copies,
+    ``W_l`` (input to layer ``l``) or ``U_l`` (recurrence of layer ``l``),
+    layers numbered from 1.
+
+    Parameters
+    ----------
+    plan : Plan
+    fig : Figure, optional
+        Default: a new slide figure.
+
+    Returns
+    -------
+    Figure
+        One Axes per gate.
+    """
+    check_plan(plan)
+    fig = slide_figure() if fig is None else fig
+    N, n0, G = plan.hidden_size, plan.input_size, plan.gates
+    axes = fig.subplots(1, G, squeeze=False, sharey=True)[0]
+    names = [b.name for b in plan.blocks]
+    centres = [(a + b) / 2 for a, b in (plan.span(i) for i in range(len(plan.blocks)))]
+    for g, ax in enumerate(axes):
+        ax.set_xlim(0, n0 + N)
+        ax.set_ylim(N, 0)
+        boxes = [(plan.span(e.dst), (0, n0), e.source, "input" if plan.blocks[e.dst].lag == 0 else "acausal")
+                 for e in plan.inputs]
+        boxes += [(plan.span(e.dst), tuple(n0 + c for c in plan.span(e.src)), e.source,
+                   shift_kind(plan.shift(e))) for e in plan.recurrent]
+        for (r0, r1), (c0, c1), source, kind in boxes:
+            ax.fill_between([c0, c1], r0, r1, color=SHIFT_COLOURS[kind], alpha=BLOCK_ALPHA["block_matrices"],
+                            lw=0)
+            ax.plot([c0, c1, c1, c0, c0], [r0, r0, r1, r1, r0], color="black", lw=1.4)
+            ax.text((c0 + c1) / 2, (r0 + r1) / 2, _short_source(source), ha="center", va="center",
+                    fontsize=MIN_TEXT_PT + 3)
+        ax.axvline(n0, color="black", lw=3)
+        for o in plan.offsets[1:-1]:
+            ax.axhline(o, color="0.5", lw=0.8, ls=":")
+            ax.axvline(n0 + o, color="0.5", lw=0.8, ls=":")
+        ax.set_aspect("equal")
+        ax.set_xticks([n0 / 2] + [n0 + c for c in centres], ["x", *names])
+        ax.set_yticks(centres, names)
+        ax.tick_params(length=0)
+        gate = GATE_NAMES[plan.cell][g]
+        set_labels(ax, f"gate {gate}" if gate else None, "reads", "block" if g == 0 else None)
+    labels = {"input": "input / layer below (shift 0)", "vertical": "input / layer below (shift 0)",
+              "recurrent": "own past (shift 1)", "acausal": "look-ahead (shift < 0)",
+              "feedback": "feedback (shift ≥ 2)"}
+    others = sorted({shift_kind(plan.shift(e)) for e in plan.recurrent} - {"vertical"},
+                    key=list(SHIFT_COLOURS).index)
+    kinds = ["vertical", *others]
+    handles = [Patch(facecolor=SHIFT_COLOURS[k], alpha=BLOCK_ALPHA["block_matrices"], edgecolor="black",
+                     label=labels[k]) for k in kinds]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), fontsize=MIN_TEXT_PT + 1,
+               frameon=False)
+    return fig
+
+
+def slide_block_matrices() -> Figure:
+    """The Theorem 1 block layout of a 3-layer Elman network as a slide."""
+    fig = plot_gate_matrices(stacked_plan("elman", 1, [2, 2, 2]))
+    _title(fig, "Theorem 1 layout: $[\\hat W \\mid \\hat U]$ is block lower-bidiagonal")
+    return enlarge_text(fig)
+
+
+def slide_block_matrices_lstm() -> Figure:
+    """The LSTM block layout, gate by gate, as a landscape slide."""
+    fig = plot_gate_matrices(stacked_plan("lstm", 1, [2, 2], None))
+    _title(fig, "LSTM: every gate gets the same block layout")
+    return enlarge_text(fig)
+
+
+def slide_sparsity(name: str) -> Callable[[], Figure]:
+    """A function drawing the sparsity pattern of the topology ``name`` of :func:`topology_patterns`."""
+    def draw() -> Figure:
+        plan = topology_patterns()[name]
+        fig = plot_sparsity_patterns({name: plan}, fig=slide_figure())
+        fig.axes[0].set_title("")
+        _relegend(fig, 1, "outside right center")
+        _title(fig, f"Sparsity pattern: {name}; entry = time shift")
+        return enlarge_text(fig)
+    draw.__doc__ = f"The block-sparsity pattern of {name!r}, one slide."
+    return draw
+
+
+def slide_receptive(index: int) -> Callable[[], Figure]:
+    """A function drawing entry ``index`` of :func:`receptive_spectrum`: measured field beside structure."""
+    def draw() -> Figure:
+        e = receptive_spectrum()[index]
+        fig = slide_figure()
+        ax_j, ax_f = fig.subplots(1, 2)
+        plot_receptive_field(e["jacobian"], e["field"], ax=ax_j, title="measured Jacobian")
+        T = e["field"].shape[0]
+        ax_f.imshow(e["field"], cmap=ListedColormap(["white", FIELD_COLOUR]), vmin=0, vmax=1,
+                    extent=(0.5, T + 0.5, T + 0.5, 0.5), interpolation="nearest")
+        ax_f.add_collection(LineCollection(_field_outline(e["field"]), colors=HIGHLIGHT, linewidths=2.2))
+        ax_f.plot([0.5, T + 0.5], [0.5, T + 0.5], ls="--", color="0.35", lw=1.0)
+        ax_f.set_xticks(_time_ticks(T))
+        ax_f.set_yticks(_time_ticks(T))
+        ax_f.set_aspect("equal")
+        set_labels(ax_f, "structure: " + ("matches ✓" if e["matches"] else "differs ✗"), "input time $s$", None)
+        ahead = "whole sequence" if e["name"] == "bidirectional" else str(e["lookahead"])
+        _title(fig, f"Receptive field, {e['name']}: look-ahead {ahead}")
+        return enlarge_text(fig)
+    draw.__doc__ = f"Receptive field of spectrum entry {index}, one slide."
+    return draw
+
+
+def slide_gru_counterexample() -> Figure:
+    """The GRU counterexample (outputs and per-step error) as a slide."""
+    fig = plot_gru_counterexample(fig=slide_figure())
+    for ax, title in zip(fig.axes, ("output $h^L_t$, unit 1", "max |stacked − delayed|")):
+        ax.set_title(title)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    _title(fig, "LSTM holds, GRU breaks (the reset gate mixes blocks)")
+    enlarge_text(fig)
+    for ax in fig.axes:
+        ax.legend(fontsize=MIN_TEXT_PT, frameon=False)
+    return fig
+
+
+_SPECTRUM = ("stacked", "skip 1 layer", "skip 1–2 layers", "dense d-RNN", "bidirectional")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+#: Name → zero-argument function drawing each slide figure (``drnn figures --style slide``).
+SLIDE_FIGURES: dict[str, Callable[[], Figure]] = {
+    "wavefront": slide_wavefront,
+    "block_matrices": slide_block_matrices,
+    "block_matrices_lstm": slide_block_matrices_lstm,
+    **{f"sparsity_{_slug(n)}": slide_sparsity(n) for n in topology_patterns()},
+    "gru_counterexample": slide_gru_counterexample,
+    **{f"receptive_{_slug(n)}": slide_receptive(i) for i, n in enumerate(_SPECTRUM)},
+}
+
+
+def smallest_text_px(fig: Figure, width_px: float = SLIDE_WIDTH_PX) -> float:
+    """Size in pixels of the smallest visible text of ``fig`` shown ``width_px`` wide (``inf`` if none)."""
+    sizes = text_sizes_px(fig, width_px)
+    return sizes[0][0] if sizes else float(np.inf)

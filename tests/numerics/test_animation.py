@@ -1,0 +1,38 @@
+"""The wavefront animation: one frame per d-RNN step, each outlining exactly that step's nodes."""
+
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from numerics.figures.animation import save_wavefront_animation, wavefront_animation
+from numerics.figures.slides import MIN_TEXT_PX, smallest_text_px
+
+
+@pytest.mark.parametrize(("L", "T"), [(4, 6), (2, 3), (1, 2)])
+def test_each_frame_outlines_the_wavefront_of_its_step(L: int, T: int) -> None:
+    anim = wavefront_animation(L, T)
+    fig = anim._fig
+    ax = fig.axes[0]
+    circles = {(round(c.center[1]), round(c.center[0])): c for c in ax.patches if hasattr(c, "center")}
+    assert len(circles) == L * T
+    for s in range(1, T + L):
+        anim._func(s)
+        hot = {k for k, c in circles.items() if c.get_linewidth() > 2}
+        filled = {k for k, c in circles.items() if c.get_facecolor()[:3] != (1.0, 1.0, 1.0)}
+        assert hot == {(l, t) for l in range(1, L + 1) for t in range(1, T + 1) if t + l - 1 == s}
+        assert filled == {(l, t) for l in range(1, L + 1) for t in range(1, T + 1) if t + l - 1 <= s}
+    assert smallest_text_px(fig) >= MIN_TEXT_PX
+
+
+def test_writes_gif_and_html(tmp_path: Path) -> None:
+    gif, html = save_wavefront_animation(tmp_path, L=2, T=3, dpi=40)
+    with Image.open(gif) as im:
+        assert im.n_frames == 4 and im.size == (320, 180)
+    text = html.read_text()
+    assert text.startswith("<!DOCTYPE html>") and "<script" in text and "http" not in text.split("<body>")[0]
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises((ValueError, TypeError)):
+        wavefront_animation(0, 3)

@@ -1,0 +1,53 @@
+"""Slide figures: 16:9, every text at least 18 px at 1024 px wide, and the measurement itself."""
+
+import pytest
+from matplotlib.figure import Figure
+
+from numerics.figures.slides import (
+    MIN_TEXT_PX,
+    SLIDE_FIGURES,
+    SLIDE_WIDTH_PX,
+    enlarge_text,
+    slide_figure,
+    smallest_text_px,
+    text_sizes_px,
+)
+
+
+@pytest.mark.parametrize("name", list(SLIDE_FIGURES))
+def test_slide_figure_is_16_9_and_readable_at_1024_px(name):
+    fig = SLIDE_FIGURES[name]()
+    w, h = fig.get_size_inches()
+    assert w / h == pytest.approx(16 / 9)
+    sizes = text_sizes_px(fig, SLIDE_WIDTH_PX)
+    assert len(sizes) >= 5, "a slide figure has a title, labels and ticks"
+    px, text = sizes[0]
+    assert px >= MIN_TEXT_PX, f"{name}: {text!r} is {px:.1f} px at {SLIDE_WIDTH_PX} px wide"
+
+
+def test_measurement_follows_points_and_width():
+    fig = Figure(figsize=(8, 4.5))
+    fig.text(0.5, 0.5, "nine points", fontsize=9)
+    fig.text(0.5, 0.2, "eighteen points", fontsize=18)
+    # 9 pt = 0.125 in; the figure is 8 in shown 1024 px wide, 128 px per inch: 16 px.
+    assert text_sizes_px(fig, 1024) == [(16.0, "nine points"), (32.0, "eighteen points")]
+    assert smallest_text_px(fig, 2048) == 32.0
+    assert smallest_text_px(Figure()) == float("inf")
+    with pytest.raises(ValueError, match="width_px"):
+        text_sizes_px(fig, 0)
+
+
+def test_measurement_sees_tick_labels_and_enlarge_text_fixes_them():
+    fig = slide_figure()
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [0, 1])
+    ax.tick_params(labelsize=6)
+    assert smallest_text_px(fig) < MIN_TEXT_PX
+    enlarge_text(fig)
+    assert smallest_text_px(fig) >= MIN_TEXT_PX
+
+
+def test_the_notes_spectrum_would_fail_on_a_slide():
+    # The 10-panel notes figure is why the slide set exists: its ticks are far below 18 px at 1024 px.
+    from numerics.figures import plot_receptive_spectrum
+    assert smallest_text_px(plot_receptive_spectrum(T=6)) < MIN_TEXT_PX
