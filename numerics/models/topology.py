@@ -1,0 +1,227 @@
+"""Reference networks for :class:`theory.topology.Topology`, and the compiled delayed layer's weights.
+
+:class:`TopologyRNN` runs a topology the obvious way, layer by layer, from
+zero states (docs/theory/bidirectional.md). A backward direction is either
+truncated to its horizon ``h`` (``b̃_t`` = the backward cell run over
+``u_{t+h}, …, u_t`` from the zero state, on the input padded with zeros) or
+run in full over the real sequence (``b_{T+1} = 0``), as a bidirectional RNN.
+
+:func:`assemble_compiled` fills the single layer of a
+:class:`theory.topology.Compiled` plan from the reference parameters and
+:func:`compiled_delayed` wraps it as a :class:`DelayedRNN`.
+:func:`run_plan_exact` runs a plan on object arrays (``fractions.Fraction``)
+for the identity and relu activations, so equality can be checked without
+rounding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype
+from numerics.engine.params import LayerParams
+from numerics.models.delayed import DelayedRNN
+from theory.layout import Plan, layer_param
+from theory.topology import IDENTITY, Compiled, Topology, compile_topology
+
+#: How a backward direction is run by :meth:`TopologyRNN.forward`.
+BACKWARD_MODES: tuple[str, ...] = ("truncated", "clipped", "full")
+
+
+def _act(name: str, z: np.ndarray) -> np.ndarray:
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "relu":
+        return np.where(z > 0, z, z * 0)
+    if name == "sigmoid":
+        return 1 / (1 + np.exp(-z))
+    return z
+
+
+@dataclass(frozen=True)
+class TopologyRNN:
+    """A topology with its reference parameters, run layer by layer.
+
+    Attributes
+    ----------
+    topology : Topology
+    params : dict of str to ndarray
+        Names and shapes of :meth:`theory.topology.Topology.param_shapes`
+        (float arrays, or object arrays of ``Fraction`` for exact runs).
+    bias : bool
+    """
+
+    topology: Topology
+    params: Mapping[str, np.ndarray]
+    bias: bool = True
+
+    def __post_init__(self) -> None:
+        shapes = self.topology.param_shapes(self.bias)
+        if set(self.params) != set(shapes):
+            raise ValueError(f"params must have exactly the keys {sorted(shapes)}; got {sorted(self.params)}")
+        for k, s in shapes.items():
+            if np.shape(self.params[k]) != s:
+                raise ValueError(f"params[{k!r}] must have shape {s}; got {np.shape(self.params[k])}")
+
+    @classmethod
+    def random(cls, topology: Topology, *, bias: bool = True, seed: int | np.random.Generator | None = 0,
+               scale: float = 1.0, dtype: Any = np.float64) -> TopologyRNN:
+        """Random parameters ``U(-scale/sqrt(n), scale/sqrt(n))`` for every reference matrix."""
+        rng = np.random.default_rng(seed)
+        dt = check_dtype(dtype)
+        params = {k: rng.uniform(-scale / np.sqrt(s[0]), scale / np.sqrt(s[0]), size=s).astype(dt)
+                  for k, s in topology.param_shapes(bias).items()}
+        return cls(topology, params, bias)
+
+    def _cell(self, l: int, rev: bool, u: np.ndarray, h: np.ndarray) -> np.ndarray:
+        p = self.params
+        z = u @ p[layer_param("weight_ih", l - 1, rev)].T + h @ p[layer_param("weight_hh", l - 1, rev)].T
+        if self.bias:
+            z = z + p[layer_param("bias_ih", l - 1, rev)] + p[layer_param("bias_hh", l - 1, rev)]
+        return _act(self.topology.layers[l - 1].activation, z)
+
+    def layer_outputs(self, x: np.ndarray, backward: str = "truncated") -> list[np.ndarray]:
+        """Every layer's output, ``[x, h^1, …, h^L]``, each of shape ``(T', B, width)``.
+
+        With ``backward="truncated"`` the input is first padded with
+        ``Σ_l h_l`` zero steps (``T' = T + Σ h_l``), enough for every output
+        at ``t ≤ T`` to see its whole horizon; ``"clipped"`` cuts each window
+        at the last real step instead (no padding) and ``"full"`` runs the
+        whole backward pass; both have ``T' = T``.
+        """
+        check_choice(backward, BACKWARD_MODES, "backward")
+        top = self.topology
+        pad = sum(layer.horizon for layer in top.layers) if backward == "truncated" else 0
+        x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), dtype=x.dtype)], axis=0)
+        Tp, B = x.shape[:2]
+        outs = [x]
+        for l, layer in enumerate(top.layers, start=1):
+            u = np.concatenate([outs[k] for k in layer.reads], axis=2)
+            zero = np.zeros((B, layer.width), dtype=x.dtype)
+            parts = []
+            if layer.has_forward:
+                h, hs = zero, []
+                for t in range(Tp):
+                    h = self._cell(l, False, u[t], h)
+                    hs.append(h)
+                parts.append(np.stack(hs) if hs else np.zeros((0, B, layer.width), x.dtype))
+            if layer.has_backward:
+                bs = []
+                for t in range(Tp):
+                    if backward == "full":
+                        continue
+                    b = zero
+                    for s in range(min(t + layer.horizon, Tp - 1), t - 1, -1):
+                        b = self._cell(l, True, u[s], b)
+                    bs.append(b)
+                if backward == "full":
+                    b, bs = zero, [zero] * Tp
+                    for t in range(Tp - 1, -1, -1):
+                        b = self._cell(l, True, u[t], b)
+                        bs[t] = b
+                parts.append(np.stack(bs) if bs else np.zeros((0, B, layer.width), x.dtype))
+            outs.append(np.concatenate(parts, axis=2))
+        return outs
+
+    def forward(self, x: Any, backward: str = "truncated") -> np.ndarray:
+        """Outputs of the read-out layers, concatenated, aligned with the input.
+
+        Parameters
+        ----------
+        x : array, shape (T, B, input_size)
+            Float, or an object array of ``Fraction`` (identity/relu only).
+        backward : {"truncated", "clipped", "full"}
+            Horizon-``h`` truncation on the zero-padded input (what the
+            compiled layer computes), the same with windows clipped at the
+            sequence end, or the full backward pass of a bidirectional RNN
+            (horizons ignored).
+
+        Returns
+        -------
+        ndarray, shape (T, B, output_size)
+        """
+        x = x if isinstance(x, np.ndarray) and x.dtype == object else as_sequence(
+            x, self.topology.input_size, np.result_type(*self.params.values()))
+        T = x.shape[0]
+        outs = self.layer_outputs(x, backward)
+        return np.concatenate([outs[r][:T] for r in self.topology.readout], axis=2)
+
+    __call__ = forward
+
+
+def assemble_compiled(compiled: Compiled, params: Mapping[str, np.ndarray], dtype: Any = None) -> LayerParams:
+    """The single layer's ``weight_ih (N, n_0)``, ``weight_hh (N, N)`` and biases ``(N,)`` from reference parameters.
+
+    Delay lines get identity blocks; entries no placement covers are zero.
+    ``dtype=object`` keeps ``Fraction`` entries exact.
+    """
+    plan = compiled.plan
+    dt = np.dtype(dtype) if dtype is not None else np.result_type(*params.values())
+    N = plan.hidden_size
+    out = {"weight_ih": np.zeros((N, plan.input_size), dt), "weight_hh": np.zeros((N, N), dt)}
+    if plan.bias:
+        out.update(bias_ih=np.zeros(N, dt), bias_hh=np.zeros(N, dt))
+    for p in compiled.placements:
+        if p.source == IDENTITY:
+            w = max(p.source_rows[1], p.source_cols[1]) if p.source_cols else p.source_rows[1]
+            a = np.eye(w).astype(int).astype(dt)
+        else:
+            a = params[p.source]
+        if p.cols is None:
+            out[p.matrix][p.rows[0]:p.rows[1]] = a[p.source_rows[0]:p.source_rows[1]]
+        else:
+            out[p.matrix][p.rows[0]:p.rows[1], p.cols[0]:p.cols[1]] = \
+                a[p.source_rows[0]:p.source_rows[1], p.source_cols[0]:p.source_cols[1]]
+    return LayerParams(**out)
+
+
+def compiled_delayed(net: TopologyRNN) -> tuple[Compiled, DelayedRNN]:
+    """Compile ``net.topology`` and fill the delayed layer with ``net``'s parameters (masked to the plan)."""
+    compiled = compile_topology(net.topology, bias=net.bias)
+    params = assemble_compiled(compiled, {k: as_float_array(v, k) for k, v in net.params.items()})
+    return compiled, DelayedRNN(compiled.plan, params, masked=True)
+
+
+def run_plan_exact(plan: Plan, params: LayerParams, x: np.ndarray) -> np.ndarray:
+    """Run a delayed Elman plan step by step on any dtype (``Fraction`` objects included).
+
+    A plain loop with per-block activations and holds, independent of
+    :mod:`numerics.engine`: ``s_τ = φ(W x_τ + U s_{τ-1} + b)`` from
+    ``s_0 = 0`` on the input padded with ``d`` zero steps, block ``l`` kept
+    at 0 for its first ``hold_l`` steps.
+
+    Parameters
+    ----------
+    plan : Plan
+        An Elman plan with identity and relu activations only if ``x`` is an object array.
+    params : LayerParams
+    x : ndarray, shape (T, B, input_size)
+
+    Returns
+    -------
+    ndarray, shape (T, B, output_size)
+        The read-out units of steps ``d … d + T - 1``.
+    """
+    if plan.cell != "elman":
+        raise ValueError(f"run_plan_exact runs Elman plans only; got cell={plan.cell!r}")
+    T, B, _ = x.shape
+    xp = np.concatenate([x, np.zeros((plan.delay, B, plan.input_size), dtype=x.dtype)], axis=0)
+    s = np.zeros((B, plan.hidden_size), dtype=x.dtype)
+    out = []
+    for tau in range(1, T + plan.delay + 1):
+        z = xp[tau - 1] @ params.weight_ih.T + s @ params.weight_hh.T
+        if params.bias:
+            z = z + params.bias_ih + params.bias_hh
+        new = s.copy()
+        for i, b in enumerate(plan.blocks):
+            if tau > b.hold:
+                r0, r1 = plan.span(i)
+                new[:, r0:r1] = _act(str(b.activation), z[:, r0:r1])
+        s = new
+        out.append(s)
+    states = np.stack(out) if out else np.zeros((0, B, plan.hidden_size), x.dtype)
+    return states[plan.delay:][:, :, plan.readout_units()]

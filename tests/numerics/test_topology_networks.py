@@ -1,0 +1,109 @@
+"""Compiled topologies equal their layer-by-layer reference networks (float64, and exactly with fractions)."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from numerics.models.topology import TopologyRNN, assemble_compiled, compiled_delayed, run_plan_exact
+from theory.topology import (
+    Layer,
+    Topology,
+    bidirectional_topology,
+    compile_topology,
+    dense_topology,
+    skip_topology,
+    stacked_topology,
+)
+
+TOPOLOGIES = [
+    stacked_topology(2, [3, 2, 4]),
+    skip_topology(2, [3, 2, 4, 2]),
+    dense_topology(2, [3, 2, 4]),
+    bidirectional_topology(2, [3, 2], 3),
+    bidirectional_topology(1, [2], 0),
+    Topology(2, (Layer(3, (0,), "backward", 2), Layer(2, (1, 0)), Layer(2, (2, 1), "bidirectional", 1)),
+             readout=(1, 3)),
+]
+
+
+@pytest.mark.parametrize("top", TOPOLOGIES, ids=lambda t: t.name or "mixed")
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "identity"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_compiled_equals_reference(top, activation, bias):
+    top = Topology(top.input_size, tuple(Layer(la.width, la.reads, la.direction, la.horizon, activation)
+                                         for la in top.layers), top.readout, top.name)
+    net = TopologyRNN.random(top, bias=bias, seed=3, scale=0.8)
+    _, delayed = compiled_delayed(net)
+    x = np.random.default_rng(4).normal(size=(10, 3, top.input_size))
+    ref = net(x)
+    assert ref.shape == (10, 3, top.output_size)
+    np.testing.assert_allclose(delayed(x), ref, rtol=1e-12, atol=1e-13)
+    # The plain loop agrees with the engine too (it is the exact checker's runner).
+    np.testing.assert_allclose(run_plan_exact(delayed.plan, delayed.params, x), ref, rtol=1e-12, atol=1e-13)
+
+
+def _fraction_net(top: Topology, seed: int) -> TopologyRNN:
+    rng = np.random.default_rng(seed)
+    params = {k: np.vectorize(lambda v: Fraction(int(v), 4), otypes=[object])(rng.integers(-4, 5, size=s))
+              for k, s in top.param_shapes(True).items()}
+    return TopologyRNN(top, params)
+
+
+@pytest.mark.parametrize("top", TOPOLOGIES, ids=lambda t: t.name or "mixed")
+@pytest.mark.parametrize("activation", ["relu", "identity"])
+def test_compiled_equals_reference_exactly(top, activation):
+    top = Topology(top.input_size, tuple(Layer(la.width, la.reads, la.direction, la.horizon, activation)
+                                         for la in top.layers), top.readout, top.name)
+    net = _fraction_net(top, 5)
+    compiled = compile_topology(top)
+    params = assemble_compiled(compiled, net.params, dtype=object)
+    x = np.vectorize(lambda v: Fraction(int(v), 3), otypes=[object])(
+        np.random.default_rng(6).integers(-3, 4, size=(7, 2, top.input_size)))
+    got, ref = run_plan_exact(compiled.plan, params, x), net(x)
+    assert got.shape == ref.shape and (got == ref).all()
+    assert all(isinstance(v, (Fraction, int)) for v in got.flat)
+
+
+def test_backward_horizon_by_hand():
+    # One identity unit, W = U = 1, no bias: b~_t = x_t + x_{t+1} (horizon 1), zero past the end.
+    top = Topology(1, (Layer(1, (0,), "backward", 1, "identity"),))
+    one = np.ones((1, 1))
+    net = TopologyRNN(top, {"weight_ih_l0_reverse": one, "weight_hh_l0_reverse": one}, bias=False)
+    x = np.array([1.0, 2.0, 4.0]).reshape(3, 1, 1)
+    assert net(x).ravel().tolist() == [3.0, 6.0, 4.0]
+    _, delayed = compiled_delayed(net)
+    assert delayed.delay == 2
+    assert delayed(x).ravel().tolist() == [3.0, 6.0, 4.0]
+    # The full backward pass sums the whole suffix.
+    assert net(x, backward="full").ravel().tolist() == [7.0, 6.0, 4.0]
+    # Clipped at the end, with no bias, the windows are the same sums.
+    assert net(x, backward="clipped").ravel().tolist() == [3.0, 6.0, 4.0]
+
+
+def test_clipping_matters_only_with_a_bias():
+    top = bidirectional_topology(2, [3], 2)
+    x = np.random.default_rng(0).normal(size=(6, 2, 2))
+    no_bias = TopologyRNN.random(top, bias=False, seed=1)
+    np.testing.assert_allclose(no_bias(x), no_bias(x, backward="clipped"), atol=1e-15)
+    biased = TopologyRNN.random(top, bias=True, seed=1)
+    diff = np.abs(biased(x) - biased(x, backward="clipped")).max(axis=(1, 2))
+    assert (diff[:4] == 0).all() and (diff[4:] > 1e-3).all()  # only t + h >= T differ
+
+
+def test_truncation_meets_the_full_pass_only_under_the_end_condition():
+    top = bidirectional_topology(2, [3], 6)
+    x = np.random.default_rng(0).normal(size=(6, 2, 2))
+    no_bias = TopologyRNN.random(top, bias=False, seed=1)
+    np.testing.assert_allclose(no_bias(x), no_bias(x, backward="full"), atol=1e-15)
+    biased = TopologyRNN.random(top, bias=True, seed=1)
+    assert np.abs(biased(x) - biased(x, backward="full")).max() > 1e-3
+
+
+def test_wrong_parameters_are_refused():
+    top = stacked_topology(1, [2])
+    with pytest.raises(ValueError, match="exactly the keys"):
+        TopologyRNN(top, {"weight_ih_l0": np.zeros((2, 1))})
+    with pytest.raises(ValueError, match="shape"):
+        TopologyRNN(top, {"weight_ih_l0": np.zeros((2, 2)), "weight_hh_l0": np.zeros((2, 2)),
+                          "bias_ih_l0": np.zeros(2), "bias_hh_l0": np.zeros(2)})
