@@ -20,7 +20,10 @@ Rows:
 3. Recurrent matrix-product throughput at width 1024, batch 256, as a
    fraction of the machine's measured GEMM peak.
 4. Cache memory per (time step × batch item × unit).
-5. One training step (forward, backward, Adam) on a 10 000-step sequence
+5. Issue 12: the delayed network from the construction (``engine="auto"``)
+   over the stacked network it came from, forward and forward+backward,
+   at corners of the runtime grid, with the issue's targets.
+6. One training step (forward, backward, Adam) on a 10 000-step sequence
    with batch 1.
 """
 
@@ -41,7 +44,7 @@ from numerics.engine.layer import layer_forward
 from numerics.train import Readout, train
 
 F32 = np.float32
-SECTIONS = ("torch", "blocked", "gemm", "cache", "long")
+SECTIONS = ("torch", "schedules", "blocked", "gemm", "cache", "long")
 
 
 def best_of(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
@@ -138,6 +141,50 @@ def bench_blocked(rows: list[list[str]], repeats: int) -> None:
                          f"{1e3 * t_de:.1f} ms / {1e3 * t_bl:.1f} ms", f"{t_de / t_bl:.2f}", "report", "-"])
 
 
+def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, float]:
+    """Best time of each function, the functions run in turn in every round (load hits all alike)."""
+    for f in fns.values():
+        f()
+    best = dict.fromkeys(fns, float("inf"))
+    for _ in range(repeats):
+        for k, f in fns.items():
+            t0 = time.perf_counter()
+            f()
+            best[k] = min(best[k], time.perf_counter() - t0)
+    return best
+
+
+def _fwd_bwd(model: Any, x: np.ndarray, dy: np.ndarray) -> None:
+    _, cache = model.forward(x)
+    model.backward(cache, dy)
+
+
+def bench_schedules(rows: list[list[str]], repeats: int) -> None:
+    """Issue 12's targets: delayed (engine="auto") over the stacked network it came from, fwd and fwd+bwd."""
+    from numerics.models import delayed_gru
+
+    rng = np.random.default_rng(5)
+    # (depth, width, batch, T): corners of the runtime grid and the overhead-dominated region.
+    points = [(1, 16, 32, 50), (3, 64, 32, 100), (6, 256, 64, 200), (5, 24, 32, 100), (4, 32, 64, 50),
+              (6, 16, 32, 200)]
+    for cell in ("elman", "lstm", "gru"):
+        for L, n, B, T in points:
+            net = StackedRNN.random(8, [n] * L, cell=cell, dtype=F32, seed=0)
+            d = delayed_gru(net, "own") if cell == "gru" else net.to_delayed()
+            x = rng.standard_normal((T, B, 8)).astype(F32)
+            dy = rng.standard_normal((T, B, n)).astype(F32)
+
+            t = interleaved({"sf": partial(net, x), "df": partial(d, x),
+                             "sb": partial(_fwd_bwd, net, x, dy), "db": partial(_fwd_bwd, d, x, dy)}, repeats)
+            small = n <= 32 and L >= 4
+            for kind, a, b, target in (("fwd", "df", "sf", 0.6 if small else 1.05),
+                                       ("fwd+bwd", "db", "sb", 0.7 if small else 1.05)):
+                r = t[a] / t[b]
+                rows.append([f"delayed ({d.engine(batch=B, steps=T)}) / stacked {kind}, {cell}, "
+                             f"L={L} n={n} B={B} T={T}", f"{1e3 * t[a]:.1f} ms / {1e3 * t[b]:.1f} ms",
+                             f"{r:.2f}", f"<= {target}", verdict(r, target)])
+
+
 def bench_gemm(rows: list[list[str]], repeats: int) -> None:
     rng = np.random.default_rng(2)
     n = 2048
@@ -215,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.only:
         if name == "torch":
             bench_torch(rows, repeats)
+        elif name == "schedules":
+            bench_schedules(rows, repeats)
         elif name == "blocked":
             bench_blocked(rows, repeats)
         elif name == "gemm":

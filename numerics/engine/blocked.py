@@ -26,8 +26,6 @@ from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
 from theory.layout import Plan
 
-ENGINES: tuple[str, ...] = ("auto", "dense", "blocked")
-
 
 def has_stacked_structure(plan: Plan) -> bool:
     """True if block ``l`` reads only blocks ``l`` and ``l - 1`` and the input feeds only block 0."""
@@ -229,4 +227,4 @@ def blocked_forward(
     return h[1:], cache
 
 
-__all__ = ["ENGINES", "blocked_forward", "has_stacked_structure", "prefer_blocked"]
+__all__ = ["blocked_forward", "has_stacked_structure", "prefer_blocked"]

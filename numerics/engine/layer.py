@@ -371,7 +371,8 @@ def layer_forward(
     hold: np.ndarray | None = None,
     reverse: bool = False,
     reset_mask: np.ndarray | None = None,
-) -> tuple[np.ndarray, LayerCache]:
+    keep_cache: bool = True,
+) -> tuple[np.ndarray, LayerCache | None]:
     """Run one recurrent layer over a whole sequence.
 
     Parameters
@@ -394,12 +395,16 @@ def layer_forward(
         GRU only: the entries of ``W_hn`` the reset gate multiplies; the
         others are added outside it (own-reset cell). ``None``: all
         (PyTorch's cell).
+    keep_cache : bool
+        False for inference: the gates and LSTM cell states of each step are
+        written into one reused buffer instead of being kept, and no cache
+        is returned.
 
     Returns
     -------
     hs : ndarray, shape (T, B, H)
         States after each step, aligned with ``x``.
-    cache : LayerCache
+    cache : LayerCache, or None if not ``keep_cache``
         The final states are ``cache.h[-1]`` (and ``cache.c[-1]``).
     """
     if reverse:
@@ -414,19 +419,23 @@ def layer_forward(
     xw, whh_t = prep.xw, prep.whh_t
     h = np.empty((T + 1, B, H), dtype=dtype)
     h[0] = h0
-    c = np.empty((T + 1, B, H), dtype=dtype) if lstm else None
-    gates = np.empty((T, B, GATES[cell] * H), dtype=dtype) if (lstm or gru) else None
+    # Without a cache only the current step's gates (and two cell states) are ever read again.
+    Tk = T if keep_cache else min(T, 1)
+    c = np.empty((T + 1 if keep_cache else 2, B, H), dtype=dtype) if lstm else None
+    gates = np.empty((Tk, B, GATES[cell] * H), dtype=dtype) if (lstm or gru) else None
     # tanh(c_t) for LSTM, the reset gate's operand for GRU: one buffer, named by cell in the cache.
-    inner = np.empty((T, B, H), dtype=dtype) if (lstm or gru) else None
+    inner = np.empty((Tk, B, H), dtype=dtype) if (lstm or gru) else None
     hh = np.empty((B, 4 * H), dtype=dtype) if mask is not None else None
     if lstm:
         c[0] = 0 if c0 is None else c0
     last_hold = 0 if hold is None else int(hold.max(initial=0))
     for t in range(T):
+        k = t if keep_cache else 0
         if lstm:
-            lstm_step_forward(xw[t], h[t], c[t], whh_t, gates[t], c[t + 1], inner[t], h[t + 1])
+            ci, co = (t, t + 1) if keep_cache else (t % 2, 1 - t % 2)
+            lstm_step_forward(xw[t], h[t], c[ci], whh_t, gates[k], c[co], inner[k], h[t + 1])
         elif gru:
-            gru_step_forward(xw[t], h[t], whh_t, prep.b_hn, gates[t], inner[t], h[t + 1], hh)
+            gru_step_forward(xw[t], h[t], whh_t, prep.b_hn, gates[k], inner[k], h[t + 1], hh)
         else:
             elman_step_forward(xw[t], h[t], whh_t, activations, h[t + 1])
         if t < last_hold:
@@ -434,10 +443,12 @@ def layer_forward(
             held = hold > t
             h[t + 1][:, held] = h[t][:, held]
             if lstm:
-                c[t + 1][:, held] = c[t][:, held]
+                c[co][:, held] = c[ci][:, held]
     hs = h[1:]
     if reverse:
         hs = hs[::-1]
+    if not keep_cache:
+        return hs, None
     cache = LayerCache(cell, params, x, h, c, gates, inner if lstm else None, inner if gru else None,
                        activations, hold, reverse, mask)
     return hs, cache

@@ -11,30 +11,58 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, per_layer_states
-from numerics.engine.blocked import ENGINES, blocked_forward, has_stacked_structure, prefer_blocked
+from numerics.engine.blocked import blocked_forward, has_stacked_structure, prefer_blocked
+from numerics.engine.cost import cheapest
 from numerics.engine.layer import layer_backward, layer_forward
+from numerics.engine.layerorder import (
+    BlockCaches,
+    dense_cache,
+    layer_order_backward,
+    layer_order_forward,
+    supports_layer_order,
+)
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from numerics.models._common import cast_layers, check_cache, check_grad, check_layer, random_layer
 from theory.layout import Plan, check_cell, check_count, check_plan, check_sizes, layer_param, relaxed_plan
 
+#: ``"blocked"`` is the wavefront (all blocks of a step in one batched product), ``"layers"`` the layer order.
+ENGINES: tuple[str, ...] = ("auto", "dense", "blocked", "layers")
+
 
 @dataclass(frozen=True)
 class DelayedCache:
-    """Cache of a delayed forward pass: the single layer's cache over ``T + d`` steps."""
+    """Cache of a delayed forward pass over ``T + d`` steps.
 
-    layer: LayerCache
+    Attributes
+    ----------
+    dense : LayerCache or None
+        The single layer's cache (dense and wavefront engines).
+    T : int
+        Number of real (unpadded) input steps.
+    blocks : BlockCaches or None
+        The per-block caches of the layer-order engine.
+    """
+
+    dense: LayerCache | None
     T: int
+    blocks: BlockCaches | None = None
+
+    @cached_property
+    def layer(self) -> LayerCache:
+        """The single layer's cache in the dense layout, whichever engine ran (assembled once if needed)."""
+        return self.dense if self.dense is not None else dense_cache(self.blocks)
 
     @property
     def states(self) -> np.ndarray:
         """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
-        return self.layer.h[1:]
+        return self.blocks.states if self.dense is None else self.dense.h[1:]
 
 
 @dataclass(frozen=True)
@@ -234,41 +262,55 @@ class DelayedRNN:
             return one(h0[0], "h0[0] (h)"), one(h0[1], "h0[1] (c)")
         return one(h0, "h0"), None
 
-    def engine(self, engine: str = "auto") -> str:
-        """The engine :meth:`forward` uses: ``"dense"`` or ``"blocked"``.
+    def engine(self, engine: str = "auto", *, batch: int = 32, steps: int = 100) -> str:
+        """The engine :meth:`forward` uses: ``"dense"``, ``"blocked"`` (wavefront) or ``"layers"``.
 
-        ``"auto"`` picks the block-batched engine when the weights have the
-        stacked structure (:func:`numerics.engine.blocked.has_stacked_structure`,
-        and for an unmasked network, zeros outside it) and it multiplies
-        fewer numbers than the dense product
-        (:func:`numerics.engine.blocked.prefer_blocked`).
+        The wavefront and the layer order need the stacked structure
+        (:func:`numerics.engine.blocked.has_stacked_structure`; for an
+        unmasked network also zeros outside it), the layer order for GRU also
+        the own-reset cell (:func:`numerics.engine.layerorder.supports_layer_order`).
+        ``"auto"`` takes the possible engine with the smallest modelled time
+        for this ``batch`` and number of ``steps``
+        (:func:`numerics.engine.cost.schedule_costs`).
         """
         check_choice(engine, ENGINES, "engine")
         if engine == "dense":
             return engine
         ok = has_stacked_structure(self.plan) and (self.masked or self._zero_outside_plan())
-        if engine == "blocked":
-            if not ok:
-                raise ValueError("engine='blocked' needs the stacked block structure (block l reads blocks l and "
-                                 "l-1 only, input into block 0 only, zero weights elsewhere); use 'dense' or 'auto'")
+        layers_ok = ok and supports_layer_order(self.plan)
+        if engine == "blocked" and not ok:
+            raise ValueError("engine='blocked' needs the stacked block structure (block l reads blocks l and "
+                             "l-1 only, input into block 0 only, zero weights elsewhere); use 'dense' or 'auto'")
+        if engine == "layers" and not layers_ok:
+            raise ValueError("engine='layers' needs the stacked block structure (block l reads blocks l and "
+                             "l-1 only, input into block 0 only, zero weights elsewhere) and, for GRU, the "
+                             "own-reset cell; use 'dense' or 'auto'")
+        if engine != "auto":
             return engine
-        return "blocked" if ok and prefer_blocked(self.plan) else "dense"
+        options = ("dense",) + (("blocked",) if ok and prefer_blocked(self.plan) else ()) + \
+            (("layers",) if layers_ok else ())
+        return cheapest(self.plan, batch, steps, options)
 
     def _zero_outside_plan(self) -> bool:
         return not (np.any(self.params.weight_hh[~self.plan.weight_hh_mask()])
                     or np.any(self.params.weight_ih[~self.plan.weight_ih_mask()]))
 
-    def _run(self, x: Any, h0: Any, engine: str) -> tuple[np.ndarray, DelayedCache]:
+    def _run(self, x: Any, h0: Any, engine: str, keep_cache: bool = True) -> tuple[np.ndarray, DelayedCache | None]:
         x = as_sequence(x, self.input_size, self.dtype)
         T, B, I = x.shape
         h, c = self.initial_states(h0, B)
         xp = np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
-        if self.engine(engine) == "blocked":
+        chosen = self.engine(engine, batch=B, steps=T)
+        if chosen == "layers":
+            states, blocks = layer_order_forward(self.plan, self.params, xp, h, c, keep_cache=keep_cache)
+            return states, (DelayedCache(None, T, blocks) if keep_cache else None)
+        if chosen == "blocked":
             states, cache = blocked_forward(self.plan, self.params, xp, h, c)
         else:
             states, cache = layer_forward(self.cell, self.params, xp, h, c, activations=unit_groups(self.plan),
-                                          hold=unit_holds(self.plan), reset_mask=reset_mask(self.plan))
-        return states, DelayedCache(cache, T)
+                                          hold=unit_holds(self.plan), reset_mask=reset_mask(self.plan),
+                                          keep_cache=keep_cache)
+        return states, (DelayedCache(cache, T) if keep_cache else None)
 
     def forward(self, x: Any, h0: Any = None, *, engine: str = "auto") -> tuple[np.ndarray, DelayedCache]:
         """Run ``T + d`` steps on the zero-padded input and read out with delay ``d``.
@@ -278,12 +320,14 @@ class DelayedRNN:
         x : array, shape (T, B, input_size)
         h0 : optional
             Initial state; see :meth:`initial_states`.
-        engine : {"auto", "dense", "blocked"}
+        engine : {"auto", "dense", "blocked", "layers"}
             ``"dense"`` multiplies the full ``(N, G·N)`` recurrent matrix per
-            step; ``"blocked"`` runs all blocks of a step as one batched
-            product (stacked block structure only, see :meth:`engine`).
-            Both give the same states up to summation order and the same
-            cache, so :meth:`backward` does not care which ran.
+            step; ``"blocked"`` (the wavefront) runs all blocks of a step as
+            one batched product; ``"layers"`` runs block by block over all
+            steps like the stacked network (both: stacked block structure
+            only, see :meth:`engine`). All give the same states up to
+            summation order and the same cache (``cache.layer``), so
+            :meth:`backward` accepts any of them.
 
         Returns
         -------
@@ -297,8 +341,8 @@ class DelayedRNN:
         return self.readout(states), cache
 
     def states(self, x: Any, h0: Any = None, *, engine: str = "auto") -> np.ndarray:
-        """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
-        return self._run(x, h0, engine)[0]
+        """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)`` (no cache is built)."""
+        return self._run(x, h0, engine, keep_cache=False)[0]
 
     def _repr_latex_(self) -> str:
         """Jupyter display: the plan's block matrices (:func:`theory.latex.plan_latex`)."""
@@ -321,9 +365,13 @@ class DelayedRNN:
         """
         return states[self.delay:][:, :, self.plan.readout_units()]
 
-    def __call__(self, x: Any, h0: Any = None) -> np.ndarray:
-        """Outputs aligned with the input, shape ``(T, B, output_size)``."""
-        return self.forward(x, h0)[0]
+    def __call__(self, x: Any, h0: Any = None, *, engine: str = "auto") -> np.ndarray:
+        """Outputs aligned with the input, shape ``(T, B, output_size)``.
+
+        The inference path: nothing only the backward pass needs (gates,
+        every step's cell state) is kept.
+        """
+        return self.readout(self._run(x, h0, engine, keep_cache=False)[0])
 
     def backward(self, cache: DelayedCache, dy: Any, *, dh_final: Any = None,
                  return_state_grads: bool = False) -> tuple[Any, ...]:
@@ -353,14 +401,18 @@ class DelayedRNN:
             For LSTM a pair ``(dh0, dc0)``.
         """
         check_cache(cache, DelayedCache)
-        lc = cache.layer
-        Tp, B = lc.x.shape[:2]
+        x_padded = cache.blocks.x if cache.dense is None else cache.dense.x
+        Tp, B = x_padded.shape[:2]
         T, d, N = cache.T, self.delay, self.hidden_size
         arr = check_grad(dy, (T, B, self.output_size), "dy", self.dtype)
         ds = np.zeros((Tp, B, N), dtype=self.dtype)
         ds[d:, :, self.plan.readout_units()] = arr
         fin_h, fin_c = (None, None) if dh_final is None else self.initial_states(dh_final, B)
-        dxp, g, dh0, dc0 = layer_backward(lc, ds, fin_h, fin_c)
+        if cache.dense is None and self.masked:
+            # Layer order backward: gradients on the plan's pattern only, which is the masked gradient.
+            dxp, g, dh0, dc0 = layer_order_backward(cache.blocks, ds, fin_h, fin_c)
+        else:
+            dxp, g, dh0, dc0 = layer_backward(cache.layer, ds, fin_h, fin_c)
         if self.masked:
             g = replace(g, weight_ih=g.weight_ih * self.plan.weight_ih_mask(),
                         weight_hh=g.weight_hh * self.plan.weight_hh_mask())

@@ -76,8 +76,11 @@ def test_float32() -> None:
 
 
 def test_engine_choice() -> None:
-    equal = StackedRNN.random(2, [8, 8, 8, 8], seed=0).to_delayed()
-    assert prefer_blocked(equal.plan) and equal.engine() == "blocked"
+    equal = StackedRNN.random(2, [16] * 6, seed=0).to_delayed()
+    # Narrow blocks: per-step overhead dominates, so a T + d step schedule wins.
+    assert prefer_blocked(equal.plan) and equal.engine(batch=32, steps=100) == "blocked"
+    wide = StackedRNN.random(2, [256, 256, 256], seed=0).to_delayed()
+    assert wide.engine(batch=32, steps=100) == "layers"
     # Very unequal widths: padding to the widest block costs more than the dense product.
     skewed = StackedRNN.random(2, [64, 1, 1], seed=0).to_delayed()
     assert skewed.engine() == "dense"
