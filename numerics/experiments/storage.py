@@ -252,8 +252,9 @@ def read_record(path: Path, name: str | None = None) -> dict[str, Any]:
     try:
         rec = json.loads(text)
     except json.JSONDecodeError as exc:
-        # An error at the very end of the text means the file stops early (a torn write).
-        what = "truncated" if exc.pos >= len(text.rstrip()) else "invalid JSON"
+        # An error at the very end of the text, or an open string, means the file stops early (a torn write).
+        torn = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
+        what = "empty file" if not text.strip() else "truncated" if torn else "invalid JSON"
         raise RecordError(f"{name}: {what} ({exc})") from None
     validate_record(rec, name)
     return rec
