@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -10,6 +11,29 @@ import numpy as np
 from theory._checks import check_choice as check_choice  # re-exported for numerics modules
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def memory_limit() -> int:
+    """Bytes of physical memory (a large fixed bound where the system does not say)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return 2**40
+
+
+def check_allocation(entries: int, itemsize: int, name: str) -> None:
+    """Refuse, before allocating, an array that cannot fit in this machine's memory.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the size asked for and the memory available, instead
+        of a ``MemoryError`` after an attempt to allocate terabytes.
+    """
+    need, limit = int(entries) * int(itemsize), memory_limit()
+    if need > limit:
+        raise ValueError(f"{name}: {entries} entries ({need / 2**30:.3g} GiB) do not fit in this machine's "
+                         f"memory ({limit / 2**30:.3g} GiB)")
 
 
 def to_numpy(value: Any) -> Any:

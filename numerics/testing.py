@@ -399,16 +399,54 @@ def default_tolerance(dtype: Any) -> tuple[float, float]:
     return (1e-3, 1e-4) if np.dtype(dtype) == np.float32 else (1e-9, 1e-12)
 
 
-def first_difference(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[int, int, int] | None:
-    """Index ``(t, batch, unit)`` of the first entry (in time order) outside tolerance, or ``None``."""
+def _tolerance(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number >= 0; got {type(value).__name__}")
+    v = float(value)
+    if not (np.isfinite(v) and v >= 0):
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return v
+
+
+def first_difference(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> tuple[int, ...] | None:
+    """Index of the first entry (in C order, so time first) where ``a`` and ``b`` differ beyond tolerance.
+
+    An entry differs when ``|a - b| > atol + rtol * scale``; ``scale`` is the
+    largest magnitude of either array at that time step (axis 0) for arrays
+    of rank 2 or more, the entry's own magnitude otherwise.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(t, batch, unit)`` for sequence outputs, an index of ``a.ndim``
+        entries in general; ``None`` if every entry is within tolerance.
+
+    Raises
+    ------
+    TypeError
+        If ``a`` or ``b`` is not numeric, or a tolerance is not a real number.
+    ValueError
+        If the shapes differ or a tolerance is negative or not finite.
+    """
+    rtol, atol = _tolerance(rtol, "rtol"), _tolerance(atol, "atol")
+    arrays = []
+    for name, v in (("a", a), ("b", b)):
+        arr = np.asarray(v)
+        if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+            raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
+        arrays.append(arr.astype(np.float64) if not np.iscomplexobj(arr) else arr)
+    a, b = arrays
+    if a.shape != b.shape:
+        raise ValueError(f"a and b must have the same shape; got {a.shape} and {b.shape}")
     if a.size == 0:
         return None
-    scale = np.maximum(np.abs(a), np.abs(b)).max(axis=(1, 2), keepdims=True)
-    bad = np.abs(a.astype(np.float64) - b) > atol + rtol * scale
+    mag = np.maximum(np.abs(a), np.abs(b))
+    scale = mag.max(axis=tuple(range(1, a.ndim)), keepdims=True) if a.ndim >= 2 else mag
+    # NaN compares unequal to everything, so a NaN on one side only counts as a difference.
+    bad = (np.abs(a - b) > atol + rtol * scale) | (np.isnan(a) != np.isnan(b))
     if not bad.any():
         return None
-    t, i, j = np.argwhere(bad)[0]
-    return int(t), int(i), int(j)
+    return tuple(int(k) for k in np.argwhere(bad)[0])
 
 
 _SAME: Any = object()
@@ -454,6 +492,14 @@ def assert_equivalent(
         Naming the first time step, batch item and unit where they differ,
         with both values, or a shape mismatch.
     """
+    if rtol is not None:
+        rtol = _tolerance(rtol, "rtol")
+    if atol is not None:
+        atol = _tolerance(atol, "atol")
+    for name, f in zip(("a", "b"), (a, b)):
+        if not callable(f):
+            raise TypeError(f"{name} must be a callable model (called as {name}(x) or {name}(x, h0)); "
+                            f"got {type(f).__name__}")
     hb = h0 if h0_b is _SAME else h0_b
     ya = np.asarray(a(x) if h0 is None else a(x, h0))
     yb = np.asarray(b(x) if hb is None else b(x, hb))
@@ -465,10 +511,11 @@ def assert_equivalent(
     where = first_difference(ya, yb, rtol, atol)
     err = float(np.abs(ya.astype(np.float64) - yb).max()) if ya.size else 0.0
     if where is not None:
-        t, i, j = where
-        va, vb = float(ya[t, i, j]), float(yb[t, i, j])
+        va, vb = ya[where].item(), yb[where].item()
+        at = (f"time step {where[0]}, batch item {where[1]}, unit {where[2]}" if len(where) == 3
+              else f"index {where}")
         raise AssertionError(
-            f"{names[0]} and {names[1]} first differ at time step {t}, batch item {i}, unit {j}: "
+            f"{names[0]} and {names[1]} first differ at {at}: "
             f"{va!r} vs {vb!r} (difference {abs(va - vb):.3g}; "
             f"max difference {err:.3g}; rtol={rtol:g}, atol={atol:g})"
         )

@@ -13,7 +13,10 @@ def output_dir(path: str) -> Path:
     Raises
     ------
     ValueError
-        If ``path`` exists and is not a directory, or cannot be created
-        (the command line prints it as one line and exits with code 2).
+        If ``path`` is empty (it would mean the current directory), exists
+        and is not a directory, or cannot be created (the command line
+        prints it as one line and exits with code 2).
     """
+    if not str(path).strip():
+        raise ValueError("--out must name a directory; got an empty string")
     return ensure_directory(path, "--out")

@@ -22,6 +22,31 @@ STYLES: dict[str, dict] = {"notes": FIGURES, "slide": SLIDE_FIGURES}
 _METADATA = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}
 
 
+def check_options(names: Sequence[str] | None, formats: Sequence[str], dpi: int,
+                  style: str = "notes") -> tuple[list[str], list[str]]:
+    """Validated figure names and formats, each once and in the given order (all figures if ``names`` is empty).
+
+    Raises
+    ------
+    ValueError
+        On an unknown style, name or format, or a ``dpi`` outside 1–10000.
+    """
+    if style not in STYLES:
+        raise ValueError(f"--style must be one of {list(STYLES)}; got {style!r}")
+    figures = STYLES[style]
+    chosen = list(dict.fromkeys(names)) if names else list(figures)
+    unknown = [n for n in chosen if n not in figures]
+    if unknown:
+        raise ValueError(f"unknown figure name(s) {unknown}; choose from {list(figures)}")
+    fmts = list(dict.fromkeys(formats))
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad or not fmts:
+        raise ValueError(f"--format must be among {list(FORMATS)}; got {bad or fmts}")
+    if isinstance(dpi, bool) or not isinstance(dpi, int) or not 1 <= dpi <= 10_000:
+        raise ValueError(f"--dpi must be an int from 1 to 10000; got {dpi!r}")
+    return chosen, fmts
+
+
 def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Sequence[str] | None = None,
                   dpi: int = 150, log: bool = True, style: str = "notes") -> list[Path]:
     """Draw the figures and save each in every format.
@@ -46,16 +71,8 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
     list of Path
         The files written.
     """
-    if style not in STYLES:
-        raise ValueError(f"--style must be one of {list(STYLES)}; got {style!r}")
+    chosen, formats = check_options(names, formats, dpi, style)
     figures = STYLES[style]
-    chosen = list(figures) if not names else list(names)
-    unknown = [n for n in chosen if n not in figures]
-    if unknown:
-        raise ValueError(f"unknown figure name(s) {unknown}; choose from {list(figures)}")
-    bad = [f for f in formats if f not in FORMATS]
-    if bad:
-        raise ValueError(f"--format must be among {list(FORMATS)}; got {bad}")
     written: list[Path] = []
     for i, name in enumerate(chosen, 1):
         t0 = time.perf_counter()
@@ -80,9 +97,10 @@ def cmd_figures(args: argparse.Namespace) -> int:
         return 0
     if args.out is None:
         raise ValueError("--out DIR is required (or use --list)")
+    # Every option is checked before --out is created, so a mistake leaves no empty directory behind.
+    names, formats = check_options(args.only, args.format, args.dpi, args.style)
     out = output_dir(args.out)
-    formats = list(dict.fromkeys(args.format))
-    written = write_figures(out, formats, args.only, dpi=args.dpi, style=args.style)
+    written = write_figures(out, formats, names, dpi=args.dpi, style=args.style)
     if not args.only:
         t0 = time.perf_counter()
         anim = save_wavefront_animation(out)

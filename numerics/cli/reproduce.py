@@ -6,7 +6,8 @@ plans the runs of the profile
 finished (one JSON file per run under ``DIR/runs``, written as each run ends,
 so an interrupted invocation resumes where it stopped), then writes
 ``results.csv``, ``runtime.csv``, ``results.md`` and the PNG plots from every
-result in ``DIR``.
+result of this invocation's profile and selection in ``DIR`` (records of
+other profiles or tasks stay in ``DIR/runs`` but are left out of the tables).
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from numerics.cli._common import output_dir
 from numerics.experiments.profiles import EXPERIMENT_PROFILES, plan_runs
 from numerics.experiments.report import write_tables
-from numerics.experiments.runner import run_all
-from numerics.experiments.storage import load_records
+from numerics.experiments.runner import MAX_JOBS, run_all
+from numerics.experiments.specs import RunSpec
+from numerics.experiments.storage import load_records, locked, spec_key
 from numerics.figures.experiments import save_plots
 
 #: The tasks of :data:`numerics.experiments.specs.TASKS`, and ``all`` of them.
@@ -34,13 +37,14 @@ def _jobs(value: str) -> int:
         n = int(value)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be an int >= 1; got {value!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be an int >= 1; got {n}")
+    if not 1 <= n <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"must be an int from 1 to {MAX_JOBS}; got {n}")
     return n
 
 
-def write_outputs(out: str | Path, profile: str = "", dpi: int = 150, plots: bool = True) -> list[Path]:
-    """Tables (CSV, Markdown) and PNG plots of every result under ``OUT/runs``.
+def write_outputs(out: str | Path, profile: str = "", dpi: int = 150, plots: bool = True,
+                  specs: Sequence[RunSpec] | None = None, log: Callable[[str], None] | None = None) -> list[Path]:
+    """Tables (CSV, Markdown) and PNG plots of the results under ``OUT/runs``.
 
     Parameters
     ----------
@@ -52,13 +56,23 @@ def write_outputs(out: str | Path, profile: str = "", dpi: int = 150, plots: boo
         Resolution of the plots.
     plots : bool
         Draw the plots as well as the tables.
+    specs : sequence of RunSpec, optional
+        Use only the records of these runs (default: every valid record).
+    log : callable, optional
+        Receives a line saying how many stored records were left out.
 
     Returns
     -------
     list of Path
         Files written (plots only for the tasks that have results).
     """
-    records = load_records(out)
+    records = load_records(out, warn=log)
+    if specs is not None:
+        wanted = {spec_key(s) for s in specs}
+        kept = [r for r in records if spec_key(r["spec"]) in wanted]
+        if log is not None and len(kept) < len(records):
+            log(f"{len(records) - len(kept)} stored run(s) of other profiles or tasks left out of the tables")
+        records = kept
     written = write_tables(out, records, profile)
     if plots:
         written += save_plots(records, out, dpi)
@@ -77,9 +91,14 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     specs = plan_runs(profile, tasks)
     t0 = time.perf_counter()
     print(f"drnn reproduce {args.what} --profile {profile.name}: {profile.notes}", flush=True)
-    report = run_all(specs, out, jobs=jobs, log=lambda s: print(s, flush=True))
-    for path in write_outputs(out, profile.name, plots=not args.no_plots):
-        print(f"wrote {path}", flush=True)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    with locked(out):  # held across the runs and the tables, so a second invocation stops at once
+        report = run_all(specs, out, jobs=jobs, log=say)
+        for path in write_outputs(out, profile.name, plots=not args.no_plots, specs=specs, log=say):
+            print(f"wrote {path}", flush=True)
     print(f"done: {len(report['ran'])} run(s) in {time.perf_counter() - t0:.1f} s, "
           f"{len(report['skipped'])} resumed from earlier invocations", flush=True)
     return 0

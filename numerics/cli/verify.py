@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -49,10 +52,43 @@ def _header() -> str:
     return h + "\n" + "-" * 92
 
 
+def check_json_target(path: str) -> Path:
+    """``--json PATH`` as a path that can be written, checked before any work is done.
+
+    Raises
+    ------
+    ValueError
+        If ``path`` is empty, names a directory or another non-regular file,
+        is a file that cannot be written, or its directory does not exist or
+        cannot be written to.
+    """
+    if not path.strip():
+        raise ValueError("--json must name a file; got an empty string")
+    p = Path(path)
+    if p.exists():
+        if not p.is_file():
+            raise ValueError(f"--json: {p} exists and is not a regular file")
+        if not os.access(p, os.W_OK):
+            raise ValueError(f"--json: {p} is not writable")
+        return p
+    parent = p.resolve().parent
+    if not parent.is_dir():
+        raise ValueError(f"--json: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"--json: directory {parent} is not writable")
+    return p
+
+
+def _rescue_path() -> Path:
+    fd, name = tempfile.mkstemp(prefix="drnn-verify-", suffix=".json")
+    os.close(fd)
+    return Path(name)
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Handler of ``drnn verify``: 0 when every verdict equals its expectation, else 1."""
     known = claim_ids()
-    ids = args.claims or known
+    ids = list(dict.fromkeys(args.claims)) or known  # a repeated id is checked once
     unknown = [c for c in ids if c not in known]
     if unknown:
         raise ValueError(f"unknown claim id(s) {unknown}; run 'drnn verify --list' to see them")
@@ -63,9 +99,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(textwrap.fill(claim.statement, width=88, initial_indent="    ", subsequent_indent="    "))
         return 0
     if args.json is not None:
-        parent = Path(args.json).resolve().parent
-        if not parent.is_dir():
-            raise ValueError(f"--json: directory {parent} does not exist")
+        check_json_target(args.json)
     effort = EFFORTS["thorough" if args.thorough else "default"]
     print(f"drnn verify ({effort.name} effort, {len(ids)} claims)")
     print(_header())
@@ -84,9 +118,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     n_ok = sum(r.as_expected for r in results)
     print(f"{n_ok}/{len(results)} claims verified as expected in {elapsed:.1f} s")
     if args.json is not None:
-        Path(args.json).write_text(json.dumps({"effort": effort.name,
-                                               "claims": [r.to_dict() for r in results]}, indent=2))
-        print(f"wrote {args.json}")
+        text = json.dumps({"effort": effort.name, "claims": [r.to_dict() for r in results]}, indent=2)
+        try:
+            Path(args.json).write_text(text)
+            print(f"wrote {args.json}")
+        except OSError as exc:
+            # The run is finished: its results must not be lost to an output error.
+            rescue = _rescue_path()
+            rescue.write_text(text)
+            print(f"drnn verify: error: --json: cannot write {args.json} ({exc.strerror or exc}); "
+                  f"the results are in {rescue}", file=sys.stderr)
+            return 2
     return 0 if ok else 1
 
 

@@ -33,6 +33,7 @@ from numerics.engine.activations import (
     sigmoid_from_half_,
 )
 from numerics.engine.params import LayerCache, LayerParams
+from theory._checks import check_cell
 from theory.layout import GATES
 
 
@@ -407,6 +408,7 @@ def layer_forward(
     cache : LayerCache, or None if not ``keep_cache``
         The final states are ``cache.h[-1]`` (and ``cache.c[-1]``).
     """
+    check_cell(cell)  # an unknown name would otherwise surface as a KeyError deep in the step functions
     if reverse:
         x = x[::-1]
     x = np.ascontiguousarray(x)

@@ -14,9 +14,13 @@ stopping); nothing here optimises anything itself.
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import json
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 from functools import lru_cache
@@ -27,7 +31,15 @@ import numpy as np
 
 from numerics._progress import bar
 from numerics.experiments.specs import ModelSpec, RunSpec, build_model, matched_width, recurrent_parameter_count
-from numerics.experiments.storage import load_record, make_record, runs_dir, write_json_atomic
+from numerics.experiments.storage import (
+    clean_stale_temps,
+    locked,
+    make_record,
+    runs_dir,
+    save_record,
+    scan_runs,
+    spec_key,
+)
 from numerics.experiments.tasks import TaskData, make_task
 from numerics.models import BidirectionalRNN, StackedRNN
 from numerics.train.loop import evaluate, train
@@ -203,6 +215,45 @@ def summary(spec: RunSpec, result: dict[str, Any]) -> str:
     return "fwd+bwd " + ", ".join(f"{k} {1e3 * v['forward_backward_s']:.1f} ms" for k, v in m.items())
 
 
+#: Upper bound of ``jobs``: more worker processes than this only exhaust the machine.
+MAX_JOBS = 1024
+
+
+def _die_with_parent(parent: int) -> None:
+    """Pool initializer: end this worker when the process that started it dies, even by SIGKILL.
+
+    On Linux the kernel delivers SIGKILL on the parent's death
+    (``prctl(PR_SET_PDEATHSIG)``); everywhere a daemon thread also checks
+    once a second whether the worker has been re-parented.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="drnn-parent-watch", daemon=True).start()
+
+
+def worker_pool(jobs: int) -> cf.ProcessPoolExecutor:
+    """A pool of ``jobs`` spawned worker processes, each with one BLAS thread, that die with this process."""
+    # Children are spawned (not forked) and read these variables when they
+    # import NumPy, so each uses one BLAS thread; the parent is unaffected.
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    ctx = multiprocessing.get_context("spawn")
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_die_with_parent,
+                                  initargs=(os.getpid(),))
+
+
 def _execute(specs: Sequence[RunSpec], jobs: int, finish: Callable[[RunSpec, dict[str, Any], float], None]) -> None:
     """Run ``specs``: in this process (``jobs == 1``) or in ``|jobs|`` spawned single-thread BLAS workers."""
     if not specs:
@@ -213,12 +264,7 @@ def _execute(specs: Sequence[RunSpec], jobs: int, finish: Callable[[RunSpec, dic
             result = execute_run(spec)
             finish(spec, result, time.perf_counter() - t0)
         return
-    # Children are spawned (not forked) and read these variables when they
-    # import NumPy, so each uses one BLAS thread; the parent is unaffected.
-    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[var] = "1"
-    ctx = multiprocessing.get_context("spawn")
-    with cf.ProcessPoolExecutor(max_workers=abs(jobs), mp_context=ctx) as pool:
+    with worker_pool(min(abs(jobs), len(specs))) as pool:
         futures = {pool.submit(_worker, s.to_dict()): s for s in specs}
         try:
             for fut in cf.as_completed(futures):
@@ -254,30 +300,35 @@ def run_all(specs: Sequence[RunSpec], out: str | Path, *, jobs: int = 1,
         ``{"ran": [...run ids], "skipped": [...], "seconds": wall time}``.
     """
     jobs = check_count(jobs, "jobs")
-    d = runs_dir(out)
+    if jobs > MAX_JOBS:
+        raise ValueError(f"jobs must be at most {MAX_JOBS}; got {jobs}")
     say = log or (lambda _s: None)
-    todo, skipped = [], []
-    for s in specs:
-        rec = load_record(d / f"{s.run_id}.json")
-        # A file counts as done only if it records this very spec (the id carries a hash of it).
-        (skipped if rec is not None and rec["spec"] == s.to_dict() else todo).append(s)
-    total = len(todo)
-    say(f"{len(specs)} runs: {len(skipped)} already done in {d}, {total} to run with {jobs} worker(s)")
-    t_start = time.perf_counter()
-    ran: list[str] = []
+    d = runs_dir(out)
+    with locked(out):
+        for p in clean_stale_temps(out):
+            say(f"removed a temporary file left by an interrupted run: {p}")
+        done = scan_runs(out, say)
+        todo, skipped = [], []
+        for s in dict((spec_key(s), s) for s in specs).values():  # a spec listed twice is one run
+            (skipped if spec_key(s) in done else todo).append(s)
+        total = len(todo)
+        say(f"{len(todo) + len(skipped)} runs: {len(skipped)} already done in {d}, {total} to run with "
+            f"{jobs} worker(s)")
+        t_start = time.perf_counter()
+        ran: list[str] = []
 
-    def finish(spec: RunSpec, result: dict[str, Any], seconds: float) -> None:
-        write_json_atomic(d / f"{spec.run_id}.json", make_record(spec, result, seconds))
-        ran.append(spec.run_id)
-        elapsed = time.perf_counter() - t_start
-        say(f"[{bar(len(ran), total)}] {len(ran)}/{total} {describe(spec)}: {summary(spec, result)} "
-            f"[{seconds:.1f} s; {elapsed / 60:.1f} min elapsed]")
+        def finish(spec: RunSpec, result: dict[str, Any], seconds: float) -> None:
+            save_record(out, make_record(spec, result, seconds), say)
+            ran.append(spec.run_id)
+            elapsed = time.perf_counter() - t_start
+            say(f"[{bar(len(ran), total)}] {len(ran)}/{total} {describe(spec)}: {summary(spec, result)} "
+                f"[{seconds:.1f} s; {elapsed / 60:.1f} min elapsed]")
 
-    # Training runs share the workers; timing points then run one at a time
-    # (each alone on the machine as far as this command is concerned), so a
-    # concurrent training run does not distort the times being compared.
-    training = [s for s in todo if s.task != "runtime"]
-    timing = [s for s in todo if s.task == "runtime"]
-    _execute(training, jobs, finish)
-    _execute(timing, 1 if jobs == 1 else -1, finish)
+        # Training runs share the workers; timing points then run one at a time
+        # (each alone on the machine as far as this command is concerned), so a
+        # concurrent training run does not distort the times being compared.
+        training = [s for s in todo if s.task != "runtime"]
+        timing = [s for s in todo if s.task == "runtime"]
+        _execute(training, jobs, finish)
+        _execute(timing, 1 if jobs == 1 else -1, finish)
     return {"ran": ran, "skipped": [s.run_id for s in skipped], "seconds": time.perf_counter() - t_start}

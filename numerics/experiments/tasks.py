@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from numerics._validate import check_allocation
 from theory._checks import check_choice, check_count, check_real
 
 #: Split names, in the order the sizes are given.
@@ -175,6 +176,7 @@ def reversal(V: int = 4, T: int = 20, sizes: Any = (10_000, 2_000, 2_000), *, se
     T = check_count(T, "T", 1)
     n = _sizes(sizes)
     seed = check_count(seed, "seed", 0)
+    check_allocation(sum(n) * T * (V + 2), 8, "sizes")  # symbols, one-hot inputs and targets
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dt}")
@@ -278,6 +280,7 @@ def sine(T: int = 30, causal: int = 10, acausal: int = 5, scale: float = 0.1,
     scale = check_real(scale, "scale", positive=True)
     n = _sizes(sizes)
     seed = check_count(seed, "seed", 0)
+    check_allocation(sum(n) * (T + causal + acausal) * 4, 8, "sizes")  # noise, signal, inputs, targets
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dt}")

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from numerics._validate import as_float_array, check_dtype, per_layer_states
+from numerics._validate import as_float_array, check_allocation, check_dtype, per_layer_states
 from numerics.engine.params import LayerParams
-from theory._checks import check_activation, check_type
+from theory._checks import check_activation, check_real, check_type
 from theory.layout import GATES
 
 PARAM_KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -45,8 +45,9 @@ def check_layer(p: LayerParams, cell: str, n_in: int, n: int, bias: bool, where:
 def random_layer(rng: np.random.Generator, cell: str, n_in: int, n: int, bias: bool,
                  dtype: np.dtype, scale: float | None) -> LayerParams:
     """One layer with PyTorch's default initialisation ``U(-1/sqrt(n), 1/sqrt(n))`` (or ``U(-scale, scale)``)."""
-    k = 1.0 / np.sqrt(n) if scale is None else scale
+    k = 1.0 / np.sqrt(n) if scale is None else check_real(scale, "scale", positive=True)
     G = GATES[cell]
+    check_allocation(G * n * (n_in + n + 2), np.dtype(dtype).itemsize, "hidden_sizes")
 
     def u(*shape: int) -> np.ndarray:
         return rng.uniform(-k, k, size=shape).astype(dtype)

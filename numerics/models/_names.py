@@ -14,6 +14,7 @@ import numpy as np
 
 from numerics._validate import FLOAT_DTYPES, as_float_array, to_numpy
 from numerics.engine.params import LayerParams
+from theory._checks import check_cell
 from theory.layout import GATES
 
 #: PyTorch ``mode`` -> (cell, Elman activation)
@@ -43,6 +44,7 @@ def layers_from_state_dict(
     ValueError
         On unknown, missing or wrongly shaped keys, or mixed dtypes.
     """
+    check_cell(cell)
     if not isinstance(state_dict, Mapping):
         raise TypeError(f"state_dict must be a mapping of parameter names to arrays; got {type(state_dict).__name__}")
     if not state_dict:

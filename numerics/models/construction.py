@@ -13,6 +13,7 @@ import numpy as np
 
 from numerics._validate import as_float_array
 from numerics.engine.params import LayerParams
+from theory._checks import check_type
 from theory.layout import Plan
 
 
@@ -41,6 +42,11 @@ def assemble(plan: Plan, state_dict: Mapping[str, Any], dtype: Any = None) -> La
         ``weight_ih (G·N, I)``, ``weight_hh (G·N, N)``, biases ``(G·N,)``;
         entries no placement covers are zero.
     """
+    check_type(plan, Plan, "plan")
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"state_dict must be a mapping of parameter names to arrays; got {type(state_dict).__name__}")
+    if not state_dict:
+        raise ValueError("state_dict is empty; expected the stacked parameters (weight_ih_l0, …)")
     src = {k: as_float_array(v, f"state_dict[{k!r}]", None if dtype is None else np.dtype(dtype))
            for k, v in state_dict.items()}
     dt = np.dtype(dtype) if dtype is not None else next(iter(src.values())).dtype
@@ -67,6 +73,8 @@ def disassemble(plan: Plan, params: LayerParams) -> dict[str, np.ndarray]:
         the first offending block (gate, destination block, source) and its
         largest absolute entry.
     """
+    check_type(plan, Plan, "plan")
+    check_type(params, LayerParams, "params")
     covered = {k: np.zeros(s, dtype=bool) for k, s in _shapes(plan).items()}
     pieces: dict[str, list[tuple[Any, np.ndarray]]] = {}
     for p in plan.placements():

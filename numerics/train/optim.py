@@ -11,6 +11,12 @@ from collections.abc import Mapping
 import numpy as np
 
 
+def _check_grads(value: object, name: str) -> None:
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a mapping of parameter names to arrays (e.g. net.state_dict()); "
+                        f"got {type(value).__name__}")
+
+
 def global_norm(grads: Mapping[str, np.ndarray]) -> float:
     """``sqrt(Σ ||g||²)`` over all arrays (computed in float64)."""
     return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
@@ -25,6 +31,7 @@ def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> tuple[di
     norm : float
         The global norm before clipping.
     """
+    _check_grads(grads, "grads")
     if not (isinstance(max_norm, (int, float)) and max_norm > 0):
         raise ValueError(f"max_norm must be a positive number; got {max_norm!r}")
     norm = global_norm(grads)
@@ -77,6 +84,8 @@ class Adam:
         ValueError
             If ``grads`` does not have exactly the keys and shapes of ``params``.
         """
+        _check_grads(params, "params")
+        _check_grads(grads, "grads")
         if params.keys() != grads.keys():
             raise ValueError(f"grads must have the keys of params; missing {sorted(set(params) - set(grads))}, "
                              f"extra {sorted(set(grads) - set(params))}")

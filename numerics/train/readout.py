@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics._validate import as_float_array
+from numerics._validate import as_float_array, check_allocation
 from numerics.engine.params import LayerParams
 from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from theory._checks import check_count
@@ -75,6 +75,7 @@ class Readout:
         rng = np.random.default_rng(seed)
         k = 1.0 / math.sqrt(body.output_size)
         dt = body.dtype
+        check_allocation(output_size * (int(body.output_size) + 1), np.dtype(dt).itemsize, "output_size")
         return cls(body, rng.uniform(-k, k, (output_size, body.output_size)).astype(dt),
                    rng.uniform(-k, k, output_size).astype(dt))
 
