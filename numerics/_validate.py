@@ -14,11 +14,23 @@ FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
 def memory_limit() -> int:
-    """Bytes of physical memory (a large fixed bound where the system does not say)."""
+    """Bytes this process may allocate: physical memory, or less under an address-space limit.
+
+    A large fixed bound stands in where the system does not say.
+    """
     try:
-        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+        limit = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):
-        return 2**40
+        limit = 2**40
+    try:
+        import resource  # POSIX only
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return limit
+    # Under ``ulimit -v`` a request below physical memory can still end in
+    # MemoryError; the address-space limit is then the honest bound.
+    return limit if soft == resource.RLIM_INFINITY else min(limit, int(soft))
 
 
 def check_allocation(entries: int, itemsize: int, name: str) -> None:
@@ -34,6 +46,28 @@ def check_allocation(entries: int, itemsize: int, name: str) -> None:
     if need > limit:
         raise ValueError(f"{name}: {entries} entries ({need / 2**30:.3g} GiB) do not fit in this machine's "
                          f"memory ({limit / 2**30:.3g} GiB)")
+
+
+def check_seed(seed: object, name: str = "seed") -> Any:
+    """Return ``seed`` if :func:`numpy.random.default_rng` accepts it, else raise naming ``name``.
+
+    Accepted: ``None``, an int ``>= 0``, or a NumPy ``Generator``,
+    ``BitGenerator`` or ``SeedSequence``.
+
+    Raises
+    ------
+    TypeError
+        For any other kind of object (a float, a string, a bool, a list).
+    ValueError
+        For a negative int.
+    """
+    if seed is None or isinstance(seed, (np.random.Generator, np.random.BitGenerator, np.random.SeedSequence)):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"{name} must be None, an int >= 0 or a numpy Generator; got {type(seed).__name__}")
+    if seed < 0:
+        raise ValueError(f"{name} must be an int >= 0; got {seed}")
+    return seed
 
 
 def to_numpy(value: Any) -> Any:

@@ -176,7 +176,8 @@ def reversal(V: int = 4, T: int = 20, sizes: Any = (10_000, 2_000, 2_000), *, se
     T = check_count(T, "T", 1)
     n = _sizes(sizes)
     seed = check_count(seed, "seed", 0)
-    check_allocation(sum(n) * T * (V + 2), 8, "sizes")  # symbols, one-hot inputs and targets
+    # Symbols, one-hot inputs and targets; the product of the arguments is what cannot fit.
+    check_allocation(sum(n) * T * (V + 2), 8, f"V = {V}, T = {T} and sizes = {n} together")
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dt}")
@@ -280,7 +281,9 @@ def sine(T: int = 30, causal: int = 10, acausal: int = 5, scale: float = 0.1,
     scale = check_real(scale, "scale", positive=True)
     n = _sizes(sizes)
     seed = check_count(seed, "seed", 0)
-    check_allocation(sum(n) * (T + causal + acausal) * 4, 8, "sizes")  # noise, signal, inputs, targets
+    # Noise, signal, inputs and targets; the product of the arguments is what cannot fit.
+    check_allocation(sum(n) * (T + causal + acausal) * 4, 8,
+                     f"T = {T}, causal = {causal}, acausal = {acausal} and sizes = {n} together")
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64; got {dt}")

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics._validate import as_float_array, check_allocation, check_dtype, per_layer_states
+from numerics._validate import as_float_array, check_allocation, check_dtype, check_seed, per_layer_states
 from numerics.engine.params import LayerParams
 from theory._checks import check_activation, check_real, check_type
 from theory.layout import GATES
@@ -43,11 +43,19 @@ def check_layer(p: LayerParams, cell: str, n_in: int, n: int, bias: bool, where:
 
 
 def random_layer(rng: np.random.Generator, cell: str, n_in: int, n: int, bias: bool,
-                 dtype: np.dtype, scale: float | None) -> LayerParams:
-    """One layer with PyTorch's default initialisation ``U(-1/sqrt(n), 1/sqrt(n))`` (or ``U(-scale, scale)``)."""
+                 dtype: np.dtype, scale: float | None,
+                 names: tuple[str, str] = ("input_size", "hidden_sizes")) -> LayerParams:
+    """One layer with PyTorch's default initialisation ``U(-1/sqrt(n), 1/sqrt(n))`` (or ``U(-scale, scale)``).
+
+    ``names`` are the user's arguments behind ``n_in`` and ``n``, so a size
+    that cannot fit is refused naming the argument the user gave.
+    """
     k = 1.0 / np.sqrt(n) if scale is None else check_real(scale, "scale", positive=True)
     G = GATES[cell]
-    check_allocation(G * n * (n_in + n + 2), np.dtype(dtype).itemsize, "hidden_sizes")
+    itemsize = np.dtype(dtype).itemsize
+    # Blame the argument that alone cannot fit before blaming the two together.
+    check_allocation(G * n * (n + 2), itemsize, f"{names[1]} ({n} units)")
+    check_allocation(G * n * n_in, itemsize, f"{names[0]} ({n_in}) with {names[1]} ({n} units)")
 
     def u(*shape: int) -> np.ndarray:
         return rng.uniform(-k, k, size=shape).astype(dtype)
@@ -59,7 +67,7 @@ def random_layers(cell: str, ins: Sequence[int], sizes: Sequence[int], *, direct
                   dtype: np.dtype, seed: int | np.random.Generator | None,
                   scale: float | None) -> list[tuple[LayerParams, ...]]:
     """Random layers ``ins[l] -> sizes[l]``, ``directions`` of them per layer, drawn layer by layer."""
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     return [tuple(random_layer(rng, cell, i, n, bias, dtype, scale) for _ in range(directions))
             for i, n in zip(ins, sizes)]
 

@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, per_layer_states
+from numerics._validate import (
+    as_float_array,
+    as_sequence,
+    check_choice,
+    check_dtype,
+    check_seed,
+    per_layer_states,
+)
 from numerics.engine.blocked import blocked_forward, has_stacked_structure, prefer_blocked
 from numerics.engine.cost import cheapest
 from numerics.engine.layer import layer_backward, layer_forward
@@ -210,8 +217,9 @@ class DelayedRNN:
                scale: float | None = None, masked: bool = True) -> DelayedRNN:
         """Random weights ``U(-k, k)`` (``k = 1/sqrt(N)``) on the plan's block pattern."""
         dt = check_dtype(dtype)
-        rng = np.random.default_rng(seed)
-        p = random_layer(rng, plan.cell, plan.input_size, plan.hidden_size, plan.bias, dt, scale)
+        rng = np.random.default_rng(check_seed(seed))
+        p = random_layer(rng, plan.cell, plan.input_size, plan.hidden_size, plan.bias, dt, scale,
+                         ("plan.input_size", "plan.hidden_size"))
         if masked:
             p = replace(p, weight_ih=p.weight_ih * plan.weight_ih_mask(), weight_hh=p.weight_hh * plan.weight_hh_mask())
         return cls(plan, p, masked=masked)

@@ -22,9 +22,10 @@ from typing import Any
 
 import numpy as np
 
-from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype
+from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, check_seed
 from numerics.engine.params import LayerParams
 from numerics.models.delayed import DelayedRNN
+from theory._checks import check_real
 from theory.layout import Plan, layer_param
 from theory.topology import IDENTITY, Compiled, Topology, compile_topology
 
@@ -71,8 +72,9 @@ class TopologyRNN:
     def random(cls, topology: Topology, *, bias: bool = True, seed: int | np.random.Generator | None = 0,
                scale: float = 1.0, dtype: Any = np.float64) -> TopologyRNN:
         """Random parameters ``U(-scale/sqrt(n), scale/sqrt(n))`` for every reference matrix."""
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         dt = check_dtype(dtype)
+        scale = check_real(scale, "scale", positive=True)
         params = {k: rng.uniform(-scale / np.sqrt(s[0]), scale / np.sqrt(s[0]), size=s).astype(dt)
                   for k, s in topology.param_shapes(bias).items()}
         return cls(topology, params, bias)

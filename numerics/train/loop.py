@@ -33,7 +33,7 @@ from typing import Any, TextIO
 import numpy as np
 
 from numerics._progress import Progress
-from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype
+from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, check_seed
 from numerics.train.losses import LOSSES, accuracy, check_class_targets, check_mask
 from numerics.train.optim import Adam, clip_grad_norm, global_norm
 from numerics.train.readout import Model, load_state_dict
@@ -224,7 +224,7 @@ def train(
         vy = _check_targets(val[1], vx, loss, model.output_size, model.dtype, "val[1] (y_val)")
         vm = check_mask(val[2] if len(val) == 3 else None, vx.shape[:2], "val[2] (mask_val)")
     loss_fn = LOSSES[loss]
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     opt = Adam(lr=lr)
     params = model.state_dict()
     N = x.shape[1]

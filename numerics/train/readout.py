@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics._validate import as_float_array, check_allocation
+from numerics._validate import as_float_array, check_allocation, check_seed
 from numerics.engine.params import LayerParams
 from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from theory._checks import check_count
@@ -71,8 +71,11 @@ class Readout:
     @classmethod
     def random(cls, body: Any, output_size: int, *, seed: int | np.random.Generator | None = 0) -> Readout:
         """PyTorch ``nn.Linear`` initialisation ``U(-k, k)``, ``k = 1/sqrt(body.output_size)``."""
+        if not (hasattr(body, "forward") and isinstance(getattr(body, "output_size", None), int)):
+            raise TypeError(f"body must be a model (StackedRNN, BidirectionalRNN, DelayedRNN, ...); "
+                            f"got {type(body).__name__}")
         output_size = check_count(output_size, "output_size")
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_seed(seed))
         k = 1.0 / math.sqrt(body.output_size)
         dt = body.dtype
         check_allocation(output_size * (int(body.output_size) + 1), np.dtype(dt).itemsize, "output_size")

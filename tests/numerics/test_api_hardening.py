@@ -7,7 +7,7 @@ import pytest
 
 from numerics.engine import layer_forward
 from numerics.experiments import tasks
-from numerics.models import StackedRNN
+from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.models.construction import assemble, disassemble
 from numerics.testing import assert_equivalent, first_difference
 from numerics.train.optim import Adam, clip_grad_norm
@@ -18,8 +18,17 @@ PLAN = NET.to_delayed().plan
 
 CASES = [
     (lambda: Readout.random(NET, 10**13), ValueError, r"output_size: .* do not fit in this machine's memory"),
-    (lambda: StackedRNN.random(2, [10**7]), ValueError, r"hidden_sizes: .* do not fit"),
-    (lambda: tasks.reversal(V=3, T=40, sizes=(10**13, 1, 1)), ValueError, r"sizes"),
+    (lambda: StackedRNN.random(2, [10**7]), ValueError, r"hidden_sizes \(10000000 units\): .* do not fit"),
+    (lambda: StackedRNN.random(10**13, [3]), ValueError, r"input_size \(10000000000000\) with hidden_sizes"),
+    (lambda: tasks.reversal(V=3, T=40, sizes=(10**13, 1, 1)), ValueError, r"sizes = \(10000000000000, 1, 1\)"),
+    (lambda: tasks.reversal(V=3, T=10**13, sizes=(2, 2, 2)), ValueError, r"T = 10000000000000 .* do not fit"),
+    (lambda: tasks.sine(T=4, causal=10**13, sizes=(2, 2, 2)), ValueError, r"causal = 10000000000000, .* do not fit"),
+    (lambda: DelayedRNN.random(PLAN, seed="x"), TypeError, r"seed must be None, an int >= 0"),
+    (lambda: StackedRNN.random(2, [3], seed=1.5), TypeError, r"seed must be None, an int >= 0"),
+    (lambda: BidirectionalRNN.random(2, [3], seed=-1), ValueError, r"seed must be an int >= 0; got -1"),
+    (lambda: Readout.random(NET, 2, seed=[1]), TypeError, r"seed must be None, an int >= 0"),
+    (lambda: Readout.random(None, 2), TypeError, r"body must be a model .* got NoneType"),
+    (lambda: tasks.sine(T=4, sizes=(2, 2, 2), seed=-1), ValueError, r"seed must be an int >= 0"),
     (lambda: StackedRNN.random(2, [3], scale=float("nan")), ValueError, r"scale must be finite; got nan"),
     (lambda: StackedRNN.random(2, [3], scale=float("inf")), ValueError, r"scale must be finite; got inf"),
     (lambda: StackedRNN.random(2, [3], scale=-1.0), ValueError, r"scale must be > 0"),
