@@ -137,7 +137,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                        description="Check every registered claim (or the named ones) with all its methods. "
                                    "Exits 0 exactly when every verdict equals its expectation.")
     p.add_argument("claims", nargs="*", help="claim ids to check (default: all)")
-    p.add_argument("--json", metavar="PATH", help="also write the results as JSON")
+    p.add_argument("--json", metavar="PATH",
+                   help="also write the results as JSON; PATH is checked before the run, and if writing it "
+                        "still fails the results go to a temporary file drnn-verify-*.json whose path is "
+                        "printed (exit code 2)")
     p.add_argument("--thorough", action="store_true", help="larger searches and symbolic sizes")
     p.add_argument("--list", action="store_true", help="list the claims (id, expectation, source, statement) and exit")
     p.set_defaults(func=cmd_verify)

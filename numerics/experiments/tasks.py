@@ -299,7 +299,7 @@ def sine(T: int = 30, causal: int = 10, acausal: int = 5, scale: float = 0.1,
 
 def make_task(name: str, **kwargs: Any) -> TaskData:
     """Build a task by name: ``"reversal"`` → :func:`reversal`, ``"sine"`` → :func:`sine`."""
-    check_choice(name, ("reversal", "sine"), "task")
+    check_choice(name, ("reversal", "sine"), "name")
     return reversal(**kwargs) if name == "reversal" else sine(**kwargs)
 
 
