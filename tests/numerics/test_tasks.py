@@ -182,5 +182,5 @@ def test_sine_targets_rejects_bad_shapes():
 def test_make_task_and_lookahead():
     assert lookahead_needed(make_task("reversal", V=3, T=6, sizes=(4, 2, 2))) == 5
     assert lookahead_needed(make_task("sine", acausal=4, sizes=(2, 2, 2))) == 4
-    with pytest.raises(ValueError, match="task must be"):
+    with pytest.raises(ValueError, match="name must be"):
         make_task("copy")
