@@ -8,7 +8,9 @@ At start-up this file copies the notebooks from ``../notebooks`` into
 ``tutorials/notebooks`` (rendered by myst-nb; executed once and cached in
 ``_build/.jupyter_cache``, or not at all with ``DRNN_DOCS_EXECUTE=off``) and
 draws the figure gallery into ``_generated/gallery`` with
-:func:`numerics.cli.figures.write_figures`, writing the page ``gallery.md``.
+:func:`numerics.cli.figures.write_figures`, writing the page ``gallery.md``
+(the theory chapters show some of these figures too), and the wavefront
+animation as an HTML5 fragment into ``_generated/animation``.
 """
 
 from __future__ import annotations
@@ -101,13 +103,27 @@ def _draw_gallery() -> None:
     write_figures(out, ["png", "svg"], dpi=110, log=False)
     lines = ["# Figure gallery", "",
              "Every figure below is drawn when this documentation is built, by the same code as",
-             "`drnn figures --out DIR` ({mod}`numerics.figures`); each has an SVG version for slides.", ""]
+             "`drnn figures --out DIR` ({mod}`numerics.figures`); each has an SVG version. No text is",
+             "smaller than 12 px when a figure is shown 1024 px wide. For projection,",
+             "`drnn figures --style slide --out DIR` draws 16:9 slide versions (one idea each, text of at",
+             "least 18 px at 1024 px wide) and `drnn slides --out DIR` the lecture deck as one PDF.", ""]
     for name in FIGURES:
         title, caption = FIGURE_CAPTIONS[name]
         lines += [f"## {title}", "", f"```{{figure}} /_generated/gallery/{name}.png", f":alt: {title}",
                   ":width: 100%", "", caption, "```", "",
                   f"`drnn figures --only {name}` · {{download}}`SVG </_generated/gallery/{name}.svg>`", ""]
     (DOCS / "gallery.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def _draw_animation() -> None:
+    """The wavefront animation as an HTML5 fragment (no network), for a raw-html block in theorem1.md."""
+    from numerics.figures.animation import offline_jshtml, wavefront_animation
+
+    out = DOCS / "_generated" / "animation"
+    out.mkdir(parents=True, exist_ok=True)
+    anim = wavefront_animation(4, 6)
+    anim._fig.set_dpi(72)  # 576 x 324 px frames: small enough to embed in the page
+    (out / "wavefront_animation.html").write_text(offline_jshtml(anim), encoding="utf-8")
 
 
 def _viewcode_keep_alias_module(app, modname: str, attribute: str) -> str | None:
@@ -128,3 +144,4 @@ def setup(app) -> None:
 
 _copy_notebooks()
 _draw_gallery()
+_draw_animation()

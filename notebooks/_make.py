@@ -172,8 +172,8 @@ $U \\in \\mathbb{R}^{16 \\times 4}$ and two biases of size 16:
 $48 + 64 + 32 = 144$. Two directions.
 
 **Answer:** 288 parameters.
-</details>
-
+</details>"""),
+    md("""\
 **Exercise 0.6.** With the dense delayed network above ($d = 2$, $T = 10$),
 which outputs change when the *last* input $x_{10}$ changes? Predict, then
 run the cell above with `x2[9]` instead of `x2[6]`.
@@ -183,8 +183,8 @@ run the cell above with `x2[9]` instead of `x2[6]`.
 $y_t$ sees $x_{10}$ when $t + 2 \\ge 10$.
 
 **Answer:** outputs 8 to 10.
-</details>
-
+</details>"""),
+    md("""\
 **Exercise 0.7.** Give `elman_layer` an `activation` argument and check it
 against `StackedRNN.random(3, [4, 5], activations="relu")`.
 
@@ -218,7 +218,8 @@ layout of the equivalent delayed network, computed once in `theory.layout`:
 which block reads which, with what lag, and which stacked parameter is copied
 where. NumPy and SymPy both assemble their matrices from it."""),
     code("""\
-net = StackedRNN.random(input_size=3, hidden_sizes=[4, 5, 2], activations="tanh", seed=0)
+net = StackedRNN.random(input_size=3, hidden_sizes=[4, 5, 2], activations="tanh",
+                        seed=0)
 plan = net.plan(start="staggered")
 print(plan.summary())"""),
     md("""\
@@ -243,7 +244,7 @@ computes layer 1 at time `t`, layer 2 at time `t - 1`, … at once."""),
 ax = plot_wavefront(L=3, T=7, step=4)
 ax.figure"""),
     md("""\
-## Check 1: the staggered start is exact (docs/theory/theorem1.md (c))
+## Check 1: the staggered start is exact (Theorem 1 (c))
 
 Block `l` keeps its initial state for its first `l - 1` steps. With the same
 initial states, the delayed network's output equals the stacked output up to
@@ -255,7 +256,7 @@ h0 = [rng.normal(size=n) for n in net.hidden_sizes]   # any initial states
 err = assert_equivalent(net, delayed, x, h0=h0, names=("stacked", "delayed"))
 print(f"max |stacked - delayed| = {err:.2e}")"""),
     md("""\
-## Check 2: the zero start is exact from the warm-up states (docs/theory/theorem1.md (b))
+## Check 2: the zero start is exact from the warm-up states (Theorem 1 (b))
 
 Started from zero, block `l` runs `l - 1` steps on biases alone before its
 first real input arrives. Those *warm-up states* do not depend on the input;
@@ -264,7 +265,8 @@ the stacked network started from them equals the zero-start delayed network.""")
 zero_start = net.to_delayed(start="zero")
 warm = net.warmup_states()
 print("warm-up states:", [np.round(w, 3) for w in warm])
-err = assert_equivalent(net, zero_start, x, h0=warm, h0_b=None, names=("stacked from warm-up", "zero-start"))
+names = ("stacked from warm-up", "zero-start")
+err = assert_equivalent(net, zero_start, x, h0=warm, h0_b=None, names=names)
 print(f"max difference = {err:.2e}")"""),
     md("""\
 ## Check 3: the naive claim fails, and the checker says where
@@ -283,27 +285,67 @@ else:
 diff = np.abs(net(x) - zero_start(x)).max(axis=(1, 2))
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.semilogy(np.arange(1, len(diff) + 1), np.maximum(diff, 1e-17), "o-")
-ax.set(title="Naive zero start: error dies out after the first steps", xlabel="time $t$",
-       ylabel="max |stacked − delayed|")
+ax.set(title="Naive zero start: error dies out after the first steps",
+       xlabel="time $t$", ylabel="max |stacked − delayed|")
 ax.grid(alpha=0.3)"""),
     md("""\
 ## Back again: `StackedRNN.from_delayed`
 
 A delayed network whose weights have the block structure *is* a stacked
-network; `StackedRNN.from_delayed` recovers it, and refuses (naming the block) when a
-weight outside the pattern is non-zero."""),
+network; `StackedRNN.from_delayed` recovers it, and refuses (naming the
+block) when a weight outside the pattern is non-zero."""),
     code("""\
 back = StackedRNN.from_delayed(delayed)
-print(all(np.array_equal(a, b) for a, b in zip(back.state_dict().values(), net.state_dict().values())))
-
+pairs = zip(back.state_dict().values(), net.state_dict().values())
+print("recovered exactly:", all(np.array_equal(a, b) for a, b in pairs))"""),
+    code("""\
 from dataclasses import replace
 w = delayed.params.weight_hh.copy()
-w[0, -1] = 0.5                                  # block h1 reading h3: not a stacked connection
-broken = replace(delayed, params=replace(delayed.params, weight_hh=w), masked=False)
+w[0, -1] = 0.5                  # block h1 reading h3: not a stacked connection
+broken = replace(delayed, params=replace(delayed.params, weight_hh=w),
+                 masked=False)
 try:
     StackedRNN.from_delayed(broken)
 except ValueError as exc:
     print("ValueError:", exc)"""),
+    md("""\
+## Exercises
+
+**Exercise N1.1.** How many entries of the delayed network's recurrent matrix
+$\\hat U$ (`delayed.params.weight_hh`, $11 \\times 11$) are non-zero for the
+widths 4, 5, 2 above? Count the blocks by hand, then check with
+`np.count_nonzero`.
+
+<details><summary>Solution N1.1</summary>
+
+The diagonal holds $U_1, U_2, U_3$: $16 + 25 + 4 = 45$ entries; below it
+$W_2$ ($5 \\times 4$) and $W_3$ ($2 \\times 5$): $20 + 10 = 30$.
+
+**Answer:** 75 of the 121 entries.
+</details>"""),
+    md("""\
+**Exercise N1.2.** For $T = 12$ inputs, how many steps does the delayed
+network run, and how wide is its state? Check with
+`delayed.states(np.zeros((12, 1, 3))).shape`.
+
+<details><summary>Solution N1.2</summary>
+
+It runs $T + d$ steps with $d = L - 1 = 2$; its state is $N = 4 + 5 + 2$ wide.
+
+**Answer:** 14 steps, width 11.
+</details>"""),
+    md("""\
+**Exercise N1.3.** Draw the same network without biases
+(`StackedRNN.random(3, [4, 5, 2], bias=False, seed=0)`). What are its warm-up
+states, and why does Check 3 then pass?
+
+<details><summary>Solution N1.3</summary>
+
+Without biases and with $\\tanh(0) = 0$ a block fed only zeros stays at zero,
+so the warm-up states are the zero start itself (case (a) of Theorem 1).
+
+**Answer:** the largest warm-up entry is 0.
+</details>"""),
 ]
 
 # --------------------------------------------------------------------------- 2
@@ -319,10 +361,14 @@ outputs are the *same expression tree*, the identity holds for every weight
 value and every activation at once. No `simplify` is involved: equality is
 `==` on trees."""),
     code("""\
+import textwrap
+
 import sympy
-from theory.symbolic import (assemble, build_case, check_identity, exact_check, run_delayed, run_stacked,
-                             state_symbols, sweep, uninterpreted)
-sympy.init_printing()"""),
+from IPython.display import Math, display
+from theory.symbolic import (assemble, build_case, check_identity, exact_check,
+                             run_delayed, run_stacked, state_symbols, sweep,
+                             uninterpreted)
+sympy.init_printing(use_latex="mathjax")   # LaTeX output, typeset by MathJax"""),
     md("""\
 ## The assembled matrices are made of the stacked network's symbols
 
@@ -333,7 +379,11 @@ plan, params, xs = build_case("elman", widths=[1, 1], steps=2, input_size=1)
 mats = assemble(plan, params)
 print(plan.summary())
 mats["weight_hh"]"""),
-    md("## Unroll both networks and compare the trees"),
+    md("""\
+## Unroll both networks and compare the trees
+
+The output is a nested expression of a few hundred characters; it is printed
+as wrapped text (typeset on one line it would be a hairline)."""),
     code("""\
 acts = uninterpreted(len(plan.blocks))
 h0 = state_symbols("h0", plan.widths)
@@ -343,7 +393,7 @@ stacked = run_stacked("elman", params, xs, h0, None, acts)
 T, d = len(xs), plan.delay
 top_delayed = delayed.h[T - 1 + d][-1]    # last block, read at step T-1+d
 top_stacked = stacked[-1].h[T - 1][0]     # top layer at time T-1
-top_delayed"""),
+print(textwrap.fill(str(top_delayed), 88))"""),
     code("""\
 print("identical expression trees:", top_delayed == top_stacked)
 print("tree size:", sympy.count_ops(top_delayed), "operations")"""),
@@ -359,15 +409,17 @@ print("tree size:", sympy.count_ops(top_delayed), "operations")"""),
     code("""\
 for start in ("staggered", "zero", "zero-bias"):
     chk = check_identity("elman", [2, 1, 3], 5, start=start)
-    print(f"{start:>10}: equal = {chk.equal}, {chk.compared} expressions compared in {chk.seconds:.2f} s")"""),
+    print(f"{start:>10}: equal = {chk.equal}, {chk.compared} expressions "
+          f"compared in {chk.seconds:.2f} s")"""),
     md("## Every depth and length up to a bound, Elman and LSTM"),
     code("""\
 import time
 for cell, L, T in [("elman", 4, 5), ("lstm", 3, 3)]:
     t0 = time.perf_counter()
     results = sweep(cell, L, T)
-    print(f"{cell}: {len(results)} cases (L <= {L}, T <= {T}, 3 start rules), all identical: "
-          f"{all(r.equal for r in results)}  [{time.perf_counter() - t0:.1f} s]")"""),
+    print(f"{cell}: {len(results)} cases (L <= {L}, T <= {T}, 3 start rules), "
+          f"all identical: {all(r.equal for r in results)}  "
+          f"[{time.perf_counter() - t0:.1f} s]")"""),
     md("""\
 ## Exact arithmetic
 
@@ -388,24 +440,61 @@ window of blocks whose widths (`n_{l-1}`, `n_l`, and the total widths `m_<`,
 `m_>` of everything before and after the window) and indices `l`, `t` are
 SymPy *symbols*: one check for every depth, width and step."""),
     code("""\
-from IPython.display import Markdown, display
 from theory.induction import check_induction
 
 report = check_induction(max_layers=32)
-print(f"proved: {report.proved}   ({report.plans_checked} plans checked for the window shape, "
-      f"{report.seconds:.2f} s)")
+print(f"proved: {report.proved}   ({report.plans_checked} plans checked for the "
+      f"window shape, {report.seconds:.2f} s)")
 for fact in report.steps:
-    print(f"  {'ok ' if fact.ok else 'BAD'} {fact.name:<45} {'holds' if fact.holds else 'fails (as expected)'}")"""),
+    verdict = "holds" if fact.holds else "fails (as expected)"
+    print(f"  {'ok ' if fact.ok else 'BAD'} {fact.name:<45} {verdict}")"""),
     md("The Elman step for a generic block `l >= 2`, delayed side and stacked side:"),
     code("""\
 step = next(f for f in report.steps if f.name == "elman: step, block l >= 2")
-display(Markdown(f"$${step.latex()}$$"))"""),
+display(Math(step.latex()))                 # a LaTeX object, typeset by MathJax"""),
     md("""\
 And where the GRU breaks: the naive single layer puts the lower block's
 contribution `W_n h^{l-1}` *inside* the reset gate."""),
     code("""\
 gru = next(f for f in report.steps if f.name.startswith("gru (all reset)"))
-display(Markdown(f"$${gru.latex()}$$"))"""),
+display(Math(gru.latex()))"""),
+    md("""\
+## Exercises
+
+**Exercise N2.1.** In the $2 \\times 2$ matrix `mats["weight_hh"]` above
+(widths 1, 1), how many entries are symbols and how many are structural
+zeros? Which stacked parameter sits below the diagonal?
+
+<details><summary>Solution N2.1</summary>
+
+The diagonal holds the two recurrent weights, the entry below it the input
+weight of layer 2 (`weight_ih_l1`); block 1 does not read block 2.
+
+**Answer:** 3 symbols and 1 zero.
+</details>"""),
+    md("""\
+**Exercise N2.2.** Is the GRU identity true for widths 1, 1 and a *single*
+step? Predict, then run `check_identity("gru", [1, 1], 1).equal`.
+
+<details><summary>Solution N2.2</summary>
+
+Block 2 first reads block 1 at the second d-RNN step, inside the reset gate
+of the single layer: one input step is already enough to differ (notebook 4).
+
+**Answer:** `False`, the trees differ.
+</details>"""),
+    md("""\
+**Exercise N2.3.** `exact_check([2, 3, 1], 6, activation="relu")` compares
+values with zero tolerance: every state of every layer, at every time step.
+How many values does it compare? Predict before you run it.
+
+<details><summary>Solution N2.3</summary>
+
+Each time step has $2 + 3 + 1 = 6$ state values (all layers, not only the
+top one), and there are 6 steps.
+
+**Answer:** 36 values.
+</details>"""),
 ]
 
 # --------------------------------------------------------------------------- 3
@@ -422,7 +511,8 @@ unrolled graph (`theory.receptive`); the Jacobian of a real network
 (`numerics.models.jacobian.input_jacobian`, one batched backward pass) must agree."""),
     code(SETUP + """
 from numerics import DelayedRNN
-from numerics.figures import plot_receptive_field, plot_receptive_spectrum, plot_sparsity_patterns
+from numerics.figures import (plot_receptive_field, plot_receptive_spectrum,
+                              plot_sparsity_patterns)
 from numerics.models.jacobian import input_jacobian
 from theory.layout import relaxed_plan
 from theory.receptive import lookahead, lookahead_from_lags, receptive_field
@@ -441,8 +531,8 @@ T = 10
 for name, plan in patterns.items():
     field = receptive_field(plan, T)
     t, s = np.nonzero(field)
-    print(f"{name:>16}: look-ahead {lookahead(plan)} (lags: {lookahead_from_lags(plan)}, "
-          f"field: {int((s - t).max())})")"""),
+    print(f"{name:>16}: look-ahead {lookahead(plan)} "
+          f"(lags: {lookahead_from_lags(plan)}, field: {int((s - t).max())})")"""),
     md("## Measured against structural, for one pattern"),
     code("""\
 plan = patterns["skip 1 layer"]
@@ -472,26 +562,29 @@ rm = np.eye(L, dtype=bool) | np.eye(L, k=-1, dtype=bool)   # the stacked pattern
 rm[3, 0] = True      # block 4 reads block 1: a skip over two layers
 rm[0, 3] = True      # block 1 reads block 4: top-down feedback
 im = np.array([True, False, False, False])
-mine = relaxed_plan("elman", 1, [2] * L, rm, im, delay=L - 1, description="mine")
+mine = relaxed_plan("elman", 1, [2] * L, rm, im, delay=L - 1,
+                    description="mine")
 print(mine.summary())
 print("look-ahead:", lookahead(mine))
 fig = plot_sparsity_patterns({"mine": mine})
 fig"""),
     code("""\
 def skip_pattern(distance: int):
+    \"\"\"Stacked, plus every block reading the block `distance` below it.\"\"\"
     rm = np.eye(L, dtype=bool) | np.eye(L, k=-1, dtype=bool)
     if distance >= 2:
         rm |= np.eye(L, k=-distance, dtype=bool)
-    return relaxed_plan("elman", 1, [2] * L, rm, np.eye(L, dtype=bool)[0], delay=L - 1,
-                        description=f"skip distance {distance}")
+    return relaxed_plan("elman", 1, [2] * L, rm, np.eye(L, dtype=bool)[0],
+                        delay=L - 1, description=f"skip distance {distance}")
+
 
 def show(distance: int = 2):
     plan = skip_pattern(distance)
-    J = input_jacobian(DelayedRNN.random(plan, seed=0), np.random.default_rng(0).normal(size=(T, 1)))
-    ax = plot_receptive_field(J, receptive_field(plan, T),
-                              title=f"{plan.description}: look-ahead {lookahead(plan)}")
-    return ax.figure
-
+    x = np.random.default_rng(0).normal(size=(T, 1))
+    J = input_jacobian(DelayedRNN.random(plan, seed=0), x)
+    title = f"{plan.description}: look-ahead {lookahead(plan)}"
+    return plot_receptive_field(J, receptive_field(plan, T), title=title).figure"""),
+    code("""\
 try:
     import ipywidgets
 except ImportError:
@@ -500,8 +593,46 @@ if ipywidgets is not None:
     ipywidgets.interact(show, distance=ipywidgets.IntSlider(value=2, min=1, max=L - 1))
 else:
     for distance in range(1, L):
-        print(f"skip distance {distance}: look-ahead {lookahead(skip_pattern(distance))}")
+        print(f"skip distance {distance}: "
+              f"look-ahead {lookahead(skip_pattern(distance))}")
 show(L - 1)"""),
+    md("""\
+## Exercises
+
+**Exercise N3.1.** What is the look-ahead of the pattern `mine` above (block 4
+reads block 1, block 1 reads block 4)? Work it out from the lags, then
+compare with the printed value.
+
+<details><summary>Solution N3.1</summary>
+
+The lags are $0, 1, 2, 3$. The skip $1 \\to 4$ has shift $1 + 0 - 3 = -2$:
+two steps of look-ahead. The feedback $4 \\to 1$ has shift $1 + 3 - 0 = 4$
+and adds none.
+
+**Answer:** look-ahead 2.
+</details>"""),
+    md("""\
+**Exercise N3.2.** Which skip distance of `skip_pattern` gives look-ahead
+exactly 1? Predict, then check with `lookahead(skip_pattern(k))`.
+
+<details><summary>Solution N3.2</summary>
+
+A block reading the block `k` below it has shift
+$1 + \\lambda_{l-k} - \\lambda_l = 1 - k$: it buys $k - 1$ steps of look-ahead.
+
+**Answer:** distance 2.
+</details>"""),
+    md("""\
+**Exercise N3.3.** In the dense pattern (`patterns["dense"]`), how many
+inputs can the output for time 1 depend on, with $T = 10$? Check with
+`receptive_field(patterns["dense"], 10)[0].sum()`.
+
+<details><summary>Solution N3.3</summary>
+
+The dense pattern has look-ahead $d = 3$: $y_1$ sees $x_1, \\dots, x_4$.
+
+**Answer:** 4 inputs.
+</details>"""),
 ]
 
 # --------------------------------------------------------------------------- 4
@@ -526,27 +657,32 @@ lstm = StackedRNN.random(input_size=2, hidden_sizes=[3, 4, 2], cell="lstm", seed
 d_lstm = lstm.to_delayed(start="staggered")
 rng = np.random.default_rng(0)
 x = rng.normal(size=(10, 3, 2))
-h0 = ([rng.normal(size=n) for n in lstm.hidden_sizes], [rng.normal(size=n) for n in lstm.hidden_sizes])
-print(f"LSTM: max |stacked - delayed| = {assert_equivalent(lstm, d_lstm, x, h0=h0):.1e}")
+h0 = ([rng.normal(size=n) for n in lstm.hidden_sizes],   # h, then c
+      [rng.normal(size=n) for n in lstm.hidden_sizes])
+err = assert_equivalent(lstm, d_lstm, x, h0=h0)
+print(f"LSTM: max |stacked - delayed| = {err:.1e}")
 fig = plot_block_matrices(d_lstm.plan)
 fig"""),
     md("""\
 ## GRU: the same layout gives a different network
 
-`stacked_plan` refuses `cell="gru"` on purpose. `delayed_gru(net, "full")` builds the
-layout anyway (same blocks, edges and parameter placements, three gates) so
-that we can look at the failure; `delayed_gru(net, "own")` is the fix (the reset
-gate multiplies each block's own recurrence only)."""),
+`stacked_plan` refuses `cell="gru"` on purpose. `delayed_gru(net, "full")`
+builds the layout anyway (same blocks, edges and parameter placements, three
+gates) so that we can look at the failure; `delayed_gru(net, "own")` is the
+fix (the reset gate multiplies each block's own recurrence only)."""),
     code("""\
-gru = StackedRNN.random(input_size=2, hidden_sizes=[3, 3], cell="gru", seed=0, scale=1.0)
+gru = StackedRNN.random(input_size=2, hidden_sizes=[3, 3], cell="gru", seed=0,
+                        scale=1.0)
 try:
     gru.to_delayed()
 except ValueError as exc:
     print("to_delayed refuses:", exc)
 d_gru = delayed_gru(gru, "full")
 x = rng.normal(size=(8, 1, 2))
-print("max |stacked GRU - naive d-GRU| per step:", np.abs(gru(x) - d_gru(x)).max(axis=(1, 2)).round(3))
-print(f"own-reset d-GRU: max |stacked - delayed| = {assert_equivalent(gru, delayed_gru(gru, 'own'), x):.1e}")"""),
+per_step = np.abs(gru(x) - d_gru(x)).max(axis=(1, 2))
+print("max |stacked GRU - naive d-GRU| per step:", per_step.round(3))
+err = assert_equivalent(gru, delayed_gru(gru, "own"), x)
+print(f"own-reset d-GRU: max |stacked - delayed| = {err:.1e}")"""),
     code("""\
 fig = plot_gru_counterexample(T=12)
 fig"""),
@@ -562,7 +698,9 @@ counterexample has 2 layers of width 1 and a single time step."""),
 from theory.symbolic import check_identity, gru_residual
 
 res = gru_residual(widths=(1, 1), steps=1)
-print("first difference at d-RNN step", res["step"], "block", res["block"])
+# gru_residual counts from 0; here steps and blocks count from 1, as in the theory
+print("first difference at d-RNN step", res["step"] + 1,
+      "block", res["block"] + 1)
 print("residual       :", res["text"])
 print("residual / W_n h_below =", res["factor"])
 print("LSTM symbolic identity (L=3, T=4):", check_identity("lstm", [1, 2, 1], 4).equal)
@@ -577,8 +715,34 @@ again — symbolically, for every activation."""),
     code("""\
 for widths, steps in [((1, 1), 2), ((2, 1, 2), 3)]:
     chk = check_identity("gru", list(widths), steps, reset="own")
-    print(f"own-reset GRU, widths {widths}, T = {steps}: identical trees = {chk.equal} "
-          f"({chk.compared} expressions, {chk.seconds:.2f} s)")"""),
+    print(f"own-reset GRU, widths {widths}, T = {steps}: identical trees = "
+          f"{chk.equal} ({chk.compared} expressions, {chk.seconds:.2f} s)")"""),
+    md("""\
+## Exercises
+
+**Exercise N4.1.** The d-LSTM above stores full matrices. How many numbers
+does it store (`weight_ih`, `weight_hh`, both biases), and how many
+parameters has the stacked LSTM it copies? Check with `.size` on
+`d_lstm.params` and on `lstm.state_dict()`.
+
+<details><summary>Solution N4.1</summary>
+
+$N = 3 + 4 + 2 = 9$, four gates: $36 \\cdot 2 + 36 \\cdot 9 + 2 \\cdot 36 = 468$.
+Stacked: $84 + 144 + 64 = 292$; the other entries are structural zeros.
+
+**Answer:** 468 stored, 292 free.
+</details>"""),
+    md("""\
+**Exercise N4.2.** At which time step does the naive d-GRU above first
+differ from the stacked GRU (1-based)? Read it off `per_step`.
+
+<details><summary>Solution N4.2</summary>
+
+The reset gate acts on block 2's reading of block 1 as soon as block 2
+starts, which is the first represented time step.
+
+**Answer:** time step 1.
+</details>"""),
 ]
 
 
@@ -588,77 +752,147 @@ NOTEBOOKS["05_training_acausal.ipynb"] = [
 # 5. Training a d-RNN on an acausal task
 
 Sequence reversal (paper §4.1): the target at time `t` is the input at time
-`T - t + 1`. A causal network has to emit symbols it has not seen yet; a
-delayed network with `d >= T - 1` sees every symbol it must emit. Here a
-one-layer LSTM and a d-LSTM of the same width, both with a linear read-out,
-are trained with Adam (`numerics.train`) on a small instance."""),
+`T - t + 1`. The first output is the *last* input, so a network that answers
+online, one step per input, has to emit symbols it has not seen yet.
+
+Three networks of about the same size, each with a linear read-out, are
+trained with Adam (`numerics.train`) on a small instance:
+
+* a **one-layer LSTM**: causal, look-ahead 0;
+* a **bidirectional LSTM** (one layer each way): sees the whole sequence, but
+  only once it has ended;
+* a **d-LSTM** with delay `d = T - 1`: one wide layer that answers for time
+  `t` at step `t + d`, so it too sees every symbol it must emit."""),
     code(SETUP + """
-from numerics import DelayedRNN, StackedRNN
+from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.experiments.tasks import reversal, reversal_accuracy_bound
 from numerics.train import Readout, evaluate, predict, train
 from theory.layout import relaxed_plan"""),
-    code("""\
+    code("""\\
 V, T = 4, 6
-data = reversal(V=V, T=T, sizes=(2000, 200, 200), seed=0)
+data = reversal(V=V, T=T, sizes=(1200, 200, 200), seed=0)
 print("inputs", data.train.x.shape, "targets", data.train.y.shape)
 print("first sequence:", data.train.x[:, 0].argmax(-1), "->", data.train.y[:, 0])"""),
     md("""\
 The best accuracy a network with look-ahead `d` can reach is known in
 closed form: positions whose source symbol lies more than `d` steps ahead
-can only be guessed."""),
-    code("""\
+can only be guessed (right with probability `1 / V`)."""),
+    code("""\\
 for d in (0, T // 2, T - 1):
     print(f"look-ahead {d}: accuracy at most {reversal_accuracy_bound(V, T, d):.3f}")"""),
-    code("""\
-width = 24
-dense_plan = relaxed_plan("lstm", V, [width], np.ones((1, 1), bool), np.ones(1, bool), delay=T - 1,
-                          description="dense d-LSTM")
-models = {
-    "stacked LSTM (causal)": Readout.random(StackedRNN.random(V, [width], cell="lstm", seed=0), V, seed=0),
-    f"d-LSTM, d = {T - 1}": Readout.random(DelayedRNN.random(dense_plan, seed=0), V, seed=0),
+    md("""\
+## Three networks of about the same size
+
+The one-layer LSTM and the d-LSTM have width 24; the bidirectional LSTM has
+width 16 in each direction, which gives it about as many parameters. The
+d-LSTM here is a single dense block: its delay, not its block pattern, is
+what gives it the look-ahead."""),
+    code("""\\
+width, d = 24, T - 1
+dense = relaxed_plan("lstm", V, [width], np.ones((1, 1), bool), np.ones(1, bool),
+                     delay=d, description="dense d-LSTM")
+bodies = {
+    "one-layer LSTM (causal)": StackedRNN.random(V, [width], cell="lstm", seed=0),
+    "bidirectional LSTM": BidirectionalRNN.random(V, [16], cell="lstm", seed=0),
+    f"d-LSTM, d = {d}": DelayedRNN.random(dense, seed=0),
 }
+models = {name: Readout.random(body, V, seed=0) for name, body in bodies.items()}
+for name, body in bodies.items():
+    n = sum(a.size for a in body.state_dict().values())
+    print(f"{name:>24}: {n} parameters")"""),
+    code("""\\
 results = {}
 for name, model in models.items():
-    res = train(model, data.train.x, data.train.y, loss="cross_entropy", val=(data.val.x, data.val.y),
-                epochs=30, batch_size=32, lr=1e-2, clip=1.0, patience=5, seed=0, progress=False)
-    acc = evaluate(res.model, data.test.x, data.test.y, loss="cross_entropy")["accuracy"]
+    res = train(model, data.train.x, data.train.y, loss="cross_entropy",
+                val=(data.val.x, data.val.y), epochs=30, batch_size=32, lr=1e-2,
+                clip=1.0, patience=5, seed=0, progress=False)
+    test = evaluate(res.model, data.test.x, data.test.y, loss="cross_entropy")
     results[name] = res
-    print(f"{name:>22}: {res.epochs} epochs, test accuracy {acc:.3f}")"""),
-    code("""\
+    print(f"{name:>24}: {res.epochs} epochs, test accuracy {test['accuracy']:.3f}")"""),
+    md("""\
+## Where each network goes wrong
+
+Accuracy per output position tells the three apart: the causal network has
+seen the source symbol only in the second half of the output; the other two
+have seen all of it."""),
+    code("""\\
 fig, (ax_loss, ax_pos) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
 for name, res in results.items():
     ax_loss.plot(range(1, res.epochs + 1), res.val_losses, "o-", label=name)
     pred = predict(res.model, data.test.x).argmax(-1)
     ax_pos.plot(range(1, T + 1), (pred == data.test.y).mean(axis=1), "o-", label=name)
 ax_loss.set(title="Validation loss", xlabel="epoch", ylabel="cross-entropy")
-ax_pos.set(title="Test accuracy per output position", xlabel="output time $t$", ylabel="accuracy",
-           ylim=(0, 1.05))
+ax_pos.set(title="Test accuracy per output position", xlabel="output time $t$",
+           ylabel="accuracy", ylim=(0, 1.05))
 for ax in (ax_loss, ax_pos):
     ax.grid(alpha=0.3)
     ax.legend()"""),
     md("""\
-The causal network gets the second half of the output right (those symbols
-have been seen) and guesses the first half; the d-LSTM gets everything.
-Which inputs does the trained d-LSTM actually use? Change the symbol at one
-input position `s` and count how often the prediction at each output time `t`
-changes: the trained network has learned to read the mirrored position
-`s = T - t + 1`, inside its receptive field `s <= t + d`."""),
-    code("""\
-trained = results[f"d-LSTM, d = {T - 1}"].model
+The one-layer LSTM gets the second half right and guesses the first half,
+close to the bound for look-ahead 0 printed above. The bidirectional LSTM and
+the d-LSTM both solve the task, at different costs: the bidirectional network
+cannot emit anything until the sequence has ended, and runs two layers; the
+d-LSTM is one forward layer that answers with a fixed latency of `d = T - 1`
+steps, so it can run online."""),
+    md("""\
+## What the d-LSTM learned to read
+
+Change the symbol at one input position `s` and count how often the
+prediction at each output time `t` changes. The trained network reads the
+mirrored position `s = T - t + 1`, inside its receptive field `s <= t + d`."""),
+    code("""\\
+trained = results[f"d-LSTM, d = {d}"].model
 x = data.test.x
-base = predict(trained, x).argmax(-1)                        # (T, N)
+base = predict(trained, x).argmax(-1)                    # (T, N)
 flips = np.zeros((T, T))
 for s in range(T):
     x2 = x.copy()
-    x2[s] = np.roll(x[s], 1, axis=-1)                        # a different symbol at position s
-    flips[:, s] = (predict(trained, x2).argmax(-1) != base).mean(axis=1)
+    x2[s] = np.roll(x[s], 1, axis=-1)                    # another symbol at position s
+    flips[:, s] = (predict(trained, x2).argmax(-1) != base).mean(axis=1)"""),
+    code("""\\
 fig, ax = plt.subplots(figsize=(5.5, 4.6), layout="constrained")
-im = ax.imshow(flips, cmap="viridis", vmin=0, vmax=1, extent=(0.5, T + 0.5, T + 0.5, 0.5))
+im = ax.imshow(flips, cmap="viridis", vmin=0, vmax=1,
+               extent=(0.5, T + 0.5, T + 0.5, 0.5))
 ax.plot(range(T, 0, -1), range(1, T + 1), "w:", lw=2, label="mirror $s = T - t + 1$")
-ax.set(title="Trained d-LSTM: which inputs change which outputs", xlabel="changed input time $s$",
-       ylabel="output time $t$")
+ax.set(title="Trained d-LSTM: which inputs change which outputs",
+       xlabel="changed input time $s$", ylabel="output time $t$")
 ax.legend(loc="lower left")
-fig.colorbar(im, ax=ax, label="fraction of predictions that change")"""),
+fig.colorbar(im, ax=ax, label="fraction of predictions that change");"""),
+    md("""\
+## Exercises
+
+**Exercise N5.1.** Derive the accuracy bound for look-ahead 0 ($V = 4$,
+$T = 6$) by hand, and compare it with the printed value.
+
+<details><summary>Solution N5.1</summary>
+
+Output $t$ needs input $T - t + 1$, which a causal network has seen when
+$T - t + 1 \\le t$, that is for $t = 4, 5, 6$. The other three positions are
+guessed, right with probability $1/4$: $(3 + 3 / 4) / 6$.
+
+**Answer:** 0.625.
+</details>"""),
+    md("""\
+**Exercise N5.2.** What is the smallest delay `d` whose bound is 1 for
+$T = 6$? Check with `reversal_accuracy_bound(V, T, d)`.
+
+<details><summary>Solution N5.2</summary>
+
+The first output needs the last input, $T - 1$ steps ahead.
+
+**Answer:** d = 5.
+</details>"""),
+    md("""\
+**Exercise N5.3.** Count the parameters of the bidirectional LSTM (input 4,
+width 16 each way) and of the one-layer LSTM (width 24) by hand.
+
+<details><summary>Solution N5.3</summary>
+
+An LSTM layer of width $n$ on input $m$ has $4n(m + n) + 8n$ parameters:
+$2 \\cdot (64 \\cdot 20 + 128)$ for the two directions, $96 \\cdot 28 + 192$.
+
+**Answer:** 2816 and 2880 parameters.
+</details>"""),
 ]
 
 

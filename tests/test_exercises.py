@@ -1,7 +1,8 @@
-"""The exercises of the theory chapters and of notebook 00: every printed answer is recomputed.
+"""The exercises of the theory chapters and of the notebooks: every printed answer is recomputed.
 
 Solutions live in ``docs/theory/*.md`` (MyST ``{dropdown} Solution X.Y`` blocks, collapsed in the
-rendered docs) and in ``notebooks/00_stacked_and_bidirectional.ipynb`` (HTML ``<details>`` blocks).
+rendered docs) and in the notebooks (HTML ``<details>`` blocks; notebook 00 numbers its exercises
+0.5 on, notebooks 01–05 number theirs ``N1.1``, ``N2.1``, …).
 A solution with a checkable answer has one line ``**Answer:** ...``; this file parses the numbers
 (or the code name) printed there and compares them with what the toolkit computes, so a solution
 that stops being right fails here. Only public entry points are used.
@@ -17,31 +18,39 @@ import numpy as np
 import pytest
 
 from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.experiments.tasks import reversal_accuracy_bound
+from numerics.models import delayed_gru
 from theory.layout import relaxed_plan, stacked_plan
 from theory.receptive import field_lookahead, lookahead, receptive_field
+from theory.symbolic import assemble, build_case, check_identity, exact_check
+from theory.topologies import topology_patterns
 
 ROOT = Path(__file__).resolve().parents[1]
 THEORY = ROOT / "docs" / "theory"
-NOTEBOOK = ROOT / "notebooks" / "00_stacked_and_bidirectional.ipynb"
+NOTEBOOK_DIR = ROOT / "notebooks"
+#: Every notebook ends with exercises.
+NOTEBOOKS = ("00_stacked_and_bidirectional", "01_block_matrix", "02_symbolic_proof",
+             "03_receptive_fields", "04_lstm_holds_gru_breaks", "05_training_acausal")
 
 #: Every theory chapter ends with exercises (the index page is a table of contents).
 CHAPTERS = ("lecture0", "notation", "theorem1", "cells", "acausality", "extensions")
 
 _MD_SOLUTION = re.compile(r"^:::\{dropdown\} Solution (\d+\.\d+)\n(.*?)^:::$", re.M | re.S)
-_HTML_SOLUTION = re.compile(r"<details><summary>Solution (\d+\.\d+)</summary>(.*?)</details>", re.S)
-_EXERCISE = re.compile(r"\*\*Exercise (\d+\.\d+)[ .(]")
+_HTML_SOLUTION = re.compile(r"<details><summary>Solution (N?\d+\.\d+)</summary>(.*?)</details>", re.S)
+_EXERCISE = re.compile(r"\*\*Exercise (N?\d+\.\d+)[ .(]")
 _NUMBER = re.compile(r"(?<![\w.])[-−]?\d+(?:\.\d+)?")
 
 
-def _notebook_markdown() -> str:
+def _notebook_markdown(stem: str) -> str:
     nbformat = pytest.importorskip("nbformat")
-    nb = nbformat.read(NOTEBOOK, as_version=4)
+    nb = nbformat.read(NOTEBOOK_DIR / f"{stem}.ipynb", as_version=4)
     return "\n\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
 
 
 def _sources() -> dict[str, str]:
     out = {name: (THEORY / f"{name}.md").read_text(encoding="utf-8") for name in CHAPTERS}
-    out["notebook 00"] = _notebook_markdown()
+    for stem in NOTEBOOKS:
+        out[f"notebook {stem[:2]}"] = _notebook_markdown(stem)
     return out
 
 
@@ -245,6 +254,87 @@ def ex_5_4() -> list[float]:
     T = 100
     steps = net.to_delayed().states(np.zeros((T, 1, 3))).shape[0]
     return [steps, net.num_layers * T]
+
+
+# ----------------------------------------------------------------- notebooks 01-05
+def ex_N1_1() -> list[float]:
+    w = StackedRNN.random(3, [4, 5, 2], activations="tanh", seed=0).to_delayed().params.weight_hh
+    return [np.count_nonzero(w), w.size]
+
+
+def ex_N1_2() -> list[float]:
+    steps, _, width = StackedRNN.random(3, [4, 5, 2], seed=0).to_delayed().states(np.zeros((12, 1, 3))).shape
+    return [steps, width]
+
+
+def ex_N1_3() -> list[float]:
+    warm = StackedRNN.random(3, [4, 5, 2], bias=False, seed=0).warmup_states()
+    return [max(float(np.abs(w).max()) for w in warm)]
+
+
+def ex_N2_1() -> list[float]:
+    plan, params, _ = build_case("elman", widths=[1, 1], steps=2, input_size=1)
+    w = assemble(plan, params)["weight_hh"]
+    return [sum(1 for e in w if e != 0), sum(1 for e in w if e == 0)]
+
+
+def ex_N2_2() -> str:
+    return f"`{check_identity('gru', [1, 1], 1).equal}`"
+
+
+def ex_N2_3() -> list[float]:
+    return [exact_check([2, 3, 1], 6, activation="relu")[0]]
+
+
+def _notebook3_mine():
+    rm = np.eye(4, dtype=bool) | np.eye(4, k=-1, dtype=bool)
+    rm[3, 0] = rm[0, 3] = True
+    return relaxed_plan("elman", 1, [2] * 4, rm, np.array([True, False, False, False]), delay=3)
+
+
+def _skip_pattern(distance: int):
+    rm = np.eye(4, dtype=bool) | np.eye(4, k=-1, dtype=bool) | np.eye(4, k=-distance, dtype=bool)
+    return relaxed_plan("elman", 1, [2] * 4, rm, np.eye(4, dtype=bool)[0], delay=3)
+
+
+def ex_N3_1() -> list[float]:
+    return [_checked_lookahead(_notebook3_mine())]
+
+
+def ex_N3_2() -> list[float]:
+    (distance,) = [k for k in (2, 3) if _checked_lookahead(_skip_pattern(k)) == 1]
+    return [distance]
+
+
+def ex_N3_3() -> list[float]:
+    return [int(receptive_field(topology_patterns(L=4, width=2)["dense"], 10)[0].sum())]
+
+
+def ex_N4_1() -> list[float]:
+    lstm = StackedRNN.random(2, [3, 4, 2], cell="lstm", seed=0)
+    p = lstm.to_delayed(start="staggered").params
+    stored = p.weight_ih.size + p.weight_hh.size + p.bias_ih.size + p.bias_hh.size
+    return [stored, _n_params(lstm)]
+
+
+def ex_N4_2() -> list[float]:
+    gru = StackedRNN.random(2, [3, 3], cell="gru", seed=0, scale=1.0)
+    x = np.random.default_rng(1).normal(size=(8, 1, 2))
+    per_step = np.abs(gru(x) - delayed_gru(gru, "full")(x)).max(axis=(1, 2))
+    return [int(np.nonzero(per_step > 1e-12)[0][0]) + 1]
+
+
+def ex_N5_1() -> list[float]:
+    return [reversal_accuracy_bound(4, 6, 0)]
+
+
+def ex_N5_2() -> list[float]:
+    return [min(d for d in range(6) if reversal_accuracy_bound(4, 6, d) == 1.0)]
+
+
+def ex_N5_3() -> list[float]:
+    return [_n_params(BidirectionalRNN.random(4, [16], cell="lstm", seed=0)),
+            _n_params(StackedRNN.random(4, [24], cell="lstm", seed=0))]
 
 
 CHECKS: dict[str, Callable[[], list[float] | str]] = {

@@ -67,3 +67,21 @@ def test_runs_top_to_bottom(path: Path, monkeypatch: pytest.MonkeyPatch,
     t0 = time.perf_counter()
     client.execute()
     record_property("seconds", round(time.perf_counter() - t0, 1))
+
+
+#: Longest cell (lines) and longest line (characters) a notebook may have: a cell fits on a slide.
+MAX_CELL_LINES = 15
+MAX_LINE_CHARS = 88
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_cells_are_short(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    problems = []
+    for i, cell in enumerate(nb.cells):
+        lines = cell.source.splitlines()
+        if len(lines) > MAX_CELL_LINES:
+            problems.append(f"cell {i} ({cell.cell_type}) has {len(lines)} lines")
+        problems += [f"cell {i} line {j + 1} has {len(line)} characters"
+                     for j, line in enumerate(lines) if len(line) > MAX_LINE_CHARS]
+    assert not problems, f"{path.name}: " + "; ".join(problems)

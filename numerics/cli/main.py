@@ -1,7 +1,8 @@
 """The ``drnn`` command line.
 
 Each sub-command lives in its own module (:mod:`numerics.cli.verify`,
-:mod:`numerics.cli.figures`, :mod:`numerics.cli.reproduce`), which exposes
+:mod:`numerics.cli.figures`, :mod:`numerics.cli.slides`,
+:mod:`numerics.cli.reproduce`), which exposes
 ``register(subparsers)``: it adds its parser and sets its handler
 ``cmd_<name>(args) -> int`` as ``func``. Bad input (``ValueError``,
 ``TypeError``, ``OSError``) becomes a one-line message on stderr and exit
@@ -14,7 +15,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from numerics.cli import figures, reproduce, verify
+from numerics.cli import figures, reproduce, slides, verify
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,11 +23,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="drnn",
         description="Reference toolkit for delayed recurrent networks: verify the theory, "
-                    "draw its figures, reproduce its experiments.",
+                    "draw its figures and slides, reproduce its experiments.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for command in (verify, figures, reproduce):
+    for command in (verify, figures, slides, reproduce):
         command.register(sub)
     return parser
 

@@ -5,7 +5,8 @@ sparsity patterns), :mod:`~numerics.figures.gru` (the GRU counterexample),
 :mod:`~numerics.figures.receptive` (receptive fields),
 :mod:`~numerics.figures.catalogue` (the named lecture figures and their
 captions), :mod:`~numerics.figures.experiments` (plots of the reproduced
-experiments); :mod:`~numerics.figures._style` holds the shared look.
+experiments), :mod:`~numerics.figures.slides` and :mod:`~numerics.figures.deck`
+(16:9 slide figures and the lecture deck of ``drnn slides``); :mod:`~numerics.figures._style` holds the shared look.
 """
 
 from numerics.figures.architecture import plot_block_matrices, plot_sparsity_patterns, plot_wavefront

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib as mpl
@@ -85,6 +86,47 @@ def wavefront_animation(L: int = 4, T: int = 6, *, interval_ms: int = 900) -> Fu
     return FuncAnimation(fig, draw, frames=range(1, last + 1), interval=interval_ms, blit=False)
 
 
+#: Text of the player's buttons in place of matplotlib's Font Awesome icons (loaded from a CDN).
+_BUTTON_TEXT = {
+    "fa fa-minus": "−", "fa fa-fast-backward": "⇤", "fa fa-step-backward": "◁",
+    "fa fa-play fa-flip-horizontal": "◀", "fa fa-pause": "❚❚", "fa fa-play": "▶",
+    "fa fa-step-forward": "▷", "fa fa-fast-forward": "⇥", "fa fa-plus": "+",
+}
+
+
+def offline_jshtml(anim: FuncAnimation, default_mode: str = "once") -> str:
+    """The animation as an HTML5/JavaScript fragment that needs no network.
+
+    :meth:`FuncAnimation.to_jshtml` embeds the frames and the player's
+    script, but links the Font Awesome style sheet from a CDN for the icons
+    of its buttons; offline the buttons would be blank. Here the link is
+    removed and each icon replaced by a Unicode symbol.
+
+    Parameters
+    ----------
+    anim : FuncAnimation
+    default_mode : {"once", "loop", "reflect"}
+
+    Returns
+    -------
+    str
+        An HTML fragment (a ``<div>`` and its ``<script>``) with no network reference.
+
+    Raises
+    ------
+    ValueError
+        If the fragment still names a network resource (a new matplotlib player).
+    """
+    page = anim.to_jshtml(default_mode=default_mode)
+    page = re.sub(r"<link[^>]*font-awesome[^>]*>", "", page, flags=re.S)
+    for icon, text in _BUTTON_TEXT.items():
+        page = page.replace(f'<i class="{icon}"></i>', f'<span aria-hidden="true">{text}</span>')
+    left = re.findall(r"(?:https?:)?//[\w.-]+\.[a-z]{2,}/", page)
+    if left or 'class="fa ' in page:
+        raise ValueError(f"the animation player still needs the network: {left[:1] or 'an icon'}")
+    return page
+
+
 def save_wavefront_animation(out: Path, L: int = 4, T: int = 6, *, dpi: int = 80) -> list[Path]:
     """Write ``wavefront_animation.gif`` (Pillow) and ``wavefront_animation.html`` (HTML5/JavaScript) to ``out``.
 
@@ -100,13 +142,13 @@ def save_wavefront_animation(out: Path, L: int = 4, T: int = 6, *, dpi: int = 80
     Returns
     -------
     list of Path
-        The GIF and the HTML file.
+        The GIF and the HTML file (which needs no network: :func:`offline_jshtml`).
     """
     dpi = check_count(dpi, "dpi")
     anim = wavefront_animation(L, T)
     gif, html = Path(out) / "wavefront_animation.gif", Path(out) / "wavefront_animation.html"
     anim.save(gif, writer=PillowWriter(fps=1), dpi=dpi)
-    page = anim.to_jshtml(default_mode="once")
+    page = offline_jshtml(anim)
     html.write_text("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>The d-RNN wavefront</title>"
                     f"</head><body>\n{page}\n</body></html>\n", encoding="utf-8")
     return [gif, html]

@@ -9,16 +9,31 @@ from matplotlib.figure import Figure
 from numerics.figures.architecture import plot_block_matrices, plot_sparsity_patterns, plot_wavefront
 from numerics.figures.gru import plot_gru_counterexample
 from numerics.figures.receptive import plot_receptive_spectrum
+from numerics.figures.slides import enlarge_text
 from theory.layout import stacked_plan
+
+#: Smallest text of a notes figure, in pixels when the figure is shown 1024 pixels wide (a projector).
+NOTES_MIN_TEXT_PX = 12.0
+
+
+def readable_at_1024(fig: Figure, min_px: float = NOTES_MIN_TEXT_PX) -> Figure:
+    """Raise every text of ``fig`` to at least ``min_px`` pixels at 1024 pixels wide; returns ``fig``.
+
+    A font of ``p`` points in a figure ``w`` inches wide shown 1024 pixels
+    wide is ``p · 1024 / (72 w)`` pixels tall, so the smallest font allowed
+    is ``min_px · 72 w / 1024`` points (rounded up to a tenth).
+    """
+    min_pt = -(-min_px * 72.0 * fig.get_figwidth() * 10 // 1024) / 10
+    return enlarge_text(fig, min_pt)
 
 #: Name → zero-argument function drawing each lecture figure (used by ``drnn figures``).
 FIGURES: dict[str, Callable[[], Figure]] = {
     "wavefront": lambda: plot_wavefront(L=4, T=8, step=5).figure,
     "block_matrices": lambda: plot_block_matrices(stacked_plan("elman", 3, [4, 5, 2])),
     "block_matrices_lstm": lambda: plot_block_matrices(stacked_plan("lstm", 2, [3, 2], None)),
-    "sparsity_patterns": lambda: plot_sparsity_patterns(),
-    "gru_counterexample": lambda: plot_gru_counterexample(),
-    "receptive_fields": lambda: plot_receptive_spectrum(),
+    "sparsity_patterns": lambda: readable_at_1024(plot_sparsity_patterns()),
+    "gru_counterexample": lambda: readable_at_1024(plot_gru_counterexample()),
+    "receptive_fields": lambda: readable_at_1024(plot_receptive_spectrum()),
 }
 
 #: Name → (title, one-paragraph caption) of each figure in :data:`FIGURES`, for galleries.

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from numerics.figures.animation import save_wavefront_animation, wavefront_animation
+from numerics.figures.animation import offline_jshtml, save_wavefront_animation, wavefront_animation
 from numerics.figures.slides import MIN_TEXT_PX, smallest_text_px
 
 
@@ -36,3 +36,14 @@ def test_writes_gif_and_html(tmp_path: Path) -> None:
 def test_bad_arguments() -> None:
     with pytest.raises((ValueError, TypeError)):
         wavefront_animation(0, 3)
+
+
+def test_html_player_needs_no_network(tmp_path: Path) -> None:
+    """matplotlib's player links Font Awesome from a CDN; the saved page and the fragment do not."""
+    assert "font-awesome" in wavefront_animation(2, 2).to_jshtml()  # what is being removed
+    page = offline_jshtml(wavefront_animation(2, 2))
+    assert "http" not in page and "font-awesome" not in page
+    assert 'class="fa ' not in page and page.count("<button") == 9
+    assert "▶" in page and "❚❚" in page
+    _, html = save_wavefront_animation(tmp_path, L=2, T=2, dpi=40)
+    assert "http" not in html.read_text() and "font-awesome" not in html.read_text()

@@ -173,3 +173,13 @@ def test_receptive_spectrum_fields_match_jacobians() -> None:
     for ax in panels:
         _labelled(ax)
     assert fig.legends and any(ax.get_label() == "<colorbar>" for ax in fig.axes)
+
+
+@pytest.mark.parametrize("name", list(FIGURES))
+def test_notes_figures_are_readable_at_1024_px(name):
+    """Every lecture-notes figure shown 1024 px wide (a projector) has no text below 12 px."""
+    from numerics.figures.catalogue import NOTES_MIN_TEXT_PX
+    from numerics.figures.slides import smallest_text_px
+
+    fig = FIGURES[name]()
+    assert smallest_text_px(fig, 1024) >= NOTES_MIN_TEXT_PX
