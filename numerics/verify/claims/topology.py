@@ -17,7 +17,14 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from numerics.models.topology import TopologyRNN, assemble_compiled, compiled_delayed, run_plan_exact
+from numerics.models.topology import (
+    TopologyRNN,
+    assemble_compiled,
+    compiled_delayed,
+    run_plan_exact,
+    truncation_bound,
+    truncation_error,
+)
 from numerics.verify.registry import ClaimSet, Effort
 from numerics.verify.search import property_check
 from theory.claims import MethodResult
@@ -284,3 +291,82 @@ def _path_length(effort: Effort) -> MethodResult:
             return MethodResult("path-length", cases, float("inf"),
                                 counterexample={"h": h, "delay": c.delay, "stage_chain": chain_ok})
     return MethodResult("path-length", cases, 0.0)
+
+
+# ------------------------------------------------------------------- approximation of the full network
+@st.composite
+def _contractive_cases(draw: Any, norm: str = "spectral-norm") -> dict[str, Any]:
+    """One bidirectional tanh layer whose backward ``U_b`` is rescaled so that ``norm(U_b) = rho``."""
+    return {"input_size": draw(st.integers(1, 3)), "width": draw(st.integers(2 if norm == "radius" else 1, 4)),
+            "T": draw(st.integers(1, 14)), "B": draw(st.integers(1, 3)), "h": draw(st.integers(0, 6)),
+            "rho": draw(st.sampled_from((0.05, 0.3, 0.6, 0.9, 0.99))), "bias": draw(st.booleans()),
+            "input_scale": draw(st.sampled_from((0.5, 1.0, 3.0))), "seed": draw(st.integers(0, 2**16)),
+            "norm": norm}
+
+
+def _contractive_net(c: dict[str, Any]) -> TopologyRNN:
+    top = bidirectional_topology(c["input_size"], [c["width"]], c["h"], "tanh")
+    net = TopologyRNN.random(top, bias=c["bias"], seed=c["seed"], scale=c["input_scale"])
+    params = dict(net.params)
+    U = params["weight_hh_l0_reverse"]
+    size = np.linalg.norm(U, 2) if c["norm"] == "spectral-norm" else np.abs(np.linalg.eigvals(U)).max()
+    params["weight_hh_l0_reverse"] = U * (c["rho"] / max(float(size), 1e-300))
+    return TopologyRNN(top, params, c["bias"])
+
+
+def _bound_excess(c: dict[str, Any]) -> float:
+    """Largest ``error - bound`` over steps and sequences (≤ 0 where the bound holds).
+
+    Away from the end (``t + h < T``) the sharp bound ``ρ^{h+1} ‖b_{t+h+1}‖₂``
+    (``b`` the full backward state); near the end ``√n ρ^{T-t+1}``, or 0
+    without biases. The uniform bound ``√n ρ^{min(h, T-t)+1}`` follows.
+    """
+    net = _contractive_net(c)
+    x = np.random.default_rng(c["seed"] + 1).normal(size=(c["T"], c["B"], c["input_size"]))
+    err = truncation_error(net, x, c["h"])
+    n, T, h, rho = c["width"], c["T"], c["h"], c["rho"]
+    full_b = net(x, backward="full")[:, :, n:]
+    bound = truncation_bound(rho, n, h, T, exact_end=not c["bias"])[:, None] * np.ones(c["B"])
+    far = T - 1 - np.arange(T) > h
+    sharp = rho ** (h + 1) * np.linalg.norm(full_b[np.minimum(np.arange(T) + h + 1, T - 1)], axis=2)
+    bound[far] = sharp[far]
+    return float((err - bound).max())
+
+
+CLAIMS.claim(
+    "bidir-approx-bound",
+    "For one bidirectional tanh layer whose backward weights satisfy ||U_b||_2 <= rho, the single delayed "
+    "layer compiled with horizon h (no retraining) differs from the full bidirectional layer at time t by at "
+    "most rho^(h+1) ||b_{t+h+1}||_2 <= sqrt(n) rho^(h+1) when t + h < T, and by at most sqrt(n) rho^(T-t+1) "
+    "near the end (0 without backward bias): so ||y~_t - y_t||_2 <= sqrt(n) rho^(min(h, T-t)+1) for all t.",
+    SOURCE + " §6 (approximation)",
+    "holds",
+    "The forward half is exact. b_t and b~_t are the same h+1 cell applications to u_{t+h}, ..., u_t, started "
+    "from b_{t+h+1} and from 0; each application is rho-Lipschitz in the state (tanh is 1-Lipschitz), so the "
+    "start difference shrinks by rho^(h+1). Near the end the compiled layer starts from the state reached on "
+    "the padding zeros, and the windows share T-t+1 applications. |tanh| < 1 gives ||b|| <= sqrt(n).",
+)
+
+
+@CLAIMS.method("bidir-approx-bound", "property-float64")
+def _approx_bound(effort: Effort) -> MethodResult:
+    return property_check("property-float64", _contractive_cases(), _bound_excess, 1e-12,
+                          lambda c: dict(c), effort)
+
+
+CLAIMS.claim(
+    "bidir-approx-spectral-radius",
+    "The truncation bound of bidir-approx-bound still holds when rho is the spectral radius of U_b (the "
+    "largest |eigenvalue|) instead of its spectral norm.",
+    SOURCE + " §6 (approximation)",
+    "fails",
+    "A non-normal U_b can have a small spectral radius but a large norm: ||U_b^k|| decays like the radius "
+    "only eventually, and one step can amplify the start difference by ||U_b||_2 > radius. The norm (a "
+    "Lipschitz constant of one step), not the eigenvalues, is what the bound needs.",
+)
+
+
+@CLAIMS.method("bidir-approx-spectral-radius", "property-float64")
+def _approx_radius(effort: Effort) -> MethodResult:
+    return property_check("property-float64", _contractive_cases("radius"), _bound_excess, 1e-12,
+                          lambda c: dict(c), effort)
