@@ -5,6 +5,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from numerics.models.jacobian import input_jacobian
 from numerics.models.topology import (
     TopologyRNN,
     assemble_compiled,
@@ -21,6 +22,7 @@ from theory.topology import (
     bidirectional_topology,
     compile_topology,
     dense_topology,
+    reference_field,
     skip_topology,
     stacked_topology,
 )
@@ -151,3 +153,18 @@ def test_streaming_horizon_grows_the_delay():
 def test_truncation_bound_rejects_bad_rho(bad):
     with pytest.raises(ValueError, match="rho"):
         truncation_bound(bad, 2, 1, 3)
+
+
+@pytest.mark.parametrize("top", TOPOLOGIES, ids=lambda t: t.name or "mixed")
+def test_compiled_jacobian_support_is_the_reference_field(top):
+    # tanh is analytic with a nowhere-zero derivative: structural non-zeros are non-zero for generic weights.
+    T = 7
+    net = TopologyRNN.random(top, seed=2, scale=1.5)
+    _, delayed = compiled_delayed(net)
+    x = np.random.default_rng(3).normal(size=(T, 1, top.input_size))
+    J = input_jacobian(delayed, x)  # (T, n_out, T, n_in)
+    support = np.abs(J).max(axis=(1, 3)) > 1e-12
+    np.testing.assert_array_equal(support, np.array(reference_field(top, T)))
+    # Its look-ahead is the topology's: the furthest future input that reaches any output.
+    ahead = max((s - t for t in range(T) for s in range(T) if support[t, s]), default=0)
+    assert ahead == min(top.lookahead, T - 1)
