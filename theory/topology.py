@@ -454,3 +454,28 @@ def reference_field(top: Topology, steps: int) -> list[list[bool]]:
         offsets.append({o for o in out if -T < o < T})
     seen = set().union(*(offsets[r] for r in top.readout))
     return [[(s - t) in seen for s in range(T)] for t in range(T)]
+
+
+def with_horizon(top: Topology, horizon: int | Sequence[int]) -> Topology:
+    """The same topology with new backward horizons (one for all backward layers, or one per layer).
+
+    Parameters
+    ----------
+    top : Topology
+    horizon : int or sequence of int
+        ``h >= 0``; a sequence gives one entry per layer (ignored for forward layers).
+
+    Returns
+    -------
+    Topology
+        Same layers, reads and read-out; the name gains ``h=…``.
+    """
+    top = check_type(top, Topology, "top", "a theory.topology.Topology")
+    hs = [horizon] * len(top.layers) if isinstance(horizon, int) else list(horizon)
+    if len(hs) != len(top.layers):
+        raise ValueError(f"horizon must be one int or one per layer ({len(top.layers)}); got {len(hs)}")
+    for h in hs:
+        check_count(h, "horizon", minimum=0)
+    layers = tuple(Layer(la.width, la.reads, la.direction, h if la.has_backward else 0, la.activation)
+                   for la, h in zip(top.layers, hs))
+    return Topology(top.input_size, layers, top.readout, f"{top.name} h={','.join(map(str, hs))}".strip())

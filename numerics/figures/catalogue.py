@@ -7,6 +7,7 @@ from collections.abc import Callable
 from matplotlib.figure import Figure
 
 from numerics.figures.architecture import plot_block_matrices, plot_sparsity_patterns, plot_wavefront
+from numerics.figures.bidirectional import plot_horizon_error, plot_pipeline
 from numerics.figures.gru import plot_gru_counterexample
 from numerics.figures.receptive import plot_receptive_spectrum
 from numerics.figures.slides import enlarge_text
@@ -26,6 +27,7 @@ def readable_at_1024(fig: Figure, min_px: float = NOTES_MIN_TEXT_PX) -> Figure:
     min_pt = -(-min_px * 72.0 * fig.get_figwidth() * 10 // 1024) / 10
     return enlarge_text(fig, min_pt)
 
+
 #: Name → zero-argument function drawing each lecture figure (used by ``drnn figures``).
 FIGURES: dict[str, Callable[[], Figure]] = {
     "wavefront": lambda: plot_wavefront(L=4, T=8, step=5).figure,
@@ -34,6 +36,8 @@ FIGURES: dict[str, Callable[[], Figure]] = {
     "sparsity_patterns": lambda: readable_at_1024(plot_sparsity_patterns()),
     "gru_counterexample": lambda: readable_at_1024(plot_gru_counterexample()),
     "receptive_fields": lambda: readable_at_1024(plot_receptive_spectrum()),
+    "bidirectional_pipeline": lambda: readable_at_1024(plot_pipeline(h=2, steps=9, t=2).figure),
+    "horizon_error": lambda: readable_at_1024(plot_horizon_error().figure),
 }
 
 #: Name → (title, one-paragraph caption) of each figure in :data:`FIGURES`, for galleries.
@@ -75,5 +79,19 @@ FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
         "step, while the Elman and LSTM constructions agree to rounding. The reset gate of the single "
         "layer multiplies the lower block's contribution to the candidate state; the own-reset d-GRU, "
         "whose reset gate acts on each block's own recurrence only, agrees to rounding again.",
+    ),
+    "bidirectional_pipeline": (
+        "A horizon-2 bidirectional layer as one delayed layer",
+        "Each row is a block of the single layer compiled from a bidirectional Elman layer with backward "
+        "horizon 2, each column a d-RNN step. The input delay line shifts $x$ down one slot per step; stage "
+        "$j$ of the backward pipeline applies the backward cell to $x_{\\tau-2j}$ and to stage $j-1$'s previous "
+        "state, so it holds the backward cell run over $x_{\\tau-j}, \\dots, x_{\\tau-2j}$. Outlined: the cells "
+        "that make the output for $t = 2$, read at step $t + 2h = 6$.",
+    ),
+    "horizon_error": (
+        "Truncation error against horizon, with its bound",
+        "A random bidirectional tanh layer whose backward recurrent matrix is rescaled to "
+        "$\\|U_b\\|_2 = \\rho$: the largest distance between the horizon-$h$ streaming layer and the full "
+        "bidirectional layer (markers) decays geometrically and stays below $\\sqrt{n}\\,\\rho^{h+1}$ (dashed).",
     ),
 }

@@ -12,6 +12,13 @@ run in full over the real sequence (``b_{T+1} = 0``), as a bidirectional RNN.
 :func:`run_plan_exact` runs a plan on object arrays (``fractions.Fraction``)
 for the identity and relu activations, so equality can be checked without
 rounding.
+
+Approximation of the full bidirectional network: :func:`streaming` compiles
+a network at any horizon without retraining, :func:`truncation_error`
+measures how far its outputs are from the full backward pass, and
+:func:`truncation_bound` is the bound ``√n ρ^{min(h, T-t)+1}`` of a
+contractive tanh backward cell (``ρ = ‖U_b‖₂ < 1``,
+:func:`backward_contraction`).
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ from numerics.engine.params import LayerParams
 from numerics.models.delayed import DelayedRNN
 from theory._checks import check_real
 from theory.layout import Plan, layer_param
-from theory.topology import IDENTITY, Compiled, Topology, compile_topology
+from theory.topology import IDENTITY, Compiled, Topology, compile_topology, with_horizon
 
 #: How a backward direction is run by :meth:`TopologyRNN.forward`.
 BACKWARD_MODES: tuple[str, ...] = ("truncated", "clipped", "full")
@@ -227,3 +234,84 @@ def run_plan_exact(plan: Plan, params: LayerParams, x: np.ndarray) -> np.ndarray
         out.append(s)
     states = np.stack(out) if out else np.zeros((0, B, plan.hidden_size), x.dtype)
     return states[plan.delay:][:, :, plan.readout_units()]
+
+
+# ------------------------------------------------------------------ approximation of the full network
+def backward_contraction(net: TopologyRNN) -> dict[int, float]:
+    """``ρ_l = ‖U_b‖₂`` (largest singular value of ``weight_hh_l{l-1}_reverse``) of every backward layer ``l``.
+
+    For a tanh cell this is a Lipschitz constant of ``s ↦ tanh(W u + U_b s + b)``
+    in the state, for every input ``u`` (tanh is 1-Lipschitz elementwise).
+    """
+    out = {}
+    for l, layer in enumerate(net.topology.layers, start=1):
+        if layer.has_backward:
+            U = np.asarray(net.params[layer_param("weight_hh", l - 1, True)], dtype=np.float64)
+            out[l] = float(np.linalg.norm(U, 2))
+    return out
+
+
+def streaming(net: TopologyRNN, horizon: int | list[int]) -> tuple[Compiled, DelayedRNN]:
+    """The single delayed layer computing ``net`` with its backward directions truncated to ``horizon``.
+
+    No retraining: the same parameters, compiled for the new horizon(s)
+    (:func:`theory.topology.with_horizon`). Delay ``Σ 2 h_l + (L - 1)`` for a
+    stack of bidirectional layers.
+    """
+    return compiled_delayed(TopologyRNN(with_horizon(net.topology, horizon), net.params, net.bias))
+
+
+def truncation_error(net: TopologyRNN, x: Any, horizon: int | list[int]) -> np.ndarray:
+    """``‖y^{stream}_t - y^{full}_t‖₂`` per time step and sequence.
+
+    Parameters
+    ----------
+    net : TopologyRNN
+        Float parameters.
+    x : array, shape (T, B, input_size)
+    horizon : int or list of int
+
+    Returns
+    -------
+    ndarray, shape (T, B)
+        Euclidean norm over the output units of the difference between the
+        compiled horizon-``h`` network and ``net(x, backward="full")``.
+    """
+    x = as_sequence(x, net.topology.input_size, np.result_type(*net.params.values()))
+    _, delayed = streaming(net, horizon)
+    return np.linalg.norm(delayed(x) - net(x, backward="full"), axis=2)
+
+
+def truncation_bound(rho: float, width: int, horizon: int, steps: int, *, exact_end: bool = False) -> np.ndarray:
+    """The bound on :func:`truncation_error` for one bidirectional (or backward) tanh layer.
+
+    ``‖b̃_t - b_t‖₂ ≤ √n ρ^{min(h, T-t)+1}`` (``t = 1 … T``), where
+    ``ρ ≥ ‖U_b‖₂`` and ``√n ≥ sup‖b‖₂`` because ``|tanh| < 1``
+    (docs/theory/bidirectional.md). Away from the end (``t + h < T``) this is
+    ``√n ρ^{h+1}``; near the end the compiled layer feeds padding zeros
+    through the cell, which with biases costs ``√n ρ^{T-t+1}``. With
+    ``exact_end=True`` (no backward bias, ``φ(0) = 0``) the error is 0 there.
+
+    Parameters
+    ----------
+    rho : float
+        ``‖U_b‖₂``, in ``[0, 1)`` for the bound to decay.
+    width : int
+        Backward width ``n``.
+    horizon : int
+    steps : int
+        ``T``.
+    exact_end : bool
+
+    Returns
+    -------
+    ndarray, shape (T,)
+    """
+    if not (isinstance(rho, (int, float, np.floating)) and 0 <= rho):
+        raise ValueError(f"rho must be a real number >= 0; got {rho!r}")
+    for v, name in ((width, "width"), (horizon, "horizon"), (steps, "steps")):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (1 if name == "width" else 0):
+            raise ValueError(f"{name} must be an int >= {1 if name == 'width' else 0}; got {v!r}")
+    left = steps - 1 - np.arange(steps)  # T - t for t = 1 … T
+    bound = np.sqrt(width) * float(rho) ** (np.minimum(horizon, left) + 1)
+    return np.where(left <= horizon, 0.0, bound) if exact_end else bound

@@ -10,7 +10,8 @@ FAST = Effort("test", examples=15)
 
 
 @pytest.mark.parametrize("claim_id", ["topology-compiled", "bidir-horizon-exact", "bidir-clipped-zero-bias",
-                                      "bidir-delay-lower-bound"])
+                                      "bidir-delay-lower-bound", "bidir-approx-bound",
+                                      "tanh-delay-line", "bidir-reference-torch"])
 def test_holding_claims_hold(claim_id):
     r = run_claim(claim_id, FAST)
     assert r.verdict == "holds" and r.as_expected
@@ -30,3 +31,19 @@ def test_square_degrees_by_hand():
     # and is read at step 2: one squaring, degree 2; with d = 2, two squarings, degree 4.
     assert _square_degrees(1, 2, 2, 1, 0) == (4, 2)
     assert _square_degrees(1, 2, 2, 2, 0) == (4, 4)
+
+
+def test_spectral_radius_is_not_enough():
+    r = run_claim("bidir-approx-spectral-radius", FAST)
+    assert r.verdict == "fails" and r.as_expected
+    cex = r.counterexample
+    # For one unit the radius is the norm, so a counterexample needs two or more.
+    assert cex["width"] >= 2 and cex["error"] > 0
+
+
+def test_gated_units_cannot_copy_an_input_above_one():
+    r = run_claim("gated-delay-line", FAST)
+    assert r.verdict == "fails" and r.as_expected
+    cex = r.counterexample
+    # |h| < 1 for a gated unit, so the error is at least |x| - 1.
+    assert abs(cex["x"]) > 1 and cex["error"] >= abs(cex["x"]) - 1

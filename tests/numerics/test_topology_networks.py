@@ -5,13 +5,24 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from numerics.models.topology import TopologyRNN, assemble_compiled, compiled_delayed, run_plan_exact
+from numerics.models.jacobian import input_jacobian
+from numerics.models.topology import (
+    TopologyRNN,
+    assemble_compiled,
+    backward_contraction,
+    compiled_delayed,
+    run_plan_exact,
+    streaming,
+    truncation_bound,
+    truncation_error,
+)
 from theory.topology import (
     Layer,
     Topology,
     bidirectional_topology,
     compile_topology,
     dense_topology,
+    reference_field,
     skip_topology,
     stacked_topology,
 )
@@ -107,3 +118,53 @@ def test_wrong_parameters_are_refused():
     with pytest.raises(ValueError, match="shape"):
         TopologyRNN(top, {"weight_ih_l0": np.zeros((2, 2)), "weight_hh_l0": np.zeros((2, 2)),
                           "bias_ih_l0": np.zeros(2), "bias_hh_l0": np.zeros(2)})
+
+
+def _scalar_bidirectional(w: float, u: float, wb: float, ub: float) -> TopologyRNN:
+    top = bidirectional_topology(1, [1], 0)
+    p = {"weight_ih_l0": np.array([[w]]), "weight_hh_l0": np.array([[u]]),
+         "weight_ih_l0_reverse": np.array([[wb]]), "weight_hh_l0_reverse": np.array([[ub]])}
+    return TopologyRNN(top, p, bias=False)
+
+
+def test_truncation_error_by_hand():
+    # T = 2, h = 0: the full backward state at t = 1 is tanh(wb x1 + ub tanh(wb x2)), the truncated one
+    # tanh(wb x1); at t = 2 both are tanh(wb x2).
+    wb, ub, x1, x2 = 0.7, 0.5, 1.3, -0.4
+    net = _scalar_bidirectional(0.3, -0.2, wb, ub)
+    err = truncation_error(net, np.array([[[x1]], [[x2]]]), 0)
+    b2 = np.tanh(wb * x2)
+    assert err[0, 0] == pytest.approx(abs(np.tanh(wb * x1 + ub * b2) - np.tanh(wb * x1)), rel=1e-12)
+    assert err[1, 0] == pytest.approx(0.0, abs=1e-15)
+    # The bound rho^(h+1) |b_2| = |ub| |b2| holds, and one more power of rho would not.
+    assert err[0, 0] <= abs(ub) * abs(b2)
+    assert err[0, 0] > abs(ub) ** 2 * abs(b2)
+    np.testing.assert_array_equal(truncation_bound(abs(ub), 1, 0, 2, exact_end=True), [abs(ub), 0.0])
+    np.testing.assert_allclose(truncation_bound(0.5, 4, 3, 6), 2 * 0.5 ** np.array([4, 4, 4, 3, 2, 1]))
+
+
+def test_streaming_horizon_grows_the_delay():
+    net = TopologyRNN.random(bidirectional_topology(2, [3, 2], 1), seed=0)
+    assert [streaming(net, h)[1].plan.delay for h in (0, 1, 2)] == [1, 5, 9]
+    assert backward_contraction(net).keys() == {1, 2}
+
+
+@pytest.mark.parametrize("bad", [-0.1, "0.5"])
+def test_truncation_bound_rejects_bad_rho(bad):
+    with pytest.raises(ValueError, match="rho"):
+        truncation_bound(bad, 2, 1, 3)
+
+
+@pytest.mark.parametrize("top", TOPOLOGIES, ids=lambda t: t.name or "mixed")
+def test_compiled_jacobian_support_is_the_reference_field(top):
+    # tanh is analytic with a nowhere-zero derivative: structural non-zeros are non-zero for generic weights.
+    T = 7
+    net = TopologyRNN.random(top, seed=2, scale=1.5)
+    _, delayed = compiled_delayed(net)
+    x = np.random.default_rng(3).normal(size=(T, 1, top.input_size))
+    J = input_jacobian(delayed, x)  # (T, n_out, T, n_in)
+    support = np.abs(J).max(axis=(1, 3)) > 1e-12
+    np.testing.assert_array_equal(support, np.array(reference_field(top, T)))
+    # Its look-ahead is the topology's: the furthest future input that reaches any output.
+    ahead = max((s - t for t in range(T) for s in range(T) if support[t, s]), default=0)
+    assert ahead == min(top.lookahead, T - 1)

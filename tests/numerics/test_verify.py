@@ -20,7 +20,8 @@ ORDER = ["elman-staggered", "elman-warmup", "elman-naive-zero-start", "elman-zer
          "exact-rational", "induction-step", "gru-naive", "gru-own-reset", "lookahead-stacked",
          "lookahead-dense", "lookahead-relaxed", "jacobian-support",
          "topology-compiled", "bidir-horizon-exact", "bidir-clipped-any-bias", "bidir-clipped-zero-bias",
-         "bidir-clipped-stacked-zero-bias", "bidir-delay-lower-bound"]
+         "bidir-clipped-stacked-zero-bias", "bidir-delay-lower-bound", "bidir-approx-bound",
+         "bidir-approx-spectral-radius", "gated-delay-line", "tanh-delay-line", "bidir-reference-torch"]
 
 
 def _shape() -> dict[str, list[str]]:

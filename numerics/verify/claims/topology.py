@@ -17,7 +17,16 @@ import numpy as np
 import sympy
 from hypothesis import strategies as st
 
-from numerics.models.topology import TopologyRNN, assemble_compiled, compiled_delayed, run_plan_exact
+from numerics.models import BidirectionalRNN, StackedRNN
+from numerics.models.topology import (
+    TopologyRNN,
+    assemble_compiled,
+    compiled_delayed,
+    run_plan_exact,
+    truncation_bound,
+    truncation_error,
+)
+from numerics.verify import oracle
 from numerics.verify.registry import ClaimSet, Effort
 from numerics.verify.search import property_check
 from theory.claims import MethodResult
@@ -284,3 +293,199 @@ def _path_length(effort: Effort) -> MethodResult:
             return MethodResult("path-length", cases, float("inf"),
                                 counterexample={"h": h, "delay": c.delay, "stage_chain": chain_ok})
     return MethodResult("path-length", cases, 0.0)
+
+
+# ------------------------------------------------------------------- approximation of the full network
+@st.composite
+def _contractive_cases(draw: Any, norm: str = "spectral-norm") -> dict[str, Any]:
+    """One bidirectional tanh layer whose backward ``U_b`` is rescaled so that ``norm(U_b) = rho``."""
+    return {"input_size": draw(st.integers(1, 3)), "width": draw(st.integers(2 if norm == "radius" else 1, 4)),
+            "T": draw(st.integers(1, 14)), "B": draw(st.integers(1, 3)), "h": draw(st.integers(0, 6)),
+            "rho": draw(st.sampled_from((0.05, 0.3, 0.6, 0.9, 0.99))), "bias": draw(st.booleans()),
+            "input_scale": draw(st.sampled_from((0.5, 1.0, 3.0))), "seed": draw(st.integers(0, 2**16)),
+            "norm": norm}
+
+
+def _contractive_net(c: dict[str, Any]) -> TopologyRNN:
+    top = bidirectional_topology(c["input_size"], [c["width"]], c["h"], "tanh")
+    net = TopologyRNN.random(top, bias=c["bias"], seed=c["seed"], scale=c["input_scale"])
+    params = dict(net.params)
+    U = params["weight_hh_l0_reverse"]
+    size = np.linalg.norm(U, 2) if c["norm"] == "spectral-norm" else np.abs(np.linalg.eigvals(U)).max()
+    params["weight_hh_l0_reverse"] = U * (c["rho"] / max(float(size), 1e-300))
+    return TopologyRNN(top, params, c["bias"])
+
+
+def _bound_excess(c: dict[str, Any]) -> float:
+    """Largest ``error - bound`` over steps and sequences (≤ 0 where the bound holds).
+
+    Away from the end (``t + h < T``) the sharp bound ``ρ^{h+1} ‖b_{t+h+1}‖₂``
+    (``b`` the full backward state); near the end ``√n ρ^{T-t+1}``, or 0
+    without biases. The uniform bound ``√n ρ^{min(h, T-t)+1}`` follows.
+    """
+    net = _contractive_net(c)
+    x = np.random.default_rng(c["seed"] + 1).normal(size=(c["T"], c["B"], c["input_size"]))
+    err = truncation_error(net, x, c["h"])
+    n, T, h, rho = c["width"], c["T"], c["h"], c["rho"]
+    full_b = net(x, backward="full")[:, :, n:]
+    bound = truncation_bound(rho, n, h, T, exact_end=not c["bias"])[:, None] * np.ones(c["B"])
+    far = T - 1 - np.arange(T) > h
+    sharp = rho ** (h + 1) * np.linalg.norm(full_b[np.minimum(np.arange(T) + h + 1, T - 1)], axis=2)
+    bound[far] = sharp[far]
+    return float((err - bound).max())
+
+
+CLAIMS.claim(
+    "bidir-approx-bound",
+    "For one bidirectional tanh layer whose backward weights satisfy ||U_b||_2 <= rho, the single delayed "
+    "layer compiled with horizon h (no retraining) differs from the full bidirectional layer at time t by at "
+    "most rho^(h+1) ||b_{t+h+1}||_2 <= sqrt(n) rho^(h+1) when t + h < T, and by at most sqrt(n) rho^(T-t+1) "
+    "near the end (0 without backward bias): so ||y~_t - y_t||_2 <= sqrt(n) rho^(min(h, T-t)+1) for all t.",
+    SOURCE + " §6 (approximation)",
+    "holds",
+    "The forward half is exact. b_t and b~_t are the same h+1 cell applications to u_{t+h}, ..., u_t, started "
+    "from b_{t+h+1} and from 0; each application is rho-Lipschitz in the state (tanh is 1-Lipschitz), so the "
+    "start difference shrinks by rho^(h+1). Near the end the compiled layer starts from the state reached on "
+    "the padding zeros, and the windows share T-t+1 applications. |tanh| < 1 gives ||b|| <= sqrt(n).",
+)
+
+
+@CLAIMS.method("bidir-approx-bound", "property-float64")
+def _approx_bound(effort: Effort) -> MethodResult:
+    return property_check("property-float64", _contractive_cases(), _bound_excess, 1e-12,
+                          lambda c: dict(c), effort)
+
+
+CLAIMS.claim(
+    "bidir-approx-spectral-radius",
+    "The truncation bound of bidir-approx-bound still holds when rho is the spectral radius of U_b (the "
+    "largest |eigenvalue|) instead of its spectral norm.",
+    SOURCE + " §6 (approximation)",
+    "fails",
+    "A non-normal U_b can have a small spectral radius but a large norm: ||U_b^k|| decays like the radius "
+    "only eventually, and one step can amplify the start difference by ||U_b||_2 > radius. The norm (a "
+    "Lipschitz constant of one step), not the eigenvalues, is what the bound needs.",
+)
+
+
+@CLAIMS.method("bidir-approx-spectral-radius", "property-float64")
+def _approx_radius(effort: Effort) -> MethodResult:
+    return property_check("property-float64", _contractive_cases("radius"), _bound_excess, 1e-12,
+                          lambda c: dict(c), effort)
+
+
+# --------------------------------------------------------------------- gated and tanh delay lines
+CLAIMS.claim(
+    "gated-delay-line",
+    "A gated unit can serve as a delay line: for some weights an LSTM or GRU block started from zero outputs "
+    "h_2 = x_1 for every scalar input x_1 (so LSTM and GRU plans could host the compiler's delay lines).",
+    SOURCE + " (delay lines in gated plans)",
+    "fails",
+    "An LSTM output is sigma(o) * tanh(c) and a GRU output a convex combination of tanh(n) and the previous "
+    "output, starting from 0: |h_t| < 1 for every weight and input, so no gated unit reproduces x_1 = 1.5. "
+    "Exact delay lines need per-block activations, which only Elman plans have; the compiler is Elman-only.",
+)
+
+
+def _gated_copy_error(c: dict[str, Any]) -> float:
+    net = StackedRNN.random(1, [1], cell=c["cell"], seed=c["seed"], scale=c["scale"])
+    y, _ = net.forward(np.array([[[c["x"]]], [[0.0]]]))
+    return abs(float(y[1, 0, 0]) - c["x"])
+
+
+@CLAIMS.method("gated-delay-line", "property-float64")
+def _gated_line(effort: Effort) -> MethodResult:
+    cases = st.fixed_dictionaries({"cell": st.sampled_from(("lstm", "gru")), "seed": st.integers(0, 2**16),
+                                   "scale": st.sampled_from((1.0, 10.0, 100.0, 1000.0)),
+                                   "x": st.sampled_from((1.5, -1.5, 2.0, -3.0))})
+    return property_check("property-float64", cases, _gated_copy_error, 1e-6, dict, effort)
+
+
+CLAIMS.claim(
+    "tanh-delay-line",
+    "A tanh-only delay line with small-signal scaling (write eps * x into the first slot, shift with identity "
+    "recurrent weights through k tanh slots, read the last slot divided by eps) returns x with error at most "
+    "k eps^2 |x|^3 / 3.",
+    SOURCE + " (delay lines in gated plans)",
+    "holds",
+    "|tanh(y) - y| <= |y|^3 / 3 and |tanh(y)| <= |y|; slot j holds y_j = tanh(y_{j-1}) with |y_j| <= eps |x|, "
+    "so |y_k - eps x| <= sum_j |tanh(y_{j-1}) - y_{j-1}| <= k (eps |x|)^3 / 3. Divide by eps.",
+)
+
+
+def _tanh_line_excess(c: dict[str, Any]) -> float:
+    """Largest ``error - bound`` (relative to the bound) of a k-slot tanh shift register on a random sequence."""
+    k, eps = c["k"], c["eps"]
+    x = np.random.default_rng(c["seed"]).uniform(-c["amplitude"], c["amplitude"], size=c["T"])
+    slots, out = np.zeros(k), []
+    W = np.zeros(k)
+    W[0] = eps
+    U = np.eye(k, k, -1)  # slot j <- slot j-1
+    for tau in range(c["T"] + k - 1):
+        slots = np.tanh(W * (x[tau] if tau < c["T"] else 0.0) + U @ slots)
+        out.append(slots[-1] / eps)
+    got = np.array(out[k - 1:])
+    bound = k * eps ** 2 * np.abs(x) ** 3 / 3
+    return float(np.max((np.abs(got - x) - bound) / np.maximum(bound, 1e-300)))
+
+
+@CLAIMS.method("tanh-delay-line", "property-float64")
+def _tanh_line(effort: Effort) -> MethodResult:
+    cases = st.fixed_dictionaries({"k": st.integers(1, 20), "eps": st.sampled_from((1.0, 0.5, 0.1, 0.01)),
+                                   "amplitude": st.sampled_from((0.5, 1.0, 3.0)), "T": st.integers(1, 10),
+                                   "seed": st.integers(0, 2**16)})
+    return property_check("property-float64", cases, _tanh_line_excess, 1e-6, dict, effort)
+
+
+# ------------------------------------------------------------------------- PyTorch as the reference
+CLAIMS.claim(
+    "bidir-reference-torch",
+    "TopologyRNN(backward='full') on a stacked bidirectional Elman topology equals PyTorch's "
+    "nn.RNN(bidirectional=True) with the same state dict (tanh and relu, with and without bias).",
+    SOURCE + " (the reference network)",
+    "holds",
+    "Both run each direction over the whole sequence from zero states and feed layer l the concatenation "
+    "[forward; backward] of layer l-1 (PyTorch's convention, the same parameter names).",
+)
+
+
+def _torch_bidir_cases(effort: Effort) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(effort.seed + 11)
+    return [{"input": int(rng.integers(1, 4)), "hidden": int(rng.integers(1, 5)), "layers": int(rng.integers(1, 4)),
+             "nonlinearity": ("tanh", "relu")[i % 2], "bias": bool(i % 3), "T": int(rng.integers(1, 9)),
+             "seed": int(rng.integers(0, 2**16))} for i in range(12 if effort.thorough else 4)]
+
+
+def _torch_bidir_error(c: dict[str, Any]) -> float:
+    import torch  # optional dependency: imported only when this method runs
+
+    torch.manual_seed(c["seed"])
+    module = torch.nn.RNN(c["input"], c["hidden"], c["layers"], nonlinearity=c["nonlinearity"], bias=c["bias"],
+                          bidirectional=True).double()
+    sd = {k: v.detach().numpy().copy() for k, v in module.state_dict().items()}
+    top = bidirectional_topology(c["input"], [c["hidden"]] * c["layers"], 0, c["nonlinearity"])
+    net = TopologyRNN(top, sd, c["bias"])
+    x = np.random.default_rng(c["seed"]).normal(size=(c["T"], 2, c["input"]))
+    with torch.no_grad():
+        ref = module(torch.from_numpy(x))[0].numpy()
+    return float(np.abs(net(x, backward="full") - ref).max())
+
+
+@CLAIMS.method("bidir-reference-torch", "torch")
+def _torch_bidir(effort: Effort) -> MethodResult:
+    if oracle.torch_missing():
+        return oracle.skipped("torch")
+    return oracle.compare_cases("torch", _torch_bidir_cases(effort), _torch_bidir_error, 1e-12)
+
+
+@CLAIMS.method("bidir-reference-torch", "bidirectional-rnn")
+def _vs_bidirectional_rnn(effort: Effort) -> MethodResult:
+    """Against the package's own BidirectionalRNN (a separate implementation on the engine)."""
+    def error(c: dict[str, Any]) -> float:
+        body = BidirectionalRNN.random(c["input"], [c["hidden"]] * c["layers"], activations=c["nonlinearity"],
+                                       bias=c["bias"], seed=c["seed"])
+        top = bidirectional_topology(c["input"], [c["hidden"]] * c["layers"], 0, c["nonlinearity"])
+        x = np.random.default_rng(c["seed"]).normal(size=(c["T"], 2, c["input"]))
+        return float(np.abs(TopologyRNN(top, body.state_dict(), c["bias"])(x, backward="full")
+                            - body.forward(x)[0]).max())
+    return oracle.compare_cases("bidirectional-rnn", _torch_bidir_cases(effort), error, 1e-12)

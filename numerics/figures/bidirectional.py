@@ -1,0 +1,215 @@
+"""Figures of docs/theory/bidirectional.md: the pipeline construction, error against horizon, the conversion.
+
+* :func:`plot_pipeline` — which block of the compiled horizon-``h`` layer
+  holds what at which d-RNN step (read from the compiled plan's lags);
+* :func:`plot_horizon_error` — the truncation error of random contractive
+  bidirectional layers against ``h``, next to the bound ``√n ρ^{h+1}``;
+* :func:`plot_conversion` — a trained bidirectional network converted to
+  streaming layers, task error against horizon and latency, next to d-RNNs
+  trained directly (a record of
+  :func:`numerics.experiments.bidirectional.conversion_experiment`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from numerics.figures._style import HIGHLIGHT, TEXT_SIZE, new_axes, new_figure, set_labels
+from numerics.figures.palette import OKABE_ITO
+from numerics.models.topology import TopologyRNN, truncation_bound, truncation_error
+from theory._checks import check_count
+from theory.topology import Layer, Topology, bidirectional_topology, compile_topology
+
+#: Fill colour of each kind of block in the pipeline figure.
+KIND_COLOURS = {"line": OKABE_ITO["sky blue"], "stage": OKABE_ITO["orange"], "forward": OKABE_ITO["bluish green"]}
+
+
+def _holds(name: str, lag: int, tau: int) -> str | None:
+    """What block ``name`` (of lag ``lag``) holds at d-RNN step ``tau`` (1-based times), ``None`` before it starts."""
+    t = tau - lag
+    if name.startswith("x@"):
+        return f"$x_{{{t}}}$" if t >= 1 else None
+    if name.startswith("b1."):
+        j = int(name.split(".")[1])
+        first, last = tau - 2 * j, tau - j  # stage j covers x_{τ-2j} … x_{τ-j}
+        if first < 1:
+            return None  # warm-up: the stage has not reached a real time step yet
+        return f"$\\tilde b[{first}{{:}}{last}]$" if first < last else f"$\\tilde b[{last}]$"
+    return f"$h^f_{{{t}}}$" if t >= 1 else None
+
+
+def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = None) -> Axes:
+    """The compiled horizon-``h`` bidirectional layer as a table: block (row) × d-RNN step (column).
+
+    Rows are the blocks of ``compile_topology`` for one bidirectional layer
+    reading the input: the input delay line ``x@i`` (holds ``x_{τ-i}``),
+    the pipeline stages ``b1.j`` (stage ``j`` at step ``τ`` holds the
+    backward cell run over ``x_{τ-j}, …, x_{τ-2j}``, written
+    ``b̃[τ-2j : τ-j]``) and the forward block (holds ``h^f_{τ-2h}``).
+    The cells that produce the output for time ``t`` — the stages along the
+    diagonal and the line slots they read — are outlined; the read-out at
+    step ``t + 2h`` is ``[h^f_t ; b̃[t : t+h]]``.
+
+    Parameters
+    ----------
+    h : int
+        Horizon, ``0 … 4``.
+    steps : int
+        d-RNN steps shown.
+    t : int
+        Time whose output is traced (1-based).
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    h = check_count(h, "h", 0, 4)
+    steps = check_count(steps, "steps", 1, 16)
+    t = check_count(t, "t", 1, steps)
+    plan = compile_topology(Topology(1, (Layer(1, (0,), "bidirectional", h),))).plan
+    blocks = list(plan.blocks)
+    order = [b for b in blocks if b.name.startswith("x@")] + \
+        [b for b in blocks if b.name.startswith("b1.")] + [b for b in blocks if b.name == "h1"]
+    ax = new_axes(ax, (1.0 + 1.05 * steps, 0.9 + 0.55 * len(order)))
+    traced: set[tuple[str, int]] = set()
+    for j in range(h + 1):
+        tau = t + h + j  # stage j computes the window for t at step t + h + j
+        traced.add((f"b1.{j}", tau))
+        if j:
+            traced.add((f"x@{2 * j - 1}", tau - 1))  # it read x_{τ-2j} from line slot 2j-1 one step earlier
+    traced.add(("h1", t + 2 * h))
+    for row, b in enumerate(order):
+        kind = "line" if b.name.startswith("x@") else "stage" if b.name.startswith("b1.") else "forward"
+        for tau in range(1, steps + 1):
+            text = _holds(b.name, b.lag, tau)
+            face = KIND_COLOURS[kind] if text else "white"
+            ax.add_patch(Rectangle((tau - 0.5, row - 0.5), 1, 1, facecolor=face, alpha=0.45 if text else 1,
+                                   edgecolor="0.6", linewidth=0.6))
+            if (b.name, tau) in traced:
+                ax.add_patch(Rectangle((tau - 0.46, row - 0.46), 0.92, 0.92, fill=False, edgecolor=HIGHLIGHT,
+                                       linewidth=2.6))
+            ax.text(tau, row, text or "·", ha="center", va="center", fontsize=TEXT_SIZE - (1 if h > 2 else 0))
+    readout_step = t + 2 * h
+    if readout_step <= steps:
+        ax.axvline(readout_step, color=HIGHLIGHT, linestyle=":", linewidth=1.2)
+    ax.set_xlim(0.5, steps + 0.5)
+    ax.set_ylim(len(order) - 0.5, -0.5)
+    ax.set_xticks(range(1, steps + 1))
+    ax.set_yticks(range(len(order)), [f"{b.name} (lag {b.lag})" for b in order])
+    ax.legend(handles=[Patch(facecolor=KIND_COLOURS["line"], alpha=0.45, label="input delay line"),
+                       Patch(facecolor=KIND_COLOURS["stage"], alpha=0.45, label="backward pipeline stage"),
+                       Patch(facecolor=KIND_COLOURS["forward"], alpha=0.45, label="forward block"),
+                       Patch(fill=False, edgecolor=HIGHLIGHT, linewidth=2, label=f"computes the output for t = {t}")],
+              loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=TEXT_SIZE, frameon=False)
+    return set_labels(ax, f"Horizon-{h} bidirectional layer as one delayed layer (delay {plan.delay})",
+                      "d-RNN step τ", None)
+
+
+def _contractive(rho: float, width: int, input_size: int, bias: bool, seed: int) -> TopologyRNN:
+    top = bidirectional_topology(input_size, [width], 0)
+    net = TopologyRNN.random(top, bias=bias, seed=seed)
+    params = dict(net.params)
+    U = params["weight_hh_l0_reverse"]
+    params["weight_hh_l0_reverse"] = U * (rho / np.linalg.norm(U, 2))
+    return TopologyRNN(top, params, bias)
+
+
+def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4, T: int = 40,
+                       horizons: Sequence[int] = tuple(range(0, 21)), *, seed: int = 0,
+                       ax: Axes | None = None) -> Axes:
+    """Truncation error against horizon for random contractive tanh layers, with the bound ``√n ρ^{h+1}``.
+
+    For each ``ρ`` a random bidirectional tanh layer (with biases) whose
+    backward recurrent matrix is rescaled (the same random matrix each time) to ``‖U_b‖₂ = ρ`` runs on 64
+    Gaussian sequences of length ``T``; the markers are the largest
+    ``‖ỹ_t - y_t‖₂`` over the steps with ``t + h < T`` (away from the
+    end), the dashed lines the bound.
+
+    Parameters
+    ----------
+    rhos : sequence of float
+        Norms ``‖U_b‖₂`` in ``(0, 1)``.
+    width : int
+        Backward width ``n``.
+    T : int
+        Sequence length, larger than every horizon.
+    horizons : sequence of int
+    seed : int
+    ax : Axes, optional
+
+    Returns
+    -------
+    Axes
+    """
+    width = check_count(width, "width")
+    T = check_count(T, "T", 2)
+    hs = [check_count(h, "horizons[i]", 0, T - 2) for h in horizons]
+    ax = new_axes(ax, (7.5, 5.0))
+    colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["reddish purple"], OKABE_ITO["bluish green"]]
+    x = np.random.default_rng(seed + 1).normal(size=(T, 64, 2))
+    for i, rho in enumerate(rhos):
+        if not 0 < rho < 1:
+            raise ValueError(f"rhos must lie in (0, 1); got {rho}")
+        net = _contractive(float(rho), width, 2, True, seed)  # the same network, rescaled
+        measured = [truncation_error(net, x, h)[: T - 1 - h].max() for h in hs]
+        bound = [truncation_bound(float(rho), width, h, T)[0] for h in hs]
+        c = colours[i % len(colours)]
+        ax.semilogy(hs, np.maximum(measured, 1e-17), "o-", color=c, label=f"measured, ρ = {rho}")
+        ax.semilogy(hs, bound, "--", color=c, label=f"bound √n ρ^(h+1), ρ = {rho}")
+    ax.legend(fontsize=TEXT_SIZE - 1, ncol=2, loc="lower left")
+    ax.grid(True, which="major", alpha=0.3)
+    return set_labels(ax, f"Truncation error of a bidirectional tanh layer (n = {width}, T = {T})",
+                      "horizon h", "max ‖ỹ_t − y_t‖₂ over t + h < T")
+
+
+def plot_conversion(record: Mapping[str, Any], *, fig: Figure | None = None) -> Figure:
+    """Task error of a trained bidirectional network converted at every horizon, against h and latency.
+
+    Left: the converted network's test score against the horizon ``h``
+    (look-ahead), with the trained bidirectional network as a line and
+    the directly trained d-RNNs at look-ahead ``d``. Right: the same
+    against latency (d-RNN steps between input and output): ``2h`` for the
+    converted network, ``d`` for the d-RNN.
+
+    Parameters
+    ----------
+    record : mapping
+        One task's record of :func:`numerics.experiments.bidirectional.conversion_experiment`.
+    fig : Figure, optional
+
+    Returns
+    -------
+    Figure
+    """
+    for key in ("metric", "bidirectional", "converted", "drnn", "task"):
+        if key not in record:
+            raise ValueError(f"record must be a conversion_experiment record with key {key!r}")
+    metric = str(record["metric"])
+    label = {"nmse": "test NMSE (MSE / var y)", "accuracy": "test accuracy"}.get(metric, metric)
+    fig = new_figure(fig, (12.5, 4.8))
+    axes = fig.subplots(1, 2, sharey=True)
+    conv, drnn = record["converted"], record["drnn"]
+    for ax, key, xlabel in ((axes[0], "lookahead", "look-ahead (steps of future input seen)"),
+                            (axes[1], "latency", "latency (d-RNN steps from input to output)")):
+        ax.plot([c[key] for c in conv], [c[metric] for c in conv], "o-", color=OKABE_ITO["orange"],
+                label="bidirectional, converted (no retraining)")
+        ax.plot([c[key] for c in drnn], [c[metric] for c in drnn], "s-", color=OKABE_ITO["blue"],
+                label="d-RNN trained with that delay")
+        ax.axhline(record["bidirectional"][metric], color="0.3", linestyle="--",
+                   label="bidirectional (full backward pass)")
+        ax.axvline(record["lookahead_needed"] * (2 if key == "latency" else 1), color="0.6", linestyle=":")
+        if metric == "nmse":
+            ax.set_yscale("log")
+        ax.grid(True, alpha=0.3)
+        set_labels(ax, None, xlabel, label if ax is axes[0] else None)
+    axes[0].legend(fontsize=TEXT_SIZE - 1, loc="best")
+    fig.suptitle(f"From bidirectional to streaming: {record['task']} (dotted: the look-ahead the task needs; "
+                 "right, converted at 2× it)", fontsize=TEXT_SIZE + 2)
+    return fig
