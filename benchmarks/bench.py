@@ -245,12 +245,14 @@ def bench_long(rows: list[list[str]], repeats: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    ap.add_argument("--repeats", type=int, default=None,
+                    help="rounds per measurement (default 5, or 2 with --quick); raise it on a loaded machine")
     ap.add_argument("--threads", type=int, default=None,
                     help="BLAS and PyTorch threads (default: the BLAS default); 1 is the stable choice on a "
                          "loaded machine, where multi-threaded BLAS stalls waiting for descheduled threads")
     ap.add_argument("--only", choices=SECTIONS, nargs="+", default=list(SECTIONS), help="sections to run")
     args = ap.parse_args(argv)
-    repeats = 2 if args.quick else 5
+    repeats = args.repeats if args.repeats is not None else (2 if args.quick else 5)
     if args.threads is not None:
         try:
             from threadpoolctl import threadpool_limits

@@ -288,8 +288,9 @@ class DelayedRNN:
         check_choice(engine, ENGINES, "engine")
         if engine == "dense":
             return engine
-        ok = has_stacked_structure(self.plan) and (self.masked or self._zero_outside_plan())
-        layers_ok = ok and supports_layer_order(self.plan)
+        stacked, layers_plan = self._plan_structure
+        ok = stacked and (self.masked or self._zero_outside_plan())
+        layers_ok = ok and layers_plan
         if engine == "blocked" and not ok:
             raise ValueError("engine='blocked' needs the stacked block structure (block l reads blocks l and "
                              "l-1 only, input into block 0 only, zero weights elsewhere); use 'dense' or 'auto'")
@@ -299,9 +300,32 @@ class DelayedRNN:
                              "own-reset cell; use 'dense' or 'auto'")
         if engine != "auto":
             return engine
-        options = ("dense",) + (("blocked",) if ok and prefer_blocked(self.plan) else ()) + \
-            (("layers",) if layers_ok else ())
-        return cheapest(self.plan, batch, steps, options)
+        # The layer order first: on a tie (one block) it is exactly the stacked layer's computation,
+        # while the dense engine carries the start schedule and, for an own-reset GRU, a split W_hn.
+        options = (("layers",) if layers_ok else ()) + ("dense",) + \
+            (("blocked",) if ok and prefer_blocked(self.plan) else ())
+        key = (options, batch, steps)
+        if key not in self._auto_choices:
+            self._auto_choices[key] = cheapest(self.plan, batch, steps, options)
+        return self._auto_choices[key]
+
+    @cached_property
+    def _plan_structure(self) -> tuple[bool, bool]:
+        """Whether the plan has the stacked structure, and whether it can run in layer order."""
+        return has_stacked_structure(self.plan), supports_layer_order(self.plan)
+
+    @cached_property
+    def _auto_choices(self) -> dict[tuple[Any, ...], str]:
+        """``engine="auto"``'s choices so far (the cost model depends on the plan, batch and steps only)."""
+        return {}
+
+    @cached_property
+    def _readout_slice(self) -> slice | None:
+        """The read-out units as one slice if they are contiguous, else None."""
+        u = self.plan.readout_units()
+        if len(u) and np.array_equal(u, np.arange(u[0], u[0] + len(u))):
+            return slice(int(u[0]), int(u[0]) + len(u))
+        return None
 
     def _zero_outside_plan(self) -> bool:
         return not (np.any(self.params.weight_hh[~self.plan.weight_hh_mask()])
@@ -393,7 +417,8 @@ class DelayedRNN:
         -------
         ndarray, shape (T, B, output_size)
         """
-        return states[self.delay:][:, :, self.plan.readout_units()]
+        sl = self._readout_slice
+        return states[self.delay:][:, :, self.plan.readout_units() if sl is None else sl]
 
     def __call__(self, x: Any, h0: Any = None, *, engine: str = "auto") -> np.ndarray:
         """Outputs aligned with the input, shape ``(T, B, output_size)``.
@@ -455,8 +480,11 @@ class DelayedRNN:
                 dxp = np.zeros((Tp, B, I), dtype=self.dtype)
                 dxp[o : o + dx0.shape[0]] = dx0
         else:
-            ds = np.zeros((Tp, B, N), dtype=self.dtype)
-            ds[d:, :, self.plan.readout_units()] = arr
+            if d == 0 and self._readout_slice == slice(0, N):
+                ds = arr
+            else:
+                ds = np.zeros((Tp, B, N), dtype=self.dtype)
+                ds[d:, :, self.plan.readout_units()] = arr
             dxp, g, dh0, dc0 = layer_backward(cache.layer, ds, fin_h, fin_c)
             if self.masked:
                 m_ih, m_hh = self._masks

@@ -224,3 +224,13 @@ def test_tail_steps_are_skipped() -> None:
     assert cache.full_blocks.ranges == ((0, 7), (1, 7), (2, 7))
     with pytest.raises(ValueError, match="full pass"):
         _ = cache.blocks.states
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_auto_runs_one_block_as_the_stacked_layer(cell: str) -> None:
+    # One block: the layer order is the stacked layer itself, so "auto" takes it over the dense engine.
+    net = StackedRNN.random(3, [4], cell=cell, seed=0)
+    d = delayed_gru(net, "own") if cell == "gru" else net.to_delayed()
+    assert d.engine("auto", batch=32, steps=50) == "layers"
+    x = np.random.default_rng(1).standard_normal((6, 2, 3))
+    np.testing.assert_allclose(d(x), net(x), rtol=1e-12, atol=1e-14)
