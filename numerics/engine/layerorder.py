@@ -25,7 +25,8 @@ field and the dense backward run on any of them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -49,11 +50,11 @@ def supports_layer_order(plan: Plan) -> bool:
     return stacked and (plan.cell != "gru" or plan.gru_reset == "own")
 
 
-def _rows(plan: Plan, l: int) -> np.ndarray:
-    """Rows of block ``l`` in the dense ``(G·N, ·)`` weights, gate by gate."""
+def _gate_rows(plan: Plan, l: int) -> list[slice]:
+    """Rows of block ``l`` in the dense ``(G·N, ·)`` weights, one slice per gate."""
     r0, r1 = plan.span(l)
     N = plan.hidden_size
-    return np.concatenate([np.arange(g * N + r0, g * N + r1) for g in range(plan.gates)])
+    return [slice(g * N + r0, g * N + r1) for g in range(plan.gates)]
 
 
 def block_params(plan: Plan, params: LayerParams) -> tuple[LayerParams, ...]:
@@ -67,24 +68,66 @@ def block_params(plan: Plan, params: LayerParams) -> tuple[LayerParams, ...]:
     """
     out = []
     for l in range(len(plan.blocks)):
-        rows = _rows(plan, l)
+        rows = _gate_rows(plan, l)
         r0, r1 = plan.span(l)
-        w_hh = params.weight_hh[rows]
         if l == 0:
-            w_ih = params.weight_ih[rows]
+            w_ih = np.concatenate([params.weight_ih[r] for r in rows])
         else:
             s0, s1 = plan.span(l - 1)
-            w_ih = w_hh[:, s0:s1]
+            w_ih = np.concatenate([params.weight_hh[r, s0:s1] for r in rows])
+        w_hh = np.concatenate([params.weight_hh[r, r0:r1] for r in rows])
         out.append(LayerParams(
-            np.ascontiguousarray(w_ih), np.ascontiguousarray(w_hh[:, r0:r1]),
-            None if params.bias_ih is None else params.bias_ih[rows],
-            None if params.bias_hh is None else params.bias_hh[rows]))
+            w_ih, w_hh,
+            None if params.bias_ih is None else np.concatenate([params.bias_ih[r] for r in rows]),
+            None if params.bias_hh is None else np.concatenate([params.bias_hh[r] for r in rows])))
+    return tuple(out)
+
+
+def bc_width(plan: Plan, l: int) -> int:
+    """Width of block ``l``."""
+    r0, r1 = plan.span(l)
+    return r1 - r0
+
+
+def step_ranges(plan: Plan, steps: int, full: bool = True) -> tuple[tuple[int, int], ...]:
+    """The steps ``start … end - 1`` each block computes.
+
+    A block starts after its hold. With ``full`` every block runs to the last
+    step ``T' - 1``; otherwise only as far as a read-out block needs it: block
+    ``l``'s state after step ``t`` reaches block ``m > l`` at step
+    ``t + m - l`` and nowhere earlier, so with ``M`` the lowest read-out
+    block at or above ``l`` the last step needed is ``T' - 1 - (M - l)``
+    (and none at all above the highest read-out block). The skipped tail
+    steps only change the final states.
+
+    Parameters
+    ----------
+    plan : Plan
+    steps : int
+        ``T'``, the number of (padded) steps.
+    full : bool
+
+    Returns
+    -------
+    tuple of (start, end) per block
+    """
+    out = []
+    top = max(plan.readout)
+    for l, b in enumerate(plan.blocks):
+        start = min(int(b.hold), steps)
+        if full:
+            end = steps
+        elif l > top:
+            end = start
+        else:
+            end = steps - (min(r for r in plan.readout if r >= l) - l)
+        out.append((start, max(start, end)))
     return tuple(out)
 
 
 @dataclass(frozen=True)
 class BlockCaches:
-    """Cache of a layer-order forward pass.
+    """Result (and cache) of a layer-order forward pass.
 
     Attributes
     ----------
@@ -95,11 +138,12 @@ class BlockCaches:
         The zero-padded input.
     h0 : ndarray, shape (B, N)
     c0 : ndarray, shape (B, N), or None
-    layers : tuple of LayerCache
-        Block ``l``'s layer over steps ``hold[l] … T' - 1`` (``T' - hold[l]`` steps,
-        possibly none).
-    states : ndarray, shape (T', B, N)
-        The dense states after each step.
+    layers : tuple of LayerCache, or None
+        Block ``l``'s layer over its steps ``ranges[l]``; None for inference.
+    outs : tuple of ndarray
+        Block ``l``'s states after steps ``start … end - 1``, shape ``(end - start, B, n_l)``.
+    ranges : tuple of (start, end)
+        See :func:`step_ranges`.
     """
 
     plan: Plan
@@ -107,24 +151,50 @@ class BlockCaches:
     x: np.ndarray
     h0: np.ndarray
     c0: np.ndarray | None
-    layers: tuple[LayerCache, ...]
-    states: np.ndarray
+    layers: tuple[LayerCache, ...] | None
+    outs: tuple[np.ndarray, ...]
+    ranges: tuple[tuple[int, int], ...]
+
+    @property
+    def full(self) -> bool:
+        """True if every block ran to the last step (the final states are known)."""
+        return all(e == self.x.shape[0] for _, e in self.ranges)
+
+    def block_states(self, l: int, a: int, b: int) -> np.ndarray:
+        """Block ``l``'s states after steps ``a … b - 1``, shape ``(b - a, B, n_l)`` (a view where possible).
+
+        Before its start the block holds its initial state; steps at or past
+        its end must not be asked for.
+        """
+        s, e = self.ranges[l]
+        if b > e and b > s:
+            raise ValueError(f"block {l} ran steps {s}..{e - 1} only; steps up to {b - 1} asked for")
+        if a >= s:
+            return self.outs[l][a - s : b - s]
+        r0, r1 = self.plan.span(l)
+        n_pre = min(s, b) - a
+        pre = np.broadcast_to(self.h0[:, r0:r1], (n_pre, *self.h0[:, r0:r1].shape))
+        return np.concatenate([pre, self.outs[l][: max(b - s, 0)]]) if b > s else np.array(pre)
+
+    @cached_property
+    def states(self) -> np.ndarray:
+        """The dense states after each step, shape ``(T', B, N)``; needs a full pass."""
+        if not self.full:
+            raise ValueError("the states of every step need a full pass (layer_order_run(..., full=True))")
+        Tp, B, _ = self.x.shape
+        out = np.empty((Tp, B, self.plan.hidden_size), dtype=self.params.dtype)
+        for l in range(len(self.plan.blocks)):
+            r0, r1 = self.plan.span(l)
+            out[:, :, r0:r1] = self.block_states(l, 0, Tp)
+        return out
+
+    def readout(self, delay: int, steps: int) -> np.ndarray:
+        """The read-out blocks' states after steps ``delay … delay + steps - 1``, shape ``(steps, B, output_size)``."""
+        parts = [self.block_states(r, delay, delay + steps) for r in self.plan.readout]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
 
 
-def _below_input(hs: np.ndarray, h0: np.ndarray, start_below: int, start: int, Tp: int) -> np.ndarray:
-    """Block ``l - 1``'s states after steps ``start - 1 … T' - 2``, shape ``(T' - start, B, n)``.
-
-    ``hs`` holds block ``l - 1``'s states after steps ``start_below … T' - 1``;
-    before ``start_below`` the block held its initial state ``h0``.
-    """
-    if start > start_below:
-        return hs[start - start_below - 1 : Tp - start_below - 1]
-    n_pre = min(start_below + 1, Tp) - start
-    pre = np.broadcast_to(h0, (n_pre, *h0.shape))
-    return np.concatenate([pre, hs[: Tp - start - n_pre]])
-
-
-def layer_order_forward(
+def layer_order_run(
     plan: Plan,
     params: LayerParams,
     x: np.ndarray,
@@ -132,8 +202,9 @@ def layer_order_forward(
     c0: np.ndarray | None,
     *,
     keep_cache: bool = True,
-) -> tuple[np.ndarray, BlockCaches | None]:
-    """Run the delayed layer block by block over all steps.
+    full: bool = True,
+) -> BlockCaches:
+    """Run the delayed layer block by block, each block's states left in its own buffer.
 
     Parameters
     ----------
@@ -147,6 +218,55 @@ def layer_order_forward(
     h0 : ndarray, shape (B, N)
     c0 : ndarray, shape (B, N), or None
     keep_cache : bool
+        False for inference: no gates are stored.
+    full : bool
+        False: each block stops at the last step a read-out block needs
+        (:func:`step_ranges`), which skips up to ``d`` steps per block; the
+        final states are then unknown.
+
+    Returns
+    -------
+    BlockCaches
+    """
+    Tp = x.shape[0]
+    ranges = step_ranges(plan, Tp, full)
+    layers: list[LayerCache] = []
+    outs: list[np.ndarray] = []
+    part = BlockCaches(plan, params, x, h0, c0, None, (), ranges)
+    for l, bp in enumerate(block_params(plan, params)):
+        r0, r1 = plan.span(l)
+        s, e = ranges[l]
+        if e == s:
+            inp = np.zeros((0, x.shape[1], x.shape[2] if l == 0 else bc_width(plan, l - 1)), dtype=params.dtype)
+        elif l == 0:
+            inp = x[s:e]
+        else:
+            # Block l at step t reads block l - 1's state after step t - 1 (a view of its buffer).
+            inp = replace(part, outs=tuple(outs)).block_states(l - 1, s - 1, e - 1)
+        acts = (ActGroup(str(plan.activations[l]), 0, r1 - r0),) if plan.cell == "elman" else ()
+        hs, lc = layer_forward(plan.cell, bp, inp, h0[:, r0:r1], None if c0 is None else c0[:, r0:r1],
+                               activations=acts, keep_cache=keep_cache)
+        outs.append(hs)
+        layers.append(lc)
+    return BlockCaches(plan, params, x, h0, c0 if plan.cell == "lstm" else None,
+                       tuple(layers) if keep_cache else None, tuple(outs), ranges)
+
+
+def layer_order_forward(
+    plan: Plan,
+    params: LayerParams,
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray | None,
+    *,
+    keep_cache: bool = True,
+) -> tuple[np.ndarray, BlockCaches | None]:
+    """Run the delayed layer block by block over all steps (:func:`layer_order_run` with ``full=True``).
+
+    Parameters
+    ----------
+    plan, params, x, h0, c0 : as :func:`layer_order_run`
+    keep_cache : bool
         False for inference: no gates are stored and no cache is returned.
 
     Returns
@@ -154,39 +274,18 @@ def layer_order_forward(
     states : ndarray, shape (T', B, N)
     cache : BlockCaches, or None if not ``keep_cache``
     """
-    Tp, B, _ = x.shape
-    N = plan.hidden_size
-    lstm = plan.cell == "lstm"
-    states = np.empty((Tp, B, N), dtype=params.dtype)
-    layers: list[LayerCache] = []
-    inp, prev_hs, prev_start = np.ascontiguousarray(x), states[:0], 0
-    for l, bp in enumerate(block_params(plan, params)):
-        r0, r1 = plan.span(l)
-        start = min(int(plan.blocks[l].hold), Tp)
-        if l > 0:
-            s0, s1 = plan.span(l - 1)
-            inp = _below_input(prev_hs, h0[:, s0:s1], prev_start, start, Tp)
-        elif start:
-            inp = inp[start:]
-        acts = (ActGroup(str(plan.activations[l]), 0, r1 - r0),) if plan.cell == "elman" else ()
-        hs, lc = layer_forward(plan.cell, bp, inp, h0[:, r0:r1], None if c0 is None else c0[:, r0:r1],
-                               activations=acts, keep_cache=keep_cache)
-        states[:start, :, r0:r1] = h0[:, r0:r1]
-        states[start:, :, r0:r1] = hs
-        if keep_cache:
-            layers.append(lc)
-        prev_hs, prev_start = hs, start
-    if not keep_cache:
-        return states, None
-    return states, BlockCaches(plan, params, x, h0, c0 if lstm else None, tuple(layers), states)
+    bc = layer_order_run(plan, params, x, h0, c0, keep_cache=keep_cache, full=True)
+    return bc.states, (bc if keep_cache else None)
 
 
 def dense_cache(bc: BlockCaches) -> LayerCache:
-    """The :class:`LayerCache` the dense engine would have produced from the same pass.
+    """The :class:`LayerCache` the dense engine would have produced from the same (full) pass.
 
     Gates at a held block's held steps (which the dense engine computes and
     then discards) are zero here; the backward pass never reads them.
     """
+    if bc.layers is None or not bc.full:
+        raise ValueError("dense_cache needs a full pass with keep_cache=True")
     plan, p = bc.plan, bc.params
     Tp, B, _ = bc.x.shape
     N, G = plan.hidden_size, plan.gates
@@ -200,7 +299,7 @@ def dense_cache(bc: BlockCaches) -> LayerCache:
     inner = np.zeros((Tp, B, N), dtype=dt) if (lstm or gru) else None
     for l, lc in enumerate(bc.layers):
         r0, r1 = plan.span(l)
-        s, n = Tp - lc.x.shape[0], r1 - r0
+        s, n = bc.ranges[l][0], r1 - r0
         if lstm:
             c0 = np.zeros((B, n), dtype=dt) if bc.c0 is None else bc.c0[:, r0:r1]
             c[: s + 1, :, r0:r1] = c0
@@ -213,24 +312,128 @@ def dense_cache(bc: BlockCaches) -> LayerCache:
                       inner if gru else None, unit_groups(plan), unit_holds(plan), False, reset_mask(plan))
 
 
+#: A gradient arriving at one block's states: ``(offset, array)``, the array ``(k, B, n_l)``
+#: holding the gradient of the states after steps ``offset … offset + k - 1``.
+Incoming = tuple[int, np.ndarray]
+
+
+def layer_order_grads(
+    bc: BlockCaches,
+    incoming: dict[int, list[Incoming]],
+    dh_final: np.ndarray | None = None,
+    dc_final: np.ndarray | None = None,
+) -> tuple[tuple[int, np.ndarray], LayerParams, np.ndarray, np.ndarray | None]:
+    """Backpropagation in layer order, top block first, from per-block state gradients.
+
+    Block ``l``'s input gradient (with respect to block ``l - 1``'s shifted
+    states) is handed to block ``l - 1`` before that block runs, exactly as
+    in a stacked network, without a dense ``(T', B, N)`` gradient buffer.
+    Gradients are only computed on the plan's pattern: the dense weights'
+    entries outside it get exact zeros, which is the masked network's
+    gradient.
+
+    Parameters
+    ----------
+    bc : BlockCaches
+        With ``keep_cache``. If it is not full, every gradient must lie
+        within the blocks' ranges and the final-state gradients must be None.
+    incoming : dict of block index to list of (offset, ndarray (k, B, n_l))
+        Gradients with respect to the blocks' states (e.g. the read-out).
+    dh_final, dc_final : ndarray, shape (B, N), optional
+
+    Returns
+    -------
+    dx : (offset, ndarray (k, B, I))
+        Gradient with respect to the padded input at steps ``offset …`` (zero elsewhere).
+    grads : LayerParams
+        Dense layout, zero outside the stacked pattern.
+    dh0 : ndarray, shape (B, N)
+    dc0 : ndarray, shape (B, N), or None
+    """
+    if bc.layers is None:
+        raise ValueError("the backward pass needs a forward pass with keep_cache=True")
+    plan, p = bc.plan, bc.params
+    _, B, I = bc.x.shape
+    L, N = len(plan.blocks), plan.hidden_size
+    lstm = plan.cell == "lstm"
+    if not bc.full and (dh_final is not None or dc_final is not None):
+        raise ValueError("final-state gradients need a full forward pass")
+    dt = p.dtype
+    d_ih = np.zeros_like(p.weight_ih)
+    d_hh = np.zeros_like(p.weight_hh)
+    d_bih = None if p.bias_ih is None else np.zeros_like(p.bias_ih)
+    d_bhh = None if p.bias_hh is None else np.zeros_like(p.bias_hh)
+    dh0 = np.empty((B, N), dtype=dt)
+    dc0 = np.zeros((B, N), dtype=dt) if lstm else None
+    from_above: list[Incoming] = []
+    dx: Incoming = (0, np.zeros((0, B, I), dtype=dt))
+    for l in range(L - 1, -1, -1):
+        lc = bc.layers[l]
+        r0, r1 = plan.span(l)
+        n = r1 - r0
+        s, e = bc.ranges[l]
+        srcs = [g for g in incoming.get(l, []) + from_above if g[1].shape[0]]
+        # Gradient of the states after steps s … e - 1; earlier steps held the initial state.
+        if len(srcs) == 1 and srcs[0][0] == s and srcs[0][1].shape[0] == e - s:
+            dout = srcs[0][1]
+            held = None
+        else:
+            dout = np.zeros((e - s, B, n), dtype=dt)
+            held = np.zeros((B, n), dtype=dt)
+            for o, a in srcs:
+                k = a.shape[0]
+                if o + k > e and np.any(a[max(e - o, 0):]):
+                    raise ValueError(f"gradient at steps past block {l}'s last computed step {e - 1}")
+                lo, hi = max(o, s), min(o + k, e)
+                if hi > lo:
+                    dout[lo - s : hi - s] += a[lo - o : hi - o]
+                if o < s:
+                    held += a[: min(s, o + k) - o].sum(axis=0)
+        fh = None if dh_final is None else dh_final[:, r0:r1]
+        fc = None if dc_final is None else dc_final[:, r0:r1]
+        if e == s:
+            # No step computed: the block's state is its initial state throughout.
+            dxl, gl = np.zeros((0, B, lc.x.shape[2]), dtype=dt), None
+            dh0l = np.zeros((B, n), dtype=dt) if fh is None else fh.copy()
+            dc0l = fc
+        else:
+            dxl, gl, dh0l, dc0l = layer_backward(lc, dout, fh, fc)
+        if held is not None:
+            dh0l = dh0l + held
+        dh0[:, r0:r1] = dh0l
+        if lstm and dc0l is not None:
+            dc0[:, r0:r1] = dc0l
+        if gl is not None:
+            n_in = gl.weight_ih.shape[1]
+            for g, rows in enumerate(_gate_rows(plan, l)):
+                k = slice(g * n, (g + 1) * n)
+                d_hh[rows, r0:r1] = gl.weight_hh[k]
+                if l == 0:
+                    d_ih[rows] = gl.weight_ih[k]
+                else:
+                    d_hh[rows, r0 - n_in : r0] = gl.weight_ih[k]
+                if d_bih is not None:
+                    d_bih[rows] = gl.bias_ih[k]
+                    d_bhh[rows] = gl.bias_hh[k]
+        # Block l at step t read block l - 1's state after step t - 1.
+        from_above = [(s - 1, dxl)]
+        if l == 0:
+            dx = (s, dxl)
+    return dx, LayerParams(d_ih, d_hh, d_bih, d_bhh), dh0, dc0
+
+
 def layer_order_backward(
     bc: BlockCaches,
     ds: np.ndarray,
     dh_final: np.ndarray | None = None,
     dc_final: np.ndarray | None = None,
 ) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
-    """Backpropagation in layer order, top block first (inverse of :func:`layer_order_forward`).
-
-    Block ``l``'s input gradient (with respect to block ``l - 1``'s shifted
-    states) is added to the gradient arriving at block ``l - 1`` before that
-    block runs, exactly as in a stacked network. Gradients are only computed
-    on the plan's pattern: the dense weights' entries outside it get zero,
-    which is the masked network's gradient (for an unmasked network use the
-    dense backward on :func:`dense_cache`).
+    """Backpropagation in layer order from a dense state gradient (inverse of :func:`layer_order_forward`).
 
     Parameters
     ----------
     bc : BlockCaches
+        A full pass with ``keep_cache``.
     ds : ndarray, shape (T', B, N)
         Gradient with respect to the states after each step.
     dh_final, dc_final : ndarray, shape (B, N), optional
@@ -240,60 +443,17 @@ def layer_order_backward(
     -------
     dx : ndarray, shape (T', B, I)
     grads : LayerParams
-        Dense layout, zero outside the stacked pattern.
+        Dense layout, zero outside the stacked pattern (see :func:`layer_order_grads`).
     dh0 : ndarray, shape (B, N)
     dc0 : ndarray, shape (B, N), or None
     """
-    plan, p = bc.plan, bc.params
     Tp, B, I = bc.x.shape
-    L, N = len(plan.blocks), plan.hidden_size
-    lstm = plan.cell == "lstm"
-    dt = p.dtype
-    d_ih = np.zeros_like(p.weight_ih)
-    d_hh = np.zeros_like(p.weight_hh)
-    d_bih = None if p.bias_ih is None else np.zeros_like(p.bias_ih)
-    d_bhh = None if p.bias_hh is None else np.zeros_like(p.bias_hh)
-    dh0 = np.empty((B, N), dtype=dt)
-    dc0 = np.zeros((B, N), dtype=dt) if lstm else None
-    dx = np.zeros((Tp, B, I), dtype=dt)
-    from_above, above_start = None, 0
-    for l in range(L - 1, -1, -1):
-        lc = bc.layers[l]
-        r0, r1 = plan.span(l)
-        s = Tp - lc.x.shape[0]
-        # dH[j]: gradient of block l's state after step j - 1 (dH[0]: its initial state).
-        dH = np.zeros((Tp + 1, B, r1 - r0), dtype=dt)
-        dH[1:] = ds[:, :, r0:r1]
-        if from_above is not None:
-            dH[above_start : Tp] += from_above
-        fh = None if dh_final is None else dh_final[:, r0:r1]
-        fc = None if dc_final is None else dc_final[:, r0:r1]
-        if s == Tp:
-            # Held for every step: the final state is the initial state.
-            dxl, gl = np.zeros((0, B, lc.x.shape[2]), dtype=dt), None
-            dh0l = dH.sum(axis=0) + (0 if fh is None else fh)
-            dc0l = fc
-        else:
-            dxl, gl, dh0l, dc0l = layer_backward(lc, dH[s + 1 :], fh, fc)
-            dh0l = dh0l + dH[: s + 1].sum(axis=0)
-        dh0[:, r0:r1] = dh0l
-        if lstm and dc0l is not None:
-            dc0[:, r0:r1] = dc0l
-        if gl is not None:
-            rows = _rows(plan, l)
-            d_hh[rows, r0:r1] = gl.weight_hh
-            if l == 0:
-                d_ih[rows] = gl.weight_ih
-            else:
-                d_hh[rows, plan.span(l - 1)[0] : plan.span(l - 1)[1]] = gl.weight_ih
-            if d_bih is not None:
-                d_bih[rows] = gl.bias_ih
-                d_bhh[rows] = gl.bias_hh
-        if l == 0:
-            dx[s:] = dxl
-        from_above, above_start = dxl, s
-    return dx, LayerParams(d_ih, d_hh, d_bih, d_bhh), dh0, dc0
+    incoming = {l: [(0, ds[:, :, slice(*bc.plan.span(l))])] for l in range(len(bc.plan.blocks))}
+    (o, dxl), grads, dh0, dc0 = layer_order_grads(bc, incoming, dh_final, dc_final)
+    dx = np.zeros((Tp, B, I), dtype=bc.params.dtype)
+    dx[o : o + dxl.shape[0]] = dxl
+    return dx, grads, dh0, dc0
 
 
 __all__ = ["BlockCaches", "block_params", "dense_cache", "layer_order_backward", "layer_order_forward",
-           "supports_layer_order"]
+           "layer_order_grads", "layer_order_run", "step_ranges", "supports_layer_order"]

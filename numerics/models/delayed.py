@@ -29,9 +29,10 @@ from numerics.engine.cost import cheapest
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.layerorder import (
     BlockCaches,
+    Incoming,
     dense_cache,
-    layer_order_backward,
-    layer_order_forward,
+    layer_order_grads,
+    layer_order_run,
     supports_layer_order,
 )
 from numerics.engine.params import LayerCache, LayerParams
@@ -54,7 +55,10 @@ class DelayedCache:
     T : int
         Number of real (unpadded) input steps.
     blocks : BlockCaches or None
-        The per-block caches of the layer-order engine.
+        The per-block caches of the layer-order engine. Each block stops
+        at the last step the read-out needs, so the steps that only change
+        the final states are skipped; :attr:`full_blocks` runs them when
+        asked for (the final states, a final-state gradient, the dense cache).
     """
 
     dense: LayerCache | None
@@ -62,14 +66,22 @@ class DelayedCache:
     blocks: BlockCaches | None = None
 
     @cached_property
+    def full_blocks(self) -> BlockCaches:
+        """The layer-order pass with every block run to the last step (computed once, if needed)."""
+        bc = self.blocks
+        if bc.full:
+            return bc
+        return layer_order_run(bc.plan, bc.params, bc.x, bc.h0, bc.c0, keep_cache=True, full=True)
+
+    @cached_property
     def layer(self) -> LayerCache:
         """The single layer's cache in the dense layout, whichever engine ran (assembled once if needed)."""
-        return self.dense if self.dense is not None else dense_cache(self.blocks)
+        return self.dense if self.dense is not None else dense_cache(self.full_blocks)
 
     @property
     def states(self) -> np.ndarray:
         """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
-        return self.blocks.states if self.dense is None else self.dense.h[1:]
+        return self.full_blocks.states if self.dense is None else self.dense.h[1:]
 
 
 @dataclass(frozen=True)
@@ -284,8 +296,9 @@ class DelayedRNN:
         check_choice(engine, ENGINES, "engine")
         if engine == "dense":
             return engine
-        ok = has_stacked_structure(self.plan) and (self.masked or self._zero_outside_plan())
-        layers_ok = ok and supports_layer_order(self.plan)
+        stacked, layers_plan = self._plan_structure
+        ok = stacked and (self.masked or self._zero_outside_plan())
+        layers_ok = ok and layers_plan
         if engine == "blocked" and not ok:
             raise ValueError("engine='blocked' needs the stacked block structure (block l reads blocks l and "
                              "l-1 only, input into block 0 only, zero weights elsewhere); use 'dense' or 'auto'")
@@ -295,30 +308,72 @@ class DelayedRNN:
                              "own-reset cell; use 'dense' or 'auto'")
         if engine != "auto":
             return engine
-        options = ("dense",) + (("blocked",) if ok and prefer_blocked(self.plan) else ()) + \
-            (("layers",) if layers_ok else ())
-        return cheapest(self.plan, batch, steps, options)
+        # The layer order first: on a tie (one block) it is exactly the stacked layer's computation,
+        # while the dense engine carries the start schedule and, for an own-reset GRU, a split W_hn.
+        options = (("layers",) if layers_ok else ()) + ("dense",) + \
+            (("blocked",) if ok and prefer_blocked(self.plan) else ())
+        key = (options, batch, steps)
+        if key not in self._auto_choices:
+            self._auto_choices[key] = cheapest(self.plan, batch, steps, options)
+        return self._auto_choices[key]
+
+    @cached_property
+    def _plan_structure(self) -> tuple[bool, bool]:
+        """Whether the plan has the stacked structure, and whether it can run in layer order."""
+        return has_stacked_structure(self.plan), supports_layer_order(self.plan)
+
+    @cached_property
+    def _auto_choices(self) -> dict[tuple[Any, ...], str]:
+        """``engine="auto"``'s choices so far (the cost model depends on the plan, batch and steps only)."""
+        return {}
+
+    @cached_property
+    def _readout_slice(self) -> slice | None:
+        """The read-out units as one slice if they are contiguous, else None."""
+        u = self.plan.readout_units()
+        if len(u) and np.array_equal(u, np.arange(u[0], u[0] + len(u))):
+            return slice(int(u[0]), int(u[0]) + len(u))
+        return None
 
     def _zero_outside_plan(self) -> bool:
         return not (np.any(self.params.weight_hh[~self.plan.weight_hh_mask()])
                     or np.any(self.params.weight_ih[~self.plan.weight_ih_mask()]))
 
-    def _run(self, x: Any, h0: Any, engine: str, keep_cache: bool = True) -> tuple[np.ndarray, DelayedCache | None]:
+    def _with_params(self, params: LayerParams) -> DelayedRNN:
+        """This network with other parameters of the same shapes, zero outside the plan if ``masked``.
+
+        Skips :meth:`__post_init__`'s checks (a pass over every weight): the
+        caller guarantees them, as :meth:`backward` does for gradients.
+        """
+        net = object.__new__(DelayedRNN)
+        for f in ("plan", "params", "masked"):
+            object.__setattr__(net, f, params if f == "params" else getattr(self, f))
+        return net
+
+    @cached_property
+    def _masks(self) -> tuple[np.ndarray, np.ndarray]:
+        """The plan's ``weight_ih`` and ``weight_hh`` masks (the plan is immutable)."""
+        return self.plan.weight_ih_mask(), self.plan.weight_hh_mask()
+
+    def _run(self, x: Any, h0: Any, engine: str, keep_cache: bool = True,
+             full: bool = False) -> tuple[np.ndarray | None, np.ndarray | None, DelayedCache | None]:
+        """Outputs (or, with ``full``, the raw states of all steps) and the cache."""
         x = as_sequence(x, self.input_size, self.dtype)
         T, B, I = x.shape
         h, c = self.initial_states(h0, B)
         xp = np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
         chosen = self.engine(engine, batch=B, steps=T)
         if chosen == "layers":
-            states, blocks = layer_order_forward(self.plan, self.params, xp, h, c, keep_cache=keep_cache)
-            return states, (DelayedCache(None, T, blocks) if keep_cache else None)
+            bc = layer_order_run(self.plan, self.params, xp, h, c, keep_cache=keep_cache, full=full)
+            cache = DelayedCache(None, T, bc) if keep_cache else None
+            return (bc.states if full else bc.readout(self.delay, T)), cache
         if chosen == "blocked":
             states, cache = blocked_forward(self.plan, self.params, xp, h, c)
         else:
             states, cache = layer_forward(self.cell, self.params, xp, h, c, activations=unit_groups(self.plan),
                                           hold=unit_holds(self.plan), reset_mask=reset_mask(self.plan),
                                           keep_cache=keep_cache)
-        return states, (DelayedCache(cache, T) if keep_cache else None)
+        return (states if full else self.readout(states)), (DelayedCache(cache, T) if keep_cache else None)
 
     def forward(self, x: Any, h0: Any = None, *, engine: str = "auto") -> tuple[np.ndarray, DelayedCache]:
         """Run ``T + d`` steps on the zero-padded input and read out with delay ``d``.
@@ -345,12 +400,11 @@ class DelayedRNN:
         cache : DelayedCache
             Holds all ``T + d`` raw states (``cache.states``).
         """
-        states, cache = self._run(x, h0, engine)
-        return self.readout(states), cache
+        return self._run(x, h0, engine)
 
     def states(self, x: Any, h0: Any = None, *, engine: str = "auto") -> np.ndarray:
         """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)`` (no cache is built)."""
-        return self._run(x, h0, engine, keep_cache=False)[0]
+        return self._run(x, h0, engine, keep_cache=False, full=True)[0]
 
     def _repr_latex_(self) -> str:
         """Jupyter display: the plan's block matrices (:func:`theory.latex.plan_latex`)."""
@@ -371,7 +425,8 @@ class DelayedRNN:
         -------
         ndarray, shape (T, B, output_size)
         """
-        return states[self.delay:][:, :, self.plan.readout_units()]
+        sl = self._readout_slice
+        return states[self.delay:][:, :, self.plan.readout_units() if sl is None else sl]
 
     def __call__(self, x: Any, h0: Any = None, *, engine: str = "auto") -> np.ndarray:
         """Outputs aligned with the input, shape ``(T, B, output_size)``.
@@ -379,7 +434,7 @@ class DelayedRNN:
         The inference path: nothing only the backward pass needs (gates,
         every step's cell state) is kept.
         """
-        return self.readout(self._run(x, h0, engine, keep_cache=False)[0])
+        return self._run(x, h0, engine, keep_cache=False)[0]
 
     def backward(self, cache: DelayedCache, dy: Any, *, dh_final: Any = None,
                  return_state_grads: bool = False) -> tuple[Any, ...]:
@@ -409,22 +464,40 @@ class DelayedRNN:
             For LSTM a pair ``(dh0, dc0)``.
         """
         check_cache(cache, DelayedCache)
-        x_padded = cache.blocks.x if cache.dense is None else cache.dense.x
-        Tp, B = x_padded.shape[:2]
+        bc = cache.blocks
+        x_padded = bc.x if cache.dense is None else cache.dense.x
+        Tp, B, I = x_padded.shape
         T, d, N = cache.T, self.delay, self.hidden_size
         arr = check_grad(dy, (T, B, self.output_size), "dy", self.dtype)
-        ds = np.zeros((Tp, B, N), dtype=self.dtype)
-        ds[d:, :, self.plan.readout_units()] = arr
         fin_h, fin_c = (None, None) if dh_final is None else self.initial_states(dh_final, B)
         if cache.dense is None and self.masked:
-            # Layer order backward: gradients on the plan's pattern only, which is the masked gradient.
-            dxp, g, dh0, dc0 = layer_order_backward(cache.blocks, ds, fin_h, fin_c)
+            # Layer order backward: gradients on the plan's pattern only (exact zeros outside), which is
+            # the masked gradient; the read-out gradient goes straight to its blocks, no dense buffer.
+            if fin_h is not None:
+                bc = cache.full_blocks
+            incoming: dict[int, list[Incoming]] = {}
+            col = 0
+            for r in self.plan.readout:
+                w = self.plan.blocks[r].width
+                incoming.setdefault(r, []).append((d, arr[:, :, col : col + w]))
+                col += w
+            (o, dx0), g, dh0, dc0 = layer_order_grads(bc, incoming, fin_h, fin_c)
+            if o == 0 and dx0.shape[0] >= T:
+                dxp = dx0
+            else:
+                dxp = np.zeros((Tp, B, I), dtype=self.dtype)
+                dxp[o : o + dx0.shape[0]] = dx0
         else:
+            if d == 0 and self._readout_slice == slice(0, N):
+                ds = arr
+            else:
+                ds = np.zeros((Tp, B, N), dtype=self.dtype)
+                ds[d:, :, self.plan.readout_units()] = arr
             dxp, g, dh0, dc0 = layer_backward(cache.layer, ds, fin_h, fin_c)
-        if self.masked:
-            g = replace(g, weight_ih=g.weight_ih * self.plan.weight_ih_mask(),
-                        weight_hh=g.weight_hh * self.plan.weight_hh_mask())
-        net = replace(self, params=g)
+            if self.masked:
+                m_ih, m_hh = self._masks
+                g = replace(g, weight_ih=g.weight_ih * m_ih, weight_hh=g.weight_hh * m_hh)
+        net = self._with_params(g)
         dx = dxp[:T]
         if not return_state_grads:
             return dx, net

@@ -171,3 +171,66 @@ def test_cost_model_orders_schedules() -> None:
     assert costs["dense"] > costs["blocked"] > costs["layers"]
     with pytest.raises(ValueError, match="unknown schedule"):
         schedule_costs(wide, 1, 1, ("fast",))
+
+
+@settings(max_examples=40, deadline=None)
+@given(cell=st.sampled_from(["elman", "lstm", "gru"]),
+       widths=st.lists(st.integers(1, 4), min_size=1, max_size=4),
+       data=st.data(),
+       T=st.integers(0, 5), B=st.integers(1, 3), delay=st.integers(0, 4),
+       final=st.booleans(), seed=st.integers(0, 1000))
+def test_skipped_tail_steps_match_dense(cell: str, widths: list[int], data: st.DataObject, T: int, B: int,
+                                        delay: int, final: bool, seed: int) -> None:
+    # The model's layer-order pass stops each block at the last step the read-out needs; outputs,
+    # states (recomputed on demand) and gradients (with and without a final-state gradient) equal dense.
+    L = len(widths)
+    readout = data.draw(st.lists(st.integers(0, L - 1), min_size=1, max_size=L, unique=True).map(sorted))
+    hold = data.draw(st.lists(st.integers(0, 3), min_size=L, max_size=L))
+    rm = np.eye(L, dtype=bool) | np.eye(L, k=-1, dtype=bool)
+    im = np.arange(L) == 0
+    plan = relaxed_plan(cell, 2, widths, rm, im, delay=delay, readout=readout)
+    plan = replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, hold)),
+                   gru_reset="own" if cell == "gru" else plan.gru_reset)
+    d = DelayedRNN.random(plan, seed=seed, scale=1.0)
+    assert d.engine("layers") == "layers"
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((T, B, 2))
+    dy = rng.standard_normal((T, B, d.output_size))
+    N = d.hidden_size
+    fin = None
+    if final:
+        fin = rng.standard_normal((B, N))
+        fin = (fin, rng.standard_normal((B, N))) if cell == "lstm" else fin
+    ya, ca = d.forward(x, engine="dense")
+    yb, cb = d.forward(x, engine="layers")
+    np.testing.assert_allclose(yb, ya, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(d(x, engine="layers"), ya, rtol=1e-10, atol=1e-12)
+    ga = d.backward(ca, dy, dh_final=fin, return_state_grads=True)
+    gb = d.backward(cb, dy, dh_final=fin, return_state_grads=True)
+    np.testing.assert_allclose(gb[0], ga[0], rtol=1e-9, atol=1e-11)
+    for k, v in ga[1].params.arrays().items():
+        np.testing.assert_allclose(getattr(gb[1].params, k), v, rtol=1e-9, atol=1e-11, err_msg=k)
+    for a, b in (zip(gb[2], ga[2]) if cell == "lstm" else [(gb[2], ga[2])]):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-11)
+    np.testing.assert_allclose(cb.states, ca.states, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(d.states(x, engine="layers"), ca.states, rtol=1e-10, atol=1e-12)
+
+
+def test_tail_steps_are_skipped() -> None:
+    # Only the steps the read-out needs are run: block l stops d - l steps early (staggered start).
+    d = StackedRNN.random(2, [3, 3, 3], seed=0).to_delayed()
+    _, cache = d.forward(np.zeros((5, 1, 2)), engine="layers")
+    assert cache.blocks.ranges == ((0, 5), (1, 6), (2, 7)) and not cache.blocks.full
+    assert cache.full_blocks.ranges == ((0, 7), (1, 7), (2, 7))
+    with pytest.raises(ValueError, match="full pass"):
+        _ = cache.blocks.states
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_auto_runs_one_block_as_the_stacked_layer(cell: str) -> None:
+    # One block: the layer order is the stacked layer itself, so "auto" takes it over the dense engine.
+    net = StackedRNN.random(3, [4], cell=cell, seed=0)
+    d = delayed_gru(net, "own") if cell == "gru" else net.to_delayed()
+    assert d.engine("auto", batch=32, steps=50) == "layers"
+    x = np.random.default_rng(1).standard_normal((6, 2, 3))
+    np.testing.assert_allclose(d(x), net(x), rtol=1e-12, atol=1e-14)
