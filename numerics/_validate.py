@@ -47,7 +47,7 @@ def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     """Return ``dtype`` as float32 or float64, else raise."""
     try:
         dt = np.dtype(dtype)
-    except (TypeError, ValueError) as exc:  # NumPy reads dicts and lists as structured dtypes
+    except (TypeError, ValueError, SyntaxError) as exc:  # NumPy parses dicts, lists and ',' as structured dtypes
         raise TypeError(f"{name} must be float32 or float64; got {dtype!r}") from exc
     if dt not in FLOAT_DTYPES:
         raise ValueError(f"{name} must be float32 or float64; got {dt}")

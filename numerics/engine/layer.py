@@ -412,7 +412,7 @@ def layer_forward(
     check_cell(cell)  # an unknown name would otherwise surface as a KeyError deep in the step functions
     check_type(params, LayerParams, "params", "a numerics.engine.params.LayerParams")
     if params.weight_ih.shape[0] != GATES[cell] * params.hidden_size:
-        raise ValueError(f"params must hold {cell} weights ({GATES[cell]}·H rows); got weight_ih of shape "
+        raise ValueError(f"params must hold weights of cell={cell!r} ({GATES[cell]}·H rows); got weight_ih of shape "
                          f"{params.weight_ih.shape} with H = {params.hidden_size}")
     x = as_float_array(x, "x", params.dtype)
     if x.ndim != 3 or x.shape[2] != params.input_size:

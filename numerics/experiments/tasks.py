@@ -182,6 +182,7 @@ def reversal(V: int = 4, T: int = 20, sizes: Any = (10_000, 2_000, 2_000), *, se
     n = _sizes(sizes)
     seed = check_count(seed, "seed", 0)
     # Symbols, one-hot inputs and targets; the product of the arguments is what cannot fit.
+    check_allocation(V * V, 8, f"V ({V} symbols: their one-hot table)")
     check_allocation(sum(n) * T * (V + 2), 8, f"V = {V}, T = {T} and sizes = {n} together")
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):

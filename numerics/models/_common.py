@@ -38,7 +38,7 @@ def check_layer(p: LayerParams, cell: str, n_in: int, n: int, bias: bool, where:
         if not isinstance(a, np.ndarray):
             raise TypeError(f"{where}: {kind} must be an ndarray of shape {want[kind]}; got {type(a).__name__}")
         if a.shape != want[kind]:
-            raise ValueError(f"{where}: {kind} must have shape {want[kind]}; got {a.shape}")
+            raise ValueError(f"{where}: {kind} must have shape {want[kind]} (cell={cell!r}); got {a.shape}")
         if a.dtype != p.weight_hh.dtype:
             raise ValueError(f"{where}: {kind} has dtype {a.dtype} but weight_hh has {p.weight_hh.dtype}")
 

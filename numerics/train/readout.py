@@ -68,7 +68,8 @@ class Readout:
             raise ValueError(f"weight must be an ndarray of shape (output_size, {n}); "
                              f"got {getattr(self.weight, 'shape', type(self.weight).__name__)}")
         if not isinstance(self.bias, np.ndarray) or self.bias.shape != (self.weight.shape[0],):
-            raise ValueError(f"bias must be an ndarray of shape ({self.weight.shape[0]},); "
+            raise ValueError(f"bias must be an ndarray of shape ({self.weight.shape[0]},) (one entry per row of "
+                             f"weight, of shape {self.weight.shape}); "
                              f"got {getattr(self.bias, 'shape', type(self.bias).__name__)}")
         if self.weight.dtype != self.body.dtype or self.bias.dtype != self.body.dtype:
             raise ValueError(f"weight and bias must have the body's dtype {self.body.dtype}; "
