@@ -84,10 +84,11 @@ def _check_targets(y: Any, x: np.ndarray, loss: str, out_size: int, dtype: np.dt
     """Targets for ``x``: class indices ``(T, N)`` for cross-entropy, values ``(T, N, out_size)`` for MSE."""
     T, N = x.shape[:2]
     if loss == "cross_entropy":
-        return check_class_targets(y, (T, N), out_size, name)
+        return check_class_targets(y, (T, N), out_size, f"{name} (one per position of x)")
     t = as_float_array(y, name, dtype)
     if t.shape != (T, N, out_size):
-        raise ValueError(f"{name} must have shape {(T, N, out_size)} for loss='mse'; got {t.shape}")
+        raise ValueError(f"{name} must have shape {(T, N, out_size)} for loss='mse' (x's T and N, the model's "
+                         f"output_size); got {t.shape}")
     return t
 
 

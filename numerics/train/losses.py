@@ -101,7 +101,7 @@ def mse(y: np.ndarray, target: Any, mask: Any = None) -> tuple[float, np.ndarray
     y = _check_outputs(y, "y")
     tgt = as_float_array(target, "target", y.dtype)
     if tgt.shape != y.shape:
-        raise ValueError(f"target must have the outputs' shape {y.shape}; got {tgt.shape}")
+        raise ValueError(f"target must have the shape of the outputs y, {y.shape}; got {tgt.shape}")
     m = check_mask(mask, y.shape[:2])
     diff = y - tgt
     if m is not None:
