@@ -2,50 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from theory._checks import check_choice as check_choice  # re-exported for numerics modules
+from theory._checks import check_allocation as check_allocation  # re-exported for numerics modules
+from theory._checks import check_choice as check_choice
+from theory._checks import memory_limit as memory_limit
 
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
-
-
-def memory_limit() -> int:
-    """Bytes this process may allocate: physical memory, or less under an address-space limit.
-
-    A large fixed bound stands in where the system does not say.
-    """
-    try:
-        limit = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
-    except (AttributeError, ValueError, OSError):
-        limit = 2**40
-    try:
-        import resource  # POSIX only
-
-        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
-    except (ImportError, OSError, ValueError):
-        return limit
-    # Under ``ulimit -v`` a request below physical memory can still end in
-    # MemoryError; the address-space limit is then the honest bound.
-    return limit if soft == resource.RLIM_INFINITY else min(limit, int(soft))
-
-
-def check_allocation(entries: int, itemsize: int, name: str) -> None:
-    """Refuse, before allocating, an array that cannot fit in this machine's memory.
-
-    Raises
-    ------
-    ValueError
-        Naming ``name``, the size asked for and the memory available, instead
-        of a ``MemoryError`` after an attempt to allocate terabytes.
-    """
-    need, limit = int(entries) * int(itemsize), memory_limit()
-    if need > limit:
-        raise ValueError(f"{name}: {entries} entries ({need / 2**30:.3g} GiB) do not fit in this machine's "
-                         f"memory ({limit / 2**30:.3g} GiB)")
 
 
 def check_seed(seed: object, name: str = "seed") -> Any:
@@ -81,7 +47,7 @@ def check_dtype(dtype: Any, name: str = "dtype") -> np.dtype:
     """Return ``dtype`` as float32 or float64, else raise."""
     try:
         dt = np.dtype(dtype)
-    except TypeError as exc:
+    except (TypeError, ValueError, SyntaxError) as exc:  # NumPy parses dicts, lists and ',' as structured dtypes
         raise TypeError(f"{name} must be float32 or float64; got {dtype!r}") from exc
     if dt not in FLOAT_DTYPES:
         raise ValueError(f"{name} must be float32 or float64; got {dt}")

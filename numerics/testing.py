@@ -396,7 +396,7 @@ def default_tolerance(dtype: Any) -> tuple[float, float]:
     near 1) amplifies a rounding difference at every one of up to 30 steps;
     a broken construction differs by O(0.1), far above either tolerance.
     """
-    return (1e-3, 1e-4) if np.dtype(dtype) == np.float32 else (1e-9, 1e-12)
+    return (1e-3, 1e-4) if check_dtype(dtype) == np.float32 else (1e-9, 1e-12)
 
 
 def _tolerance(value: Any, name: str) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -79,3 +80,38 @@ def check_type(value: Any, kind: type[K], name: str, what: str | None = None) ->
     if not isinstance(value, kind):
         raise TypeError(f"{name} must be {what or 'a ' + kind.__name__}; got {type(value).__name__}")
     return value
+
+
+def memory_limit() -> int:
+    """Bytes this process may allocate: physical memory, or less under an address-space limit.
+
+    A large fixed bound stands in where the system does not say.
+    """
+    try:
+        limit = int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        limit = 2**40
+    try:
+        import resource  # POSIX only
+
+        soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    except (ImportError, OSError, ValueError):
+        return limit
+    # Under ``ulimit -v`` a request below physical memory can still end in
+    # MemoryError; the address-space limit is then the honest bound.
+    return limit if soft == resource.RLIM_INFINITY else min(limit, int(soft))
+
+
+def check_allocation(entries: int, itemsize: int, name: str) -> None:
+    """Refuse, before allocating, an array that cannot fit in this machine's memory.
+
+    Raises
+    ------
+    ValueError
+        Naming ``name``, the size asked for and the memory available, instead
+        of a ``MemoryError`` after an attempt to allocate terabytes.
+    """
+    need, limit = int(entries) * int(itemsize), memory_limit()
+    if need > limit:
+        raise ValueError(f"{name}: {entries} entries ({need / 2**30:.3g} GiB) do not fit in this machine's "
+                         f"memory ({limit / 2**30:.3g} GiB)")

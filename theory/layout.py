@@ -57,6 +57,9 @@ Span = tuple[int, int]
 
 def layer_param(kind: str, layer: int, reverse: bool = False) -> str:
     """PyTorch name of a stacked-network parameter, e.g. ``weight_hh_l1``."""
+    check_choice(kind, ("weight_ih", "weight_hh", "bias_ih", "bias_hh"), "kind")
+    check_count(layer, "layer", minimum=0)
+    check_type(reverse, bool, "reverse")
     return f"{kind}_l{layer}" + ("_reverse" if reverse else "")
 
 
@@ -227,6 +230,7 @@ class Plan:
 
     def span(self, block: int) -> Span:
         """Units ``(start, stop)`` of a block in the state vector."""
+        check_count(block, "block", minimum=0, maximum=len(self.blocks) - 1)
         o = self.offsets[block]
         return (o, o + self.blocks[block].width)
 
@@ -236,6 +240,9 @@ class Plan:
 
     def shift(self, edge: Edge) -> int:
         """Represented-time shift ``1 + lag[src] - lag[dst]`` carried by a recurrent edge."""
+        check_type(edge, Edge, "edge", "a theory.layout.Edge")
+        for end in ("src", "dst"):
+            check_count(getattr(edge, end), f"edge.{end}", minimum=0, maximum=len(self.blocks) - 1)
         return 1 + self.blocks[edge.src].lag - self.blocks[edge.dst].lag
 
     # ------------------------------------------------------------------ masks
@@ -472,10 +479,12 @@ def relaxed_plan(
     L = len(sizes)
     rm = np.asarray(recurrent_mask)
     if rm.shape != (L, L) or rm.dtype != bool:
-        raise ValueError(f"recurrent_mask must be a bool array of shape ({L}, {L}); got {rm.dtype} {rm.shape}")
+        raise ValueError(f"recurrent_mask must be a bool array of shape ({L}, {L}) (one row and column per entry "
+                         f"of widths); got {rm.dtype} {rm.shape}")
     im = np.asarray(input_mask)
     if im.shape != (L,) or im.dtype != bool:
-        raise ValueError(f"input_mask must be a bool array of shape ({L},); got {im.dtype} {im.shape}")
+        raise ValueError(f"input_mask must be a bool array of shape ({L},) (one entry per entry of widths); "
+                         f"got {im.dtype} {im.shape}")
     acts = _block_activations(cell, activations, L, "block")
     lag_list = list(range(L)) if lags is None else [check_count(g, f"lags[{i}]", 0) for i, g in enumerate(lags)]
     if len(lag_list) != L:
@@ -511,6 +520,8 @@ def param_symbol(source: str, gate: str = "") -> str:
     ValueError
         If ``source`` is not a PyTorch-style ``{weight,bias}_{ih,hh}_l{k}`` name.
     """
+    check_type(source, str, "source")
+    check_type(gate, str, "gate")
     m = re.fullmatch(r"(weight|bias)_(ih|hh)_l(\d+)(_reverse)?", source)
     if m is None:
         raise ValueError(f"source must look like 'weight_ih_l0' or 'bias_hh_l2'; got {source!r}")
@@ -522,6 +533,8 @@ def param_symbol(source: str, gate: str = "") -> str:
 
 def bias_symbol(layer: int, gate: str = "") -> str:
     """LaTeX of stacked layer ``layer``'s two biases as one term: ``b_{l+1} + \\bar b_{l+1}`` (0-based ``layer``)."""
+    check_count(layer, "layer", minimum=0)
+    check_type(gate, str, "gate")
     return param_symbol(layer_param("bias_ih", layer), gate) + " + " + param_symbol(layer_param("bias_hh", layer), gate)
 
 

@@ -33,7 +33,7 @@ from collections import deque
 
 import numpy as np
 
-from theory._checks import check_count
+from theory._checks import check_allocation, check_count
 from theory.layout import Plan, check_plan
 
 
@@ -67,6 +67,7 @@ def block_fields(plan: Plan, steps: int) -> np.ndarray:
     plan = check_plan(plan)
     T = check_count(steps, "steps", minimum=0)
     L, d = len(plan.blocks), plan.delay
+    check_allocation((T + d) * L * T, 10, "steps")  # the field and its int64 working copies
     dep = dependency_matrix(plan).astype(np.int64)
     fed = plan.input_block_mask()
     holds = np.array(plan.holds)

@@ -10,9 +10,11 @@ names it.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
-from theory._checks import check_count
+from theory._checks import check_count, check_type
 from theory.layout import Plan, relaxed_plan
 
 #: Edge kinds by represented-time shift, in the order figures list them.
@@ -32,6 +34,7 @@ def shift_kind(shift: int) -> str:
     str
         ``"vertical"`` (0), ``"recurrent"`` (1), ``"acausal"`` (< 0) or ``"feedback"`` (>= 2).
     """
+    check_type(shift, numbers.Integral, "shift", "an int")
     if shift == 0:
         return "vertical"
     if shift == 1:
@@ -49,7 +52,7 @@ def topology_patterns(L: int = 4, width: int = 2, input_size: int = 1) -> dict[s
     Parameters
     ----------
     L : int
-        Number of blocks (>= 3).
+        Number of blocks (3 to 256).
     width : int
         Units per block.
     input_size : int
@@ -67,7 +70,7 @@ def topology_patterns(L: int = 4, width: int = 2, input_size: int = 1) -> dict[s
           every block — look-ahead ``d``, as sparse as the stacked one;
         * ``"dense"``: every block reads every block — look-ahead ``d``.
     """
-    L = check_count(L, "L", minimum=3)
+    L = check_count(L, "L", minimum=3, maximum=256)  # five L x L patterns of L*L edge objects each
     width = check_count(width, "width")
     input_size = check_count(input_size, "input_size")
     idx = np.arange(L)

@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from theory._checks import check_activation, check_choice, check_count, check_type
+from theory._checks import check_activation, check_allocation, check_choice, check_count, check_sizes, check_type
 from theory.layout import Block, Edge, InputEdge, Placement, Plan, layer_param
 
 #: Directions of a topology layer.
@@ -136,10 +136,12 @@ class Topology:
 
     def source_width(self, k: int) -> int:
         """Width of source ``k``: ``n_0`` for the input, else layer ``k``'s output width."""
+        check_count(k, "k", minimum=0, maximum=len(self.layers))
         return self.input_size if k == 0 else self.layers[k - 1].out_width
 
     def input_width(self, l: int) -> int:
         """Width of layer ``l``'s input ``u_t`` (sum of its sources' widths)."""
+        check_count(l, "l", minimum=1, maximum=len(self.layers))
         return sum(self.source_width(k) for k in self.layers[l - 1].reads)
 
     @property
@@ -161,6 +163,7 @@ class Topology:
 
     def param_shapes(self, bias: bool = True) -> dict[str, tuple[int, ...]]:
         """Reference parameter names and shapes (see the module docstring)."""
+        check_type(bias, bool, "bias")
         out: dict[str, tuple[int, ...]] = {}
         for l, layer in enumerate(self.layers, start=1):
             n, m = layer.width, self.input_width(l)
@@ -178,6 +181,7 @@ class Topology:
 # ------------------------------------------------------------------------------------ named topologies
 def stacked_topology(input_size: int, widths: Sequence[int], activation: str = "tanh") -> Topology:
     """The plain stacked network: layer ``l`` reads layer ``l - 1`` (layer 1 the input)."""
+    widths = check_sizes(widths, "widths")
     layers = tuple(Layer(w, (l,), activation=activation) for l, w in enumerate(widths))
     return Topology(input_size, layers, name=f"stacked x{len(layers)}")
 
@@ -188,6 +192,7 @@ def skip_topology(input_size: int, widths: Sequence[int], skip: int = 1, activat
     ``skip = 1``: layer ``l`` reads layers ``l - 1`` and ``l - 2`` (layer 2 reads layer 1 and the input).
     """
     check_count(skip, "skip")
+    widths = check_sizes(widths, "widths")
     layers = tuple(Layer(w, tuple(sorted({l, max(l - skip, 0)}, reverse=True)), activation=activation)
                    for l, w in enumerate(widths))
     return Topology(input_size, layers, name=f"skip-{skip} x{len(layers)}")
@@ -195,6 +200,7 @@ def skip_topology(input_size: int, widths: Sequence[int], skip: int = 1, activat
 
 def dense_topology(input_size: int, widths: Sequence[int], activation: str = "tanh") -> Topology:
     """Every layer reads the input and every layer below it (DenseNet-style)."""
+    widths = check_sizes(widths, "widths")
     layers = tuple(Layer(w, tuple(range(l, -1, -1)), activation=activation) for l, w in enumerate(widths))
     return Topology(input_size, layers, name=f"dense x{len(layers)}")
 
@@ -202,7 +208,12 @@ def dense_topology(input_size: int, widths: Sequence[int], activation: str = "ta
 def bidirectional_topology(input_size: int, widths: Sequence[int], horizon: int | Sequence[int],
                            activation: str = "tanh") -> Topology:
     """A stacked bidirectional network (PyTorch convention), each backward direction truncated to a horizon."""
+    widths = check_sizes(widths, "widths")
+    if isinstance(horizon, (str, bytes)) or not isinstance(horizon, (int, Sequence)):
+        raise TypeError(f"horizon must be an int >= 0 or a sequence of them; got {type(horizon).__name__}")
     hs = [horizon] * len(widths) if isinstance(horizon, int) else list(horizon)
+    hs = [check_count(h, f"horizon[{i}]" if isinstance(horizon, Sequence) else "horizon", minimum=0)
+          for i, h in enumerate(hs)]
     if len(hs) != len(widths):
         raise ValueError(f"horizon must be one int or one per layer ({len(widths)}); got {len(hs)}")
     layers = tuple(Layer(w, (l,), "bidirectional", h, activation) for l, (w, h) in enumerate(zip(widths, hs)))
@@ -442,7 +453,9 @@ def reference_field(top: Topology, steps: int) -> list[list[bool]]:
     -------
     list of list of bool, shape (T, T)
     """
+    check_type(top, Topology, "top", "a theory.topology.Topology")
     T = check_count(steps, "steps", minimum=0)
+    check_allocation(T * T, 64, "steps")  # the (T, T) field and the offset sets
     offsets: list[set[int]] = [{0}]
     for layer in top.layers:
         src = set().union(*(offsets[k] for k in layer.reads))

@@ -24,7 +24,7 @@ from numerics.engine.activations import ActGroup, activate_, gate_scale
 from numerics.engine.layer import gru_pointwise, lstm_pointwise
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
-from theory.layout import Plan
+from theory.layout import Plan, check_plan
 
 
 def has_stacked_structure(plan: Plan) -> bool:
@@ -40,6 +40,7 @@ def prefer_blocked(plan: Plan) -> bool:
     block-batched step is ``L / 2`` times cheaper, with very unequal widths
     the padding can make it dearer.
     """
+    check_plan(plan)
     if not has_stacked_structure(plan) or len(plan.blocks) < 2:
         return False
     n, L, N = max(plan.widths), len(plan.blocks), plan.hidden_size

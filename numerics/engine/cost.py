@@ -18,7 +18,8 @@ projections, no zero or padded blocks).
 
 from __future__ import annotations
 
-from theory.layout import Plan
+from theory._checks import check_choice, check_count
+from theory.layout import Plan, check_plan
 
 #: Overhead per sequential step, µs: one (batched) product and the cell's pointwise calls.
 STEP_OVERHEAD_US: dict[str, dict[str, float]] = {
@@ -51,6 +52,16 @@ def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...
     dict
         Schedule name to modelled microseconds.
     """
+    check_plan(plan)
+    check_count(batch, "batch")
+    check_count(steps, "steps", minimum=0)
+    if isinstance(schedules, (str, bytes)) or not isinstance(schedules, (tuple, list)):
+        raise TypeError(f"schedules must be a tuple of names among {list(STEP_OVERHEAD_US)}; "
+                        f"got {type(schedules).__name__}")
+    if not schedules:
+        raise ValueError("schedules must name at least one schedule; got an empty sequence")
+    for i, s in enumerate(schedules):
+        check_choice(s, tuple(STEP_OVERHEAD_US), f"schedules[{i}]")
     cell, G, N, L = plan.cell, plan.gates, plan.hidden_size, len(plan.blocks)
     Tp = steps + plan.delay
     n = max(plan.widths)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numerics._validate import as_float_array
 from numerics.engine.activations import (
     ActGroup,
     activate_,
@@ -33,7 +34,7 @@ from numerics.engine.activations import (
     sigmoid_from_half_,
 )
 from numerics.engine.params import LayerCache, LayerParams
-from theory._checks import check_cell
+from theory._checks import check_cell, check_type
 from theory.layout import GATES
 
 
@@ -409,6 +410,17 @@ def layer_forward(
         The final states are ``cache.h[-1]`` (and ``cache.c[-1]``).
     """
     check_cell(cell)  # an unknown name would otherwise surface as a KeyError deep in the step functions
+    check_type(params, LayerParams, "params", "a numerics.engine.params.LayerParams")
+    if params.weight_ih.shape[0] != GATES[cell] * params.hidden_size:
+        raise ValueError(f"params must hold weights of cell={cell!r} ({GATES[cell]}·H rows); got weight_ih of shape "
+                         f"{params.weight_ih.shape} with H = {params.hidden_size}")
+    x = as_float_array(x, "x", params.dtype)
+    if x.ndim != 3 or x.shape[2] != params.input_size:
+        raise ValueError(f"x must have shape (T, B, {params.input_size}); got {x.shape}")
+    for name, s in (("h0", h0), ("c0", c0)):
+        shape = (x.shape[1], params.hidden_size)
+        if (s is not None or name == "h0") and as_float_array(s, name, params.dtype).shape != shape:
+            raise ValueError(f"{name} must have shape {shape}; got {np.shape(s)}")
     if reverse:
         x = x[::-1]
     x = np.ascontiguousarray(x)
@@ -495,6 +507,8 @@ def layer_backward(
     dc0 : ndarray, shape (B, H), or None
         Gradient with respect to the LSTM initial cell state.
     """
+    check_type(cache, LayerCache, "cache", "a LayerCache from layer_forward")
+    dh_out = as_float_array(dh_out, "dh_out", cache.params.dtype)
     p = cache.params
     x, h = cache.x, cache.h
     T, B, I = x.shape

@@ -90,6 +90,7 @@ def build_model(spec: ModelSpec, input_size: int, *, seed: int = 0, dtype: Any =
         A delayed network is one dense block of width ``spec.width`` with
         delay ``spec.delay``: outputs ``(T, B, width)`` aligned with the input.
     """
+    check_type(spec, ModelSpec, "spec")
     if spec.kind == "stacked":
         return StackedRNN.random(input_size, [spec.width] * spec.layers, cell=spec.cell, dtype=dtype, seed=seed)
     if spec.kind == "bidirectional":
@@ -106,6 +107,8 @@ def recurrent_parameter_count(spec: ModelSpec, input_size: int) -> int:
     A layer of ``G`` gates (4 for LSTM, 1 for Elman), width ``n`` and input
     ``m`` has ``G·n·(m + n) + 2·G·n``.
     """
+    check_type(spec, ModelSpec, "spec")
+    check_count(input_size, "input_size")
     G = GATES[spec.cell]
 
     def layer(m: int, n: int) -> int:
@@ -121,11 +124,13 @@ def recurrent_parameter_count(spec: ModelSpec, input_size: int) -> int:
 
 def output_width(spec: ModelSpec) -> int:
     """Width of the features the read-out sees (``2·width`` for bidirectional)."""
+    check_type(spec, ModelSpec, "spec")
     return 2 * spec.width if spec.kind == "bidirectional" else spec.width
 
 
 def parameter_count(spec: ModelSpec, input_size: int, output_size: int) -> int:
     """Recurrent parameters plus the linear read-out ``(output_size, features) + bias``."""
+    check_count(output_size, "output_size", minimum=0)
     return recurrent_parameter_count(spec, input_size) + output_size * (output_width(spec) + 1)
 
 
@@ -135,6 +140,9 @@ def matched_width(kind: str, cell: str, layers: int, target: int, input_size: in
     Used to give stacked and bidirectional networks the parameter budget of
     the delayed network they are compared with.
     """
+    check_count(target, "target")
+    check_count(input_size, "input_size")
+    check_count(output_size, "output_size", minimum=0)
     best, best_gap = 1, math.inf
     for n in range(1, 4096):
         gap = abs(parameter_count(ModelSpec(kind, cell, n, layers), input_size, output_size) - target)

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics._validate import check_allocation
+from numerics._validate import as_float_array, check_allocation
 from theory._checks import check_choice, check_count, check_real
 
 #: Split names, in the order the sizes are given.
@@ -135,6 +135,11 @@ def reversal_targets(symbols: np.ndarray) -> np.ndarray:
     ndarray, shape (T, B)
         ``out[t] = symbols[T - 1 - t]`` (0-based; the paper's ``T - t + 1`` 1-based).
     """
+    symbols = np.asarray(symbols)
+    if not np.issubdtype(symbols.dtype, np.integer):
+        raise TypeError(f"symbols must be an int array of shape (T, B); got dtype {symbols.dtype}")
+    if symbols.ndim != 2:
+        raise ValueError(f"symbols must be an int array of shape (T, B); got shape {symbols.shape}")
     return np.ascontiguousarray(symbols[::-1])
 
 
@@ -177,6 +182,7 @@ def reversal(V: int = 4, T: int = 20, sizes: Any = (10_000, 2_000, 2_000), *, se
     n = _sizes(sizes)
     seed = check_count(seed, "seed", 0)
     # Symbols, one-hot inputs and targets; the product of the arguments is what cannot fit.
+    check_allocation(V * V, 8, f"V ({V} symbols: their one-hot table)")
     check_allocation(sum(n) * T * (V + 2), 8, f"V = {V}, T = {T} and sizes = {n} together")
     dt = np.dtype(dtype)
     if dt not in (np.float32, np.float64):
@@ -221,14 +227,15 @@ def sine_targets(x: np.ndarray, w: np.ndarray, causal: int, scale: float) -> np.
         ``sin(scale · Σ_k w[causal-1+k] x_{t+k})`` over the ``k`` with
         ``0 <= t + k < T`` (the filter is clipped at the sequence ends).
     """
-    xs = np.asarray(x, dtype=np.float64)
+    xs = as_float_array(x, "x", np.dtype(np.float64))
+    scale = check_real(scale, "scale")
     if xs.ndim == 3:
         if xs.shape[2] != 1:
             raise ValueError(f"x must have shape (T, B) or (T, B, 1); got {xs.shape}")
         xs = xs[:, :, 0]
     if xs.ndim != 2:
         raise ValueError(f"x must have shape (T, B) or (T, B, 1); got {xs.shape}")
-    w = np.asarray(w, dtype=np.float64)
+    w = as_float_array(w, "w", np.dtype(np.float64))
     causal = check_count(causal, "causal", 1)
     if w.ndim != 1 or w.shape[0] < causal:
         raise ValueError(f"w must be 1-D with at least causal = {causal} taps; got shape {w.shape}")
@@ -325,5 +332,6 @@ def reversal_accuracy_bound(V: int, T: int, delay: int) -> float:
     V = check_count(V, "V", 2)
     T = check_count(T, "T", 1)
     delay = check_count(delay, "delay", 0)
-    seen = sum(1 for t in range(1, T + 1) if T - t + 1 <= t + delay)
+    # Target t is visible iff t >= (T + 1 - delay) / 2: count them in closed form (T may be huge).
+    seen = max(0, T - max(1, -(-(T + 1 - delay) // 2)) + 1)
     return (seen + (T - seen) / V) / T

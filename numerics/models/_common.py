@@ -15,7 +15,7 @@ import numpy as np
 
 from numerics._validate import as_float_array, check_allocation, check_dtype, check_seed, per_layer_states
 from numerics.engine.params import LayerParams
-from theory._checks import check_activation, check_real, check_type
+from theory._checks import check_activation, check_count, check_real, check_type
 from theory.layout import GATES
 
 PARAM_KINDS = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
@@ -26,6 +26,7 @@ States = tuple[list[np.ndarray], list[np.ndarray] | None]
 
 def check_layer(p: LayerParams, cell: str, n_in: int, n: int, bias: bool, where: str) -> None:
     """Raise unless ``p`` has the shapes of a ``cell`` layer ``n_in -> n`` (with or without bias)."""
+    check_type(p, LayerParams, where, "a numerics.engine.params.LayerParams")
     G = GATES[cell]
     want = {"weight_ih": (G * n, n_in), "weight_hh": (G * n, n), "bias_ih": (G * n,), "bias_hh": (G * n,)}
     for kind in PARAM_KINDS:
@@ -37,7 +38,7 @@ def check_layer(p: LayerParams, cell: str, n_in: int, n: int, bias: bool, where:
         if not isinstance(a, np.ndarray):
             raise TypeError(f"{where}: {kind} must be an ndarray of shape {want[kind]}; got {type(a).__name__}")
         if a.shape != want[kind]:
-            raise ValueError(f"{where}: {kind} must have shape {want[kind]}; got {a.shape}")
+            raise ValueError(f"{where}: {kind} must have shape {want[kind]} (cell={cell!r}); got {a.shape}")
         if a.dtype != p.weight_hh.dtype:
             raise ValueError(f"{where}: {kind} has dtype {a.dtype} but weight_hh has {p.weight_hh.dtype}")
 
@@ -72,6 +73,14 @@ def random_layers(cell: str, ins: Sequence[int], sizes: Sequence[int], *, direct
             for i, n in zip(ins, sizes)]
 
 
+def check_layer_list(value: Any, name: str) -> None:
+    """Raise unless ``value`` is a sequence (not a string or array) of :class:`LayerParams`."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence):
+        raise TypeError(f"{name} must be a sequence of LayerParams; got {type(value).__name__}")
+    for i, p in enumerate(value):
+        check_type(p, LayerParams, f"{name}[{i}]", "a numerics.engine.params.LayerParams")
+
+
 def cast_layers(layers: Sequence[LayerParams], dtype: Any) -> tuple[LayerParams, ...]:
     """The layers with every array cast to ``dtype`` (float32 or float64)."""
     dt = check_dtype(dtype)
@@ -96,6 +105,8 @@ def layer_states(cell: str, h0: Any, sizes: Sequence[int], batch: int, dtype: np
     ``h0`` is ``None`` (zeros), PyTorch's ``(layers, B, H)`` array or a list of
     per-layer arrays; for LSTM a pair ``(h0, c0)`` of these.
     """
+    batch = check_count(batch, "batch")
+    check_allocation(2 * batch * sum(sizes), np.dtype(dtype).itemsize, "batch")
     if cell != "lstm":
         return per_layer_states(h0, sizes, batch, dtype), None
     if h0 is None:

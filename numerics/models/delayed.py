@@ -19,6 +19,7 @@ import numpy as np
 from numerics._validate import (
     as_float_array,
     as_sequence,
+    check_allocation,
     check_choice,
     check_dtype,
     check_seed,
@@ -38,7 +39,8 @@ from numerics.engine.layerorder import (
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from numerics.models._common import cast_layers, check_cache, check_grad, check_layer, random_layer
-from theory.layout import Plan, check_cell, check_count, check_plan, check_sizes, layer_param, relaxed_plan
+from theory._checks import check_type
+from theory.layout import GATES, Plan, check_cell, check_count, check_plan, check_sizes, layer_param, relaxed_plan
 
 #: ``"blocked"`` is the wavefront (all blocks of a step in one batched product), ``"layers"`` the layer order.
 ENGINES: tuple[str, ...] = ("auto", "dense", "blocked", "layers")
@@ -109,6 +111,7 @@ class DelayedRNN:
 
     def __post_init__(self) -> None:
         check_plan(self.plan)
+        check_type(self.params, LayerParams, "params", "a numerics.engine.params.LayerParams")
         check_dtype(self.params.dtype, "parameter dtype")
         check_layer(self.params, self.plan.cell, self.plan.input_size, self.plan.hidden_size,
                      self.plan.bias, "DelayedRNN")
@@ -199,6 +202,9 @@ class DelayedRNN:
         if w_hh.ndim != 2:
             raise ValueError(f"weight_hh must be 2-D (G·N, N); got shape {w_hh.shape}")
         N = w_hh.shape[1]
+        if w_hh.shape[0] != GATES[check_cell(cell)] * N:
+            raise ValueError(f"weight_hh must have shape (G·N, N) = ({GATES[cell] * N}, {N}) for a {cell} cell; "
+                             f"got {w_hh.shape}")
         if w_ih.ndim != 2:
             raise ValueError(f"weight_ih must be 2-D (G·N, I); got shape {w_ih.shape}")
         if (bias_ih is None) != (bias_hh is None):
@@ -228,6 +234,7 @@ class DelayedRNN:
     def random(cls, plan: Plan, *, dtype: Any = np.float64, seed: int | np.random.Generator | None = 0,
                scale: float | None = None, masked: bool = True) -> DelayedRNN:
         """Random weights ``U(-k, k)`` (``k = 1/sqrt(N)``) on the plan's block pattern."""
+        check_plan(plan)
         dt = check_dtype(dtype)
         rng = np.random.default_rng(check_seed(seed))
         p = random_layer(rng, plan.cell, plan.input_size, plan.hidden_size, plan.bias, dt, scale,
@@ -253,6 +260,9 @@ class DelayedRNN:
         array, or a list of per-block arrays ``(n_l,)`` / ``(B, n_l)``; for
         LSTM a pair ``(h0, c0)`` of these.
         """
+        batch = check_count(batch, "batch")
+        check_allocation(2 * batch * self.hidden_size, self.dtype.itemsize, "batch")
+
         def one(v: Any, name: str) -> np.ndarray:
             if isinstance(v, (list, tuple)):
                 return np.concatenate(per_layer_states(v, self.plan.widths, batch, self.dtype, name), axis=1)
@@ -294,6 +304,8 @@ class DelayedRNN:
         (:func:`numerics.engine.cost.schedule_costs`).
         """
         check_choice(engine, ENGINES, "engine")
+        check_count(batch, "batch")
+        check_count(steps, "steps", minimum=0)
         if engine == "dense":
             return engine
         stacked, layers_plan = self._plan_structure
@@ -425,6 +437,10 @@ class DelayedRNN:
         -------
         ndarray, shape (T, B, output_size)
         """
+        if not isinstance(states, np.ndarray) or not np.issubdtype(states.dtype, np.floating):
+            states = as_float_array(states, "states")  # forward() passes its own float array unchecked
+        if states.ndim != 3 or states.shape[2] != self.hidden_size or states.shape[0] < self.delay:
+            raise ValueError(f"states must have shape (T + {self.delay}, B, {self.hidden_size}); got {states.shape}")
         sl = self._readout_slice
         return states[self.delay:][:, :, self.plan.readout_units() if sl is None else sl]
 

@@ -66,6 +66,10 @@ def input_jacobian(net: Any, x: Any, h0: Any = None) -> np.ndarray:
     >>> J.shape, bool(np.all(J[0, :, 1:, :] == 0))   # causal: y_0 ignores x_1…
     ((5, 3, 5, 2), True)
     """
+    missing = [a for a in ("forward", "backward", "output_size") if not hasattr(net, a)]
+    if missing:
+        raise TypeError(f"net must be a model with forward(), backward() and output_size; "
+                        f"got {type(net).__name__} without {', '.join(missing)}")
     dtype = getattr(net, "dtype", None)
     arr = as_float_array(x, "x", dtype)
     if arr.ndim == 2:

@@ -32,6 +32,7 @@ from numerics.models._common import (
     check_cache,
     check_grad,
     check_layer,
+    check_layer_list,
     final_state_grads,
     layer_activations,
     layer_states,
@@ -75,6 +76,8 @@ class StackedRNN:
 
     def __post_init__(self) -> None:
         check_cell(self.cell)
+        check_layer_list(self.layers, "layers")
+        check_type(self.activations, (tuple, list), "activations", "a tuple (one entry per layer)")
         if not self.layers:
             raise ValueError("layers must contain at least one LayerParams")
         if len(self.activations) != len(self.layers):
@@ -373,6 +376,9 @@ class BidirectionalRNN:
 
     def __post_init__(self) -> None:
         check_cell(self.cell)
+        check_layer_list(self.forward_layers, "forward_layers")
+        check_layer_list(self.backward_layers, "backward_layers")
+        check_type(self.activations, (tuple, list), "activations", "a tuple (one entry per layer)")
         if not self.forward_layers or len(self.forward_layers) != len(self.backward_layers):
             raise ValueError("forward_layers and backward_layers must be non-empty and of equal length")
         bias = self.forward_layers[0].bias

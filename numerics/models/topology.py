@@ -32,7 +32,7 @@ import numpy as np
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, check_seed
 from numerics.engine.params import LayerParams
 from numerics.models.delayed import DelayedRNN
-from theory._checks import check_real
+from theory._checks import check_real, check_type
 from theory.layout import Plan, layer_param
 from theory.topology import IDENTITY, Compiled, Topology, compile_topology, with_horizon
 
@@ -68,6 +68,9 @@ class TopologyRNN:
     bias: bool = True
 
     def __post_init__(self) -> None:
+        check_type(self.topology, Topology, "topology", "a theory.topology.Topology")
+        check_type(self.params, Mapping, "params", "a mapping of parameter names to arrays")
+        check_type(self.bias, bool, "bias")
         shapes = self.topology.param_shapes(self.bias)
         if set(self.params) != set(shapes):
             raise ValueError(f"params must have exactly the keys {sorted(shapes)}; got {sorted(self.params)}")
@@ -79,6 +82,8 @@ class TopologyRNN:
     def random(cls, topology: Topology, *, bias: bool = True, seed: int | np.random.Generator | None = 0,
                scale: float = 1.0, dtype: Any = np.float64) -> TopologyRNN:
         """Random parameters ``U(-scale/sqrt(n), scale/sqrt(n))`` for every reference matrix."""
+        check_type(topology, Topology, "topology", "a theory.topology.Topology")
+        check_type(bias, bool, "bias")
         rng = np.random.default_rng(check_seed(seed))
         dt = check_dtype(dtype)
         scale = check_real(scale, "scale", positive=True)
@@ -104,6 +109,10 @@ class TopologyRNN:
         """
         check_choice(backward, BACKWARD_MODES, "backward")
         top = self.topology
+        if not (isinstance(x, np.ndarray) and x.dtype == object):  # object arrays: exact Fraction runs
+            x = as_sequence(x, top.input_size, np.result_type(*self.params.values()))
+        elif x.ndim != 3 or x.shape[2] != top.input_size:
+            raise ValueError(f"x must have shape (T, B, {top.input_size}); got {x.shape}")
         pad = sum(layer.horizon for layer in top.layers) if backward == "truncated" else 0
         x = np.concatenate([x, np.zeros((pad, *x.shape[1:]), dtype=x.dtype)], axis=0)
         Tp, B = x.shape[:2]
@@ -190,6 +199,7 @@ def assemble_compiled(compiled: Compiled, params: Mapping[str, np.ndarray], dtyp
 
 def compiled_delayed(net: TopologyRNN) -> tuple[Compiled, DelayedRNN]:
     """Compile ``net.topology`` and fill the delayed layer with ``net``'s parameters (masked to the plan)."""
+    check_type(net, TopologyRNN, "net", "a numerics.models.topology.TopologyRNN")
     compiled = compile_topology(net.topology, bias=net.bias)
     params = assemble_compiled(compiled, {k: as_float_array(v, k) for k, v in net.params.items()})
     return compiled, DelayedRNN(compiled.plan, params, masked=True)

@@ -36,7 +36,7 @@ from numerics._progress import Progress
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, check_seed
 from numerics.train.losses import LOSSES, accuracy, check_class_targets, check_mask
 from numerics.train.optim import Adam, clip_grad_norm, global_norm
-from numerics.train.readout import Model, load_state_dict
+from numerics.train.readout import Model, check_model, load_state_dict
 from theory._checks import check_count
 
 
@@ -84,10 +84,11 @@ def _check_targets(y: Any, x: np.ndarray, loss: str, out_size: int, dtype: np.dt
     """Targets for ``x``: class indices ``(T, N)`` for cross-entropy, values ``(T, N, out_size)`` for MSE."""
     T, N = x.shape[:2]
     if loss == "cross_entropy":
-        return check_class_targets(y, (T, N), out_size, name)
+        return check_class_targets(y, (T, N), out_size, f"{name} (one per position of x)")
     t = as_float_array(y, name, dtype)
     if t.shape != (T, N, out_size):
-        raise ValueError(f"{name} must have shape {(T, N, out_size)} for loss='mse'; got {t.shape}")
+        raise ValueError(f"{name} must have shape {(T, N, out_size)} for loss='mse' (x's T and N, the model's "
+                         f"output_size); got {t.shape}")
     return t
 
 
@@ -115,6 +116,7 @@ def evaluate(model: Model, x: Any, y: Any, *, loss: str = "mse", mask: Any = Non
         ``{"loss": …}`` plus ``"accuracy"`` for ``cross_entropy``; each is
         the mean over all counted positions (batches weighted by their counts).
     """
+    check_model(model)
     check_choice(loss, tuple(LOSSES), "loss")
     batch_size = check_count(batch_size, "batch_size")
     x = as_sequence(x, model.input_size, model.dtype)
@@ -139,6 +141,7 @@ def evaluate(model: Model, x: Any, y: Any, *, loss: str = "mse", mask: Any = Non
 
 def predict(model: Model, x: Any, *, batch_size: int = 256) -> np.ndarray:
     """Outputs ``(T, N, output_size)`` aligned with the input, computed in batches."""
+    check_model(model)
     batch_size = check_count(batch_size, "batch_size")
     x = as_sequence(x, model.input_size, model.dtype)
     parts = [model(x[:, s]) for s in _batches(x.shape[1], batch_size)]
@@ -206,6 +209,7 @@ def train(
     -------
     TrainResult
     """
+    check_model(model)
     loss = check_choice(loss, tuple(LOSSES), "loss")
     check_dtype(model.dtype, "model dtype")
     epochs = check_count(epochs, "epochs")

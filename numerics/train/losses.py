@@ -14,6 +14,29 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_float_array
+from theory._checks import check_count
+
+
+def _check_outputs(value: Any, name: str, ndim: int | None = 3) -> np.ndarray:
+    """Model outputs as a float array (of ``ndim`` axes ``(T, B, k)``), else raise naming ``name``.
+
+    A float ndarray passes unchanged, NaN included: a diverged run's loss is
+    reported by :func:`numerics.train.loop.train`, not refused here.
+    """
+    if not (isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating)):
+        value = as_float_array(value, name)
+    if ndim is not None and value.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array (T, B, k); got shape {value.shape}")
+    if value.ndim == 0 or value.shape[-1] == 0:
+        raise ValueError(f"{name} must have at least one output (last axis); got shape {value.shape}")
+    return value
+
+
+def _check_shape(shape: Any) -> tuple[int, int]:
+    """``shape`` as a pair ``(T, B)`` of ints >= 0, else raise naming ``shape``."""
+    if not isinstance(shape, tuple) or len(shape) != 2:
+        raise TypeError(f"shape must be a tuple (T, B) of two ints; got {shape!r}"[:200])
+    return (check_count(shape[0], "shape[0]", 0), check_count(shape[1], "shape[1]", 0))
 
 
 def check_mask(mask: Any, shape: tuple[int, int], name: str = "mask") -> np.ndarray | None:
@@ -26,6 +49,7 @@ def check_mask(mask: Any, shape: tuple[int, int], name: str = "mask") -> np.ndar
     ValueError
         If its shape is not ``shape``.
     """
+    shape = _check_shape(shape)
     if mask is None:
         return None
     m = np.asarray(mask)
@@ -46,6 +70,8 @@ def check_class_targets(targets: Any, shape: tuple[int, int], classes: int, name
     ValueError
         If their shape is not ``shape`` or an index is out of range.
     """
+    shape = _check_shape(shape)
+    classes = check_count(classes, "classes")
     t = np.asarray(targets)
     if not np.issubdtype(t.dtype, np.integer):
         raise TypeError(f"{name} must be integer class indices of shape {shape}; got dtype {t.dtype}")
@@ -72,9 +98,10 @@ def mse(y: np.ndarray, target: Any, mask: Any = None) -> tuple[float, np.ndarray
     dy : ndarray, shape (T, B, k)
         ``2 (y - target) / count`` at counted positions, 0 elsewhere.
     """
+    y = _check_outputs(y, "y")
     tgt = as_float_array(target, "target", y.dtype)
     if tgt.shape != y.shape:
-        raise ValueError(f"target must have the outputs' shape {y.shape}; got {tgt.shape}")
+        raise ValueError(f"target must have the shape of the outputs y, {y.shape}; got {tgt.shape}")
     m = check_mask(mask, y.shape[:2])
     diff = y - tgt
     if m is not None:
@@ -87,6 +114,7 @@ def mse(y: np.ndarray, target: Any, mask: Any = None) -> tuple[float, np.ndarray
 
 def log_softmax(logits: np.ndarray) -> np.ndarray:
     """``log softmax`` over the last axis, stable for large logits (shifted by the maximum)."""
+    logits = _check_outputs(logits, "logits", ndim=None)
     z = logits - logits.max(axis=-1, keepdims=True)
     return z - np.log(np.exp(z).sum(axis=-1, keepdims=True))
 
@@ -107,8 +135,9 @@ def softmax_cross_entropy(logits: np.ndarray, targets: Any, mask: Any = None) ->
     dlogits : ndarray, shape (T, B, V)
         ``(softmax(logits) - onehot(targets)) / count`` at counted positions.
     """
+    logits = _check_outputs(logits, "logits")
     T, B, V = logits.shape
-    t = check_class_targets(targets, (T, B), V)
+    t = check_class_targets(targets, (T, B), V, "targets (one per position of logits)")
     m = check_mask(mask, (T, B))
     count = T * B if m is None else int(m.sum())
     if count == 0:
@@ -126,7 +155,8 @@ def softmax_cross_entropy(logits: np.ndarray, targets: Any, mask: Any = None) ->
 
 def accuracy(logits: np.ndarray, targets: Any, mask: Any = None) -> float:
     """Fraction of counted positions where ``argmax(logits) == targets`` (nan if none count)."""
-    t = np.asarray(targets)
+    logits = _check_outputs(logits, "logits")
+    t = check_class_targets(targets, logits.shape[:2], logits.shape[2], "targets (one per position of logits)")
     hit = logits.argmax(axis=-1) == t
     m = check_mask(mask, t.shape)
     if m is not None:

@@ -10,15 +10,22 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from theory._checks import check_real
+
 
 def _check_grads(value: object, name: str) -> None:
     if not isinstance(value, Mapping):
         raise TypeError(f"{name} must be a mapping of parameter names to arrays (e.g. net.state_dict()); "
                         f"got {type(value).__name__}")
+    for k, g in value.items():  # non-finite entries pass: a diverged run is reported by train()
+        if not (isinstance(g, np.ndarray) and (np.issubdtype(g.dtype, np.floating) or g.dtype.kind in "iu")):
+            raise TypeError(f"{name}[{k!r}] must be a real ndarray; got "
+                            f"{type(g).__name__}{'' if not isinstance(g, np.ndarray) else ' of dtype ' + str(g.dtype)}")
 
 
 def global_norm(grads: Mapping[str, np.ndarray]) -> float:
     """``sqrt(Σ ||g||²)`` over all arrays (computed in float64)."""
+    _check_grads(grads, "grads")
     return float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in grads.values())))
 
 
@@ -32,8 +39,7 @@ def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> tuple[di
         The global norm before clipping.
     """
     _check_grads(grads, "grads")
-    if not (isinstance(max_norm, (int, float)) and max_norm > 0):
-        raise ValueError(f"max_norm must be a positive number; got {max_norm!r}")
+    check_real(max_norm, "max_norm", positive=True)
     norm = global_norm(grads)
     # PyTorch adds 1e-6 to the norm so an all-zero gradient is left alone.
     scale = max_norm / (norm + 1e-6)
@@ -65,12 +71,12 @@ class Adam:
     """
 
     def __init__(self, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
-        if not (isinstance(lr, (int, float)) and lr > 0):
-            raise ValueError(f"lr must be a positive number; got {lr!r}")
-        if not (len(betas) == 2 and all(0 <= b < 1 for b in betas)):
+        check_real(lr, "lr", positive=True)
+        if isinstance(betas, (str, bytes)) or not isinstance(betas, (tuple, list)):
+            raise TypeError(f"betas must be a pair of numbers in [0, 1); got {type(betas).__name__}")
+        if not (len(betas) == 2 and all(0 <= check_real(b, f"betas[{i}]") < 1 for i, b in enumerate(betas))):
             raise ValueError(f"betas must be two numbers in [0, 1); got {betas!r}")
-        if not eps > 0:
-            raise ValueError(f"eps must be positive; got {eps!r}")
+        check_real(eps, "eps", positive=True)
         self.lr, self.betas, self.eps = float(lr), (float(betas[0]), float(betas[1])), float(eps)
         self.t = 0
         self.m: dict[str, np.ndarray] = {}

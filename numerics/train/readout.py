@@ -24,9 +24,15 @@ import numpy as np
 from numerics._validate import as_float_array, check_allocation, check_seed
 from numerics.engine.params import LayerParams
 from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
-from theory._checks import check_count
+from theory._checks import check_count, check_type
 
 Model = Any  # StackedRNN | BidirectionalRNN | DelayedRNN | Readout
+
+
+def check_model(model: Any, name: str = "model") -> Any:
+    """Return ``model`` if it is one of the toolkit's trainable models, else raise ``TypeError``."""
+    return check_type(model, (StackedRNN, BidirectionalRNN, DelayedRNN, Readout), name,  # type: ignore[arg-type]
+                      "a StackedRNN, BidirectionalRNN, DelayedRNN or Readout")
 
 
 # ----------------------------------------------------------------- readout
@@ -62,7 +68,8 @@ class Readout:
             raise ValueError(f"weight must be an ndarray of shape (output_size, {n}); "
                              f"got {getattr(self.weight, 'shape', type(self.weight).__name__)}")
         if not isinstance(self.bias, np.ndarray) or self.bias.shape != (self.weight.shape[0],):
-            raise ValueError(f"bias must be an ndarray of shape ({self.weight.shape[0]},); "
+            raise ValueError(f"bias must be an ndarray of shape ({self.weight.shape[0]},) (one entry per row of "
+                             f"weight, of shape {self.weight.shape}); "
                              f"got {getattr(self.bias, 'shape', type(self.bias).__name__)}")
         if self.weight.dtype != self.body.dtype or self.bias.dtype != self.body.dtype:
             raise ValueError(f"weight and bias must have the body's dtype {self.body.dtype}; "
@@ -146,6 +153,9 @@ def load_state_dict(model: Model, state_dict: Mapping[str, Any]) -> Model:
         For a masked ``DelayedRNN`` the weights are multiplied by the plan's
         masks, so masked entries are exactly zero whatever was given.
     """
+    check_model(model)
+    if not isinstance(state_dict, Mapping):
+        raise TypeError(f"state_dict must be a mapping of parameter names to arrays; got {type(state_dict).__name__}")
     own = model.state_dict()
     if set(state_dict) != set(own):
         raise ValueError(f"state_dict must have the model's keys; missing {sorted(set(own) - set(state_dict))}, "
@@ -180,6 +190,7 @@ def load_state_dict(model: Model, state_dict: Mapping[str, Any]) -> Model:
 
 def count_parameters(model: Model) -> int:
     """Number of trainable parameters (for a masked delayed network, only those inside the mask)."""
+    check_model(model)
     if isinstance(model, Readout):
         return count_parameters(model.body) + model.weight.size + model.bias.size
     if isinstance(model, DelayedRNN) and model.masked:
