@@ -949,10 +949,12 @@ for h in range(12):
     converted = Readout(delayed, model.weight, model.bias)
     mse = evaluate(converted, data.test.x, data.test.y)["loss"]
     rows.append((h, compiled.delay, compiled.units, mse))
-    print(f"h={h:2d}  latency {compiled.delay:2d}  units {compiled.units:3d}  MSE {mse:.4f}")"""),
+    print(f"h={h:2d}  latency {compiled.delay:2d}  units {compiled.units:3d}  "
+          f"MSE {mse:.4f}")"""),
     code("""\
 fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
-ax.semilogy([r[1] for r in rows], [r[3] for r in rows], "o-", label="converted, latency 2h")
+latency, mse = [r[1] for r in rows], [r[3] for r in rows]
+ax.semilogy(latency, mse, "o-", label="converted, latency 2h")
 ax.axhline(full, color="0.3", ls="--", label="bidirectional (full pass)")
 ax.axvline(2 * 3, color="0.6", ls=":", label="2 × the look-ahead the task needs")
 ax.set(title="A trained bidirectional network as a streaming d-RNN",

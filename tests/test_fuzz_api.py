@@ -48,6 +48,8 @@ EXCLUDED: dict[str, str] = {
     "numerics.experiments.storage.": "the result store; damaged records are tested in tests/numerics/test_storage.py "
     "and test_cli_hardening.py",
     "numerics.experiments.runner.": "runs whole experiments (minutes); specs and tasks it uses are fuzzed here",
+    "numerics.experiments.bidirectional.conversion_experiment": "trains several networks (minutes); the "
+    "conversion it is built on (streaming, truncation_error, as_topology_net) is fuzzed here",
     "numerics.experiments.report.": "tables of validated store records; tested through `drnn reproduce`",
     "numerics.experiments.profiles.": "fixed profiles of `drnn reproduce`, selected by name on the command line",
     "numerics.experiments.specs.TrainConfig": "plain record of training settings, checked by train(), fuzzed here",
@@ -150,9 +152,17 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
     from numerics.engine.layer import layer_backward, layer_forward
     from numerics.engine.params import LayerParams
     from numerics.experiments import specs, tasks
+    from numerics.experiments.bidirectional import as_topology_net
     from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN, assemble, delayed_gru, disassemble
     from numerics.models.jacobian import input_jacobian
-    from numerics.models.topology import TopologyRNN, compiled_delayed
+    from numerics.models.topology import (
+        TopologyRNN,
+        backward_contraction,
+        compiled_delayed,
+        streaming,
+        truncation_bound,
+        truncation_error,
+    )
     from numerics.testing import assert_equivalent, default_tolerance, first_difference
     from numerics.train import loop, losses, optim, readout
     from theory import latex, layout, receptive, topologies, topology
@@ -177,6 +187,8 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
     labels = np.zeros((4, 2), dtype=np.int64)
     top = topology.stacked_topology(1, [2, 2])
     tnet = TopologyRNN.random(top, seed=0)
+    btop = topology.bidirectional_topology(2, [3], horizon=1)
+    bnet = TopologyRNN.random(btop, seed=0)
     spec = specs.ModelSpec("stacked", "lstm", 4, 1, 0)
     g = {"w": np.ones(2)}
     a = np.zeros((3, 2))
@@ -328,6 +340,13 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
         "numerics.models.topology.TopologyRNN.forward": (m(tnet, "forward"), dict(x=np.zeros((4, 2, 1)))),
         "numerics.models.topology.TopologyRNN.layer_outputs": (m(tnet, "layer_outputs"), dict(x=np.zeros((4, 2, 1)))),
         "numerics.models.topology.compiled_delayed": (compiled_delayed, dict(net=tnet)),
+        "numerics.models.topology.backward_contraction": (backward_contraction, dict(net=bnet)),
+        "numerics.models.topology.streaming": (streaming, dict(net=bnet, horizon=1)),
+        "numerics.models.topology.truncation_error": (truncation_error, dict(net=bnet, x=np.zeros((4, 2, 2)),
+                                                                              horizon=1)),
+        "numerics.models.topology.truncation_bound": (truncation_bound, dict(rho=0.5, width=3, horizon=1, steps=4)),
+        "numerics.experiments.bidirectional.as_topology_net": (as_topology_net, dict(net=bi, horizon=1)),
+        "theory.topology.with_horizon": (topology.with_horizon, dict(top=btop, horizon=1)),
         # numerics.train
         "numerics.train.readout.Readout": (readout.Readout, dict(body=elman, weight=ro.weight, bias=ro.bias)),
         "numerics.train.readout.Readout.random": (readout.Readout.random, dict(body=elman, output_size=3, seed=0)),

@@ -35,6 +35,7 @@ in delay lines.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,6 +47,11 @@ DIRECTIONS: tuple[str, ...] = ("forward", "backward", "bidirectional")
 
 #: ``Placement.source`` of a delay-line copy: the identity matrix, not a reference parameter.
 IDENTITY = "identity"
+
+
+#: Largest backward horizon a layer may have. A horizon-``h`` layer compiles to at least ``3h`` units,
+#: so its dense recurrent matrix has ``9h²`` entries: 1.2 GB of float64 at this limit already.
+MAX_HORIZON = 4096
 
 
 @dataclass(frozen=True)
@@ -75,7 +81,7 @@ class Layer:
     def __post_init__(self) -> None:
         check_count(self.width, "width")
         check_choice(self.direction, DIRECTIONS, "direction")
-        check_count(self.horizon, "horizon", minimum=0)
+        check_count(self.horizon, "horizon", minimum=0, maximum=MAX_HORIZON)
         check_activation(self.activation)
         if self.direction == "forward" and self.horizon:
             raise ValueError(f"a forward layer has no horizon; got horizon={self.horizon}")
@@ -212,7 +218,8 @@ def bidirectional_topology(input_size: int, widths: Sequence[int], horizon: int 
     if isinstance(horizon, (str, bytes)) or not isinstance(horizon, (int, Sequence)):
         raise TypeError(f"horizon must be an int >= 0 or a sequence of them; got {type(horizon).__name__}")
     hs = [horizon] * len(widths) if isinstance(horizon, int) else list(horizon)
-    hs = [check_count(h, f"horizon[{i}]" if isinstance(horizon, Sequence) else "horizon", minimum=0)
+    hs = [check_count(h, f"horizon[{i}]" if isinstance(horizon, Sequence) else "horizon", minimum=0,
+                      maximum=MAX_HORIZON)
           for i, h in enumerate(hs)]
     if len(hs) != len(widths):
         raise ValueError(f"horizon must be one int or one per layer ({len(widths)}); got {len(hs)}")
@@ -484,11 +491,13 @@ def with_horizon(top: Topology, horizon: int | Sequence[int]) -> Topology:
         Same layers, reads and read-out; the name gains ``h=…``.
     """
     top = check_type(top, Topology, "top", "a theory.topology.Topology")
-    hs = [horizon] * len(top.layers) if isinstance(horizon, int) else list(horizon)
+    if isinstance(horizon, (str, bytes)) or not isinstance(horizon, (numbers.Integral, Sequence)):
+        raise TypeError(f"horizon must be an int >= 0 or a sequence of them; got {type(horizon).__name__}")
+    hs = [horizon] * len(top.layers) if isinstance(horizon, numbers.Integral) else list(horizon)
     if len(hs) != len(top.layers):
         raise ValueError(f"horizon must be one int or one per layer ({len(top.layers)}); got {len(hs)}")
     for h in hs:
-        check_count(h, "horizon", minimum=0)
+        check_count(h, "horizon", minimum=0, maximum=MAX_HORIZON)
     layers = tuple(Layer(la.width, la.reads, la.direction, h if la.has_backward else 0, la.activation)
                    for la, h in zip(top.layers, hs))
     return Topology(top.input_size, layers, top.readout, f"{top.name} h={','.join(map(str, hs))}".strip())

@@ -32,7 +32,7 @@ import numpy as np
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, check_seed
 from numerics.engine.params import LayerParams
 from numerics.models.delayed import DelayedRNN
-from theory._checks import check_real, check_type
+from theory._checks import check_allocation, check_count, check_real, check_type
 from theory.layout import Plan, layer_param
 from theory.topology import IDENTITY, Compiled, Topology, compile_topology, with_horizon
 
@@ -180,6 +180,7 @@ def assemble_compiled(compiled: Compiled, params: Mapping[str, np.ndarray], dtyp
     plan = compiled.plan
     dt = np.dtype(dtype) if dtype is not None else np.result_type(*params.values())
     N = plan.hidden_size
+    check_allocation(N * N, dt.itemsize, "compiled (the single layer's N × N recurrent matrix)")
     out = {"weight_ih": np.zeros((N, plan.input_size), dt), "weight_hh": np.zeros((N, N), dt)}
     if plan.bias:
         out.update(bias_ih=np.zeros(N, dt), bias_hh=np.zeros(N, dt))
@@ -253,6 +254,7 @@ def backward_contraction(net: TopologyRNN) -> dict[int, float]:
     For a tanh cell this is a Lipschitz constant of ``s ↦ tanh(W u + U_b s + b)``
     in the state, for every input ``u`` (tanh is 1-Lipschitz elementwise).
     """
+    net = check_type(net, TopologyRNN, "net")
     out = {}
     for l, layer in enumerate(net.topology.layers, start=1):
         if layer.has_backward:
@@ -268,6 +270,7 @@ def streaming(net: TopologyRNN, horizon: int | list[int]) -> tuple[Compiled, Del
     (:func:`theory.topology.with_horizon`). Delay ``Σ 2 h_l + (L - 1)`` for a
     stack of bidirectional layers.
     """
+    net = check_type(net, TopologyRNN, "net")
     return compiled_delayed(TopologyRNN(with_horizon(net.topology, horizon), net.params, net.bias))
 
 
@@ -287,6 +290,7 @@ def truncation_error(net: TopologyRNN, x: Any, horizon: int | list[int]) -> np.n
         Euclidean norm over the output units of the difference between the
         compiled horizon-``h`` network and ``net(x, backward="full")``.
     """
+    net = check_type(net, TopologyRNN, "net")
     x = as_sequence(x, net.topology.input_size, np.result_type(*net.params.values()))
     _, delayed = streaming(net, horizon)
     return np.linalg.norm(delayed(x) - net(x, backward="full"), axis=2)
@@ -317,11 +321,11 @@ def truncation_bound(rho: float, width: int, horizon: int, steps: int, *, exact_
     -------
     ndarray, shape (T,)
     """
-    if not (isinstance(rho, (int, float, np.floating)) and 0 <= rho):
-        raise ValueError(f"rho must be a real number >= 0; got {rho!r}")
-    for v, name in ((width, "width"), (horizon, "horizon"), (steps, "steps")):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < (1 if name == "width" else 0):
-            raise ValueError(f"{name} must be an int >= {1 if name == 'width' else 0}; got {v!r}")
+    rho = check_real(rho, "rho", nonnegative=True)
+    width = check_count(width, "width")
+    horizon = check_count(horizon, "horizon", minimum=0)
+    steps = check_count(steps, "steps", minimum=0)
+    check_allocation(steps, 8, "steps")
     left = steps - 1 - np.arange(steps)  # T - t for t = 1 … T
     bound = np.sqrt(width) * float(rho) ** (np.minimum(horizon, left) + 1)
     return np.where(left <= horizon, 0.0, bound) if exact_end else bound
