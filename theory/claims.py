@@ -66,6 +66,13 @@ class MethodResult:
         is missing); a skipped method counts for neither verdict.
     seconds : float
         Wall-clock time of the method.
+    error : str
+        Non-empty when the method itself raised (``"TypeError: ..."``): the
+        method reached no verdict, and the claim's verdict is ``"error"``.
+    nontrivial : int or None
+        How many of the ``cases`` were informative for the claim (e.g. at
+        least two layers and one time step); ``None`` when the method does
+        not classify its cases.
     """
 
     name: str
@@ -74,6 +81,8 @@ class MethodResult:
     counterexample: dict[str, Any] | None = None
     skipped: str = ""
     seconds: float = 0.0
+    error: str = ""
+    nontrivial: int | None = None
 
     @property
     def refuted(self) -> bool:
@@ -89,8 +98,11 @@ class ClaimResult:
 
     @property
     def verdict(self) -> str:
-        """``"fails"`` if any method found a counterexample, ``"holds"`` if at least
-        one method ran and none did, ``"unchecked"`` if every method was skipped."""
+        """``"error"`` if any method raised (a crash is never read as a verdict),
+        else ``"fails"`` if any method found a counterexample, ``"holds"`` if at
+        least one method ran and none did, ``"unchecked"`` if every method was skipped."""
+        if any(m.error for m in self.methods):
+            return "error"
         if any(m.refuted for m in self.methods):
             return "fails"
         if any(not m.skipped for m in self.methods):

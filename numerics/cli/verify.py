@@ -35,13 +35,16 @@ def format_row(r: ClaimResult) -> str:
     mark = "ok" if r.as_expected else "UNEXPECTED"
     lines = [f"{r.claim.id:<24} {r.claim.expected:<8} {r.verdict:<9} {mark:<10} {r.claim.source}"]
     for m in r.methods:
-        if m.skipped:
+        if m.error:
+            detail = f"ERROR (the method raised): {m.error}"
+        elif m.skipped:
             detail = f"skipped: {m.skipped}"
         else:
             cases = f"{m.cases} case" + ("" if m.cases == 1 else "s")
             err = _fmt_err(m.max_error)
             err = f"max error {err:>7}" if err[0].isdigit() else f"{err:<17}"
-            detail = f"{cases:>10}   {err}   {m.seconds:5.1f} s" + (
+            informative = "" if m.nontrivial is None else f" ({m.nontrivial} non-trivial)"
+            detail = f"{cases:>10}{informative:<18}   {err}   {m.seconds:5.1f} s" + (
                 "   counterexample found" if m.refuted else "")
         lines.append(f"    {m.name:<20} {detail}")
     return "\n".join(lines)
@@ -86,7 +89,11 @@ def _rescue_path() -> Path:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    """Handler of ``drnn verify``: 0 when every verdict equals its expectation, else 1."""
+    """Handler of ``drnn verify``: 0 when every verdict equals its expectation, else 1.
+
+    A method that raises makes its claim's verdict ``"error"`` (so the exit
+    status is 1); the other claims are still checked and printed.
+    """
     known = claim_ids()
     ids = list(dict.fromkeys(args.claims)) or known  # a repeated id is checked once
     unknown = [c for c in ids if c not in known]

@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Iterable
 from types import ModuleType
 
-from numerics.verify.claims import cells, elman, theory, topology
+from numerics.verify.claims import cells, elman, reference, theory, topology
 from numerics.verify.registry import EFFORTS, Effort, Entry, merge
-from theory.claims import ClaimResult
+from theory.claims import ClaimResult, MethodResult
 
 #: The claim modules, in report order.
-CLAIM_MODULES: tuple[ModuleType, ...] = (elman, cells, theory, topology)
+CLAIM_MODULES: tuple[ModuleType, ...] = (elman, cells, theory, reference, topology)
 
 
 def catalogue() -> dict[str, Entry]:
@@ -49,6 +49,8 @@ def run_claim(claim_id: str, effort: Effort = EFFORTS["default"],
     -------
     ClaimResult
         One :class:`theory.claims.MethodResult` per method run, with its wall-clock time.
+        A method that raises is recorded with its ``error`` set (the claim's
+        verdict is then ``"error"``) and the remaining methods still run.
     """
     reg = catalogue()
     if claim_id not in reg:
@@ -60,7 +62,10 @@ def run_claim(claim_id: str, effort: Effort = EFFORTS["default"],
         if wanted is not None and name not in wanted:
             continue
         t0 = time.perf_counter()
-        r = fn(effort)
+        try:
+            r = fn(effort)
+        except Exception as exc:  # a crash must be reported, never hide the other verdicts
+            r = MethodResult(name, 0, float("nan"), error=f"{type(exc).__name__}: {exc}")
         r.seconds = time.perf_counter() - t0
         result.methods.append(r)
     return result

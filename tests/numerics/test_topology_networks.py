@@ -149,9 +149,9 @@ def test_streaming_horizon_grows_the_delay():
     assert backward_contraction(net).keys() == {1, 2}
 
 
-@pytest.mark.parametrize("bad", [-0.1, "0.5"])
-def test_truncation_bound_rejects_bad_rho(bad):
-    with pytest.raises(ValueError, match="rho"):
+@pytest.mark.parametrize(("bad", "error"), [(-0.1, ValueError), ("0.5", TypeError)])
+def test_truncation_bound_rejects_bad_rho(bad, error):
+    with pytest.raises(error, match="rho"):
         truncation_bound(bad, 2, 1, 3)
 
 

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from numerics.verify import oracle
-from numerics.verify.claims import cells, elman, theory, topology
+from numerics.verify.claims import cells, elman, reference, theory, topology
 from numerics.verify.registry import EFFORTS, ClaimSet, Effort, merge
 from numerics.verify.runner import CLAIM_MODULES, catalogue, claim_ids, run_claim
 from theory.claims import MethodResult
@@ -18,7 +18,7 @@ from theory.claims import MethodResult
 ORDER = ["elman-staggered", "elman-warmup", "elman-naive-zero-start", "elman-zero-bias", "elman-roundtrip",
          "lstm-staggered", "lstm-warmup", "lstm-naive-zero-start", "gradient-staggered", "lstm-zero-bias",
          "exact-rational", "induction-step", "gru-naive", "gru-own-reset", "lookahead-stacked",
-         "lookahead-dense", "lookahead-relaxed", "jacobian-support",
+         "lookahead-dense", "lookahead-relaxed", "jacobian-support", "engine-reference",
          "topology-compiled", "bidir-horizon-exact", "bidir-clipped-any-bias", "bidir-clipped-zero-bias",
          "bidir-clipped-stacked-zero-bias", "bidir-delay-lower-bound", "bidir-approx-bound",
          "bidir-approx-spectral-radius", "gated-delay-line", "tanh-delay-line", "bidir-reference-torch"]
@@ -29,12 +29,13 @@ def _shape() -> dict[str, list[str]]:
 
 
 def test_catalogue_lists_every_claim_in_report_order_with_methods_from_all_modules():
-    assert CLAIM_MODULES == (elman, cells, theory, topology)
+    assert CLAIM_MODULES == (elman, cells, theory, reference, topology)
     assert claim_ids() == ORDER
     shape = _shape()
     assert shape["elman-staggered"] == ["property-float64", "property-float32", "torch", "symbolic",
                                         "exact-relu", "exact-identity"]
     assert shape["lstm-zero-bias"] == ["symbolic"]
+    assert shape["engine-reference"] == [f"{w}-{c}" for c in ("elman", "lstm", "gru") for w in ("stacked", "delayed")]
 
 
 def test_reloading_a_claim_module_keeps_the_catalogue():
