@@ -53,7 +53,8 @@ myst_heading_anchors = 3
 
 # Notebooks: stored without outputs; executed at build time and cached (or "off" for a quick build).
 nb_execution_mode = os.environ.get("DRNN_DOCS_EXECUTE", "cache")
-nb_execution_cache_path = str(DOCS / "_build" / ".jupyter_cache")
+# DRNN_DOCS_CACHE gives a build its own cache: two builds sharing one race on its database.
+nb_execution_cache_path = os.environ.get("DRNN_DOCS_CACHE", str(DOCS / "_build" / ".jupyter_cache"))
 nb_execution_timeout = 180
 nb_execution_raise_on_error = True
 nb_merge_streams = True
@@ -88,10 +89,14 @@ html_css_files = ["drnn.css"]  # wide code, outputs and tables scroll instead of
 def _copy_notebooks() -> None:
     target = DOCS / "tutorials" / "notebooks"
     target.mkdir(parents=True, exist_ok=True)
+    sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
     for old in target.glob("*.ipynb"):
-        old.unlink()
-    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
-        shutil.copy2(nb, target / nb.name)
+        if old.name not in {nb.name for nb in sources}:
+            old.unlink(missing_ok=True)  # a notebook removed from notebooks/
+    for nb in sources:
+        dest = target / nb.name
+        if not dest.exists() or dest.read_bytes() != nb.read_bytes():
+            shutil.copy2(nb, dest)
 
 
 def _draw_gallery() -> None:
