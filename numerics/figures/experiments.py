@@ -92,7 +92,8 @@ def plot_reversal(records: Sequence[dict[str, Any]], ax: Axes | None = None) -> 
     ax.set_ylim(100 / V - 5, 102)  # from just below chance (1/V) to perfect
     ax.set_xlim(-0.3, max(delays) + 0.3)
     ax.set_xticks(delays)
-    ax.set_title(f"Sequence reversal (V = {V}, T = {T}): accuracy vs delay (bands and bars: ± 1 s.d. over seeds)")
+    ax.set_title(f"Sequence reversal (V = {V}, T = {T}): accuracy vs delay\n"
+                 "(error bars and bands: ± 1 s.d. over seeds)", fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8.5, loc="lower right", framealpha=0.95)
     return ax
