@@ -82,7 +82,7 @@ def parse_scheduler(value: str) -> tuple[str, int | str]:
 
 
 def task_key(spec: RunSpec) -> str:
-    """Dask key of a run: its run id, so the dashboard names the run and a resubmission is recognised."""
+    """Dask key of a run (its run id), so the dashboard and the scheduler's logs name each task by its run."""
     return f"drnn-run-{spec.run_id}"
 
 
@@ -114,9 +114,11 @@ def dask_execute(specs: Sequence[RunSpec], scheduler: str, work: Work,
     MissingDask
         If ``dask[distributed]`` is not installed.
     Exception
-        The first failure of a run (after the scheduler's retries), or
-        ``KeyboardInterrupt``: outstanding tasks are cancelled, finished
-        records stay where ``finish`` put them.
+        The first run that raises, ``distributed.KilledWorker`` when workers
+        died while running the same run more often than the scheduler allows
+        (its ``allowed-failures``, 3 by default; each death before that only
+        reschedules the run), or ``KeyboardInterrupt``: outstanding tasks are
+        cancelled, finished records stay where ``finish`` put them.
     """
     if not specs and not sequential:
         return
