@@ -1,19 +1,22 @@
 """``drnn reproduce``: run the paper's synthetic experiments and write their tables and plots.
 
-``drnn reproduce [reversal|sine|runtime|all] --profile quick|paper --out DIR``
-plans the runs of the profile
+``drnn reproduce [reversal|sine|runtime|all] --profile quick|standard|paper --out DIR
+[--scheduler local:N|ADDRESS]`` plans the runs of the profile
 (:data:`numerics.experiments.profiles.EXPERIMENT_PROFILES`), runs those not yet
 finished (one JSON file per run under ``DIR/runs``, written as each run ends,
 so an interrupted invocation resumes where it stopped), then writes
 ``results.csv``, ``runtime.csv``, ``results.md`` and the PNG plots from every
 result of this invocation's profile and selection in ``DIR`` (records of
 other profiles or tasks stay in ``DIR/runs`` but are left out of the tables).
+With ``--scheduler`` the runs are Dask tasks (:mod:`numerics.experiments.cluster`)
+instead of local worker processes; the records are written here either way.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -29,7 +32,7 @@ from numerics.figures.experiments import save_plots
 #: The tasks of :data:`numerics.experiments.specs.TASKS`, and ``all`` of them.
 WHAT: tuple[str, ...] = ("reversal", "sine", "runtime", "all")
 #: Profiles offered on the command line; ``smoke`` (seconds, for tests) is accepted but not advertised.
-PUBLIC_PROFILES: tuple[str, ...] = ("quick", "paper")
+PUBLIC_PROFILES: tuple[str, ...] = ("quick", "standard", "paper")
 
 
 def _jobs(value: str) -> int:
@@ -88,6 +91,15 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     out = output_dir(args.out)  # fail early (one line) on a bad --out
     ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = args.jobs if args.jobs is not None else max(1, min(ncpu, 2 if profile.name == "quick" else ncpu))
+    if args.scheduler is not None:
+        from numerics.experiments.cluster import MissingDask, import_distributed, parse_scheduler
+
+        parse_scheduler(args.scheduler)
+        try:
+            import_distributed()
+        except MissingDask as exc:
+            print(f"drnn reproduce: error: {exc}", file=sys.stderr)
+            return 2
     specs = plan_runs(profile, tasks)
     t0 = time.perf_counter()
     print(f"drnn reproduce {args.what} --profile {profile.name}: {profile.notes}", flush=True)
@@ -96,7 +108,7 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         print(line, flush=True)
 
     with locked(out):  # held across the runs and the tables, so a second invocation stops at once
-        report = run_all(specs, out, jobs=jobs, log=say)
+        report = run_all(specs, out, jobs=jobs, log=say, scheduler=args.scheduler)
         for path in write_outputs(out, profile.name, plots=not args.no_plots, specs=specs, log=say):
             print(f"wrote {path}", flush=True)
     print(f"done: {len(report['ran'])} run(s) in {time.perf_counter() - t0:.1f} s, "
@@ -114,11 +126,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "OUT/runs; rerunning the same command resumes without redoing them.",
     )
     p.add_argument("what", nargs="?", default="all", choices=WHAT, help="which experiment (default: all)")
-    p.add_argument("--profile", default="quick", metavar="{quick,paper}",
-                   help="sizes: 'quick' (< 15 min on 2 cores, reduced sizes) or 'paper' "
-                        "(the paper's sizes; days of CPU time, resumable)")
+    p.add_argument("--profile", default="quick", metavar="{quick,standard,paper}",
+                   help="sizes: 'quick' (minutes on 2 cores, reduced sizes), 'standard' (the paper's task sizes "
+                        "for the headline comparisons, about an hour on 2 cores) or 'paper' (the paper's sizes; "
+                        "days of CPU time, resumable; see --scheduler)")
     p.add_argument("--out", required=True, help="output directory (created if needed)")
     p.add_argument("--jobs", type=_jobs, default=None,
                    help="worker processes (default: number of CPUs available, at most 2 for quick)")
+    p.add_argument("--scheduler", default=None, metavar="local:N|ADDRESS",
+                   help="run the runs as Dask tasks: 'local:N' starts a LocalCluster of N worker processes, an "
+                        "address (e.g. tcp://host:8786) uses a running dask scheduler; needs the 'cluster' extra. "
+                        "Default: a local process pool (--jobs)")
     p.add_argument("--no-plots", action="store_true", help="write tables only")
     p.set_defaults(func=cmd_reproduce)

@@ -277,7 +277,7 @@ def _execute(specs: Sequence[RunSpec], jobs: int, finish: Callable[[RunSpec, dic
 
 
 def run_all(specs: Sequence[RunSpec], out: str | Path, *, jobs: int = 1,
-            log: Callable[[str], None] | None = print) -> dict[str, Any]:
+            log: Callable[[str], None] | None = print, scheduler: str | None = None) -> dict[str, Any]:
     """Run every spec whose result is not yet in ``OUT/runs``, saving each one as it finishes.
 
     Parameters
@@ -293,6 +293,12 @@ def run_all(specs: Sequence[RunSpec], out: str | Path, *, jobs: int = 1,
         points then run one after another in a single such worker.
     log : callable or None
         Receives one progress line per finished run.
+    scheduler : str, optional
+        Run on Dask instead of the local pool (``jobs`` is then ignored):
+        ``"local:N"`` starts a LocalCluster of ``N`` worker processes, any
+        other value is the address of a running ``dask.distributed``
+        scheduler (:mod:`numerics.experiments.cluster`; needs the
+        ``cluster`` extra). Records are written by this process either way.
 
     Returns
     -------
@@ -303,6 +309,10 @@ def run_all(specs: Sequence[RunSpec], out: str | Path, *, jobs: int = 1,
     if jobs > MAX_JOBS:
         raise ValueError(f"jobs must be at most {MAX_JOBS}; got {jobs}")
     say = log or (lambda _s: None)
+    if scheduler is not None:
+        from numerics.experiments.cluster import parse_scheduler
+
+        parse_scheduler(scheduler)  # a malformed value fails before anything is touched
     d = runs_dir(out)
     with locked(out):
         for p in clean_stale_temps(out):
@@ -312,8 +322,8 @@ def run_all(specs: Sequence[RunSpec], out: str | Path, *, jobs: int = 1,
         for s in dict((spec_key(s), s) for s in specs).values():  # a spec listed twice is one run
             (skipped if spec_key(s) in done else todo).append(s)
         total = len(todo)
-        say(f"{len(todo) + len(skipped)} runs: {len(skipped)} already done in {d}, {total} to run with "
-            f"{jobs} worker(s)")
+        how = f"{jobs} worker(s)" if scheduler is None else f"Dask ({scheduler})"
+        say(f"{len(todo) + len(skipped)} runs: {len(skipped)} already done in {d}, {total} to run with {how}")
         t_start = time.perf_counter()
         ran: list[str] = []
 
@@ -329,6 +339,11 @@ def run_all(specs: Sequence[RunSpec], out: str | Path, *, jobs: int = 1,
         # concurrent training run does not distort the times being compared.
         training = [s for s in todo if s.task != "runtime"]
         timing = [s for s in todo if s.task == "runtime"]
-        _execute(training, jobs, finish)
-        _execute(timing, 1 if jobs == 1 else -1, finish)
+        if scheduler is not None:
+            from numerics.experiments.cluster import dask_execute
+
+            dask_execute(training, scheduler, _worker, finish, say, sequential=timing)
+        else:
+            _execute(training, jobs, finish)
+            _execute(timing, 1 if jobs == 1 else -1, finish)
     return {"ran": ran, "skipped": [s.run_id for s in skipped], "seconds": time.perf_counter() - t_start}

@@ -25,6 +25,28 @@ from numerics.figures.palette import OKABE_ITO
 _CELL_COLOURS = {"lstm": OKABE_ITO["blue"], "elman": OKABE_ITO["orange"]}
 
 
+def _spread(values: Sequence[float]) -> tuple[float, float]:
+    """Mean and sample standard deviation over seeds (0 for a single seed)."""
+    v = np.asarray(values, dtype=float)
+    return float(v.mean()), float(v.std(ddof=1)) if v.size > 1 else 0.0
+
+
+def _curve(ax: Axes, groups: list[tuple[tuple, list[dict[str, Any]]]], field_: str, factor: float,
+           **style: Any) -> None:
+    """Mean over seeds against delay with ± 1 s.d. error bars."""
+    stats = [_spread([factor * g[field_] for g in grp]) for _, grp in groups]
+    ax.errorbar([k[0] for k, _ in groups], [m for m, _ in stats], yerr=[s for _, s in stats], capsize=3, **style)
+
+
+def _reference(ax: Axes, values: Sequence[float], colour: Any, **style: Any) -> float:
+    """Horizontal line at the mean over seeds with a ± 1 s.d. band; returns the mean."""
+    m, s = _spread(values)
+    ax.axhline(m, color=colour, **style)
+    if s > 0:
+        ax.axhspan(m - s, m + s, color=colour, alpha=0.12, lw=0)
+    return m
+
+
 def plot_reversal(records: Sequence[dict[str, Any]], ax: Axes | None = None) -> Axes:
     """Reversal test accuracy against delay, bidirectional and stacked networks as reference lines.
 
@@ -54,21 +76,24 @@ def plot_reversal(records: Sequence[dict[str, Any]], ax: Axes | None = None) -> 
         colour = _CELL_COLOURS[cell]
         name = "LSTM" if cell == "lstm" else "Elman"
         if dly:
-            ax.plot([k[0] for k, _ in dly], [100 * np.mean([g["test_accuracy"] for g in grp]) for _, grp in dly],
-                    "o-", color=colour, lw=2, ms=6, label=f"d-{name} (width {sub[0]['width']})")
+            n = min(len(grp) for _, grp in dly)
+            _curve(ax, dly, "test_accuracy", 100.0, fmt="o-", color=colour, lw=2, ms=6,
+                   label=f"d-{name} (width {sub[0]['width']}; mean ± s.d., {n} seeds)")
         for kind in ("bidirectional", "stacked"):
             for i, ((model,), grp) in enumerate(grouped([r for r in sub if r["kind"] == kind], ("model",)).items()):
-                acc = 100 * np.mean([g["test_accuracy"] for g in grp])
                 ls = styles[kind][i % len(styles[kind])]
-                ax.axhline(acc, color=colour, ls=ls, lw=2.0 if kind == "bidirectional" else 1.4,
-                           alpha=1.0 if kind == "bidirectional" else 0.75,
-                           label=f"{model} (width {grp[0]['width']}): {acc:.1f}%")
+                m = _reference(ax, [100 * g["test_accuracy"] for g in grp], colour, ls=ls,
+                               lw=2.0 if kind == "bidirectional" else 1.4,
+                               alpha=1.0 if kind == "bidirectional" else 0.75)
+                ax.plot([], [], color=colour, ls=ls, lw=2.0 if kind == "bidirectional" else 1.4,
+                        label=f"{model} (width {grp[0]['width']}): {m:.1f}%")
     ax.set_xlabel("delay d (steps of look-ahead)")
     ax.set_ylabel("test accuracy per symbol (%)")
     ax.set_ylim(100 / V - 5, 102)  # from just below chance (1/V) to perfect
     ax.set_xlim(-0.3, max(delays) + 0.3)
     ax.set_xticks(delays)
-    ax.set_title(f"Sequence reversal (V = {V}, T = {T}): accuracy vs delay")
+    ax.set_title(f"Sequence reversal (V = {V}, T = {T}): accuracy vs delay\n"
+                 "(error bars and bands: ± 1 s.d. over seeds)", fontsize=11)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8.5, loc="lower right", framealpha=0.95)
     return ax
@@ -105,14 +130,11 @@ def plot_sine(records: Sequence[dict[str, Any]], fig: Figure | None = None) -> F
                 continue
             c = colours[a]
             dly = sorted(grouped([r for r in sub if r["kind"] == "delayed"], ("delay",)).items())
-            ax.plot([k[0] for k, _ in dly], [np.mean([g["test_nmse"] for g in grp]) for _, grp in dly], "o-",
-                    color=c, lw=2, label=f"d-LSTM, a = {a}")
+            _curve(ax, dly, "test_nmse", 1.0, fmt="o-", color=c, lw=2, label=f"d-LSTM, a = {a} (mean ± s.d.)")
             for (model,), grp in grouped([r for r in sub if r["kind"] == "bidirectional"], ("model",)).items():
-                ax.axhline(np.mean([g["test_nmse"] for g in grp]), color=c, ls="--", lw=1.3,
-                           label=f"{model}, a = {a}")
+                _reference(ax, [g["test_nmse"] for g in grp], c, ls="--", lw=1.3, label=f"{model}, a = {a}")
             for (model,), grp in grouped([r for r in sub if r["kind"] == "stacked"], ("model",)).items():
-                ax.axhline(np.mean([g["test_nmse"] for g in grp]), color=c, ls="-.", lw=1, alpha=0.6,
-                           label=f"{model}, a = {a}")
+                _reference(ax, [g["test_nmse"] for g in grp], c, ls="-.", lw=1, alpha=0.6, label=f"{model}, a = {a}")
             ax.axvline(a, color=c, ls=":", lw=1)
         ax.set_yscale("log")
         plain_log_ticks(ax.yaxis)
