@@ -100,15 +100,14 @@ def test_jacobian_support_is_the_structural_field(cell):
     assert field.any() and not field.all()
 
 
-def test_default_profile_of_theory_claims_is_fast():
-    import time
-
-    t0 = time.perf_counter()
+def test_default_effort_of_theory_claims_gives_the_expected_verdicts():
+    # Run time is not asserted (speed belongs to benchmarks); the verdicts are.
     for cid in THEORY_CLAIMS:
-        run_claim(cid)
+        result = run_claim(cid)
+        assert result.as_expected, (cid, result.verdict)
     for cid in SYMBOLIC_ON:
-        run_claim(cid, methods=["symbolic", "exact-relu", "exact-identity"])
-    assert time.perf_counter() - t0 < 40  # ~5 s on two cores; generous for loaded CI machines
+        result = run_claim(cid, methods=["symbolic", "exact-relu", "exact-identity"])
+        assert result.as_expected and not any(m.error for m in result.methods), cid
 
 
 @pytest.mark.slow

