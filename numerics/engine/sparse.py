@@ -51,6 +51,31 @@ class _Group:
     take: np.ndarray
     put: np.ndarray
     w: np.ndarray
+    take_view: tuple[int, int, int, int] | None = None
+    put_view: tuple[int, int, int, int] | None = None
+
+
+def _regular(cols: np.ndarray, D: int, S: int, N: int) -> tuple[int, int, int, int] | None:
+    """``(start, step, S, w)`` if column ``start + i·step + j·N + u`` is entry ``(i, j, u)`` of ``cols``, else None.
+
+    Such columns are a strided view ``(D, B, S, w)`` of a ``(B, ·)`` array, so
+    gathering or scattering them needs no index arrays.
+    """
+    w = len(cols) // (D * S)
+    start = int(cols[0])
+    step = int(cols[S * w]) - start if D > 1 else 0
+    expect = start + (np.arange(D)[:, None, None] * step + np.arange(S)[None, :, None] * N
+                      + np.arange(w)[None, None, :]).ravel()
+    return (start, step, S, w) if step >= 0 and np.array_equal(cols, expect) else None
+
+
+def _view(a: np.ndarray, spec: tuple[int, int, int, int], D: int) -> np.ndarray:
+    """The columns ``spec`` (:func:`_regular`) of the 2-D array ``a (B, C)`` as a ``(D, B, S, w)`` view."""
+    start, step, S, w = spec
+    it = a.itemsize
+    N = a.shape[1] // S if S > 1 else 0
+    return np.lib.stride_tricks.as_strided(a[:, start:], shape=(D, a.shape[0], S, w),
+                                           strides=(step * it, a.strides[0], N * it, it))
 
 
 @dataclass(frozen=True)
@@ -82,27 +107,39 @@ class SparseProduct:
 
     def forward(self, h: np.ndarray, out: np.ndarray) -> None:
         """``out = h @ W^T`` on the pattern: ``h (B, N)``, ``out (B, S·N)`` (sigmoid gates halved)."""
-        B = h.shape[0]
-        for g in self.forward_groups:
-            D, K, M = g.w.shape
-            y = np.empty((B, D * M), dtype=out.dtype)
-            np.matmul(np.take(h, g.take, axis=1).reshape(B, D, K).transpose(1, 0, 2), g.w,
-                      out=y.reshape(B, D, M).transpose(1, 0, 2))
-            out[:, g.put] = y
+        self._apply(self.forward_groups, h, out)
         if len(self.uncovered_rows):
             out[:, self.uncovered_rows] = 0
 
     def transpose(self, da: np.ndarray, out: np.ndarray) -> None:
         """``out = da @ W`` on the pattern: ``da (B, S·N)`` unscaled gradients, ``out (B, N)``."""
-        B = da.shape[0]
-        for g in self.backward_groups:
-            D, K, M = g.w.shape
-            y = np.empty((B, D * M), dtype=out.dtype)
-            np.matmul(np.take(da, g.take, axis=1).reshape(B, D, K).transpose(1, 0, 2), g.w,
-                      out=y.reshape(B, D, M).transpose(1, 0, 2))
-            out[:, g.put] = y
+        self._apply(self.backward_groups, da, out)
         if len(self.uncovered_cols):
             out[:, self.uncovered_cols] = 0
+
+    @staticmethod
+    def _apply(groups: tuple[_Group, ...], a: np.ndarray, out: np.ndarray) -> None:
+        """One batched product per group: gather ``(D, B, K)``, multiply by ``(D, K, M)``, scatter ``(D, B, M)``.
+
+        Regular columns (:func:`_regular`) are gathered and scattered through
+        strided views; the rest through index arrays.
+        """
+        B = a.shape[0]
+        for g in groups:
+            D, K, M = g.w.shape
+            if g.take_view is None:
+                xs = np.take(a, g.take, axis=1).reshape(B, D, K).transpose(1, 0, 2)
+            elif g.take_view[2] == 1:
+                xs = _view(a, g.take_view, D)[:, :, 0]            # contiguous sources: no copy
+            else:
+                xs = np.empty((D, B, *_view(a, g.take_view, D).shape[2:]), dtype=a.dtype)
+                np.copyto(xs, _view(a, g.take_view, D))
+                xs = xs.reshape(D, B, K)
+            y = np.matmul(xs, g.w)
+            if g.put_view is None:
+                out[:, g.put] = y.transpose(1, 0, 2).reshape(B, D * M)
+            else:
+                np.copyto(_view(out, g.put_view, D), y.reshape(_view(out, g.put_view, D).shape))
 
     def weight_grad(self, dah: np.ndarray, h: np.ndarray, gates: int) -> np.ndarray:
         """``Σ_t da_t^T h_{t-1}`` on the pattern's blocks, shape ``(G·N, N)``, exact zeros elsewhere.
@@ -180,10 +217,11 @@ def sparse_product(plan: Plan, params: LayerParams) -> SparseProduct:
     for d, ss in srcs.items():
         fkeys.setdefault((sum(spans[s][1] - spans[s][0] for s in ss), spans[d][1] - spans[d][0]), []).append(d)
     fgroups, edge_grads = [], []
-    for gi, ((K, w_d), ds) in enumerate(fkeys.items()):
+    for gi, ((_K, w_d), ds) in enumerate(fkeys.items()):
         w = np.stack([np.concatenate([block(d, s) for s in srcs[d]]) * scale[d] for d in ds])
-        fgroups.append(_Group(np.concatenate([cols(s) for d in ds for s in srcs[d]]),
-                              np.concatenate([slot_cols(d) for d in ds]), np.ascontiguousarray(w)))
+        take, put = np.concatenate([cols(s) for d in ds for s in srcs[d]]), np.concatenate([slot_cols(d) for d in ds])
+        fgroups.append(_Group(take, put, np.ascontiguousarray(w), _regular(take, len(ds), 1, N),
+                              _regular(put, len(ds), S, N)))
         for i, d in enumerate(ds):
             k0 = 0
             for s in srcs[d]:
@@ -196,9 +234,13 @@ def sparse_product(plan: Plan, params: LayerParams) -> SparseProduct:
         bkeys.setdefault((sum(S * (spans[d][1] - spans[d][0]) for d in ds), spans[s][1] - spans[s][0]), []).append(s)
     bgroups = []
     for (_, _), ss in bkeys.items():
-        w = np.stack([np.concatenate([block(d, s).T for d in readers[s]]) for s in ss])
-        bgroups.append(_Group(np.concatenate([slot_cols(d) for s in ss for d in readers[s]]),
-                              np.concatenate([cols(s) for s in ss]), np.ascontiguousarray(w)))
+        # Contraction order (slot, reader, unit): a source's readers are then one column range per slot.
+        w = np.stack([np.concatenate([block(d, s).T.reshape(S, -1, block(d, s).shape[0])[j]
+                                      for j in range(S) for d in readers[s]]) for s in ss])
+        take = np.concatenate([j * N + cols(d) for s in ss for j in range(S) for d in readers[s]])
+        put = np.concatenate([cols(s) for s in ss])
+        bgroups.append(_Group(take, put, np.ascontiguousarray(w), _regular(take, len(ss), S, N),
+                              _regular(put, len(ss), 1, N)))
     covered_rows = np.zeros(S * N, bool)
     for g in fgroups:
         covered_rows[g.put] = True
