@@ -39,12 +39,12 @@ from typing import Any
 
 import numpy as np
 
-from numerics import StackedRNN
+from numerics import DelayedRNN, StackedRNN
 from numerics.engine.layer import layer_forward
 from numerics.train import Readout, train
 
 F32 = np.float32
-SECTIONS = ("torch", "schedules", "blocked", "gemm", "cache", "long")
+SECTIONS = ("torch", "schedules", "sparse", "blocked", "gemm", "cache", "long")
 
 
 def best_of(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
@@ -185,6 +185,32 @@ def bench_schedules(rows: list[list[str]], repeats: int) -> None:
                              f"{r:.2f}", f"<= {target}", verdict(r, target)])
 
 
+def bench_sparse(rows: list[list[str]], repeats: int) -> None:
+    """Issue 12's block-sparse target: 8 blocks of width 64, skip-one-layer plan, sparse / dense fwd+bwd."""
+    from theory.layout import relaxed_plan
+
+    rng = np.random.default_rng(6)
+    L, n, B, T = 8, 64, 32, 100
+    idx = np.arange(L)
+    below = idx[:, None] - idx[None, :]
+    rm = (below == 0) | (below == 1) | (below == 2)
+    for cell in ("elman", "lstm", "gru"):
+        d = DelayedRNN.random(relaxed_plan(cell, n, [n] * L, rm, idx == 0, delay=L - 1), dtype=F32, seed=0)
+        x = rng.standard_normal((T, B, n)).astype(F32)
+        dy = rng.standard_normal((T, B, n)).astype(F32)
+
+        def fb(engine: str, d: DelayedRNN = d, x: np.ndarray = x, dy: np.ndarray = dy) -> None:
+            _, cache = d.forward(x, engine=engine)
+            d.backward(cache, dy)
+
+        t = interleaved({"dense": partial(fb, "dense"), "sparse": partial(fb, "sparse")}, repeats)
+        r = t["sparse"] / t["dense"]
+        rows.append([f"sparse / dense fwd+bwd, {cell}, skip-1 plan, L={L} n={n} B={B} T={T} "
+                     f"(auto: {d.engine(batch=B, steps=T)})",
+                     f"{1e3 * t['sparse']:.1f} ms / {1e3 * t['dense']:.1f} ms", f"{r:.2f}", "<= 0.6",
+                     verdict(r, 0.6)])
+
+
 def bench_gemm(rows: list[list[str]], repeats: int) -> None:
     rng = np.random.default_rng(2)
     n = 2048
@@ -266,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
             bench_torch(rows, repeats)
         elif name == "schedules":
             bench_schedules(rows, repeats)
+        elif name == "sparse":
+            bench_sparse(rows, repeats)
         elif name == "blocked":
             bench_blocked(rows, repeats)
         elif name == "gemm":

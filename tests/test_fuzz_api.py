@@ -71,6 +71,8 @@ EXCLUDED: dict[str, str] = {
     "numerics.engine.blocked.blocked_forward": "engine internal, called by DelayedRNN.forward with checked arrays",
     "numerics.engine.blocked.has_stacked_structure": "engine internal, called with a checked plan",
     "numerics.engine.schedule.": "engine internals, called with a checked plan",
+    "numerics.engine.sparse.": "engine schedule internals, called by DelayedRNN.forward/backward with a checked plan "
+                               "and arrays; unchecked for speed",
     "numerics.engine.params.LayerCache": "forward cache made by layer_forward, passed back unchanged",
     "numerics.engine.params.LayerParams.": "methods of LayerParams (fuzzed as a constructor)",
     "numerics.models.delayed.DelayedCache": "forward cache made by forward(), passed back unchanged",

@@ -26,7 +26,11 @@ STEP_OVERHEAD_US: dict[str, dict[str, float]] = {
     "dense": {"elman": 6.0, "lstm": 20.0, "gru": 24.0},
     "blocked": {"elman": 9.0, "lstm": 24.0, "gru": 30.0},
     "layers": {"elman": 6.0, "lstm": 20.0, "gru": 24.0},
+    "sparse": {"elman": 6.0, "lstm": 20.0, "gru": 24.0},
 }
+#: The sparse wavefront's extra overhead per batched product (one per shape of block row), µs:
+#: a gather of the sources, the product and a scatter of the result.
+SPARSE_GROUP_US: float = 12.0
 #: Multiply-adds per µs of one small in-loop product ``(B, n) @ (n, G·n)``.
 LOOP_RATE: float = 20_000.0
 #: The wavefront's batched product ``(L, B, 2n) @ (L, 2n, G·n)`` runs a loop of small products in NumPy.
@@ -45,7 +49,8 @@ def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...
     steps : int
         ``T``; every schedule runs ``T + d`` steps of the delayed layer.
     schedules : tuple of str
-        Among ``"dense"``, ``"blocked"`` (wavefront) and ``"layers"``.
+        Among ``"dense"``, ``"blocked"`` (wavefront), ``"layers"`` and ``"sparse"``
+        (block-sparse wavefront).
 
     Returns
     -------
@@ -73,6 +78,13 @@ def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...
         elif s == "blocked":
             out[s] = Tp * (STEP_OVERHEAD_US[s][cell] + L * batch * 2 * n * G * n / BATCHED_RATE
                            + POINTWISE_US[cell] * batch * L * n)
+        elif s == "sparse":
+            slots = 4 if (cell == "gru" and plan.gru_reset == "own") else G
+            nnz = sum(plan.blocks[e.dst].width * plan.blocks[e.src].width for e in plan.recurrent)
+            shapes = {(sum(plan.blocks[e.src].width for e in plan.recurrent if e.dst == d), plan.blocks[d].width)
+                      for d in {e.dst for e in plan.recurrent}}
+            out[s] = Tp * (STEP_OVERHEAD_US[s][cell] + SPARSE_GROUP_US * len(shapes)
+                           + batch * slots * nnz / BATCHED_RATE + pw)
         elif s == "layers":
             total = 0.0
             for b in plan.blocks:

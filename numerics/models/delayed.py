@@ -38,12 +38,14 @@ from numerics.engine.layerorder import (
 )
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
+from numerics.engine.sparse import SparseProduct, sparse_backward, sparse_forward, sparse_product
 from numerics.models._common import cast_layers, check_cache, check_grad, check_layer, random_layer
 from theory._checks import check_type
 from theory.layout import GATES, Plan, check_cell, check_count, check_plan, check_sizes, layer_param, relaxed_plan
 
-#: ``"blocked"`` is the wavefront (all blocks of a step in one batched product), ``"layers"`` the layer order.
-ENGINES: tuple[str, ...] = ("auto", "dense", "blocked", "layers")
+#: ``"blocked"`` is the wavefront (all blocks of a step in one batched product), ``"layers"`` the layer order,
+#: ``"sparse"`` the block-sparse wavefront for any pattern (only the non-zero blocks are multiplied).
+ENGINES: tuple[str, ...] = ("auto", "dense", "blocked", "layers", "sparse")
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class DelayedCache:
     dense: LayerCache | None
     T: int
     blocks: BlockCaches | None = None
+    sparse: SparseProduct | None = None
 
     @cached_property
     def full_blocks(self) -> BlockCaches:
@@ -293,7 +296,10 @@ class DelayedRNN:
         return one(h0, "h0"), None
 
     def engine(self, engine: str = "auto", *, batch: int = 32, steps: int = 100) -> str:
-        """The engine :meth:`forward` uses: ``"dense"``, ``"blocked"`` (wavefront) or ``"layers"``.
+        """The engine :meth:`forward` uses: ``"dense"``, ``"blocked"`` (wavefront), ``"layers"`` or ``"sparse"``.
+
+        The block-sparse wavefront (``"sparse"``, :mod:`numerics.engine.sparse`)
+        runs any plan whose weights are zero outside its blocks.
 
         The wavefront and the layer order need the stacked structure
         (:func:`numerics.engine.blocked.has_stacked_structure`; for an
@@ -309,7 +315,11 @@ class DelayedRNN:
         if engine == "dense":
             return engine
         stacked, layers_plan = self._plan_structure
-        ok = stacked and (self.masked or self._zero_outside_plan())
+        on_plan = self.masked or self._zero_outside_plan()
+        if engine == "sparse" and not on_plan:
+            raise ValueError("engine='sparse' needs zero weights outside the plan's blocks (a masked network, "
+                             "or checked zeros); use 'dense' or 'auto'")
+        ok = stacked and on_plan
         layers_ok = ok and layers_plan
         if engine == "blocked" and not ok:
             raise ValueError("engine='blocked' needs the stacked block structure (block l reads blocks l and "
@@ -323,7 +333,8 @@ class DelayedRNN:
         # The layer order first: on a tie (one block) it is exactly the stacked layer's computation,
         # while the dense engine carries the start schedule and, for an own-reset GRU, a split W_hn.
         options = (("layers",) if layers_ok else ()) + ("dense",) + \
-            (("blocked",) if ok and prefer_blocked(self.plan) else ())
+            (("blocked",) if ok and prefer_blocked(self.plan) else ()) + \
+            (("sparse",) if on_plan and len(self.plan.blocks) > 1 else ())
         key = (options, batch, steps)
         if key not in self._auto_choices:
             self._auto_choices[key] = cheapest(self.plan, batch, steps, options)
@@ -333,6 +344,11 @@ class DelayedRNN:
     def _plan_structure(self) -> tuple[bool, bool]:
         """Whether the plan has the stacked structure, and whether it can run in layer order."""
         return has_stacked_structure(self.plan), supports_layer_order(self.plan)
+
+    @cached_property
+    def _sparse_product(self) -> SparseProduct:
+        """The block-sparse product of the plan's blocks (built once per network)."""
+        return sparse_product(self.plan, self.params)
 
     @cached_property
     def _auto_choices(self) -> dict[tuple[Any, ...], str]:
@@ -381,6 +397,11 @@ class DelayedRNN:
             return (bc.states if full else bc.readout(self.delay, T)), cache
         if chosen == "blocked":
             states, cache = blocked_forward(self.plan, self.params, xp, h, c)
+        elif chosen == "sparse":
+            sp = self._sparse_product
+            states, cache = sparse_forward(self.plan, self.params, xp, h, c, keep_cache=keep_cache, product=sp)
+            return ((states if full else self.readout(states)),
+                    (DelayedCache(cache, T, sparse=sp) if keep_cache else None))
         else:
             states, cache = layer_forward(self.cell, self.params, xp, h, c, activations=unit_groups(self.plan),
                                           hold=unit_holds(self.plan), reset_mask=reset_mask(self.plan),
@@ -395,12 +416,13 @@ class DelayedRNN:
         x : array, shape (T, B, input_size)
         h0 : optional
             Initial state; see :meth:`initial_states`.
-        engine : {"auto", "dense", "blocked", "layers"}
+        engine : {"auto", "dense", "blocked", "layers", "sparse"}
             ``"dense"`` multiplies the full ``(N, G·N)`` recurrent matrix per
             step; ``"blocked"`` (the wavefront) runs all blocks of a step as
             one batched product; ``"layers"`` runs block by block over all
             steps like the stacked network (both: stacked block structure
-            only, see :meth:`engine`). All give the same states up to
+            only, see :meth:`engine`); ``"sparse"`` multiplies only the
+            plan's non-zero blocks (any plan, zeros outside it). All give the same states up to
             summation order and the same cache (``cache.layer``), so
             :meth:`backward` accepts any of them.
 
@@ -509,7 +531,11 @@ class DelayedRNN:
             else:
                 ds = np.zeros((Tp, B, N), dtype=self.dtype)
                 ds[d:, :, self.plan.readout_units()] = arr
-            dxp, g, dh0, dc0 = layer_backward(cache.layer, ds, fin_h, fin_c)
+            if cache.sparse is not None and self.masked:
+                # Block-sparse backward: W_hh's gradient on the plan's blocks only, which is the masked one.
+                dxp, g, dh0, dc0 = sparse_backward(cache.sparse, cache.layer, ds, fin_h, fin_c)
+            else:
+                dxp, g, dh0, dc0 = layer_backward(cache.layer, ds, fin_h, fin_c)
             if self.masked:
                 m_ih, m_hh = self._masks
                 g = replace(g, weight_ih=g.weight_ih * m_ih, weight_hh=g.weight_hh * m_hh)
