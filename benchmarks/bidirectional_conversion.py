@@ -1,4 +1,4 @@
-"""Convert a trained bidirectional Elman network to streaming d-RNNs; store the numbers (issue 11).
+"""Convert a trained bidirectional Elman network to streaming d-RNNs; store the numbers.
 
 Runs :func:`numerics.experiments.bidirectional.conversion_experiment` on the
 sine-filter task and on sequence reversal and writes

@@ -1,4 +1,4 @@
-"""Fuzz of the public API with malformed arguments (issue 13).
+"""Fuzz of the public API with malformed arguments.
 
 Every public function and class of :mod:`theory` and :mod:`numerics` is
 either a fuzz target here (valid keyword arguments, of which hypothesis

@@ -1,4 +1,4 @@
-"""From a trained bidirectional network to a streaming one (docs/theory/bidirectional.md, issue 11).
+"""From a trained bidirectional network to a streaming one (docs/theory/bidirectional.md).
 
 :func:`conversion_experiment` trains a one-layer bidirectional Elman network
 on a task, converts it **without retraining** into single delayed layers
