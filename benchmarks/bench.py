@@ -1,4 +1,4 @@
-"""Speed of the NumPy engine, measured in one run on one machine (NumPy vs PyTorch, schedules, GEMM throughput, cache memory).
+"""Speed of the NumPy engine measured in one run on one machine: PyTorch parity, schedules, GEMM, cache memory.
 
 Run from the repository root::
 

@@ -109,7 +109,7 @@ FUZZED_DESPITE_PREFIX = {
 
 
 #: Targets with unclean outcomes this fuzz found that are not fixed yet, each with the reason (none now: every
-#: finding of issue 13 is fixed). A listed target's calls still run and count in the table; the thorough test
+#: finding so far is fixed). A listed target's calls still run and count in the table; the thorough test
 #: fails once one of them is clean (remove it from here then), the others fail on any unclean outcome.
 KNOWN_UNCLEAN: dict[str, str] = {}
 
