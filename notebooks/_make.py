@@ -485,7 +485,8 @@ of the single layer: one input step is already enough to differ (notebook 4).
 </details>"""),
     md("""\
 **Exercise N2.3.** `exact_check([2, 3, 1], 6, activation="relu")` compares
-values with zero tolerance: the output, then every state of every layer, at every time step.
+values with zero tolerance: the outputs, then every state of every layer, at
+every time step.
 How many values does it compare? Predict before you run it.
 
 <details><summary>Solution N2.3</summary>
