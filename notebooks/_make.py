@@ -485,15 +485,16 @@ of the single layer: one input step is already enough to differ (notebook 4).
 </details>"""),
     md("""\
 **Exercise N2.3.** `exact_check([2, 3, 1], 6, activation="relu")` compares
-values with zero tolerance: every state of every layer, at every time step.
+values with zero tolerance: the outputs, then every state of every layer, at
+every time step.
 How many values does it compare? Predict before you run it.
 
 <details><summary>Solution N2.3</summary>
 
-Each time step has $2 + 3 + 1 = 6$ state values (all layers, not only the
-top one), and there are 6 steps.
+Each time step has the 1 output value and $2 + 3 + 1 = 6$ state values (all
+layers, not only the top one), and there are 6 steps.
 
-**Answer:** 36 values.
+**Answer:** 42 values.
 </details>"""),
 ]
 

@@ -240,6 +240,10 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
         "theory.receptive.shortest_input_path": (receptive.shortest_input_path, dict(plan=plan)),
         "theory.receptive.lookahead": (receptive.lookahead, dict(plan=plan)),
         "theory.receptive.lookahead_from_lags": (receptive.lookahead_from_lags, dict(plan=plan)),
+        "theory.receptive.unrolled_reach": (receptive.unrolled_reach, dict(
+            plan=plan, weight_hh=plan.weight_hh_mask() * 1.0, weight_ih=plan.weight_ih_mask() * 1.0, steps=3)),
+        "theory.receptive.unrolled_field": (receptive.unrolled_field, dict(
+            plan=plan, weight_hh=plan.weight_hh_mask() * 1.0, weight_ih=plan.weight_ih_mask() * 1.0, steps=3)),
         "theory.receptive.min_steps": (receptive.min_steps, dict(plan=plan)),
         "theory.topology.stacked_topology": (topology.stacked_topology, dict(input_size=1, widths=[2, 2])),
         "theory.topology.skip_topology": (topology.skip_topology, dict(input_size=1, widths=[2, 2], skip=1)),

@@ -187,3 +187,64 @@ def min_steps(plan: Plan) -> int:
     if m is None:
         return 1
     return max(plan.holds) + abs(plan.delay - m) + 1
+
+
+
+def unrolled_reach(plan: Plan, weight_hh: np.ndarray, weight_ih: np.ndarray, steps: int) -> np.ndarray:
+    """Which inputs reach which unit at which step, by breadth-first search over the unrolled unit-level graph.
+
+    An implementation independent of :func:`dependency_matrix`,
+    :func:`block_fields` and the plan's block edges and lags: the graph is
+    read off the non-zero pattern of the weight matrices the network
+    actually runs, one node per unit and step. Unit ``j`` at step ``τ``
+    reads unit ``k`` at ``τ - 1`` when some gate row of ``weight_hh`` for
+    ``j`` is non-zero in column ``k`` (and, for LSTM and GRU, its own
+    previous state, which the cell update always reads); it reads ``x_τ``
+    when some gate row of ``weight_ih`` for ``j`` is non-zero and ``τ < T``;
+    a unit held at step ``τ < hold`` reads nothing. The search starts at each
+    input time ``s`` and walks forward one step per edge.
+
+    Parameters
+    ----------
+    plan : Plan
+        Supplies the cell, delay and holds (not the edges).
+    weight_hh : ndarray, shape (G·N, N)
+    weight_ih : ndarray, shape (G·N, n_0)
+    steps : int
+        Sequence length ``T >= 0``.
+
+    Returns
+    -------
+    ndarray of bool, shape (T + d, N, T)
+        ``[τ, j, s]`` true when a path joins ``x_s`` to unit ``j`` after step ``τ``.
+    """
+    plan = check_plan(plan)
+    T = check_count(steps, "steps", minimum=0)
+    N, G, d = plan.hidden_size, plan.gates, plan.delay
+    whh, wih = np.asarray(weight_hh), np.asarray(weight_ih)
+    if whh.shape != (G * N, N) or wih.shape != (G * N, plan.input_size):
+        raise ValueError(f"weight_hh and weight_ih must have shapes {(G * N, N)} and {(G * N, plan.input_size)}; "
+                         f"got {whh.shape} and {wih.shape}")
+    check_allocation((T + d) * N * T, 1, "steps")
+    reads = (whh != 0).reshape(G, N, N).any(axis=0)  # [j, k]: unit j reads unit k
+    if plan.cell in ("lstm", "gru"):
+        reads = reads | np.eye(N, dtype=bool)
+    readers = [np.nonzero(reads[:, k])[0].tolist() for k in range(N)]
+    fed = np.nonzero((wih != 0).reshape(G, N, plan.input_size).any(axis=(0, 2)))[0].tolist()
+    hold = np.repeat(np.array(plan.holds), plan.widths).tolist()
+    out = np.zeros((T + d, N, T), dtype=bool)
+    for s in range(T):
+        frontier = {j for j in fed if hold[j] <= s}
+        for tau in range(s, T + d):
+            if not frontier:
+                break
+            out[tau, sorted(frontier), s] = True
+            frontier = {j for k in frontier for j in readers[k] if hold[j] <= tau + 1}
+    return out
+
+
+def unrolled_field(plan: Plan, weight_hh: np.ndarray, weight_ih: np.ndarray, steps: int) -> np.ndarray:
+    """The ``(T, T)`` field ``[t, s]`` read off :func:`unrolled_reach` at the read-out units, step ``t + d``."""
+    reach = unrolled_reach(plan, weight_hh, weight_ih, steps)
+    T, d = reach.shape[2], plan.delay
+    return reach[d:d + T][:, plan.readout_units(), :].any(axis=1)

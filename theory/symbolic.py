@@ -191,32 +191,58 @@ class Activations:
     Attributes
     ----------
     phi : tuple of callables
-        Elman activation of each block (delayed) / layer (stacked).
+        Elman activation of each layer of a stacked network, by index.
     sigma, tanh : callables
         Gate nonlinearities of LSTM and GRU cells.
+    named : dict of str to callable
+        Elman activation by name (``"tanh"``, ``"relu"`` …): a delayed network
+        takes each block's function from the name its plan gives the block.
+        Empty: the delayed network falls back to ``phi`` by block index.
     """
 
     phi: tuple[Fn, ...] = ()
     sigma: Fn = _SIGMA
     tanh: Fn = _TAU
+    named: dict[str, Fn] = field(default_factory=dict)
 
 
-def uninterpreted(layers: int, *, zero_fixed: bool = False) -> Activations:
-    """Uninterpreted activations ``phi_1 … phi_L``, ``sigma``, ``tau``.
+def uninterpreted(layers: int, *, zero_fixed: bool = False, names: Sequence[str] | None = None) -> Activations:
+    """Uninterpreted activations ``phi_1 … phi_L`` (or one per activation name), ``sigma``, ``tau``.
 
-    With ``zero_fixed`` the Elman activations and ``tau`` satisfy
-    ``f(0) = 0`` (docs/theory/theorem1.md (a)) and nothing else: ``f(0)`` is rewritten to 0,
-    every other argument is left uninterpreted. ``sigma`` stays free (the
+    With ``names`` (one activation name per layer), layer ``l`` gets the
+    uninterpreted function ``phi_<names[l]>``, and :attr:`Activations.named`
+    maps each name to its function, so a delayed network applies to each
+    block the function of the activation *its plan* names. With
+    ``zero_fixed`` the Elman activations and ``tau`` satisfy ``f(0) = 0``
+    (docs/theory/theorem1.md (a)) and nothing else: ``f(0)`` is rewritten to
+    0, every other argument is left uninterpreted. ``sigma`` stays free (the
     logistic function has ``σ(0) = 1/2``).
     """
-    phis = tuple(sympy.Function(f"phi_{l + 1}") for l in range(layers))
-    if not zero_fixed:
-        return Activations(phis, _SIGMA, _TAU)
+    if names is not None and len(names) != layers:
+        raise ValueError(f"names must have {layers} entries (one per layer); got {len(names)}")
 
     def fix(f: Fn) -> Fn:
-        return lambda z: sympy.S.Zero if z == 0 else f(z)
+        return (lambda z: sympy.S.Zero if z == 0 else f(z)) if zero_fixed else f
 
-    return Activations(tuple(fix(f) for f in phis), _SIGMA, fix(_TAU))
+    if names is None:
+        phis = tuple(fix(sympy.Function(f"phi_{l + 1}")) for l in range(layers))
+        return Activations(phis, _SIGMA, fix(_TAU))
+    named = {n: fix(sympy.Function(f"phi_{n}")) for n in dict.fromkeys(names)}
+    return Activations(tuple(named[n] for n in names), _SIGMA, fix(_TAU), named)
+
+
+#: Elman activations the symbolic check cycles through layer by layer (distinct neighbours, so a block given
+#: another layer's activation is seen); the zero-bias start needs ``f(0) = 0``, which excludes sigmoid.
+SYMBOLIC_ACTIVATIONS: dict[bool, tuple[str, ...]] = {
+    False: ("tanh", "sigmoid", "relu", "identity"),
+    True: ("tanh", "relu", "identity"),
+}
+
+
+def layer_activations(layers: int, zero_fixed: bool = False) -> list[str]:
+    """The per-layer Elman activation names of a symbolic case: :data:`SYMBOLIC_ACTIVATIONS` in turn."""
+    cyc = SYMBOLIC_ACTIVATIONS[zero_fixed]
+    return [cyc[l % len(cyc)] for l in range(layers)]
 
 
 @dataclass
@@ -337,11 +363,18 @@ def run_delayed(plan: Plan, mats: dict[str, Any], xs: list[Vec], s0: Vec, c0: Ve
                 reset: str = "all") -> Trace:
     """Unroll the delayed network of ``plan`` for ``T + d`` steps on the zero-padded input.
 
-    ``acts.phi[l]`` is block ``l``'s Elman activation; holds come from the
-    plan; ``reset="own"`` runs the own-reset GRU cell, whose reset gate
-    multiplies only the plan's diagonal (own-block) recurrent blocks.
+    Block ``l``'s Elman activation is ``acts.named[a]`` for the activation
+    ``a`` the plan gives block ``l`` (``acts.phi[l]`` by index only when
+    ``acts.named`` is empty); holds and the delay come from the plan;
+    ``reset="own"`` runs the own-reset GRU cell, whose reset gate multiplies
+    only the plan's diagonal (own-block) recurrent blocks.
     """
     H = plan.hidden_size
+    if plan.cell == "elman" and acts.named:
+        missing = sorted({str(b.activation) for b in plan.blocks} - set(acts.named))
+        if missing:
+            raise ValueError(f"acts.named has no function for the plan's activations {missing}")
+        acts = replace(acts, phi=tuple(acts.named[b.activation] for b in plan.blocks))
     pad = [[sympy.S.Zero] * plan.input_size for _ in range(plan.delay)]
     unit_phi = [l for l, b in enumerate(plan.blocks) for _ in range(b.width)]
     hold = [b.hold for b in plan.blocks for _ in range(b.width)] if any(plan.holds) else []
@@ -423,9 +456,29 @@ def _aligned_units(plan: Plan, steps: int) -> Iterator[tuple[int, int, int, int,
                     yield tau, l, t, a0, j
 
 
+def _outputs(plan: Plan, steps: int) -> Iterator[tuple[int, int, int, int]]:
+    """``(t, tau, k, u)``: entry ``k`` of the output for time ``t`` is the plan's ``k``-th read-out unit ``u``
+    at step ``tau = t + plan.delay``."""
+    units = plan.readout_units().tolist()
+    for t in range(steps):
+        for k, u in enumerate(units):
+            yield t, t + plan.delay, k, u
+
+
 def _compare(plan: Plan, delayed: Trace, stacked: list[Trace], steps: int, gated_c: bool,
              ) -> tuple[int, dict[str, Any] | None]:
+    """Compare the outputs (read-out units at step ``t + delay`` against the top layer at ``t``), then every
+    block against its layer by the lags (the induction invariant). Returns the count and the first mismatch."""
     compared, memo = 0, {}
+    top = stacked[-1].h
+    n_out = len(plan.readout_units())
+    for t, tau, k, u in _outputs(plan, steps):
+        compared += 1
+        if n_out != len(top[t]) or not trees_equal(delayed.h[tau][u], top[t][k], memo):
+            block = next(l for l in range(len(plan.blocks)) if plan.span(l)[0] <= u < plan.span(l)[1])
+            return compared, {"kind": "output", "step": tau, "block": block, "time": t, "unit": k,
+                              "delayed": str(delayed.h[tau][u]),
+                              "stacked": str(top[t][k]) if k < len(top[t]) else "(no such unit)"}
     for tau, l, t, a0, j in _aligned_units(plan, steps):
         kinds = [("h", delayed.h, stacked[l].h)] + ([("c", delayed.c, stacked[l].c)] if gated_c else [])
         for kind, dv, sv in kinds:
@@ -441,7 +494,8 @@ def build_case(cell: str, widths: Sequence[int], steps: int, *, input_size: int 
     """The plan, symbolic stacked parameters and symbolic inputs of one identity check."""
     sizes = check_sizes(widths, "widths")
     check_choice(start, SYMBOLIC_STARTS, "start")
-    plan = stacked_plan(cell, input_size, sizes, "tanh" if cell == "elman" else None, bias=start != "zero-bias",
+    acts = layer_activations(len(sizes), start == "zero-bias") if cell == "elman" else None
+    plan = stacked_plan(cell, input_size, sizes, acts, bias=start != "zero-bias",
                         start="staggered" if start == "staggered" else "zero", allow_gru=cell == "gru")
     params = stacked_symbols(cell, input_size, sizes, bias=plan.bias)
     return plan, params, input_symbols(check_count(steps, "steps", 0), input_size)
@@ -482,8 +536,10 @@ def check_identity(cell: str, widths: Sequence[int], steps: int, *, input_size: 
     if not _SWEEPING:
         clear_interned()
     plan, params, xs = build_case(cell, widths, steps, input_size=input_size, start=start)
-    L, sizes = len(plan.blocks), plan.widths
-    acts = uninterpreted(L, zero_fixed=start == "zero-bias")
+    sizes = check_sizes(widths, "widths")
+    zero_fixed = start == "zero-bias"
+    names = layer_activations(len(sizes), zero_fixed) if cell == "elman" else None
+    acts = uninterpreted(len(sizes), zero_fixed=zero_fixed, names=names)
     mats = assemble(plan, params)
     lstm = cell == "lstm"
     if start == "staggered":
@@ -619,11 +675,15 @@ def _rational(rng: random.Random, den: int = 8) -> sympy.Rational:
     return sympy.Rational(f.numerator, f.denominator)
 
 
-def exact_check(widths: Sequence[int], steps: int, *, activation: str = "relu", input_size: int = 2,
-                start: str = "staggered", seed: int = 0) -> tuple[int, Fraction]:
+def exact_check(widths: Sequence[int], steps: int, *, activation: str | Sequence[str] = "relu",
+                input_size: int = 2, start: str = "staggered", seed: int = 0) -> tuple[int, Fraction]:
     """Stacked vs delayed Elman network in exact rational arithmetic.
 
-    Weights, biases, inputs and initial states are random rationals
+    ``activation`` is one name for every layer or one per layer (relu or
+    identity); the delayed network applies to each block the activation its
+    plan names, the stacked network the one given for its layer. The outputs
+    (read-out blocks at step ``t + delay``) and every block (by its lag) are
+    compared. Weights, biases, inputs and initial states are random rationals
     ``p/q`` (``|p| <= 16``, ``1 <= q <= 8``); the delayed weights are
     assembled from them by the plan's placements. ``start="zero"`` runs the
     stacked network from the delayed network's warm-up states.
@@ -635,17 +695,21 @@ def exact_check(widths: Sequence[int], steps: int, *, activation: str = "relu", 
     max_error : Fraction
         Largest absolute difference, exactly (0 when the networks agree).
     """
-    check_choice(activation, sorted(_EXACT), "activation (exact arithmetic)")
-    check_choice(start, START_RULES, "start")
     sizes = check_sizes(widths, "widths")
+    names = [activation] * len(sizes) if isinstance(activation, str) else list(activation)
+    if len(names) != len(sizes):
+        raise ValueError(f"activation must be one name or {len(sizes)} names (one per layer); got {len(names)}")
+    for a in names:
+        check_choice(a, sorted(_EXACT), "activation (exact arithmetic)")
+    check_choice(start, START_RULES, "start")
     steps = check_count(steps, "steps", 0)
     rng = random.Random(seed)
     clear_interned()
-    plan = stacked_plan("elman", input_size, sizes, activation, start=start)
+    plan = stacked_plan("elman", input_size, sizes, names, start=start)
     sym = stacked_symbols("elman", input_size, sizes)
     params = {k: m.applyfunc(lambda _e: _rational(rng)) for k, m in sym.items()}
     xs = [[_rational(rng) for _ in range(input_size)] for _ in range(steps)]
-    acts = Activations(tuple(_EXACT[activation] for _ in sizes))
+    acts = Activations(tuple(_EXACT[a] for a in names), named=dict(_EXACT))
     mats = assemble(plan, params)
     if start == "staggered":
         h0 = [[_rational(rng) for _ in range(n)] for n in sizes]
@@ -654,9 +718,13 @@ def exact_check(widths: Sequence[int], steps: int, *, activation: str = "relu", 
         delayed = run_delayed(plan, mats, xs, [sympy.S.Zero] * plan.hidden_size, None, acts)
         h0 = warmup_states(plan, mats, acts)[0]
     stacked = run_stacked("elman", params, xs, h0, None, acts)
-    compared, worst = 0, Fraction(0)
-    for tau, l, t, a0, j in _aligned_units(plan, steps):
-        d = sympy.Rational(delayed.h[tau][a0 + j] - stacked[l].h[t][j])
+    pairs = [(delayed.h[tau][u], stacked[-1].h[t][k]) for t, tau, k, u in _outputs(plan, steps)
+             if k < sizes[-1]]
+    if len(pairs) != steps * len(plan.readout_units()) or len(plan.readout_units()) != sizes[-1]:
+        return len(pairs), Fraction(10**9)  # the read-out is not the top layer's width: no agreement possible
+    pairs += [(delayed.h[tau][a0 + j], stacked[l].h[t][j]) for tau, l, t, a0, j in _aligned_units(plan, steps)]
+    worst = Fraction(0)
+    for a, b in pairs:
+        d = sympy.Rational(a - b)
         worst = max(worst, Fraction(int(abs(d.p)), int(d.q)))
-        compared += 1
-    return compared, worst
+    return len(pairs), worst

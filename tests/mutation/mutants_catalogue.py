@@ -28,6 +28,7 @@ import numerics.engine.schedule as schedule
 import numerics.models.delayed as delayed
 import theory.layout as layout
 import theory.receptive as receptive
+import theory.symbolic as symbolic
 from numerics.models.stacked import StackedRNN
 from numerics.verify import oracle, runner
 from numerics.verify.registry import EFFORTS, Effort
@@ -61,6 +62,21 @@ def _plan_mutant(edit: Callable[[layout.Plan], layout.Plan]) -> Callable[[pytest
         rebind(mp, original, lambda *a, **k: edit(original(*a, **k)))
 
     return apply
+
+
+def _symbolic_plan_mutant(edit: Callable[[layout.Plan], layout.Plan]) -> Callable[[pytest.MonkeyPatch], None]:
+    """Edit the plans :mod:`theory.symbolic` builds, and no other module's: a bug only the symbolic and exact
+    methods can see."""
+    original = layout.stacked_plan
+
+    def apply(mp: pytest.MonkeyPatch) -> None:
+        mp.setattr(symbolic, "stacked_plan", lambda *a, **k: edit(original(*a, **k)))
+
+    return apply
+
+
+def _arbitrary_lags(mp: pytest.MonkeyPatch) -> None:
+    mp.setattr(layout.Plan, "lags", property(lambda self: tuple((5 * i + 3) % 4 for i in range(len(self.blocks)))))
 
 
 def _blocks(plan: layout.Plan, f: Callable[[int, layout.Block], layout.Block]) -> layout.Plan:
@@ -205,6 +221,13 @@ MUTANTS: tuple[Mutant, ...] = (
            _plan_mutant(lambda p: replace(p, readout=(0,)) if len(p.blocks) > 1 else p)),
     Mutant("activations-reversed", "construction", "block l gets the activation of layer L-1-l",
            _plan_mutant(_reverse_activations)),
+    Mutant("symbolic-delay+1", "construction", "delay L instead of L-1 in the plans the symbolic methods see only",
+           _symbolic_plan_mutant(lambda p: replace(p, delay=p.delay + 1))),
+    Mutant("symbolic-activations-reversed", "construction",
+           "activations reversed in the plans the symbolic methods see only",
+           _symbolic_plan_mutant(_reverse_activations)),
+    Mutant("lag-bookkeeping-arbitrary", "construction", "Plan.lags replaced by arbitrary numbers in every plan",
+           _arbitrary_lags),
     Mutant("holds+1", "construction", "staggered start holds each held block one step too long",
            _plan_mutant(lambda p: _blocks(p, lambda i, b: replace(b, hold=b.hold + 1 if b.hold else 0)))),
     Mutant("lags-arbitrary", "construction", "block lags replaced by 2*lag+1 (lag bookkeeping wrong)",

@@ -16,7 +16,7 @@ from theory.induction import (
     n_l,
     plan_conforms,
     proof_text,
-    zero_bias_base,
+    warmup_input_free,
 )
 from theory.layout import Edge, relaxed_plan, stacked_plan
 
@@ -41,8 +41,14 @@ def test_naive_gru_step_fails_and_own_reset_holds():
     assert own.holds and own.ok
 
 
-def test_zero_bias_base_is_zero_only_with_f0_zero():
-    assert zero_bias_base("elman").holds and zero_bias_base("lstm").holds
+def test_warmup_input_free_catches_an_input_edge_into_a_later_block():
+    assert warmup_input_free(stacked_plan("elman", 2, [1, 2, 3])) == []
+    plan = stacked_plan("elman", 2, [1, 2, 3], start="zero")
+    leaky = replace(plan, inputs=(*plan.inputs, replace(plan.inputs[0], dst=2)))
+    assert any("before step 2" in p for p in warmup_input_free(leaky))
+
+
+def test_elementwise_zero_fixed():
     # Without the f(0) = 0 assumption the block is not provably zero.
     assert Elementwise("phi", ZeroMatrix(n_l, 1)) != ZeroMatrix(n_l, 1)
     assert Elementwise("phi", ZeroMatrix(n_l, 1), zero_fixed=True) == ZeroMatrix(n_l, 1)

@@ -122,3 +122,21 @@ def test_bad_arguments():
         receptive_field("plan", 3)
     with pytest.raises(ValueError, match="field"):
         field_lookahead(np.ones((2, 3), bool))
+
+
+def test_unrolled_search_agrees_with_the_block_field_and_sees_the_weights():
+    import numpy as np
+
+    from theory.layout import relaxed_plan, stacked_plan
+    from theory.receptive import receptive_field, unrolled_field
+
+    for plan in (stacked_plan("elman", 2, [2, 1, 3]), stacked_plan("lstm", 1, [1, 2], None, start="zero"),
+                 relaxed_plan("gru", 1, [1, 2, 1], np.eye(3, k=-1, dtype=bool), np.array([1, 0, 1], bool),
+                              delay=3)):
+        whh, wih = plan.weight_hh_mask() * 1.0, plan.weight_ih_mask() * 1.0
+        assert (unrolled_field(plan, whh, wih, 7) == receptive_field(plan, 7)).all()
+    # The search reads the weights, not the plan's edges: zero the sub-diagonal and the output goes blind.
+    plan = stacked_plan("elman", 1, [1, 1])
+    whh = plan.weight_hh_mask() * 1.0
+    whh[1, 0] = 0.0
+    assert not unrolled_field(plan, whh, plan.weight_ih_mask() * 1.0, 4).any()

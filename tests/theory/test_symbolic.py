@@ -57,8 +57,9 @@ def test_assemble_rejects_missing_parameters_and_non_plans():
 def test_identity_holds_for_elman_and_lstm(cell, start):
     chk = check_identity(cell, [2, 1, 3], 4, start=start)
     assert chk.equal, chk.mismatch
-    # Every block at every step standing for a real time is compared (and c for LSTM).
-    assert chk.compared == 4 * 6 * (2 if cell == "lstm" else 1)
+    # The 3 output units at each of the 4 times, then every block at every step standing for a real
+    # time (and c for LSTM).
+    assert chk.compared == 4 * 3 + 4 * 6 * (2 if cell == "lstm" else 1)
 
 
 def test_issue2_sizes_every_L_up_to_6_and_T_up_to_8():
@@ -131,8 +132,10 @@ def test_exact_rational_agreement_is_exact():
     for activation in ("relu", "identity"):
         for start in ("staggered", "zero"):
             n, err = exact_check([2, 3, 1], 5, activation=activation, start=start, seed=3)
-            assert n == 5 * 6  # each of the 6 units at each of the 5 real times
+            assert n == 5 * 1 + 5 * 6  # the output unit, then each of the 6 units, at each of the 5 real times
             assert err == 0
+    _, err = exact_check([2, 3, 1], 5, activation=["relu", "identity", "relu"], seed=3)
+    assert err == 0
 
 
 def test_bad_arguments_are_named():
@@ -151,3 +154,41 @@ def test_bad_arguments_are_named():
 def test_thorough_sizes_L8_T12(cell):
     results = sweep(cell, 8, 12)
     assert len(results) == 8 * 12 * 3 and all(r.equal for r in results)
+
+
+def _patched_plan(monkeypatch, edit):
+    import theory.symbolic as symbolic
+
+    original = symbolic.stacked_plan
+    monkeypatch.setattr(symbolic, "stacked_plan", lambda *a, **k: edit(original(*a, **k)))
+
+
+def test_the_symbolic_check_reads_the_delay_from_the_plan(monkeypatch):
+    from dataclasses import replace
+
+    _patched_plan(monkeypatch, lambda p: replace(p, delay=p.delay + 1))
+    chk = check_identity("elman", [2, 1], 3)
+    assert not chk.equal and chk.mismatch["kind"] == "output"
+    _, err = exact_check([2, 1], 3, activation="identity")
+    assert err != 0
+
+
+def test_the_symbolic_check_takes_each_blocks_activation_from_the_plan(monkeypatch):
+    from dataclasses import replace
+
+    def reverse(p):
+        acts = [b.activation for b in p.blocks][::-1]
+        return replace(p, blocks=tuple(replace(b, activation=a) for b, a in zip(p.blocks, acts)))
+
+    _patched_plan(monkeypatch, reverse)
+    assert not check_identity("elman", [1, 1], 2).equal
+    _, err = exact_check([1, 2], 4, activation=["relu", "identity"], seed=1)
+    assert err != 0
+
+
+def test_the_symbolic_check_reads_the_readout_from_the_plan(monkeypatch):
+    from dataclasses import replace
+
+    _patched_plan(monkeypatch, lambda p: replace(p, readout=(0,)))
+    chk = check_identity("elman", [1, 1], 2)
+    assert not chk.equal and chk.mismatch["kind"] == "output"

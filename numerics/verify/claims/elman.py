@@ -126,8 +126,9 @@ CLAIMS.claim(
     "The zero-start delayed network equals the stacked network started from zero states, for any biases.",
     SOURCE + " (the paper's construction read literally)",
     "fails",
-    "With non-zero biases, block l >= 1 is driven by its bias during its first l steps, so it enters "
-    "its first real step from a non-zero state while the stacked layer starts from 0; the first outputs differ.",
+    "The outputs differ exactly when some warm-up state of a block l >= 2 (1-based) is non-zero: that block "
+    "enters its first real step from it while the stacked layer starts from 0. A non-zero b_1 alone never "
+    "matters (block 1 starts at 0), and a sigmoid block differs even with zero biases (sigma(0) = 1/2).",
 )
 
 
