@@ -2,7 +2,7 @@
 
 import pytest
 
-from numerics.verify.claims.topology import _square_degrees
+from numerics.verify.claims.topology import _square_degrees, gated_pipeline_error
 from numerics.verify.registry import Effort
 from numerics.verify.runner import run_claim
 
@@ -47,3 +47,21 @@ def test_gated_units_cannot_copy_an_input_above_one():
     cex = r.counterexample
     # |h| < 1 for a gated unit, so the error is at least |x| - 1.
     assert abs(cex["x"]) > 1 and cex["error"] >= abs(cex["x"]) - 1
+
+
+def test_gated_pipeline_fails_already_for_one_unit_and_horizon_zero():
+    r = run_claim("gated-pipeline", FAST)
+    assert r.verdict == "fails" and r.as_expected
+    cex = r.counterexample
+    # Stage 0 carries its own previous cell state (LSTM) or output (GRU): two steps and one unit suffice.
+    assert cex["width"] == 1 and cex["h"] + cex["T"] == 2 and cex["error"] > 1e-6
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+@pytest.mark.parametrize("h", [0, 1, 3])
+def test_gated_pipeline_is_exact_when_the_previous_stage_hands_over_its_state(cell, h):
+    # The control: the same simulation with the cross-stage carry no gated plan can express is exact,
+    # so the failure above is the own-state read and not a mistake in the simulation.
+    case = {"cell": cell, "h": h, "width": 3, "T": 6, "seed": 5, "scale": 1.0}
+    assert gated_pipeline_error({**case, "carry": "previous"}) < 1e-12
+    assert gated_pipeline_error({**case, "carry": "own"}) > 1e-3

@@ -437,6 +437,87 @@ def _tanh_line(effort: Effort) -> MethodResult:
     return property_check("property-float64", cases, _tanh_line_excess, 1e-6, dict, effort)
 
 
+# ------------------------------------------------------------------ gated cells in the pipeline
+CLAIMS.claim(
+    "gated-pipeline",
+    "The horizon-h pipeline extends to gated cells: with LSTM or GRU blocks as the h + 1 stages (stage j's "
+    "gates read the input delayed by 2j steps, given exactly, and stage j - 1's previous output), stage h at "
+    "step t + 2h equals the horizon-h truncated backward LSTM or GRU at time t.",
+    SOURCE + " (which cells the horizon-h construction covers)",
+    "fails",
+    "In any single gated layer the cell-state recurrence c_t = f * c_{t-1} + i * g (LSTM) and the "
+    "interpolation h_t = (1 - z) * n + z * h_{t-1} (GRU) are elementwise in the block's own previous c or h; "
+    "recurrent weights reach only the gates and the candidate. A stage therefore mixes in its own earlier "
+    "window, with weight f or z in (0, 1), never 0. Already h = 0, one unit, T = 2 fails: stage 0 at step 1 "
+    "carries f * c_0 where the truncation starts from 0. Handing the previous stage's c (or h) to the next "
+    "stage instead makes the pipeline exact for both cells (the check's control), so this own-state read is "
+    "the whole obstruction; the compiler is Elman-only.",
+)
+
+
+def _gated_step(cell: str, p: dict[str, np.ndarray], u: np.ndarray, h_in: np.ndarray, own: np.ndarray,
+                c_own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One gated step with PyTorch's gate order: gates read ``h_in``, the elementwise carry reads ``own``/``c_own``."""
+    def sig(z: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-z))
+
+    gi = p["weight_ih_l0"] @ u + p["bias_ih_l0"]
+    gh = p["weight_hh_l0"] @ h_in + p["bias_hh_l0"]
+    n = h_in.shape[0]
+    if cell == "lstm":
+        i, f, g, o = (sig(gi[:n] + gh[:n]), sig(gi[n:2 * n] + gh[n:2 * n]), np.tanh(gi[2 * n:3 * n] + gh[2 * n:3 * n]),
+                      sig(gi[3 * n:] + gh[3 * n:]))
+        c = f * c_own + i * g
+        return o * np.tanh(c), c
+    r, z = sig(gi[:n] + gh[:n]), sig(gi[n:2 * n] + gh[n:2 * n])
+    cand = np.tanh(gi[2 * n:] + r * gh[2 * n:])
+    return (1.0 - z) * cand + z * own, c_own
+
+
+def gated_pipeline_error(c: dict[str, Any]) -> float:
+    """Largest gap between a gated horizon-h pipeline and the truncated backward cell, over ``T`` steps.
+
+    ``c["carry"] == "own"`` is what a single gated layer can do (each stage's cell state or GRU
+    interpolation reads its own previous value); ``"previous"`` hands the previous stage's value over
+    instead, which no gated plan can express (the control: error 0 up to rounding).
+    """
+    cell, h, n, T = c["cell"], c["h"], c["width"], c["T"]
+    net = StackedRNN.random(1, [n], cell=cell, seed=c["seed"], scale=c["scale"])
+    p = net.state_dict()
+    x = np.random.default_rng(c["seed"]).normal(size=T + 2 * h)
+    x[T:] = 0.0  # the padding zeros
+    H, C = np.zeros((h + 1, n)), np.zeros((h + 1, n))
+    out = np.zeros((T, n))
+    for tau in range(T + 2 * h):
+        newH, newC = np.zeros_like(H), np.zeros_like(C)
+        for j in range(h + 1):
+            k = tau - 2 * j
+            u = np.array([x[k] if k >= 0 else 0.0])
+            h_in = H[j - 1] if j > 0 else np.zeros(n)
+            if c["carry"] == "own":
+                own, c_own = H[j], C[j]
+            else:
+                own, c_own = h_in, (C[j - 1] if j > 0 else np.zeros(n))
+            newH[j], newC[j] = _gated_step(cell, p, u, h_in, own, c_own)
+        H, C = newH, newC
+        if tau - 2 * h >= 0:
+            out[tau - 2 * h] = H[h]
+    ref = np.array([net.forward(x[t:t + h + 1][::-1].reshape(-1, 1, 1))[0][-1, 0] for t in range(T)])
+    return float(np.abs(out - ref).max())
+
+
+def _gated_pipeline_cases(carry: str) -> Any:
+    return st.fixed_dictionaries({"cell": st.sampled_from(("lstm", "gru")), "h": st.integers(0, 3),
+                                  "width": st.integers(1, 3), "T": st.integers(1, 6), "seed": st.integers(0, 2**16),
+                                  "scale": st.sampled_from((None, 0.1, 1.0, 3.0)), "carry": st.just(carry)})
+
+
+@CLAIMS.method("gated-pipeline", "property-float64")
+def _gated_pipeline(effort: Effort) -> MethodResult:
+    return property_check("property-float64", _gated_pipeline_cases("own"), gated_pipeline_error, TOLERANCE,
+                          dict, effort)
+
+
 # ------------------------------------------------------------------------- PyTorch as the reference
 CLAIMS.claim(
     "bidir-reference-torch",
