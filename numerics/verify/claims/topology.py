@@ -374,6 +374,63 @@ def _approx_radius(effort: Effort) -> MethodResult:
                           lambda c: dict(c), effort)
 
 
+CLAIMS.claim(
+    "bidir-approx-bound-stacked",
+    "For two stacked bidirectional tanh layers (widths n1, n2) with the same horizon h, whose layer-1 backward "
+    "and layer-2 forward and backward recurrent weights have ||U||_2 <= rho < 1 and whose layer-2 input "
+    "weights have ||W||_2 <= omega, the single delayed layer compiled with horizon h differs from the full "
+    "network at every t with t + 2h < T by at most rho^(h+1) (sqrt(n2) + 2 omega sqrt(n1) / (1 - rho)).",
+    SOURCE + " §6 (approximation, stacked)",
+    "holds",
+    "Layer 1's forward half is exact and its backward half is off by e1 <= sqrt(n1) rho^(h+1) wherever the "
+    "window stays inside the sequence (bidir-approx-bound). One tanh step is rho-Lipschitz in the state and "
+    "omega-Lipschitz in the input, so layer 2's forward direction accumulates at most "
+    "sum_k rho^k omega e1 <= omega e1 / (1 - rho), and its backward direction at most sqrt(n2) rho^(h+1) "
+    "(the start) plus the same omega e1 / (1 - rho) (the inputs). t + 2h < T keeps every window used away "
+    "from the padding, with or without biases. The rate is still rho^(h+1); only the constant grows.",
+)
+
+#: Recurrent matrices rescaled to norm rho in the stacked check (layer 1's forward one is left as drawn).
+_STACKED_RECURRENT = ("weight_hh_l0_reverse", "weight_hh_l1", "weight_hh_l1_reverse")
+
+
+def stacked_contractive_net(c: dict[str, Any]) -> TopologyRNN:
+    """A two-layer bidirectional tanh network with the recurrent matrices of the stacked bound at norm ``rho``."""
+    top = bidirectional_topology(c["input_size"], [c["n1"], c["n2"]], c["h"], "tanh")
+    net = TopologyRNN.random(top, bias=c["bias"], seed=c["seed"], scale=c["input_scale"])
+    params = dict(net.params)
+    for name in _STACKED_RECURRENT:
+        params[name] = params[name] * (c["rho"] / max(float(np.linalg.norm(params[name], 2)), 1e-300))
+    return TopologyRNN(top, params, c["bias"])
+
+
+def stacked_bound(net: TopologyRNN, rho: float, h: int) -> float:
+    """``ρ^{h+1} (√n2 + 2ω√n1 / (1 - ρ))`` for a two-layer bidirectional ``net``; ``ω`` its layer-2 input norm."""
+    n1, n2 = (layer.width for layer in net.topology.layers)
+    omega = max(float(np.linalg.norm(net.params[k], 2)) for k in ("weight_ih_l1", "weight_ih_l1_reverse"))
+    return rho ** (h + 1) * (np.sqrt(n2) + 2 * omega * np.sqrt(n1) / (1 - rho))
+
+
+def _stacked_excess(c: dict[str, Any]) -> float:
+    """Largest ``error - bound`` over the steps with ``t + 2h < T`` (-1 when there are none)."""
+    net = stacked_contractive_net(c)
+    x = np.random.default_rng(c["seed"] + 1).normal(size=(c["T"], c["B"], c["input_size"]))
+    inner = c["T"] - 2 * c["h"]
+    if inner <= 0:
+        return -1.0
+    err = truncation_error(net, x, c["h"])[:inner]
+    return float((err - stacked_bound(net, c["rho"], c["h"])).max())
+
+
+@CLAIMS.method("bidir-approx-bound-stacked", "property-float64")
+def _approx_stacked(effort: Effort) -> MethodResult:
+    cases = st.fixed_dictionaries({
+        "input_size": st.integers(1, 3), "n1": st.integers(1, 3), "n2": st.integers(1, 3), "T": st.integers(1, 14),
+        "B": st.integers(1, 3), "h": st.integers(0, 4), "rho": st.sampled_from((0.05, 0.3, 0.6, 0.9)),
+        "bias": st.booleans(), "input_scale": st.sampled_from((0.5, 1.0, 3.0)), "seed": st.integers(0, 2**16)})
+    return property_check("property-float64", cases, _stacked_excess, 1e-12, dict, effort)
+
+
 # --------------------------------------------------------------------- gated and tanh delay lines
 CLAIMS.claim(
     "gated-delay-line",
