@@ -500,7 +500,7 @@ CLAIMS.claim(
     "The horizon-h pipeline extends to gated cells: with LSTM or GRU blocks as the h + 1 stages (stage j's "
     "gates read the input delayed by 2j steps, given exactly, and stage j - 1's previous output), stage h at "
     "step t + 2h equals the horizon-h truncated backward LSTM or GRU at time t.",
-    SOURCE + " (which cells the horizon-h construction covers)",
+    SOURCE + " (gated pipeline)",
     "fails",
     "In any single gated layer the cell-state recurrence c_t = f * c_{t-1} + i * g (LSTM) and the "
     "interpolation h_t = (1 - z) * n + z * h_{t-1} (GRU) are elementwise in the block's own previous c or h; "
