@@ -374,6 +374,63 @@ def _approx_radius(effort: Effort) -> MethodResult:
                           lambda c: dict(c), effort)
 
 
+CLAIMS.claim(
+    "bidir-approx-bound-stacked",
+    "For two stacked bidirectional tanh layers (widths n1, n2) with the same horizon h, whose layer-1 backward "
+    "and layer-2 forward and backward recurrent weights have ||U||_2 <= rho < 1 and whose layer-2 input "
+    "weights have ||W||_2 <= omega, the single delayed layer compiled with horizon h differs from the full "
+    "network at every t with t + 2h < T by at most rho^(h+1) (sqrt(n2) + 2 omega sqrt(n1) / (1 - rho)).",
+    SOURCE + " §6 (approximation, stacked)",
+    "holds",
+    "Layer 1's forward half is exact and its backward half is off by e1 <= sqrt(n1) rho^(h+1) wherever the "
+    "window stays inside the sequence (bidir-approx-bound). One tanh step is rho-Lipschitz in the state and "
+    "omega-Lipschitz in the input, so layer 2's forward direction accumulates at most "
+    "sum_k rho^k omega e1 <= omega e1 / (1 - rho), and its backward direction at most sqrt(n2) rho^(h+1) "
+    "(the start) plus the same omega e1 / (1 - rho) (the inputs). t + 2h < T keeps every window used away "
+    "from the padding, with or without biases. The rate is still rho^(h+1); only the constant grows.",
+)
+
+#: Recurrent matrices rescaled to norm rho in the stacked check (layer 1's forward one is left as drawn).
+_STACKED_RECURRENT = ("weight_hh_l0_reverse", "weight_hh_l1", "weight_hh_l1_reverse")
+
+
+def stacked_contractive_net(c: dict[str, Any]) -> TopologyRNN:
+    """A two-layer bidirectional tanh network with the recurrent matrices of the stacked bound at norm ``rho``."""
+    top = bidirectional_topology(c["input_size"], [c["n1"], c["n2"]], c["h"], "tanh")
+    net = TopologyRNN.random(top, bias=c["bias"], seed=c["seed"], scale=c["input_scale"])
+    params = dict(net.params)
+    for name in _STACKED_RECURRENT:
+        params[name] = params[name] * (c["rho"] / max(float(np.linalg.norm(params[name], 2)), 1e-300))
+    return TopologyRNN(top, params, c["bias"])
+
+
+def stacked_bound(net: TopologyRNN, rho: float, h: int) -> float:
+    """``ρ^{h+1} (√n2 + 2ω√n1 / (1 - ρ))`` for a two-layer bidirectional ``net``; ``ω`` its layer-2 input norm."""
+    n1, n2 = (layer.width for layer in net.topology.layers)
+    omega = max(float(np.linalg.norm(net.params[k], 2)) for k in ("weight_ih_l1", "weight_ih_l1_reverse"))
+    return rho ** (h + 1) * (np.sqrt(n2) + 2 * omega * np.sqrt(n1) / (1 - rho))
+
+
+def _stacked_excess(c: dict[str, Any]) -> float:
+    """Largest ``error - bound`` over the steps with ``t + 2h < T`` (-1 when there are none)."""
+    net = stacked_contractive_net(c)
+    x = np.random.default_rng(c["seed"] + 1).normal(size=(c["T"], c["B"], c["input_size"]))
+    inner = c["T"] - 2 * c["h"]
+    if inner <= 0:
+        return -1.0
+    err = truncation_error(net, x, c["h"])[:inner]
+    return float((err - stacked_bound(net, c["rho"], c["h"])).max())
+
+
+@CLAIMS.method("bidir-approx-bound-stacked", "property-float64")
+def _approx_stacked(effort: Effort) -> MethodResult:
+    cases = st.fixed_dictionaries({
+        "input_size": st.integers(1, 3), "n1": st.integers(1, 3), "n2": st.integers(1, 3), "T": st.integers(1, 14),
+        "B": st.integers(1, 3), "h": st.integers(0, 4), "rho": st.sampled_from((0.05, 0.3, 0.6, 0.9)),
+        "bias": st.booleans(), "input_scale": st.sampled_from((0.5, 1.0, 3.0)), "seed": st.integers(0, 2**16)})
+    return property_check("property-float64", cases, _stacked_excess, 1e-12, dict, effort)
+
+
 # --------------------------------------------------------------------- gated and tanh delay lines
 CLAIMS.claim(
     "gated-delay-line",
@@ -435,6 +492,87 @@ def _tanh_line(effort: Effort) -> MethodResult:
                                    "amplitude": st.sampled_from((0.5, 1.0, 3.0)), "T": st.integers(1, 10),
                                    "seed": st.integers(0, 2**16)})
     return property_check("property-float64", cases, _tanh_line_excess, 1e-6, dict, effort)
+
+
+# ------------------------------------------------------------------ gated cells in the pipeline
+CLAIMS.claim(
+    "gated-pipeline",
+    "The horizon-h pipeline extends to gated cells: with LSTM or GRU blocks as the h + 1 stages (stage j's "
+    "gates read the input delayed by 2j steps, given exactly, and stage j - 1's previous output), stage h at "
+    "step t + 2h equals the horizon-h truncated backward LSTM or GRU at time t.",
+    SOURCE + " (gated pipeline)",
+    "fails",
+    "In any single gated layer the cell-state recurrence c_t = f * c_{t-1} + i * g (LSTM) and the "
+    "interpolation h_t = (1 - z) * n + z * h_{t-1} (GRU) are elementwise in the block's own previous c or h; "
+    "recurrent weights reach only the gates and the candidate. A stage therefore mixes in its own earlier "
+    "window, with weight f or z in (0, 1), never 0. Already h = 0, one unit, T = 2 fails: stage 0 at step 1 "
+    "carries f * c_0 where the truncation starts from 0. Handing the previous stage's c (or h) to the next "
+    "stage instead makes the pipeline exact for both cells (the check's control), so this own-state read is "
+    "the whole obstruction; the compiler is Elman-only.",
+)
+
+
+def _gated_step(cell: str, p: dict[str, np.ndarray], u: np.ndarray, h_in: np.ndarray, own: np.ndarray,
+                c_own: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One gated step with PyTorch's gate order: gates read ``h_in``, the elementwise carry reads ``own``/``c_own``."""
+    def sig(z: np.ndarray) -> np.ndarray:
+        return 1.0 / (1.0 + np.exp(-z))
+
+    gi = p["weight_ih_l0"] @ u + p["bias_ih_l0"]
+    gh = p["weight_hh_l0"] @ h_in + p["bias_hh_l0"]
+    n = h_in.shape[0]
+    if cell == "lstm":
+        i, f, g, o = (sig(gi[:n] + gh[:n]), sig(gi[n:2 * n] + gh[n:2 * n]), np.tanh(gi[2 * n:3 * n] + gh[2 * n:3 * n]),
+                      sig(gi[3 * n:] + gh[3 * n:]))
+        c = f * c_own + i * g
+        return o * np.tanh(c), c
+    r, z = sig(gi[:n] + gh[:n]), sig(gi[n:2 * n] + gh[n:2 * n])
+    cand = np.tanh(gi[2 * n:] + r * gh[2 * n:])
+    return (1.0 - z) * cand + z * own, c_own
+
+
+def gated_pipeline_error(c: dict[str, Any]) -> float:
+    """Largest gap between a gated horizon-h pipeline and the truncated backward cell, over ``T`` steps.
+
+    ``c["carry"] == "own"`` is what a single gated layer can do (each stage's cell state or GRU
+    interpolation reads its own previous value); ``"previous"`` hands the previous stage's value over
+    instead, which no gated plan can express (the control: error 0 up to rounding).
+    """
+    cell, h, n, T = c["cell"], c["h"], c["width"], c["T"]
+    net = StackedRNN.random(1, [n], cell=cell, seed=c["seed"], scale=c["scale"])
+    p = net.state_dict()
+    x = np.random.default_rng(c["seed"]).normal(size=T + 2 * h)
+    x[T:] = 0.0  # the padding zeros
+    H, C = np.zeros((h + 1, n)), np.zeros((h + 1, n))
+    out = np.zeros((T, n))
+    for tau in range(T + 2 * h):
+        newH, newC = np.zeros_like(H), np.zeros_like(C)
+        for j in range(h + 1):
+            k = tau - 2 * j
+            u = np.array([x[k] if k >= 0 else 0.0])
+            h_in = H[j - 1] if j > 0 else np.zeros(n)
+            if c["carry"] == "own":
+                own, c_own = H[j], C[j]
+            else:
+                own, c_own = h_in, (C[j - 1] if j > 0 else np.zeros(n))
+            newH[j], newC[j] = _gated_step(cell, p, u, h_in, own, c_own)
+        H, C = newH, newC
+        if tau - 2 * h >= 0:
+            out[tau - 2 * h] = H[h]
+    ref = np.array([net.forward(x[t:t + h + 1][::-1].reshape(-1, 1, 1))[0][-1, 0] for t in range(T)])
+    return float(np.abs(out - ref).max())
+
+
+def _gated_pipeline_cases(carry: str) -> Any:
+    return st.fixed_dictionaries({"cell": st.sampled_from(("lstm", "gru")), "h": st.integers(0, 3),
+                                  "width": st.integers(1, 3), "T": st.integers(1, 6), "seed": st.integers(0, 2**16),
+                                  "scale": st.sampled_from((None, 0.1, 1.0, 3.0)), "carry": st.just(carry)})
+
+
+@CLAIMS.method("gated-pipeline", "property-float64")
+def _gated_pipeline(effort: Effort) -> MethodResult:
+    return property_check("property-float64", _gated_pipeline_cases("own"), gated_pipeline_error, TOLERANCE,
+                          dict, effort)
 
 
 # ------------------------------------------------------------------------- PyTorch as the reference
