@@ -88,6 +88,20 @@ def _rescue_path() -> Path:
     return Path(name)
 
 
+#: Fields of a counterexample printed first, in this order; other short fields follow.
+_FIRST_FIELDS = ("hidden_sizes", "input_size", "steps", "batch", "activations", "first_difference",
+                 "max_abs_difference")
+
+
+def brief_counterexample(cex: dict, limit: int = 200) -> dict:
+    """The fields of a counterexample worth a line of the table: every field whose JSON is at most ``limit`` long.
+
+    Arrays of weights and full output sequences are left out (``--json`` has everything).
+    """
+    keys = [k for k in _FIRST_FIELDS if k in cex] + [k for k in cex if k not in _FIRST_FIELDS]
+    return {k: cex[k] for k in keys if len(json.dumps(cex[k], default=str)) <= limit}
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Handler of ``drnn verify``: 0 when every verdict equals its expectation, else 1.
 
@@ -117,9 +131,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
     for r in results:
         cex = r.counterexample
         if cex is not None and r.claim.expected == "fails":
-            brief = {k: cex[k] for k in ("hidden_sizes", "input_size", "steps", "batch", "activations",
-                                         "first_difference", "max_abs_difference") if k in cex}
-            print(f"  {r.claim.id}: shrunk counterexample {json.dumps(brief)}")
+            print(f"  {r.claim.id}: shrunk counterexample {json.dumps(brief_counterexample(cex), default=str)}")
     if any(r.counterexample is not None for r in results):
         print(LEGEND)
     n_ok = sum(r.as_expected for r in results)
