@@ -135,14 +135,7 @@ KNOWN_UNCLEAN: dict[str, str] = {
     "numerics.figures.slides.plot_gate_matrices": _NEW,
     "numerics.figures.slides.smallest_text_px": _NEW,
     "numerics.figures.slides.text_sizes_px": _NEW,
-    "theory.induction.lstm_step": _NEW,
     "theory.layout.Plan": _NEW,
-    "theory.symbolic.assemble": _NEW,
-    "theory.symbolic.build_case": _NEW,
-    "theory.symbolic.gru_residual": _NEW,
-    "theory.symbolic.input_symbols": _NEW,
-    "theory.symbolic.state_symbols": _NEW,
-    "theory.symbolic.uninterpreted": _NEW,
 }
 
 
@@ -444,7 +437,7 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
     }
     t.update(symbolic_targets(plan))
     t.update(figure_targets(net, dnet))
-    t.update(testing_targets(net, x))
+    t.update(strategy_targets(net, x))
     t.update(record_targets(plan, top))
     from numerics.models.torch_io import from_torch
 
@@ -622,7 +615,7 @@ def StackedRNN_small() -> Any:
     return StackedRNN.random(1, [1], cell="elman", seed=0)
 
 
-def testing_targets(net: Any, x: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
+def strategy_targets(net: Any, x: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
     """The hypothesis strategies of numerics.testing: a bad argument raises InvalidArgument naming it."""
     import numpy as np
 

@@ -34,8 +34,21 @@ from typing import Any
 import sympy
 from sympy.core.cache import clear_cache
 
-from theory._checks import GATES, check_cell, check_choice, check_count, check_sizes
+from theory._checks import GATES, check_cell, check_choice, check_count, check_sizes, check_type
 from theory.layout import START_RULES, Plan, check_plan, layer_param, stacked_plan
+
+#: Largest width, depth, input size and number of steps the symbolic functions accept: SymPy expressions grow
+#: with all of them, and a bigger case would run for minutes or hours rather than fail.
+MAX_SYMBOLIC = 32
+
+
+def _symbolic_sizes(widths: object, name: str = "widths") -> tuple[int, ...]:
+    """``widths`` as a tuple of positive ints, with at most ``MAX_SYMBOLIC`` layers of at most that width."""
+    sizes = check_sizes(widths, name)
+    if len(sizes) > MAX_SYMBOLIC or max(sizes) > MAX_SYMBOLIC:
+        raise ValueError(f"{name} must have at most {MAX_SYMBOLIC} layers of width at most {MAX_SYMBOLIC} "
+                         f"(symbolic unrolling grows with both); got {list(sizes)[:8]}")
+    return sizes
 
 Expr = Any  # a sympy expression or number
 Vec = list[Expr]
@@ -71,8 +84,8 @@ def stacked_symbols(cell: str, input_size: int, widths: Sequence[int], *, bias: 
         symbol ``weight_ih_l{l}[i,j]``.
     """
     G = GATES[check_cell(cell)]
-    n0 = check_count(input_size, "input_size")
-    sizes = check_sizes(widths, "widths")
+    n0 = check_count(input_size, "input_size", 1, MAX_SYMBOLIC)
+    sizes = _symbolic_sizes(widths)
     out: dict[str, sympy.ImmutableMatrix] = {}
     ins = (n0, *sizes[:-1])
     for l, (m, n) in enumerate(zip(ins, sizes)):
@@ -88,11 +101,15 @@ def stacked_symbols(cell: str, input_size: int, widths: Sequence[int], *, bias: 
 
 def input_symbols(steps: int, input_size: int) -> list[Vec]:
     """Symbolic inputs ``x[τ,i]``: a list of ``steps`` vectors of length ``input_size``."""
+    steps = check_count(steps, "steps", 0, MAX_SYMBOLIC)
+    input_size = check_count(input_size, "input_size", 0, MAX_SYMBOLIC)
     return [[sympy.Symbol(f"x[{t},{i}]") for i in range(input_size)] for t in range(steps)]
 
 
 def state_symbols(prefix: str, widths: Sequence[int]) -> list[Vec]:
     """Symbolic per-layer initial states ``{prefix}_l{l}[i]``, one vector per layer."""
+    check_type(prefix, str, "prefix")
+    widths = _symbolic_sizes(widths)
     return [[sympy.Symbol(f"{prefix}_l{l}[{i}]") for i in range(n)] for l, n in enumerate(widths)]
 
 
@@ -114,6 +131,7 @@ def assemble(plan: Plan, params: dict[str, Any]) -> dict[str, sympy.ImmutableMat
         placement covers are exactly 0.
     """
     plan = check_plan(plan)
+    check_type(params, dict, "params")
     gn = plan.gates * plan.hidden_size
     out = {"weight_ih": sympy.zeros(gn, plan.input_size), "weight_hh": sympy.zeros(gn, plan.hidden_size)}
     if plan.bias:
@@ -209,6 +227,7 @@ def uninterpreted(layers: int, *, zero_fixed: bool = False) -> Activations:
     every other argument is left uninterpreted. ``sigma`` stays free (the
     logistic function has ``σ(0) = 1/2``).
     """
+    layers = check_count(layers, "layers", 0, MAX_SYMBOLIC)
     phis = tuple(sympy.Function(f"phi_{l + 1}") for l in range(layers))
     if not zero_fixed:
         return Activations(phis, _SIGMA, _TAU)
@@ -439,12 +458,14 @@ def _compare(plan: Plan, delayed: Trace, stacked: list[Trace], steps: int, gated
 def build_case(cell: str, widths: Sequence[int], steps: int, *, input_size: int = 2, start: str = "staggered",
                ) -> tuple[Plan, dict[str, Any], list[Vec]]:
     """The plan, symbolic stacked parameters and symbolic inputs of one identity check."""
-    sizes = check_sizes(widths, "widths")
+    check_cell(cell)
+    sizes = _symbolic_sizes(widths)
+    input_size = check_count(input_size, "input_size", 1, MAX_SYMBOLIC)
     check_choice(start, SYMBOLIC_STARTS, "start")
     plan = stacked_plan(cell, input_size, sizes, "tanh" if cell == "elman" else None, bias=start != "zero-bias",
                         start="staggered" if start == "staggered" else "zero", allow_gru=cell == "gru")
     params = stacked_symbols(cell, input_size, sizes, bias=plan.bias)
-    return plan, params, input_symbols(check_count(steps, "steps", 0), input_size)
+    return plan, params, input_symbols(check_count(steps, "steps", 0, MAX_SYMBOLIC), input_size)
 
 
 def check_identity(cell: str, widths: Sequence[int], steps: int, *, input_size: int = 2,
@@ -533,9 +554,9 @@ def _sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] 
           width_cycle: Sequence[int] = (2, 1, 3), input_size: int = 2, reset: str = "all",
           ) -> list[IdentityCheck]:
     """The loop of :func:`sweep`, without its table management."""
-    max_layers = check_count(max_layers, "max_layers")
-    max_steps = check_count(max_steps, "max_steps")
-    cyc = check_sizes(width_cycle, "width_cycle")
+    max_layers = check_count(max_layers, "max_layers", 1, MAX_SYMBOLIC)
+    max_steps = check_count(max_steps, "max_steps", 1, MAX_SYMBOLIC)
+    cyc = _symbolic_sizes(width_cycle, "width_cycle")
     out = []
     for L in range(1, max_layers + 1):
         widths = [cyc[l % len(cyc)] for l in range(L)]
@@ -637,8 +658,9 @@ def exact_check(widths: Sequence[int], steps: int, *, activation: str = "relu", 
     """
     check_choice(activation, sorted(_EXACT), "activation (exact arithmetic)")
     check_choice(start, START_RULES, "start")
-    sizes = check_sizes(widths, "widths")
-    steps = check_count(steps, "steps", 0)
+    sizes = _symbolic_sizes(widths)
+    steps = check_count(steps, "steps", 0, MAX_SYMBOLIC)
+    input_size = check_count(input_size, "input_size", 1, MAX_SYMBOLIC)
     rng = random.Random(seed)
     clear_interned()
     plan = stacked_plan("elman", input_size, sizes, activation, start=start)
