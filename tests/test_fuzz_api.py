@@ -115,6 +115,11 @@ FUZZED_DESPITE_PREFIX = {"theory.induction.StepCheck.latex", "numerics.testing.E
 #: fails once one of them is clean (remove it from here then), the others fail on any unclean outcome.
 _NEW = "found when the fuzz was extended to this module; argument checks to add"
 KNOWN_UNCLEAN: dict[str, str] = {
+    "numerics.testing.weights": _NEW,
+    "theory.symbolic.sweep": _NEW,
+    "theory.symbolic.uninterpreted": _NEW,
+    "theory.induction.zero_bias_base": _NEW,
+    "numerics.figures.architecture.plot_wavefront": _NEW,
     "numerics.figures.architecture.plot_sparsity_patterns": _NEW,
     "theory.topology.Topology": _NEW,
     "theory.induction.gru_step": _NEW,
