@@ -40,8 +40,9 @@ from typing import Any
 import sympy
 from sympy import BlockMatrix, HadamardProduct, MatrixExpr, MatrixSymbol, ZeroMatrix, block_collapse
 
-from theory._checks import check_count
+from theory._checks import check_count, check_type
 from theory.layout import Plan, check_plan, layer_param, stacked_plan
+from theory.receptive import block_fields
 
 #: Symbolic layer index and step (1-based, as in the docs).
 l, t = sympy.symbols("l t", integer=True, positive=True)
@@ -191,6 +192,7 @@ def _preactivation(gate: str, first: bool) -> tuple[MatrixExpr, MatrixExpr]:
 
 def elman_step(first: bool = False) -> StepCheck:
     """Induction step for an Elman block: the delayed row equals the stacked recursion."""
+    check_type(first, bool, "first")
     d, s = _preactivation("", first)
     d, s = Elementwise("phi_l", d), Elementwise("phi_l", s)
     which = "block 1 (input)" if first else "block l >= 2"
@@ -201,6 +203,7 @@ def elman_step(first: bool = False) -> StepCheck:
 
 def lstm_step(first: bool = False) -> StepCheck:
     """Induction step for an LSTM block, on the pair ``(h, c)``; every gate has the same window."""
+    check_type(first, bool, "first")
     pre = {g: _preactivation(g, first) for g in ("i", "f", "g", "o")}
     k = 1 if first else l
     # Hypothesis for the block's own cell state at step t-1 (lag k-1); the stacked side at τ-1 = t-k.
@@ -257,7 +260,6 @@ def warmup_input_free(plan: Plan) -> list[str]:
     a symbolic "induction" whose step SymPy's ``Max`` evaluated by itself: a concrete, falsifiable check
     on the code's plans, for finitely many depths.
     """
-    from theory.receptive import block_fields  # receptive imports layout only; kept local to avoid a cycle
 
     bf = block_fields(check_plan(plan), 2)
     problems = []
@@ -327,7 +329,7 @@ def check_induction(max_layers: int = 64) -> InductionReport:
     -------
     InductionReport
     """
-    max_layers = check_count(max_layers, "max_layers")
+    max_layers = check_count(max_layers, "max_layers", 1, 256)
     t0 = time.perf_counter()
     steps = (elman_step(first=True), elman_step(), lstm_step(first=True), lstm_step(),
              gru_step("all"), gru_step("own"))

@@ -34,8 +34,21 @@ from typing import Any
 import sympy
 from sympy.core.cache import clear_cache
 
-from theory._checks import GATES, check_cell, check_choice, check_count, check_sizes
+from theory._checks import ELMAN_ACTIVATIONS, GATES, check_cell, check_choice, check_count, check_sizes, check_type
 from theory.layout import START_RULES, Plan, check_plan, layer_param, stacked_plan
+
+#: Largest width, depth, input size and number of steps the symbolic functions accept: SymPy expressions grow
+#: with all of them, and a bigger case would run for minutes or hours rather than fail.
+MAX_SYMBOLIC = 32
+
+
+def _symbolic_sizes(widths: object, name: str = "widths") -> tuple[int, ...]:
+    """``widths`` as a tuple of positive ints, with at most ``MAX_SYMBOLIC`` layers of at most that width."""
+    sizes = check_sizes(widths, name)
+    if len(sizes) > MAX_SYMBOLIC or max(sizes) > MAX_SYMBOLIC:
+        raise ValueError(f"{name} must have at most {MAX_SYMBOLIC} layers of width at most {MAX_SYMBOLIC} "
+                         f"(symbolic unrolling grows with both); got {list(sizes)[:8]}")
+    return sizes
 
 Expr = Any  # a sympy expression or number
 Vec = list[Expr]
@@ -71,8 +84,8 @@ def stacked_symbols(cell: str, input_size: int, widths: Sequence[int], *, bias: 
         symbol ``weight_ih_l{l}[i,j]``.
     """
     G = GATES[check_cell(cell)]
-    n0 = check_count(input_size, "input_size")
-    sizes = check_sizes(widths, "widths")
+    n0 = check_count(input_size, "input_size", 1, MAX_SYMBOLIC)
+    sizes = _symbolic_sizes(widths)
     out: dict[str, sympy.ImmutableMatrix] = {}
     ins = (n0, *sizes[:-1])
     for l, (m, n) in enumerate(zip(ins, sizes)):
@@ -88,11 +101,15 @@ def stacked_symbols(cell: str, input_size: int, widths: Sequence[int], *, bias: 
 
 def input_symbols(steps: int, input_size: int) -> list[Vec]:
     """Symbolic inputs ``x[τ,i]``: a list of ``steps`` vectors of length ``input_size``."""
+    steps = check_count(steps, "steps", 0, MAX_SYMBOLIC)
+    input_size = check_count(input_size, "input_size", 0, MAX_SYMBOLIC)
     return [[sympy.Symbol(f"x[{t},{i}]") for i in range(input_size)] for t in range(steps)]
 
 
 def state_symbols(prefix: str, widths: Sequence[int]) -> list[Vec]:
     """Symbolic per-layer initial states ``{prefix}_l{l}[i]``, one vector per layer."""
+    check_type(prefix, str, "prefix")
+    widths = _symbolic_sizes(widths)
     return [[sympy.Symbol(f"{prefix}_l{l}[{i}]") for i in range(n)] for l, n in enumerate(widths)]
 
 
@@ -114,6 +131,7 @@ def assemble(plan: Plan, params: dict[str, Any]) -> dict[str, sympy.ImmutableMat
         placement covers are exactly 0.
     """
     plan = check_plan(plan)
+    check_type(params, dict, "params")
     gn = plan.gates * plan.hidden_size
     out = {"weight_ih": sympy.zeros(gn, plan.input_size), "weight_hh": sympy.zeros(gn, plan.hidden_size)}
     if plan.bias:
@@ -218,6 +236,14 @@ def uninterpreted(layers: int, *, zero_fixed: bool = False, names: Sequence[str]
     0, every other argument is left uninterpreted. ``sigma`` stays free (the
     logistic function has ``σ(0) = 1/2``).
     """
+    layers = check_count(layers, "layers", 0, MAX_SYMBOLIC)
+    if not isinstance(zero_fixed, bool):
+        raise TypeError(f"zero_fixed must be a bool; got {type(zero_fixed).__name__}")
+    if names is not None:
+        if isinstance(names, str) or not isinstance(names, Sequence):
+            raise TypeError(f"names must be a sequence of activation names; got {type(names).__name__}")
+        for i, n in enumerate(names):
+            check_choice(n, ELMAN_ACTIVATIONS, f"names[{i}]")
     if names is not None and len(names) != layers:
         raise ValueError(f"names must have {layers} entries (one per layer); got {len(names)}")
 
@@ -241,6 +267,9 @@ SYMBOLIC_ACTIVATIONS: dict[bool, tuple[str, ...]] = {
 
 def layer_activations(layers: int, zero_fixed: bool = False) -> list[str]:
     """The per-layer Elman activation names of a symbolic case: :data:`SYMBOLIC_ACTIVATIONS` in turn."""
+    layers = check_count(layers, "layers", 0, MAX_SYMBOLIC)
+    if not isinstance(zero_fixed, bool):
+        raise TypeError(f"zero_fixed must be a bool; got {type(zero_fixed).__name__}")
     cyc = SYMBOLIC_ACTIVATIONS[zero_fixed]
     return [cyc[l % len(cyc)] for l in range(layers)]
 
@@ -492,13 +521,15 @@ def _compare(plan: Plan, delayed: Trace, stacked: list[Trace], steps: int, gated
 def build_case(cell: str, widths: Sequence[int], steps: int, *, input_size: int = 2, start: str = "staggered",
                ) -> tuple[Plan, dict[str, Any], list[Vec]]:
     """The plan, symbolic stacked parameters and symbolic inputs of one identity check."""
-    sizes = check_sizes(widths, "widths")
+    check_cell(cell)
+    sizes = _symbolic_sizes(widths)
+    input_size = check_count(input_size, "input_size", 1, MAX_SYMBOLIC)
     check_choice(start, SYMBOLIC_STARTS, "start")
     acts = layer_activations(len(sizes), start == "zero-bias") if cell == "elman" else None
     plan = stacked_plan(cell, input_size, sizes, acts, bias=start != "zero-bias",
                         start="staggered" if start == "staggered" else "zero", allow_gru=cell == "gru")
     params = stacked_symbols(cell, input_size, sizes, bias=plan.bias)
-    return plan, params, input_symbols(check_count(steps, "steps", 0), input_size)
+    return plan, params, input_symbols(check_count(steps, "steps", 0, MAX_SYMBOLIC), input_size)
 
 
 def check_identity(cell: str, widths: Sequence[int], steps: int, *, input_size: int = 2,
@@ -589,9 +620,9 @@ def _sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] 
           width_cycle: Sequence[int] = (2, 1, 3), input_size: int = 2, reset: str = "all",
           ) -> list[IdentityCheck]:
     """The loop of :func:`sweep`, without its table management."""
-    max_layers = check_count(max_layers, "max_layers")
-    max_steps = check_count(max_steps, "max_steps")
-    cyc = check_sizes(width_cycle, "width_cycle")
+    max_layers = check_count(max_layers, "max_layers", 1, MAX_SYMBOLIC)
+    max_steps = check_count(max_steps, "max_steps", 1, MAX_SYMBOLIC)
+    cyc = _symbolic_sizes(width_cycle, "width_cycle")
     out = []
     for L in range(1, max_layers + 1):
         widths = [cyc[l % len(cyc)] for l in range(L)]
@@ -695,14 +726,17 @@ def exact_check(widths: Sequence[int], steps: int, *, activation: str | Sequence
     max_error : Fraction
         Largest absolute difference, exactly (0 when the networks agree).
     """
-    sizes = check_sizes(widths, "widths")
+    sizes = _symbolic_sizes(widths)
+    if not isinstance(activation, (str, Sequence)):
+        raise TypeError(f"activation must be a name or a sequence of names; got {type(activation).__name__}")
     names = [activation] * len(sizes) if isinstance(activation, str) else list(activation)
     if len(names) != len(sizes):
         raise ValueError(f"activation must be one name or {len(sizes)} names (one per layer); got {len(names)}")
     for a in names:
         check_choice(a, sorted(_EXACT), "activation (exact arithmetic)")
     check_choice(start, START_RULES, "start")
-    steps = check_count(steps, "steps", 0)
+    steps = check_count(steps, "steps", 0, MAX_SYMBOLIC)
+    input_size = check_count(input_size, "input_size", 1, MAX_SYMBOLIC)
     rng = random.Random(seed)
     clear_interned()
     plan = stacked_plan("elman", input_size, sizes, names, start=start)
