@@ -120,6 +120,42 @@ def _layer(draw: st.DrawFn, cell: str, input_size: int, widths: Range, activatio
     return params, draw(st.sampled_from(activations)) if cell == "elman" else None
 
 
+def mostly_at_least(low: int, high: int, informative: int) -> st.SearchStrategy[int]:
+    """Integers in ``[low, high]``, drawn from ``[informative, high]`` nine times in ten.
+
+    The informative range spends the search budget on cases that exercise a
+    claim (e.g. two layers or more); the full range keeps every value
+    reachable, and since the shrinker moves the choice towards the full range
+    a counterexample still shrinks to ``low``.
+
+    Parameters
+    ----------
+    low, high : int
+        The full range, ``low <= high``.
+    informative : int
+        Lower end of the preferred range (clipped into ``[low, high]``).
+
+    Returns
+    -------
+    strategy of int
+    """
+    preferred = min(max(informative, low), high)
+
+    @st.composite
+    def draw_int(draw: st.DrawFn) -> int:
+        full = draw(st.integers(0, 9)) == 0
+        return draw(st.integers(low if full else preferred, high))
+
+    return draw_int()
+
+
+def _mostly_first(values: list[Any]) -> st.SearchStrategy[Any]:
+    """``values[0]`` nine times in ten, any of ``values`` otherwise (shrinks towards ``values[0]``)."""
+    if len(values) == 1:
+        return st.just(values[0])
+    return st.integers(0, 9).flatmap(lambda k: st.sampled_from(values) if k == 0 else st.just(values[0]))
+
+
 def stacked_rnns(
     *,
     cells: Sequence[str] = ("elman",),
@@ -133,7 +169,9 @@ def stacked_rnns(
 ) -> st.SearchStrategy[StackedRNN]:
     """Random stacked networks with unequal widths and per-layer activations.
 
-    Counterexamples shrink in depth as well as in width: a failing network
+    Most networks are informative: nine in ten have at least two layers
+    (when ``layers`` allows), and the first entry of ``bias`` (biases on, by
+    default) is drawn nine times in ten. Counterexamples shrink in depth as well as in width: a failing network
     loses any layer the failure does not need, not only the top ones.
 
     Parameters
@@ -172,12 +210,12 @@ def stacked_rnns(
         cell = draw(st.sampled_from(cell_list))
         n_in = draw(st.integers(*in_range))
         dt = draw(st.sampled_from(dtype_list))
-        has_bias = draw(st.sampled_from(bias_list))
+        has_bias = draw(_mostly_first(bias_list))
         # The depth is drawn as an integer and each layer as its own span: when the shrinker lowers
         # a size it tries deleting any single span after it, so a middle layer the failure does
         # not need can go. ("One more layer?" booleans only let it cut the top layers, leaving
         # counterexamples five layers deep whose lower layers had been shrunk to zero weights.)
-        L = draw(st.integers(*depth))
+        L = draw(mostly_at_least(*depth, 2))
         ps: list[LayerParams] = []
         acts: list[str | None] = []
         prev = n_in
@@ -283,6 +321,10 @@ def stacked_cases(
 ) -> st.SearchStrategy[EquivalenceCase]:
     """A stacked network, an input and optional initial states.
 
+    Nine in ten inputs have at least one step (when ``steps`` allows), and
+    networks are drawn as by :func:`stacked_rnns`, so most cases have a block
+    that reads another block at some step.
+
     Parameters
     ----------
     steps, batch : int or (min, max)
@@ -311,7 +353,8 @@ def stacked_cases(
     @st.composite
     def draw_case(draw: st.DrawFn) -> EquivalenceCase:
         net = draw(nets)
-        x = draw(sequences(net.input_size, steps=t_range, batch=b_range, dtype=net.dtype))
+        T = draw(mostly_at_least(*t_range, 1))
+        x = draw(sequences(net.input_size, steps=T, batch=b_range, dtype=net.dtype))
         h0 = draw(initial_states(net, x.shape[1])) if draw(st.sampled_from(h0_list)) else None
         return EquivalenceCase(net, x, h0)
 
@@ -333,8 +376,11 @@ def relaxed_plans(
     random block-sparsity mask of the recurrent matrix, a random input mask,
     per-block lags in ``[0, max_lag]``, a delay in ``[0, max_delay]``, a
     non-empty read-out set of blocks and per-block holds in ``[0, max_hold]``.
-    The input size is 1. Plans shrink towards one block, empty masks, zero
-    delay, lags and holds.
+    The input size is 1. Nine in ten plans have at least two blocks (when
+    ``max_blocks`` allows), and nine in ten of those have an input edge into
+    a block other than the first, which is where relaxed plans differ from
+    stacked ones. Plans shrink towards one block, empty masks, zero delay,
+    lags and holds.
 
     Parameters
     ----------
@@ -371,10 +417,12 @@ def relaxed_plans(
 
     @st.composite
     def draw_plan(draw: st.DrawFn) -> Plan:
-        L = draw(st.integers(1, max_blocks))
+        L = draw(mostly_at_least(1, max_blocks, 2))
         cell = draw(st.sampled_from(cell_list))
         rm = np.array(draw(st.lists(st.booleans(), min_size=L * L, max_size=L * L)), dtype=bool).reshape(L, L)
         im = np.array(draw(st.lists(st.booleans(), min_size=L, max_size=L)), dtype=bool)
+        if L >= 2 and draw(st.integers(0, 9)) != 0:  # shrinks to 0: no forced edge
+            im[draw(st.integers(1, L - 1))] = True
         plan = relaxed_plan(cell, 1, draw(st.lists(st.integers(1, max_width), min_size=L, max_size=L)), rm, im,
                             delay=draw(st.integers(0, max_delay)),
                             readout=draw(st.lists(st.integers(0, L - 1), min_size=1, max_size=L, unique=True)),

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from numerics.models.construction import disassemble
 from numerics.testing import EquivalenceCase, stacked_cases
 from numerics.verify import oracle
-from numerics.verify.claims.elman import add_property, relative_error
+from numerics.verify.claims.elman import add_property, deep_and_long, relative_error, warmup_matters
 from numerics.verify.registry import ClaimSet, Effort
 from numerics.verify.search import property_check
 from theory.claims import MethodResult
@@ -106,7 +106,7 @@ def _warmup(case: EquivalenceCase) -> tuple[np.ndarray, np.ndarray]:
 
 
 add_property(CLAIMS, "lstm-warmup", _warmup, ("stacked_from_warmup", "delayed_zero_start"), cells=("lstm",),
-                  with_h0=(False,))
+             with_h0=(False,), nontrivial=warmup_matters)
 
 # ---------------------------------------------------------------------- naive
 CLAIMS.claim(
@@ -119,7 +119,7 @@ CLAIMS.claim(
 )
 add_property(CLAIMS, "lstm-naive-zero-start", lambda c: (c.net(c.x), c.net.to_delayed("zero")(c.x)),
                   ("stacked_from_zero", "delayed_zero_start"), cells=("lstm",), dtypes=(np.float64,),
-                  with_h0=(False,), bias=(True,))
+             with_h0=(False,), bias=(True,), nontrivial=warmup_matters)
 
 # ------------------------------------------------------------------ gradient
 CLAIMS.claim(
@@ -161,7 +161,7 @@ def _gradient_property(effort: Effort) -> MethodResult:
                                        steps=(1, 20)), st.integers(0, 2**16))
     return property_check(
         "property-float64", strategy, lambda cs: _gradient_error(*cs), 1e-9,
-        lambda cs: dict(_describe(cs[0]), seed=cs[1]), effort,
+        lambda cs: dict(_describe(cs[0]), seed=cs[1]), effort, nontrivial=lambda cs: deep_and_long(cs[0]),
     )
 
 
