@@ -145,7 +145,12 @@ def lookahead(plan: Plan) -> int | None:
 
 
 def lookahead_from_lags(plan: Plan) -> int | None:
-    """Look-ahead by the lag bookkeeping, independently of :func:`lookahead`.
+    """Look-ahead by the lag bookkeeping (a teaching aid, not an independent check).
+
+    Along any path the lag terms telescope, so this returns ``d - m`` (``m`` the
+    shortest input-to-read-out path length) for *any* lags: it cannot catch
+    wrong lags. The claims' independent leg is :func:`unrolled_reach`, a
+    search over the unrolled unit-level graph of the assembled weights.
 
     An input edge into block ``l`` looks ``λ_l`` steps ahead of the time block
     ``l`` stands for; an edge ``k → l`` moves information by

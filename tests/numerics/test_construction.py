@@ -57,10 +57,11 @@ def test_naive_zero_start_claim_is_refuted_with_a_minimal_counterexample():
     cex = find(stacked_cases(with_h0=(False,), bias=(True,)), differs,
                settings=settings(max_examples=500, database=None, derandomize=True,
                                  phases=(Phase.generate, Phase.shrink), suppress_health_check=list(HealthCheck)))
-    # Smallest possible witness: two layers of width 1, one step; the second layer's bias drives the gap.
+    # Smallest possible witness: two layers of width 1, one step; the exact condition holds: the second
+    # block warms up to a non-zero state (a bias, or a sigmoid block, whose sigma(0) = 1/2).
     assert cex.net.hidden_sizes == (1, 1)
     assert cex.x.shape[:2] == (1, 1)
-    assert np.any(cex.net.layers[1].bias_hh + cex.net.layers[1].bias_ih != 0)
+    assert np.any(cex.net.warmup_states()[1] != 0)
     with pytest.raises(AssertionError, match="first differ at time step 0, batch item 0, unit 0"):
         assert_equivalent(cex.net, cex.net.to_delayed("zero"), cex.x)
 
@@ -126,3 +127,28 @@ def test_own_reset_gru_goes_back_to_the_stacked_gru():
     assert all(np.array_equal(a, b) for a, b in zip(back.state_dict().values(), net.state_dict().values()))
     with pytest.raises(ValueError, match="gru-naive"):
         StackedRNN.from_delayed(delayed_gru(net, "full"))
+
+
+def _with_biases(net: StackedRNN, keep: set[int]) -> StackedRNN:
+    """The same network with every bias zeroed except those of the layers in ``keep`` (0-based)."""
+    sd = dict(net.state_dict())
+    for k in sd:
+        if k.startswith("bias") and int(k.split("_l")[1]) not in keep:
+            sd[k] = np.zeros_like(sd[k])
+    return StackedRNN.from_state_dict(sd, net.cell, list(net.activations))
+
+
+def test_naive_zero_start_fails_exactly_when_a_later_block_warms_up_non_zero() -> None:
+    # docs/theory/theorem1.md: the naive zero start differs from the stacked network started
+    # at zero exactly when a warm-up state of a block l >= 2 is non-zero.
+    x = np.random.default_rng(1).normal(size=(5, 2, 2))
+    base = StackedRNN.random(2, [3, 2, 2], activations="tanh", seed=3)
+    first_only = _with_biases(base, {0})  # b_1 alone: blocks 2, 3 warm up at tanh(0) = 0
+    assert all(np.all(w == 0) for w in first_only.warmup_states()[1:])
+    np.testing.assert_allclose(first_only.to_delayed("zero")(x), first_only(x), rtol=0, atol=1e-14)
+    second = _with_biases(base, {1})  # b_2 != 0: block 2 warms up to tanh(b_2) != 0
+    assert np.any(second.warmup_states()[1] != 0)
+    assert np.abs(second.to_delayed("zero")(x) - second(x)).max() > 1e-3
+    sig = _with_biases(StackedRNN.random(2, [3, 2], activations="sigmoid", seed=4), set())
+    assert np.all(sig.warmup_states()[1] == 0.5)  # sigma(0) = 1/2 with every bias zero
+    assert np.abs(sig.to_delayed("zero")(x) - sig(x)).max() > 1e-3
