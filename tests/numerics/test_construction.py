@@ -152,3 +152,40 @@ def test_naive_zero_start_fails_exactly_when_a_later_block_warms_up_non_zero() -
     sig = _with_biases(StackedRNN.random(2, [3, 2], activations="sigmoid", seed=4), set())
     assert np.all(sig.warmup_states()[1] == 0.5)  # sigma(0) = 1/2 with every bias zero
     assert np.abs(sig.to_delayed("zero")(x) - sig(x)).max() > 1e-3
+
+
+@pytest.mark.parametrize("given", [np.float32, np.float64])
+def test_assemble_keeps_the_arrays_dtype_unless_told(given: type) -> None:
+    # Found by mutmut (docs/theory/mutation.md): nothing pinned the default dtype of assemble.
+    from numerics.models import assemble
+
+    net = StackedRNN.random(2, [3, 2], dtype=given, seed=0)
+    plan = net.to_delayed().plan
+    assert assemble(plan, net.state_dict()).weight_hh.dtype == np.dtype(given)
+    assert assemble(plan, net.state_dict(), dtype=np.float64).weight_hh.dtype == np.float64
+    assert assemble(plan, net.state_dict(), dtype=np.float32).weight_ih.dtype == np.float32
+
+
+@pytest.mark.parametrize(("cell", "matrix", "gate", "block", "col"), [
+    ("elman", "weight_ih", 0, 1, 0),   # input into a block above the first
+    ("lstm", "weight_ih", 2, 1, 1),
+    ("lstm", "weight_hh", 0, 1, 2),    # gate 0 of a later block, outside its placements
+    ("lstm", "weight_hh", 3, 2, 0),
+])
+def test_disassemble_rejects_a_stray_entry(cell: str, matrix: str, gate: int, block: int, col: int) -> None:
+    # Found by mutmut: stray entries in weight_ih and in gate 0 of later blocks went unchecked by tests.
+    from numerics.models import disassemble
+
+    net = StackedRNN.random(2, [2, 2, 2], cell=cell, seed=0)
+    d = net.to_delayed()
+    N = d.plan.hidden_size
+    a, _ = d.plan.span(block)
+    m = getattr(d.params, matrix).copy()
+    row = gate * N + a
+    # a column this block never reads in the stacked structure
+    col = col if matrix == "weight_ih" else d.plan.span((block + 1) % 3)[0]
+    assert m[row, col] == 0
+    m[row, col] = 0.75
+    params = type(d.params)(**{**d.params.arrays(), matrix: m})
+    with pytest.raises(ValueError, match=f"{matrix}.*0.75"):
+        disassemble(d.plan, params)
