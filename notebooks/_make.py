@@ -971,7 +971,8 @@ docs chapter):"""),
     code("""\
 import json
 from pathlib import Path
-stored = json.loads(Path("../benchmarks/bidirectional_conversion.json").read_text())
+root = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "benchmarks").is_dir())
+stored = json.loads((root / "benchmarks/bidirectional_conversion.json").read_text())
 run = stored["sine"]
 print(f"bidirectional NMSE {run['bidirectional']['nmse']:.3f}, "
       f"‖U_b‖₂ = {run['bidirectional']['rho']:.1f}")

@@ -121,9 +121,7 @@ _NEW = "found when the fuzz was extended to this module; argument checks to add"
 KNOWN_UNCLEAN: dict[str, str] = {
     "numerics.testing.weights": _NEW,
     "theory.symbolic.sweep": _NEW,
-    "theory.symbolic.uninterpreted": _NEW,
     "numerics.figures.architecture.plot_wavefront": _NEW,
-    "numerics.figures.architecture.plot_sparsity_patterns": _NEW,
     "theory.topology.Topology": _NEW,
     "theory.induction.gru_step": _NEW,
     "numerics.figures.animation.offline_jshtml": _NEW,

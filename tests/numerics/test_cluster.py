@@ -138,7 +138,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_its_run_is_retried(tmp_path, 
     specs = plan_runs(SMOKE, ["reversal"])
     # One run long enough (seconds) to be killed while it trains; the others finish around it.
     base = specs[0]
-    long = dataclasses.replace(base, train=dataclasses.replace(base.train, epochs=300, patience=300))
+    long = dataclasses.replace(base, train=dataclasses.replace(base.train, epochs=1000, patience=1000))
     specs = [long, *specs]
     killed: list[int] = []
     finished_before: list[bool] = []
@@ -149,7 +149,7 @@ def test_a_worker_killed_mid_run_loses_nothing_and_its_run_is_retried(tmp_path, 
             executing = client.run(lambda dask_worker: [str(t.key) for t in dask_worker.state.executing])
             for addr, keys in executing.items():
                 if task_key(long) in keys:
-                    time.sleep(0.5)  # well inside the run
+                    time.sleep(0.05)  # inside the run (on an idle machine 1000 epochs take seconds)
                     pid = client.run(os.getpid, workers=[addr])[addr]
                     os.kill(pid, signal.SIGKILL)
                     killed.append(pid)

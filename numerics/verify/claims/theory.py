@@ -464,3 +464,25 @@ def _jacobian_support(effort: Effort) -> MethodResult:
 
     return property_check("property", cases, _support_mismatch, 0.0, describe, effort,
                           nontrivial=lambda c: c[1] >= 1)
+
+
+@CLAIMS.method("jacobian-support", "gated-self-edge")
+def _jacobian_support_gated(effort: Effort) -> MethodResult:
+    """Gated plans whose recurrent mask has no diagonal block: the self-edge comes from the cell alone.
+
+    A random search reaches such plans rarely; these fixed ones make the gated self-edge of the
+    unrolled graph (the LSTM cell state, the GRU's ``z ⊙ h``) a check of its own.
+    """
+    worst, n, cex = 0.0, 0, None
+    no_diagonal = [[False, True, False], [True, False, True], [False, True, False]]
+    for cell in ("lstm", "gru"):
+        for inputs in ([True, False, False], [False, False, True]):
+            plan = relaxed_plan(cell, 1, [2, 1, 2], no_diagonal, inputs, delay=2)
+            for T in (3, 6):
+                for seed in range(2 if effort.thorough else 1):
+                    n += 1
+                    bad = _support_mismatch((plan, T, seed))
+                    if bad > worst:
+                        worst, cex = bad, {"cell": cell, "inputs": inputs, "steps": T, "seed": seed,
+                                           "plan": plan.summary(), "mismatched_entries": bad}
+    return MethodResult("gated-self-edge", n, worst, counterexample=cex, nontrivial=n)
