@@ -481,8 +481,11 @@ def _jacobian_support_gated(effort: Effort) -> MethodResult:
             for T in (3, 6):
                 for seed in range(2 if effort.thorough else 1):
                     n += 1
-                    bad = _support_mismatch((plan, T, seed))
+                    info = {"cell": cell, "inputs": inputs, "steps": T, "seed": seed, "plan": plan.summary()}
+                    try:
+                        bad = _support_mismatch((plan, T, seed))
+                    except Exception as exc:  # code under test raising on a valid plan refutes the claim
+                        bad, info["exception"] = INF, f"{type(exc).__name__}: {exc}"
                     if bad > worst:
-                        worst, cex = bad, {"cell": cell, "inputs": inputs, "steps": T, "seed": seed,
-                                           "plan": plan.summary(), "mismatched_entries": bad}
+                        worst, cex = bad, {**info, "mismatched_entries": bad}
     return MethodResult("gated-self-edge", n, worst, counterexample=cex, nontrivial=n)
