@@ -4,12 +4,16 @@ docs/theory/bidirectional.md states and proves these. The property methods
 search over random topologies (1–4 Elman layers of widths 1–3, any reads of
 the input and lower layers, forward, backward or bidirectional with horizons
 0–3, every activation, bias on and off, several read-out layers); the exact
-methods use fractions with the identity and relu activations; the lower
-bound is checked by polynomial degrees with SymPy.
+methods use fractions with the identity and relu activations; the symbolic
+methods unroll the reference network and the compiled layer with
+uninterpreted activations and symbolic weights and compare the expression
+trees (:mod:`theory.topology_symbolic`); the lower bound is checked by
+polynomial degrees with SymPy.
 """
 
 from __future__ import annotations
 
+import random
 from fractions import Fraction
 from typing import Any
 
@@ -31,7 +35,16 @@ from numerics.verify.registry import ClaimSet, Effort
 from numerics.verify.search import property_check
 from theory.claims import MethodResult
 from theory.layout import ELMAN_ACTIVATIONS
-from theory.topology import DIRECTIONS, Layer, Topology, bidirectional_topology, compile_topology
+from theory.topology import (
+    DIRECTIONS,
+    Layer,
+    Topology,
+    bidirectional_topology,
+    compile_topology,
+    dense_topology,
+    skip_topology,
+)
+from theory.topology_symbolic import check_topology, random_topology
 
 SOURCE = "ours (paper §5–6, docs/theory/bidirectional.md)"
 
@@ -116,6 +129,43 @@ def _with_activation(top: Topology, act: str) -> Topology:
                                           for la in top.layers), top.readout, top.name)
 
 
+def _symbolic_cases(effort: Effort, bidirectional_only: bool) -> list[tuple[Topology, bool, int]]:
+    """``(topology, bias, T)``: named topologies, then random ones drawn with the effort's seed.
+
+    Default effort: up to 3 layers, horizons up to 2, ``T = 6`` (about a second); thorough: up to 4 layers,
+    horizons up to 3, ``T = 8``.
+    """
+    rng = random.Random(effort.seed + (101 if bidirectional_only else 0))
+    T = 8 if effort.thorough else 6
+    named = [bidirectional_topology(1, [1], 2, "tanh"), bidirectional_topology(2, [2, 1], [2, 1], "relu"),
+             Topology(2, (Layer(2, (0,), "bidirectional", 1, "identity"), Layer(1, (1, 0), "bidirectional", 2),
+                          Layer(1, (2,), "backward", 1, "sigmoid")), (1, 3), "bidirectional with skip reads")]
+    if not bidirectional_only:
+        named += [skip_topology(2, [2, 1, 2], 1, "tanh"), dense_topology(1, [1, 2, 1], "identity"),
+                  Topology(1, (Layer(2, (0,), "backward", 2, "relu"), Layer(1, (1, 0)), Layer(2, (2, 1), "forward",
+                                                                                       0, "identity")),
+                           (1, 2, 3), "backward, then forward reading every source")]
+    n_random = 120 if effort.thorough else 24
+    drawn = [random_topology(rng, max_layers=4 if effort.thorough else 3, max_horizon=3 if effort.thorough else 2,
+                             bidirectional_only=bidirectional_only) for _ in range(n_random)]
+    return [(top, bias, T) for top in named + drawn for bias in (True, False)]
+
+
+def _symbolic_method(bidirectional_only: bool) -> Any:
+    def check(effort: Effort) -> MethodResult:
+        cases = _symbolic_cases(effort, bidirectional_only)
+        nontrivial = 0
+        for i, (top, bias, T) in enumerate(cases, start=1):
+            r = check_topology(top, T, bias=bias)
+            # Informative: a block reads another block (two layers, or a backward pipeline of two stages).
+            nontrivial += len(top.layers) >= 2 or any(la.horizon >= 1 for la in top.layers)
+            if not r.equal:
+                return MethodResult("symbolic", i, float("inf"), nontrivial=nontrivial, counterexample={
+                    **_describe(top), "bias": bias, "T": T, "delay": r.delay, "units": r.units, **(r.mismatch or {})})
+        return MethodResult("symbolic", len(cases), 0.0, nontrivial=nontrivial)
+    return check
+
+
 # ------------------------------------------------------------------------------------------ compiler
 CLAIMS.claim(
     "topology-compiled",
@@ -137,6 +187,7 @@ def _compiled_property(effort: Effort) -> MethodResult:
 
 
 CLAIMS.method("topology-compiled", "exact")(_exact_method("exact", False))
+CLAIMS.method("topology-compiled", "symbolic")(_symbolic_method(False))
 
 # ----------------------------------------------------------------------------------- bidirectional
 CLAIMS.claim(
@@ -160,6 +211,7 @@ def _bidir_property(effort: Effort) -> MethodResult:
 
 
 CLAIMS.method("bidir-horizon-exact", "exact")(_exact_method("exact", True))
+CLAIMS.method("bidir-horizon-exact", "symbolic")(_symbolic_method(True))
 
 CLAIMS.claim(
     "bidir-clipped-any-bias",
