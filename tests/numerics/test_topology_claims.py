@@ -3,15 +3,21 @@
 import numpy as np
 import pytest
 
-from numerics.models.topology import truncation_error
+from numerics.models.topology import TopologyRNN, truncation_error
+from numerics.verify.claims import topology as topology_claims
 from numerics.verify.claims.topology import (
+    _near_end_error,
     _square_degrees,
+    deep_bound,
+    deep_constants,
+    deep_contractive_net,
     gated_pipeline_error,
     stacked_bound,
     stacked_contractive_net,
 )
 from numerics.verify.registry import Effort
 from numerics.verify.runner import run_claim
+from theory.topology import Layer, Topology, bidirectional_topology
 
 FAST = Effort("test", examples=15)
 
@@ -89,3 +95,89 @@ def test_stacked_bound_holds_with_room_and_decays_like_rho():
         errs.append(err)
     # The error shrinks with the horizon, and the bound by exactly rho^2 per two steps.
     assert errs[0] > errs[1] > errs[2]
+
+
+# ------------------------------------------------------------------ L stacked layers and the sequence end
+def _deep_case(**kw):
+    c = {"input_size": 2, "widths": [3, 2, 3], "horizons": [2, 1, 2], "rhos": [0.6, 0.5, 0.7], "T": 16, "B": 3,
+         "bias": True, "input_scale": 1.0, "seed": 4}
+    c.update(kw)
+    return c
+
+
+@pytest.mark.parametrize("claim_id", ["bidir-approx-bound-deep", "bidir-approx-bound-deep-clipped",
+                                      "bidir-near-end-exact"])
+def test_deep_and_near_end_claims_hold(claim_id):
+    r = run_claim(claim_id, FAST)
+    assert r.verdict == "holds" and r.as_expected
+    assert all(m.cases > 0 and m.nontrivial for m in r.methods)
+
+
+def test_top_layer_alone_reaching_the_end_is_not_enough():
+    r = run_claim("bidir-near-end-exact-top-only", FAST)
+    assert r.verdict == "fails" and r.as_expected
+    cex = r.counterexample
+    assert len(cex["widths"]) == 2 and cex["horizons"][0] < cex["T"] - 1 and cex["error"] > 1e-6
+
+
+def test_deep_bound_is_the_stacked_bound_for_two_equal_layers():
+    c = {"input_size": 2, "n1": 3, "n2": 2, "T": 12, "B": 2, "h": 2, "rho": 0.6, "bias": True, "input_scale": 1.0,
+         "seed": 3}
+    net = stacked_contractive_net(c)
+    # The two-layer net has all its contracted norms at rho, so the measured constants reproduce the old bound.
+    assert deep_bound(net) == pytest.approx(stacked_bound(net, 0.6, 2), rel=1e-12)
+
+
+def test_deep_bound_recursion_by_hand():
+    net = deep_contractive_net(_deep_case())
+    k = deep_constants(net)
+    assert [round(v["rho"], 12) for v in k] == [0.6, 0.5, 0.7] and k[0]["omega"] == 0.0
+    E1 = np.sqrt(3) * 0.6 ** 3
+    E2 = np.sqrt(2) * 0.5 ** 2 + 2 * k[1]["omega"] * E1 / 0.5
+    E3 = np.sqrt(3) * 0.7 ** 3 + 2 * k[2]["omega"] * E2 / 0.3
+    assert deep_bound(net) == pytest.approx(E3, rel=1e-12)
+
+
+def test_deep_bound_holds_and_is_not_vacuous_on_three_layers():
+    c = _deep_case()
+    net = deep_contractive_net(c)
+    x = np.random.default_rng(c["seed"] + 1).normal(size=(16, 3, 2))
+    err = truncation_error(net, x, c["horizons"])[:16 - 5]
+    assert err.max() <= deep_bound(net)
+    assert err.max() > 1e-4 * deep_bound(net)
+
+
+def test_the_top_layers_own_bound_alone_is_violated(monkeypatch):
+    """Without the propagated term (E_L = sqrt(n_L) rho_L^(h_L+1)) the search finds a violation: the lower
+    layers' error must be carried up."""
+    def top_only(net):
+        k = deep_constants(net)[-1]
+        return float(np.sqrt(k["n"]) * k["rho"] ** (k["h"] + 1))
+
+    monkeypatch.setattr(topology_claims, "deep_bound", top_only)
+    r = run_claim("bidir-approx-bound-deep", FAST)
+    assert r.verdict == "fails"
+    assert len(r.counterexample["widths"]) >= 2
+
+
+def test_deep_bound_needs_contraction_and_bidirectional_layers():
+    net = deep_contractive_net(_deep_case(rhos=[0.6, 1.2, 0.5]))
+    assert deep_bound(net) == float("inf")
+    top = Topology(1, (Layer(1, (0,), "backward", 1),))
+    with pytest.raises(ValueError, match="bidirectional"):
+        deep_constants(TopologyRNN.random(top))
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "identity"])
+def test_one_layer_is_exact_where_its_window_reaches_the_end_and_not_before(activation):
+    T, h = 7, 2
+    base = {"input_size": 2, "widths": [2], "horizons": [h], "activation": activation, "bias": True, "T": T,
+            "B": 2, "seed": 11}
+    assert _near_end_error(base) == 0.0  # t + h >= T - 1: bit for bit
+    if activation in ("identity", "relu"):
+        assert _near_end_error(base, exact=True) == 0.0
+    # The earlier times are truncated: the same network differs there.
+    net = TopologyRNN.random(bidirectional_topology(2, [2], h, activation), bias=True, seed=11)
+    x = np.random.default_rng(11).normal(size=(T, 2, 2))
+    diff = np.abs(net(x, backward="clipped") - net(x, backward="full")).max(axis=(1, 2))
+    assert np.all(diff[T - 1 - h:] == 0) and np.all(diff[:T - 1 - h] > 0)

@@ -21,7 +21,8 @@ ORDER = ["elman-staggered", "elman-warmup", "elman-naive-zero-start", "elman-zer
          "lookahead-dense", "lookahead-relaxed", "jacobian-support", "engine-reference",
          "topology-compiled", "bidir-horizon-exact", "bidir-clipped-any-bias", "bidir-clipped-zero-bias",
          "bidir-clipped-stacked-zero-bias", "bidir-delay-lower-bound", "bidir-approx-bound",
-         "bidir-approx-spectral-radius", "bidir-approx-bound-stacked", "gated-delay-line",
+         "bidir-approx-spectral-radius", "bidir-approx-bound-stacked", "bidir-approx-bound-deep",
+         "bidir-approx-bound-deep-clipped", "bidir-near-end-exact", "bidir-near-end-exact-top-only", "gated-delay-line",
          "tanh-delay-line", "gated-pipeline", "bidir-reference-torch"]
 
 

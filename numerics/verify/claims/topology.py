@@ -34,7 +34,7 @@ from numerics.verify import oracle
 from numerics.verify.registry import ClaimSet, Effort
 from numerics.verify.search import property_check
 from theory.claims import MethodResult
-from theory.layout import ELMAN_ACTIVATIONS
+from theory.layout import ELMAN_ACTIVATIONS, layer_param
 from theory.topology import (
     DIRECTIONS,
     Layer,
@@ -481,6 +481,228 @@ def _approx_stacked(effort: Effort) -> MethodResult:
         "B": st.integers(1, 3), "h": st.integers(0, 4), "rho": st.sampled_from((0.05, 0.3, 0.6, 0.9)),
         "bias": st.booleans(), "input_scale": st.sampled_from((0.5, 1.0, 3.0)), "seed": st.integers(0, 2**16)})
     return property_check("property-float64", cases, _stacked_excess, 1e-12, dict, effort)
+
+
+# -------------------------------------------------------- L stacked layers, and the end of the sequence
+CLAIMS.claim(
+    "bidir-approx-bound-deep",
+    "For L stacked bidirectional tanh layers (widths n_l, horizons h_l, H = h_1 + ... + h_L) with "
+    "||U_b^1||_2 <= rho_1 < 1, and for l >= 2 ||U_f^l||_2, ||U_b^l||_2 <= rho_l < 1 and ||W_f^l||_2, "
+    "||W_b^l||_2 <= omega_l, the single delayed layer compiled with those horizons differs from the full "
+    "network, at every 0-based t with t + H <= T - 1, by at most E_L, where E_1 = sqrt(n_1) rho_1^(h_1+1) and "
+    "E_l = sqrt(n_l) rho_l^(h_l+1) + kappa_l E_(l-1), kappa_l = 2 omega_l / (1 - rho_l); in closed form "
+    "E_L = sum_l sqrt(n_l) rho_l^(h_l+1) prod_(m>l) kappa_m. (max error: the largest error / E_L.)",
+    SOURCE + " §6 (approximation, L layers)",
+    "holds",
+    "Induction over layers. Layer 1's forward half is exact, its backward half is off by at most "
+    "sqrt(n_1) rho_1^(h_1+1) (bidir-approx-bound). If layer l-1's output is off by at most E_(l-1) at all times "
+    "s with s + H_(l-1) <= T - 1, one tanh step of layer l moves by at most omega_l E_(l-1) + rho_l times the "
+    "state difference, so its forward direction stays within omega_l E_(l-1) / (1 - rho_l) and its backward "
+    "direction within sqrt(n_l) rho_l^(h_l+1) (the start, ||b|| <= sqrt(n_l)) plus the same sum; add the "
+    "halves. t + H_l <= T - 1 keeps every window read by layer l inside the sequence. L = 2 with equal "
+    "constants is bidir-approx-bound-stacked.",
+)
+
+
+def deep_contractive_net(c: dict[str, Any]) -> TopologyRNN:
+    """``L`` stacked bidirectional tanh layers whose recurrent matrices in the deep bound have norm ``rhos[l]``.
+
+    ``c`` has ``input_size``, ``widths``, ``horizons``, ``rhos`` (one per layer), ``bias``, ``input_scale`` and
+    ``seed``. Layer 1's backward matrix and both recurrent matrices of every higher layer are rescaled; layer
+    1's forward matrix is left as drawn (its half is exact and needs no contraction).
+    """
+    top = bidirectional_topology(c["input_size"], list(c["widths"]), list(c["horizons"]), "tanh")
+    net = TopologyRNN.random(top, bias=c["bias"], seed=c["seed"], scale=c["input_scale"])
+    params = dict(net.params)
+    for l, rho in enumerate(c["rhos"]):
+        for name in [layer_param("weight_hh", l, True)] + ([layer_param("weight_hh", l)] if l else []):
+            params[name] = params[name] * (rho / max(float(np.linalg.norm(params[name], 2)), 1e-300))
+    return TopologyRNN(top, params, c["bias"])
+
+
+def deep_constants(net: TopologyRNN) -> list[dict[str, float]]:
+    """Per layer the measured constants of the deep bound: ``n``, ``h``, ``rho`` and ``omega`` (layer 1: 0).
+
+    ``rho`` is ``‖U_b‖₂`` for layer 1 and ``max(‖U_f‖₂, ‖U_b‖₂)`` above it; ``omega`` is
+    ``max(‖W_f‖₂, ‖W_b‖₂)`` of the layer's input matrices. Every layer must be bidirectional.
+    """
+    out = []
+    for l, layer in enumerate(net.topology.layers):
+        if layer.direction != "bidirectional":
+            raise ValueError(f"the deep bound is for stacked bidirectional layers; layer {l + 1} is {layer.direction}")
+
+        def norm(kind: str, rev: bool, l: int = l) -> float:
+            return float(np.linalg.norm(np.asarray(net.params[layer_param(kind, l, rev)], dtype=np.float64), 2))
+
+        rho = norm("weight_hh", True) if l == 0 else max(norm("weight_hh", True), norm("weight_hh", False))
+        omega = 0.0 if l == 0 else max(norm("weight_ih", True), norm("weight_ih", False))
+        out.append({"n": float(layer.width), "h": float(layer.horizon), "rho": rho, "omega": omega})
+    return out
+
+
+def deep_bound(net: TopologyRNN) -> float:
+    """``E_L`` of claim ``bidir-approx-bound-deep`` from ``net``'s own norms (``inf`` if some ``rho_l >= 1``).
+
+    ``E_1 = √n_1 ρ_1^{h_1+1}``, ``E_l = √n_l ρ_l^{h_l+1} + 2 ω_l E_{l-1} / (1 - ρ_l)``.
+    """
+    E = 0.0
+    for l, k in enumerate(deep_constants(net)):
+        if k["rho"] >= 1:
+            return float("inf")
+        E = np.sqrt(k["n"]) * k["rho"] ** (k["h"] + 1) + (2 * k["omega"] * E / (1 - k["rho"]) if l else 0.0)
+    return float(E)
+
+
+def _deep_x(c: dict[str, Any]) -> np.ndarray:
+    return np.random.default_rng(c["seed"] + 1).normal(size=(c["T"], c["B"], c["input_size"]))
+
+
+def _deep_ratio(c: dict[str, Any]) -> tuple[float, float]:
+    """Largest error / E_L over the steps with ``t + H <= T - 1`` (0 when there are none), against 1."""
+    net = deep_contractive_net(c)
+    inner = c["T"] - sum(c["horizons"])
+    if inner <= 0:
+        return 0.0, 1.0
+    err = truncation_error(net, _deep_x(c), list(c["horizons"]))[:inner]
+    return float(err.max() / deep_bound(net)), 1.0 + 1e-12
+
+
+@st.composite
+def _deep_cases(draw: Any, max_layers: int = 4) -> dict[str, Any]:
+    L = draw(st.integers(1, max_layers))
+    return {"input_size": draw(st.integers(1, 3)), "widths": draw(st.lists(st.integers(1, 3), min_size=L,
+                                                                           max_size=L)),
+            "horizons": draw(st.lists(st.integers(0, 3), min_size=L, max_size=L)),
+            "rhos": draw(st.lists(st.sampled_from((0.05, 0.3, 0.6, 0.9)), min_size=L, max_size=L)),
+            "T": draw(st.integers(1, 20)), "B": draw(st.integers(1, 3)), "bias": draw(st.booleans()),
+            "input_scale": draw(st.sampled_from((0.5, 1.0, 3.0))), "seed": draw(st.integers(0, 2**16))}
+
+
+def _deep_informative(c: dict[str, Any]) -> bool:
+    """A layer reads an inexact layer, at some time the bound covers."""
+    return len(c["widths"]) >= 2 and c["T"] > sum(c["horizons"])
+
+
+@CLAIMS.method("bidir-approx-bound-deep", "property-float64")
+def _approx_deep(effort: Effort) -> MethodResult:
+    return property_check("property-float64", _deep_cases(), _deep_ratio, None, dict, effort,
+                          nontrivial=_deep_informative)
+
+
+CLAIMS.claim(
+    "bidir-approx-bound-deep-clipped",
+    "With every backward window clipped at the sequence end and started, like the full backward pass, from "
+    "the zero state after the last real step (TopologyRNN backward='clipped'), the bound E_L of "
+    "bidir-approx-bound-deep holds at every time t = 0 ... T-1, near the end included. (max error: the "
+    "largest error / E_L.)",
+    SOURCE + " §6 (approximation, the end of the sequence)",
+    "holds",
+    "Near the end (t + h_l >= T - 1) layer l's clipped and full backward passes run the same cell "
+    "applications to the same times from the same zero state, so the start term vanishes and only the "
+    "inputs' error omega_l E_(l-1) / (1 - rho_l) remains; elsewhere the proof of bidir-approx-bound-deep "
+    "applies unchanged, and no window reads padding.",
+)
+
+
+def _clipped_error(c: dict[str, Any]) -> np.ndarray:
+    """``‖y^{clipped}_t - y^{full}_t‖₂``, shape ``(T, B)``."""
+    net = deep_contractive_net(c)
+    x = _deep_x(c)
+    return np.linalg.norm(net(x, backward="clipped") - net(x, backward="full"), axis=2)
+
+
+@CLAIMS.method("bidir-approx-bound-deep-clipped", "property-float64")
+def _approx_deep_clipped(effort: Effort) -> MethodResult:
+    def ratio(c: dict[str, Any]) -> tuple[float, float]:
+        return float(_clipped_error(c).max() / deep_bound(deep_contractive_net(c))), 1.0 + 1e-12
+
+    return property_check("property-float64", _deep_cases(), ratio, None, dict, effort,
+                          nontrivial=lambda c: len(c["widths"]) >= 2 and c["T"] >= 2)
+
+
+CLAIMS.claim(
+    "bidir-near-end-exact",
+    "For L stacked bidirectional Elman layers (any activation, any biases) whose backward windows are clipped "
+    "at the sequence end and start from the zero state after the last real step, as the full backward pass "
+    "does: if h_l >= T - 1 for every layer below the top, the output at every 0-based t with t + h_L >= T - 1 "
+    "equals the full network's exactly (zero tolerance). For one layer: exact whenever t + h >= T - 1.",
+    SOURCE + " §6 (the end of the sequence)",
+    "holds",
+    "A layer with h >= T - 1 computes its full backward pass at every t: the clipped window t ... T - 1 is the "
+    "whole remaining sequence, and both passes apply the same cell to the same inputs in the same order from "
+    "the same state, so even the floating-point operations coincide. Its forward half is always exact. So "
+    "every layer below the top outputs exactly the full values, and the top layer's backward window reaches "
+    "the end at t + h_L >= T - 1.",
+)
+
+
+@st.composite
+def _near_end_cases(draw: Any, lower: str = "long", activations: tuple[str, ...] = ELMAN_ACTIVATIONS,
+                    ) -> dict[str, Any]:
+    """Stacked bidirectional layers; lower horizons ``>= T - 1`` (``"long"``) or ``< T - 1`` (``"short"``)."""
+    T = draw(st.integers(2 if lower == "short" else 1, 10))
+    L = draw(st.integers(2 if lower == "short" else 1, 3))
+    low = st.integers(T - 1, T + 1) if lower == "long" else st.integers(0, T - 2)
+    return {"input_size": draw(st.integers(1, 3)), "widths": draw(st.lists(st.integers(1, 3), min_size=L,
+                                                                           max_size=L)),
+            "horizons": [*draw(st.lists(low, min_size=L - 1, max_size=L - 1)), draw(st.integers(0, 4))],
+            "activation": draw(st.sampled_from(activations)), "bias": draw(st.booleans()), "T": T,
+            "B": draw(st.integers(1, 3)), "seed": draw(st.integers(0, 2**16))}
+
+
+def _near_end_error(c: dict[str, Any], exact: bool = False) -> float:
+    """Largest ``|y^{clipped}_t - y^{full}_t|`` over the times with ``t + h_L >= T - 1``."""
+    top = bidirectional_topology(c["input_size"], list(c["widths"]), list(c["horizons"]), c["activation"])
+    rng = np.random.default_rng(c["seed"])
+    T, hL = c["T"], c["horizons"][-1]
+    if exact:
+        frac = np.vectorize(lambda v: Fraction(int(v), 4), otypes=[object])
+        net = TopologyRNN(top, {k: frac(rng.integers(-4, 5, size=s)) for k, s in top.param_shapes(c["bias"]).items()},
+                          c["bias"])
+        x = frac(rng.integers(-4, 5, size=(T, c["B"], c["input_size"])))
+    else:
+        net = TopologyRNN.random(top, bias=c["bias"], seed=c["seed"])
+        x = rng.normal(size=(T, c["B"], c["input_size"]))
+    first = max(0, T - 1 - hL)
+    diff = (net(x, backward="clipped") - net(x, backward="full"))[first:]
+    return float(max((abs(v) for v in diff.flat), default=0.0))
+
+
+def _near_end_informative(c: dict[str, Any]) -> bool:
+    """Some time is truncated (the top window is short) or a layer reads another."""
+    return len(c["widths"]) >= 2 or c["horizons"][-1] < c["T"] - 1
+
+
+@CLAIMS.method("bidir-near-end-exact", "property-float64")
+def _near_end_float(effort: Effort) -> MethodResult:
+    return property_check("property-float64", _near_end_cases(), _near_end_error, 0.0, dict, effort,
+                          nontrivial=_near_end_informative)
+
+
+@CLAIMS.method("bidir-near-end-exact", "exact")
+def _near_end_exact(effort: Effort) -> MethodResult:
+    return property_check("exact", _near_end_cases(activations=("identity", "relu")),
+                          lambda c: _near_end_error(c, exact=True), 0.0, dict, effort,
+                          examples=max(10, effort.examples // 3), nontrivial=_near_end_informative)
+
+
+CLAIMS.claim(
+    "bidir-near-end-exact-top-only",
+    "For stacked bidirectional Elman layers with clipped backward windows, the output at t with "
+    "t + h_L >= T - 1 equals the full network's whenever the top layer's window reaches the end, whatever the "
+    "horizons of the layers below.",
+    SOURCE + " §6 (the end of the sequence)",
+    "fails",
+    "A lower layer with h < T - 1 is truncated at its early times, and the top layer reads those times: its "
+    "forward direction at every t, its backward window at the times it covers. So the top layer's exact start "
+    "does not make the output exact; the lower horizons must reach the end too (bidir-near-end-exact).",
+)
+
+
+@CLAIMS.method("bidir-near-end-exact-top-only", "property-float64")
+def _near_end_top_only(effort: Effort) -> MethodResult:
+    return property_check("property-float64", _near_end_cases("short", ("tanh", "identity")), _near_end_error,
+                          TOLERANCE, dict, effort)
 
 
 # --------------------------------------------------------------------- gated and tanh delay lines
