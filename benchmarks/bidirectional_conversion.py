@@ -24,7 +24,14 @@ stored task into ``benchmarks/bidirectional_conversion.<task>.png``.
 
 The entry ``stacked`` (no training, seconds) measures the truncation error of
 two stacked bidirectional tanh layers on random contractive networks against
-the bound of claim ``bidir-approx-bound-stacked``.
+the bound of claim ``bidir-approx-bound-stacked``; the entry ``deep`` (no
+training, about a minute) does the same for ``L = 1 … 4`` layers against the
+bound ``E_L`` of claim ``bidir-approx-bound-deep``.
+
+Training is many small matrix products: with a multi-threaded BLAS on busy
+cores, threads fight over them (the first seed-0 run took nine minutes per
+task that way). Run with ``OMP_NUM_THREADS=1`` (and under ``nice``) for about
+15 seconds per task and seed.
 """
 
 from __future__ import annotations
@@ -39,7 +46,7 @@ import numpy as np
 
 from numerics.experiments.bidirectional import conversion_experiment
 from numerics.models.topology import truncation_error
-from numerics.verify.claims.topology import stacked_bound, stacked_contractive_net
+from numerics.verify.claims.topology import deep_bound, deep_contractive_net, stacked_bound, stacked_contractive_net
 
 OUT = Path(__file__).resolve().parent / "bidirectional_conversion.json"
 
@@ -48,12 +55,17 @@ OUT = Path(__file__).resolve().parent / "bidirectional_conversion.json"
 RUNS: dict[str, dict[str, Any]] = {
     "sine": {"task_kwargs": {"T": 16, "causal": 4, "acausal": 3, "scale": 1.0, "sizes": [2000, 300, 300],
                              "seed": 0},
-             "delays": [0, 1, 2, 3, 4, 6, 8], "width": 24, "epochs": 80, "lr": 3e-3, "seeds": [0, 1, 2]},
+             "delays": [0, 1, 2, 3, 4, 6, 8], "width": 24, "epochs": 80, "lr": 3e-3, "seeds": [0, 1, 2, 3, 4]},
     "reversal": {"task_kwargs": {"V": 4, "T": 8, "sizes": [2000, 300, 300], "seed": 0},
-                 "delays": [0, 3, 5, 7, 10, 14], "width": 24, "epochs": 80, "lr": 3e-3, "seeds": [0, 1, 2]},
+                 "delays": [0, 3, 5, 7, 10, 14], "width": 24, "epochs": 80, "lr": 3e-3, "seeds": [0, 1, 2, 3, 4]},
     "stacked": {"input_size": 2, "n1": 4, "n2": 4, "T": 40, "B": 8, "bias": True, "input_scale": 1.0,
                 "rhos": [0.5, 0.8], "horizons": [0, 1, 2, 3, 4, 6, 8], "seeds": 10},
+    "deep": {"input_size": 2, "width": 4, "layers": [1, 2, 3, 4], "T": 60, "B": 8, "bias": True, "input_scale": 1.0,
+             "rhos": [0.5, 0.8], "horizons": [0, 1, 2, 4, 8], "seeds": 10},
 }
+
+#: Entries that need no training: the function computing their rows.
+UNTRAINED = ("stacked", "deep")
 
 
 def stacked_rows(cfg: dict[str, Any]) -> list[dict[str, Any]]:
@@ -89,12 +101,42 @@ def seed_settings(task: str, seed: int) -> dict[str, Any]:
     return cfg
 
 
+def deep_rows(cfg: dict[str, Any]) -> list[dict[str, Any]]:
+    """``L`` stacked bidirectional layers, all of width ``width`` and horizon ``h``, every contracted norm ``ρ``.
+
+    Per ``(L, ρ, h)``: the largest error over the steps with ``t + L h < T`` and over ``seeds`` random
+    networks (``error_max``, and the median over networks), the bound ``E_L`` of each network from its
+    own norms (``bound_min``), the largest error/bound (``ratio_max``) and the median constant
+    ``C = E_L / ρ^{h+1}`` (``constant``).
+    """
+    rows = []
+    for L in cfg["layers"]:
+        for rho in cfg["rhos"]:
+            for h in cfg["horizons"]:
+                errs, bounds, ratios = [], [], []
+                for seed in range(cfg["seeds"]):
+                    c = {"input_size": cfg["input_size"], "widths": [cfg["width"]] * L, "horizons": [h] * L,
+                         "rhos": [rho] * L, "bias": cfg["bias"], "input_scale": cfg["input_scale"], "seed": seed}
+                    net = deep_contractive_net(c)
+                    x = np.random.default_rng(seed + 1).normal(size=(cfg["T"], cfg["B"], cfg["input_size"]))
+                    err = float(truncation_error(net, x, [h] * L)[:cfg["T"] - L * h].max())
+                    bound = deep_bound(net)
+                    errs.append(err)
+                    bounds.append(bound)
+                    ratios.append(err / bound)
+                rows.append({"layers": L, "rho": rho, "h": h, "latency": 2 * L * h + L - 1, "error_max": max(errs),
+                             "error_median": float(np.median(errs)), "bound_min": min(bounds),
+                             "ratio_max": max(ratios), "constant": float(np.median(bounds)) / rho ** (h + 1)})
+    return rows
+
+
 def run_task(task: str, seed: int = 0) -> dict[str, Any]:
     """Run one task (one seed for the trained tasks) with the settings in :data:`RUNS`; they are stored too."""
     cfg = RUNS[task]
     t0 = time.perf_counter()
-    if task == "stacked":
-        return {"rows": stacked_rows(cfg), "settings": cfg, "seconds": time.perf_counter() - t0}
+    if task in UNTRAINED:
+        rows = stacked_rows(cfg) if task == "stacked" else deep_rows(cfg)
+        return {"rows": rows, "settings": cfg, "seconds": time.perf_counter() - t0}
     cfg = seed_settings(task, seed)
     res = conversion_experiment(task, width=cfg["width"], delays=tuple(cfg["delays"]), epochs=cfg["epochs"],
                                 lr=cfg["lr"], seed=seed, task_kwargs=cfg["task_kwargs"])
@@ -186,14 +228,14 @@ def main(argv: list[str] | None = None) -> int:
                 plot_conversion(results[task]["summary"]).savefig(png, dpi=110)
                 print(f"wrote {png}", file=sys.stderr)
         return 0
-    if "stacked" in tasks:
-        if force or results.get("stacked", {}).get("settings") != RUNS["stacked"]:
-            res = run_task("stacked")
-            _store("stacked", lambda r: r.__setitem__("stacked", res))
-            print(f"stacked: {res['seconds']:.0f} s, wrote {OUT}", file=sys.stderr)
+    for task in (t for t in tasks if t in UNTRAINED):
+        if force or results.get(task, {}).get("settings") != RUNS[task]:
+            res = run_task(task)
+            _store(task, lambda r, task=task, res=res: r.__setitem__(task, res))
+            print(f"{task}: {res['seconds']:.0f} s, wrote {OUT}", file=sys.stderr)
         else:
-            print("stacked: stored, skipped", file=sys.stderr)
-    trained = [t for t in tasks if t != "stacked"]
+            print(f"{task}: stored, skipped", file=sys.stderr)
+    trained = [t for t in tasks if t not in UNTRAINED]
     for task in trained:  # move old single-seed records in first, so seed 0 is not recomputed
         _store(task, lambda r, task=task: r.__setitem__(task, _migrate(task, r.get(task, {}))))
     # seed-major order: if the run is stopped early every task has the same number of seeds

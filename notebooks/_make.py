@@ -965,24 +965,33 @@ ax.legend()"""),
 The error falls as `h` grows, and at `h = T - 1` the conversion is exact
 (no recurrent bias, so the padding zeros leave the backward state at 0).
 Whether it gets close sooner depends on how contractive training left the
-backward cell. Compare the stored full run, which also trains d-RNNs
-directly (`benchmarks/bidirectional_conversion.py`; the table is in the
-docs chapter):"""),
+backward cell. Compare the stored full run, which repeats the conversion
+for several training seeds and also trains d-RNNs directly
+(`benchmarks/bidirectional_conversion.py`; the table is in the docs
+chapter). Each entry is the mean over the seeds with the range in
+brackets:"""),
     code("""\
 import json
 from pathlib import Path
 root = next(p for p in [Path.cwd(), *Path.cwd().parents] if (p / "benchmarks").is_dir())
 stored = json.loads((root / "benchmarks/bidirectional_conversion.json").read_text())
-run = stored["sine"]
-print(f"bidirectional NMSE {run['bidirectional']['nmse']:.3f}, "
-      f"‖U_b‖₂ = {run['bidirectional']['rho']:.1f}")
-for c in run["converted"][:9]:
-    d = [r for r in run["drnn"] if r["delay"] == c["h"]]
-    direct = f"{d[0]['nmse']:.4f} at latency {c['h']}" if d else "-"
-    print(f"h={c['h']}  converted {c['nmse']:.3f} at latency {c['latency']:2d}"
-          f"   d-RNN {direct}")"""),
+summary = stored["sine"]["summary"]
+rhos = [r["bidirectional"]["rho"] for r in stored["sine"]["runs"].values()]
+
+def spread(s):
+    return f"{s['mean']:.4f} [{s['min']:.4f}, {s['max']:.4f}]"
+
+print(f"{len(summary['seeds'])} seeds, bidirectional NMSE "
+      f"{spread(summary['bidirectional']['nmse'])}")
+print(f"‖U_b‖₂ from {min(rhos):.1f} to {max(rhos):.1f}")"""),
+    code("""\
+for c in summary["converted"][:9]:
+    d = [r for r in summary["drnn"] if r["delay"] == c["h"]]
+    direct = f"{spread(d[0]['nmse'])} at latency {c['h']}" if d else "-"
+    print(f"h={c['h']}  converted {spread(c['nmse'])} at latency {c['latency']:2d}")
+    print(f"     d-RNN {direct}")"""),
     md("""\
-On this run the d-RNN trained with delay 3 (latency 3) is far more
+For every seed the d-RNN trained with delay 3 (latency 3) is far more
 accurate than the conversion at latency 6, and than the bidirectional
 network itself. Converting is a way to stream a network you already have.
 When the look-ahead is known, training a d-RNN with that delay costs half

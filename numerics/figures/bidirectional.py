@@ -23,7 +23,7 @@ from matplotlib.patches import Patch, Rectangle
 from numerics.figures._style import HIGHLIGHT, TEXT_SIZE, new_axes, new_figure, set_labels
 from numerics.figures.palette import OKABE_ITO
 from numerics.models.topology import TopologyRNN, truncation_bound, truncation_error
-from theory._checks import check_count
+from theory._checks import check_count, check_real
 from theory.topology import Layer, Topology, bidirectional_topology, compile_topology
 
 #: Fill colour of each kind of block in the pipeline figure.
@@ -121,6 +121,19 @@ def _contractive(rho: float, width: int, input_size: int, bias: bool, seed: int)
     return TopologyRNN(top, params, bias)
 
 
+#: Largest width, length, number of horizons and of norms :func:`plot_horizon_error` draws: each horizon compiles
+#: a layer of about ``(3h + 2) · width`` units and runs it, so bigger requests run for minutes, not seconds.
+MAX_HORIZON_WIDTH, MAX_HORIZON_T, MAX_CURVES = 32, 200, 64
+
+
+def _check_real_sequence(values: object, name: str, max_len: int) -> list[float]:
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be a sequence of numbers; got {type(values).__name__}")
+    if not 1 <= len(values) <= max_len:
+        raise ValueError(f"{name} must have 1 to {max_len} entries; got {len(values)}")
+    return [check_real(v, f"{name}[{i}]") for i, v in enumerate(values)]
+
+
 def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4, T: int = 40,
                        horizons: Sequence[int] = tuple(range(0, 21)), *, seed: int = 0,
                        ax: Axes | None = None) -> Axes:
@@ -135,31 +148,45 @@ def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4,
     Parameters
     ----------
     rhos : sequence of float
-        Norms ``‖U_b‖₂`` in ``(0, 1)``.
+        1 to 64 norms ``‖U_b‖₂`` in ``(0, 1)``.
     width : int
-        Backward width ``n``.
+        Backward width ``n``, 1 to 32.
     T : int
-        Sequence length, larger than every horizon.
+        Sequence length, 2 to 200, larger than every horizon.
     horizons : sequence of int
+        1 to 64 horizons in ``0 … T - 2``.
     seed : int
+        ``>= 0``.
     ax : Axes, optional
 
     Returns
     -------
     Axes
+
+    Raises
+    ------
+    TypeError, ValueError
+        An argument of the wrong type or out of range (the message names it).
     """
-    width = check_count(width, "width")
-    T = check_count(T, "T", 2)
+    rho_values = _check_real_sequence(rhos, "rhos", MAX_CURVES)
+    for r in rho_values:
+        if not 0 < r < 1:
+            raise ValueError(f"rhos must lie in (0, 1); got {r}")
+    width = check_count(width, "width", 1, MAX_HORIZON_WIDTH)
+    T = check_count(T, "T", 2, MAX_HORIZON_T)
+    if isinstance(horizons, (str, bytes, Mapping)) or not isinstance(horizons, Sequence):
+        raise TypeError(f"horizons must be a sequence of ints; got {type(horizons).__name__}")
+    if not 1 <= len(horizons) <= MAX_CURVES:
+        raise ValueError(f"horizons must have 1 to {MAX_CURVES} entries; got {len(horizons)}")
     hs = [check_count(h, "horizons[i]", 0, T - 2) for h in horizons]
+    seed = check_count(seed, "seed", 0)
     ax = new_axes(ax, (7.5, 5.0))
     colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["reddish purple"], OKABE_ITO["bluish green"]]
     x = np.random.default_rng(seed + 1).normal(size=(T, 64, 2))
-    for i, rho in enumerate(rhos):
-        if not 0 < rho < 1:
-            raise ValueError(f"rhos must lie in (0, 1); got {rho}")
-        net = _contractive(float(rho), width, 2, True, seed)  # the same network, rescaled
+    for i, rho in enumerate(rho_values):
+        net = _contractive(rho, width, 2, True, seed)  # the same network, rescaled
         measured = [truncation_error(net, x, h)[: T - 1 - h].max() for h in hs]
-        bound = [truncation_bound(float(rho), width, h, T)[0] for h in hs]
+        bound = [truncation_bound(rho, width, h, T)[0] for h in hs]
         c = colours[i % len(colours)]
         ax.semilogy(hs, np.maximum(measured, 1e-17), "o-", color=c, label=f"measured, ρ = {rho}")
         ax.semilogy(hs, bound, "--", color=c, label=f"bound √n ρ^(h+1), ρ = {rho}")
@@ -169,6 +196,52 @@ def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4,
                       "horizon h", "max ‖ỹ_t − y_t‖₂ over t + h < T")
 
 
+#: Score keys :func:`plot_conversion` knows how to label; any other metric is drawn with its key as the label.
+METRIC_LABELS = {"nmse": "test NMSE (MSE / var y)", "accuracy": "test accuracy", "mse": "test MSE",
+                 "cross_entropy": "test cross-entropy"}
+
+
+#: One score as ``(mean, low, high, number of seeds)``.
+Score = tuple[float, float, float, int]
+
+
+def _score(value: object, where: str) -> Score:
+    """``(mean, low, high, n)`` of one score: a number (one run) or a spread ``{mean, min, max, n}`` over seeds."""
+    if isinstance(value, Mapping):
+        for key in ("mean", "min", "max"):
+            if key not in value:
+                raise ValueError(f"record{where} must be a number or a spread with keys mean, min, max; "
+                                 f"missing {key!r}")
+        mean, lo, hi = (check_real(value[k], f"record{where}[{k!r}]") for k in ("mean", "min", "max"))
+        if not lo <= mean <= hi:
+            raise ValueError(f"record{where} must have min <= mean <= max; got {lo}, {mean}, {hi}")
+        n = check_count(value.get("n", 1), f"record{where}['n']")
+        return mean, lo, hi, n
+    v = check_real(value, f"record{where}")
+    return v, v, v, 1
+
+
+def _rows(record: Mapping[str, Any], key: str, metric: str) -> list[tuple[float, float, Score]]:
+    """``(lookahead, latency, score)`` of each row of ``record[key]``."""
+    rows = record[key]
+    if isinstance(rows, (str, bytes, Mapping)) or not isinstance(rows, Sequence):
+        raise TypeError(f"record[{key!r}] must be a list of rows; got {type(rows).__name__}")
+    if not rows:
+        raise ValueError(f"record[{key!r}] must have at least one row; got none")
+    out = []
+    for i, row in enumerate(rows):
+        where = f"[{key!r}][{i}]"
+        if not isinstance(row, Mapping):
+            raise TypeError(f"record{where} must be a mapping; got {type(row).__name__}")
+        for k in ("lookahead", "latency", metric):
+            if k not in row:
+                raise ValueError(f"record{where} must have the key {k!r}")
+        out.append((check_real(row["lookahead"], f"record{where}['lookahead']", nonnegative=True),
+                    check_real(row["latency"], f"record{where}['latency']", nonnegative=True),
+                    _score(row[metric], f"{where}[{metric!r}]")))
+    return out
+
+
 def plot_conversion(record: Mapping[str, Any], *, fig: Figure | None = None) -> Figure:
     """Task error of a trained bidirectional network converted at every horizon, against h and latency.
 
@@ -176,40 +249,80 @@ def plot_conversion(record: Mapping[str, Any], *, fig: Figure | None = None) -> 
     (look-ahead), with the trained bidirectional network as a line and
     the directly trained d-RNNs at look-ahead ``d``. Right: the same
     against latency (d-RNN steps between input and output): ``2h`` for the
-    converted network, ``d`` for the d-RNN.
+    converted network, ``d`` for the d-RNN. A record over several seeds
+    draws the mean with the min–max range over the seeds (a band for the
+    converted network and the bidirectional one, error bars for the d-RNNs).
 
     Parameters
     ----------
     record : mapping
-        One task's record of :func:`numerics.experiments.bidirectional.conversion_experiment`.
+        One task's record of
+        :func:`numerics.experiments.bidirectional.conversion_experiment`
+        (every score a number), or the ``summary`` of several seeds written by
+        ``benchmarks/bidirectional_conversion.py`` (every score a spread
+        ``{"mean", "min", "max", "n"}``). Keys ``task``, ``metric``,
+        ``lookahead_needed``, ``bidirectional`` (``{metric: score}``),
+        ``converted`` and ``drnn`` (non-empty lists of rows with
+        ``lookahead``, ``latency`` and the metric).
     fig : Figure, optional
 
     Returns
     -------
     Figure
+
+    Raises
+    ------
+    TypeError, ValueError
+        A malformed record (the message names the key) or ``fig`` that is not a Figure.
     """
-    for key in ("metric", "bidirectional", "converted", "drnn", "task"):
+    if not isinstance(record, Mapping):
+        raise TypeError(f"record must be a mapping (a conversion_experiment record or a summary); "
+                        f"got {type(record).__name__}")
+    for key in ("metric", "bidirectional", "converted", "drnn", "task", "lookahead_needed"):
         if key not in record:
-            raise ValueError(f"record must be a conversion_experiment record with key {key!r}")
-    metric = str(record["metric"])
-    label = {"nmse": "test NMSE (MSE / var y)", "accuracy": "test accuracy"}.get(metric, metric)
-    fig = new_figure(fig, (12.5, 4.8))
+            raise ValueError(f"record must be a conversion_experiment record or summary with key {key!r}")
+    metric = record["metric"]
+    if not isinstance(metric, str) or not metric:
+        raise TypeError(f"record['metric'] must be a non-empty str; got {metric!r}")
+    task = record["task"]
+    if not isinstance(task, str):
+        raise TypeError(f"record['task'] must be a str; got {type(task).__name__}")
+    needed = check_count(record["lookahead_needed"], "record['lookahead_needed']", 0)
+    bidir = record["bidirectional"]
+    if not isinstance(bidir, Mapping) or metric not in bidir:
+        raise ValueError(f"record['bidirectional'] must be a mapping with the key {metric!r}")
+    ref = _score(bidir[metric], f"['bidirectional'][{metric!r}]")
+    conv, drnn = _rows(record, "converted", metric), _rows(record, "drnn", metric)
+    if metric == "nmse" and min(min(r[2][1] for r in conv + drnn), ref[1]) <= 0:
+        raise ValueError("record's nmse scores must be > 0 (they are drawn on a log scale)")
+    fig = new_figure(fig, (12.5, 5.2))
+    seeds = max(r[2][3] for r in [*conv, *drnn, (0, 0, ref)])
+    label = METRIC_LABELS.get(metric, metric)
     axes = fig.subplots(1, 2, sharey=True)
-    conv, drnn = record["converted"], record["drnn"]
-    for ax, key, xlabel in ((axes[0], "lookahead", "look-ahead (steps of future input seen)"),
-                            (axes[1], "latency", "latency (d-RNN steps from input to output)")):
-        ax.plot([c[key] for c in conv], [c[metric] for c in conv], "o-", color=OKABE_ITO["orange"],
-                label="bidirectional, converted (no retraining)")
-        ax.plot([c[key] for c in drnn], [c[metric] for c in drnn], "s-", color=OKABE_ITO["blue"],
-                label="d-RNN trained with that delay")
-        ax.axhline(record["bidirectional"][metric], color="0.3", linestyle="--",
-                   label="bidirectional (full backward pass)")
-        ax.axvline(record["lookahead_needed"] * (2 if key == "latency" else 1), color="0.6", linestyle=":")
+    orange, blue = OKABE_ITO["orange"], OKABE_ITO["blue"]
+    spread = " (mean, min–max over seeds)" if seeds > 1 else ""
+    for ax, col, xlabel in ((axes[0], 0, "look-ahead (steps of future input seen)"),
+                            (axes[1], 1, "latency (d-RNN steps from input to output)")):
+        xs = [r[col] for r in conv]
+        ax.plot(xs, [r[2][0] for r in conv], "o-", color=orange, label="bidirectional, converted (no retraining)")
+        if seeds > 1:
+            ax.fill_between(xs, [r[2][1] for r in conv], [r[2][2] for r in conv], color=orange, alpha=0.2,
+                            linewidth=0)
+        xd = [r[col] for r in drnn]
+        mean = np.array([r[2][0] for r in drnn])
+        err = np.array([[m - r[2][1] for m, r in zip(mean, drnn)], [r[2][2] - m for m, r in zip(mean, drnn)]])
+        ax.errorbar(xd, mean, yerr=err if seeds > 1 else None, fmt="s-", color=blue, capsize=4,
+                    label="d-RNN trained with that delay")
+        ax.axhline(ref[0], color="0.3", linestyle="--", label="bidirectional (full backward pass)")
+        if seeds > 1:
+            ax.axhspan(ref[1], ref[2], color="0.3", alpha=0.12, linewidth=0)
+        ax.axvline(needed * (2 if col == 1 else 1), color="0.6", linestyle=":")
         if metric == "nmse":
             ax.set_yscale("log")
         ax.grid(True, alpha=0.3)
         set_labels(ax, None, xlabel, label if ax is axes[0] else None)
     axes[0].legend(fontsize=TEXT_SIZE - 1, loc="best")
-    fig.suptitle(f"From bidirectional to streaming: {record['task']} (dotted: the look-ahead the task needs; "
+    runs = f", {seeds} seeds{spread}" if seeds > 1 else ""
+    fig.suptitle(f"From bidirectional to streaming: {task}{runs}\n(dotted: the look-ahead the task needs; "
                  "right, converted at 2× it)", fontsize=TEXT_SIZE + 2)
     return fig
