@@ -45,7 +45,7 @@ from typing import Any
 
 import sympy
 
-from theory._checks import ELMAN_ACTIVATIONS, check_count, check_type
+from theory._checks import ELMAN_ACTIVATIONS, check_choice, check_count, check_type
 from theory.layout import layer_param
 from theory.symbolic import (
     MAX_SYMBOLIC,
@@ -89,8 +89,22 @@ def _shown(a: Any, b: Any) -> tuple[str, str]:
 
 
 def activation_functions(names: Sequence[str] = ELMAN_ACTIVATIONS) -> dict[str, Fn]:
-    """One uninterpreted SymPy function ``phi_<name>`` per Elman activation name."""
-    return {n: sympy.Function(f"phi_{n}") for n in names}
+    """One uninterpreted SymPy function ``phi_<name>`` per Elman activation name in ``names``."""
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise TypeError(f"names must be a sequence of activation names; got {type(names).__name__}")
+    return {check_choice(n, ELMAN_ACTIVATIONS, f"names[{i}]"): sympy.Function(f"phi_{n}") for i, n in enumerate(names)}
+
+
+def _check_acts(acts: object, names: set[str]) -> dict[str, Fn]:
+    if not isinstance(acts, dict):
+        raise TypeError(f"acts must be a dict of activation names to callables; got {type(acts).__name__}")
+    missing = sorted(names - set(acts))
+    if missing:
+        raise ValueError(f"acts has no function for the activations {missing}")
+    bad = sorted(str(n) for n in names if not callable(acts[n]))
+    if bad:
+        raise TypeError(f"acts must map activation names to callables; not callable for {bad}")
+    return acts
 
 
 def topology_symbols(top: Topology, bias: bool = True) -> dict[str, sympy.ImmutableMatrix]:
@@ -327,7 +341,12 @@ def check_compiled(compiled: Compiled, steps: int, *, acts: dict[str, Fn] | None
                          f"unrolling grows with N^2 (T + d)); got {plan.hidden_size}")
     t0 = time.perf_counter()
     clear_interned()
-    acts = activation_functions() if acts is None else acts
+    if acts is None:
+        acts = activation_functions()
+    else:
+        lines = line_blocks(compiled)
+        acts = _check_acts(acts, {la.activation for la in top.layers} | {
+            str(b.activation) for i, b in enumerate(plan.blocks) if not (i in lines and b.activation == "identity")})
     params = topology_symbols(top, plan.bias)
     xs = input_symbols(steps, top.input_size)
     ref = run_reference(top, params, xs, acts)
@@ -418,6 +437,7 @@ def random_topology(rng: random.Random, *, max_layers: int = 3, max_horizon: int
     Topology
     """
     check_type(rng, random.Random, "rng", "a random.Random")
+    check_type(bidirectional_only, bool, "bidirectional_only")
     max_layers = check_count(max_layers, "max_layers", 1, MAX_SYMBOLIC)
     max_horizon = check_count(max_horizon, "max_horizon", 0, MAX_SYMBOLIC)
     L = rng.randint(1, max_layers)

@@ -178,7 +178,9 @@ def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4,
         raise TypeError(f"horizons must be a sequence of ints; got {type(horizons).__name__}")
     if not 1 <= len(horizons) <= MAX_CURVES:
         raise ValueError(f"horizons must have 1 to {MAX_CURVES} entries; got {len(horizons)}")
-    hs = [check_count(h, "horizons[i]", 0, T - 2) for h in horizons]
+    hs = [check_count(h, f"horizons[{i}]", 0) for i, h in enumerate(horizons)]
+    if max(hs) > T - 2:  # the message names T too: the horizon or the length may be the wrong one
+        raise ValueError(f"horizons must be at most T - 2 = {T - 2} (T = {T}); got {max(hs)}")
     seed = check_count(seed, "seed", 0)
     ax = new_axes(ax, (7.5, 5.0))
     colours = [OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["reddish purple"], OKABE_ITO["bluish green"]]
