@@ -7,7 +7,9 @@
 * :func:`plot_conversion` — a trained bidirectional network converted to
   streaming layers, task error against horizon and latency, next to d-RNNs
   trained directly (a record of
-  :func:`numerics.experiments.bidirectional.conversion_experiment`).
+  :func:`numerics.experiments.bidirectional.conversion_experiment`, or the
+  mean and range over seeds that ``benchmarks/bidirectional_conversion.py``
+  summarises).
 """
 
 from __future__ import annotations
