@@ -595,7 +595,7 @@ CLAIMS.claim(
     "the zero state after the last real step (TopologyRNN backward='clipped'), the bound E_L of "
     "bidir-approx-bound-deep holds at every time t = 0 ... T-1, near the end included. (max error: the "
     "largest error / E_L.)",
-    SOURCE + " §6 (approximation, the end of the sequence)",
+    SOURCE + " §6 (approximation, the end)",
     "holds",
     "Near the end (t + h_l >= T - 1) layer l's clipped and full backward passes run the same cell "
     "applications to the same times from the same zero state, so the start term vanishes and only the "
