@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,31 @@ def check_seed(seed: object, name: str = "seed") -> Any:
     if seed < 0:
         raise ValueError(f"{name} must be an int >= 0; got {seed}")
     return seed
+
+
+def check_path(value: object, name: str, *, directory: bool = False) -> Path:
+    """Return ``value`` as a Path: an existing directory if ``directory``, else a file in an existing directory.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a str or ``os.PathLike`` naming a text path.
+    ValueError
+        If it is empty, or the directory does not exist.
+    """
+    what = "an existing directory" if directory else "a file path in an existing directory"
+    text = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str or os.PathLike naming {what}; got {type(value).__name__}")
+    path = Path(text)
+    folder = path if directory else path.parent
+    try:
+        exists = bool(text) and folder.is_dir()
+    except (OSError, ValueError):  # a NUL byte or a name too long for the file system
+        exists = False
+    if not exists:
+        raise ValueError(f"{name} must be {what}; got {text!r}")
+    return path
 
 
 def to_numpy(value: Any) -> Any:

@@ -23,6 +23,7 @@ from numerics.figures._style import (
     GATE_NAMES,
     HIGHLIGHT,
     LABEL_SIZE,
+    MAX_GRID,
     SHIFT_COLOURS,
     TEXT_SIZE,
     TICK_SIZE,
@@ -51,9 +52,9 @@ def plot_wavefront(L: int = 4, T: int = 8, step: int | Sequence[int] | None = No
     Parameters
     ----------
     L : int
-        Number of layers (>= 1).
+        Number of layers (1 to :data:`~numerics.figures._style.MAX_GRID`).
     T : int
-        Sequence length (>= 1).
+        Sequence length (1 to :data:`~numerics.figures._style.MAX_GRID`).
     step : int or sequence of int, optional
         d-RNN step(s) ``1 … T + L - 1`` whose wavefront is highlighted;
         default ``L`` (the first step at which every block is busy), or
@@ -70,8 +71,8 @@ def plot_wavefront(L: int = 4, T: int = 8, step: int | Sequence[int] | None = No
     >>> ax.get_title()
     'One d-RNN step computes a diagonal wavefront (L = 3, T = 6, d = 2)'
     """
-    L = check_count(L, "L")
-    T = check_count(T, "T")
+    L = check_count(L, "L", maximum=MAX_GRID)
+    T = check_count(T, "T", maximum=MAX_GRID)
     last = T + L - 1
     if step is None:
         steps = [min(L, last)]
