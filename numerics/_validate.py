@@ -52,14 +52,16 @@ def check_path(value: object, name: str, *, directory: bool = False) -> Path:
     text = os.fspath(value) if isinstance(value, os.PathLike) else value
     if not isinstance(text, str):
         raise TypeError(f"{name} must be a str or os.PathLike naming {what}; got {type(value).__name__}")
+    if not text:
+        raise ValueError(f"{name} must be {what}; got an empty path")
     path = Path(text)
     folder = path if directory else path.parent
     try:
-        exists = bool(text) and folder.is_dir()
+        exists = folder.is_dir()
     except (OSError, ValueError):  # a NUL byte or a name too long for the file system
         exists = False
     if not exists:
-        raise ValueError(f"{name} must be {what}; got {text!r}")
+        raise ValueError(f"{name} must be {what}; directory {str(folder)!r} does not exist")
     return path
 
 

@@ -554,7 +554,7 @@ def figure_targets(net: Any, dnet: Any) -> dict[str, tuple[Any, dict[str, Any]]]
         ),
         "numerics.figures.animation.save_wavefront_animation": (
             animation.save_wavefront_animation,
-            dict(out=Path("anim"), L=1, T=1, dpi=20),
+            dict(out=Path("."), L=1, T=1, dpi=20),
         ),
         "numerics.figures.architecture.plot_wavefront": (
             architecture.plot_wavefront,
@@ -602,11 +602,11 @@ def figure_targets(net: Any, dnet: Any) -> dict[str, tuple[Any, dict[str, Any]]]
         ),
         "numerics.figures.receptive.receptive_spectrum": (
             receptive.receptive_spectrum,
-            dict(T=3, L=1, width=1, seed=0),
+            dict(T=3, L=3, width=1, seed=0),
         ),
         "numerics.figures.receptive.plot_receptive_spectrum": (
             receptive.plot_receptive_spectrum,
-            dict(T=3, L=1, width=1, seed=0, fig=None),
+            dict(T=3, L=3, width=1, seed=0, fig=None),
         ),
         "numerics.figures.slides.slide_figure": (slides.slide_figure, {}),
         "numerics.figures.slides.text_sizes_px": (slides.text_sizes_px, dict(fig=Figure(), width_px=1024)),

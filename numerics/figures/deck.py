@@ -70,7 +70,7 @@ def equation_page(title: str, lines: Sequence[str], note: str | None = None) -> 
     check_type(title, str, "title")
     if note is not None:
         check_type(note, str, "note", "a str or None")
-    lines = check_sequence(lines, "lines", "1 to 5 str", nonempty=True)
+    lines = check_sequence(lines, "lines", "str (1 to 5 lines)", nonempty=True)
     if len(lines) > 5:
         raise ValueError(f"lines must hold 1 to 5 lines (an equation page); got {len(lines)}")
     for i, line in enumerate(lines):
