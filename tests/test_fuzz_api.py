@@ -119,32 +119,8 @@ FUZZED_DESPITE_PREFIX = {"theory.induction.StepCheck.latex", "numerics.testing.E
 #: fails once one of them is clean (remove it from here then), the others fail on any unclean outcome.
 _NEW = "found when the fuzz was extended to this module; argument checks to add"
 KNOWN_UNCLEAN: dict[str, str] = {
-    "numerics.testing.weights": _NEW,
-    "theory.symbolic.sweep": _NEW,
-    "numerics.figures.architecture.plot_wavefront": _NEW,
-    "theory.topology.Topology": _NEW,
-    "theory.induction.gru_step": _NEW,
-    "numerics.figures.animation.offline_jshtml": _NEW,
-    "numerics.figures.animation.save_wavefront_animation": _NEW,
-    "numerics.figures.animation.wavefront_animation": _NEW,
     "numerics.figures.bidirectional.plot_conversion": _NEW,
     "numerics.figures.bidirectional.plot_horizon_error": _NEW,
-    "numerics.figures.catalogue.readable_at_1024": _NEW,
-    "numerics.figures.deck.bidirectional_diagram": _NEW,
-    "numerics.figures.deck.equation_page": _NEW,
-    "numerics.figures.deck.write_deck": _NEW,
-    "numerics.figures.gru.plot_gru_counterexample": _NEW,
-    "numerics.figures.palette.delta_e": _NEW,
-    "numerics.figures.palette.on_white": _NEW,
-    "numerics.figures.palette.simulate_deuteranopia": _NEW,
-    "numerics.figures.palette.to_lab": _NEW,
-    "numerics.figures.receptive.plot_receptive_field": _NEW,
-    "numerics.figures.receptive.plot_receptive_spectrum": _NEW,
-    "numerics.figures.receptive.receptive_spectrum": _NEW,
-    "numerics.figures.slides.plot_gate_matrices": _NEW,
-    "numerics.figures.slides.smallest_text_px": _NEW,
-    "numerics.figures.slides.text_sizes_px": _NEW,
-    "theory.layout.Plan": _NEW,
 }
 
 
