@@ -104,7 +104,11 @@ def as_float_array(value: Any, name: str, dtype: np.dtype | None = None) -> np.n
 
 def as_sequence(x: Any, input_size: int, dtype: np.dtype, name: str = "x") -> np.ndarray:
     """Time-major input ``(T, B, input_size)`` cast to ``dtype``."""
-    arr = as_float_array(x, name, dtype)
+    return check_time_major(as_float_array(x, name, dtype), input_size, name)
+
+
+def check_time_major(arr: np.ndarray, input_size: int, name: str = "x") -> np.ndarray:
+    """Return ``arr`` if it has the shape ``(T, B, input_size)`` of a time-major input with ``B >= 1``, else raise."""
     if arr.ndim != 3:
         raise ValueError(f"{name} must be a 3-D time-major array (T, B, {input_size}); got shape {arr.shape}")
     if arr.shape[2] != input_size:

@@ -270,6 +270,8 @@ def sequences(
         bound = check_real(bound, "bound", positive=True)
     t_range = _range(steps, "steps", 0)
     b_range = _range(batch, "batch", 1)
+    with _arguments():
+        check_allocation(t_range[1] * b_range[1] * input_size, dtype.itemsize, "steps × batch × input_size")
     return st.tuples(st.integers(*t_range), st.integers(*b_range)).flatmap(
         lambda tb: weights((tb[0], tb[1], input_size), dtype, bound)
     )
@@ -295,6 +297,7 @@ def initial_states(net: StackedRNN, batch: int, bound: float = 1.0) -> st.Search
         check_type(net, StackedRNN, "net")
         batch = check_count(batch, "batch")
         bound = check_real(bound, "bound", positive=True)
+        check_allocation(batch * sum(net.hidden_sizes), net.dtype.itemsize, "batch × hidden sizes")
     one = st.tuples(*[weights((batch, n), net.dtype, bound) for n in net.hidden_sizes]).map(list)
     return st.tuples(one, one) if net.cell == "lstm" else one
 

@@ -34,7 +34,7 @@ from numerics.figures._style import (
     set_labels,
 )
 from numerics.models import DelayedRNN
-from theory._checks import check_count
+from theory._checks import check_count, check_type
 from theory.layout import Plan, check_plan
 from theory.topologies import SHIFT_KINDS, shift_kind, topology_patterns
 
@@ -229,6 +229,7 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
         raise TypeError(f"model must be a theory.layout.Plan or a DelayedRNN; got {type(model).__name__}")
     if show_values is None:
         show_values = params is not None
+    check_type(show_values, bool, "show_values", "a bool or None")
     if show_values and params is None:
         raise ValueError("show_values=True needs a DelayedRNN (a Plan has no weight values)")
     N, n0, G, n_out = plan.hidden_size, plan.input_size, plan.gates, plan.output_size
@@ -346,7 +347,7 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
     if isinstance(plans, dict):
         items = list(plans.items())
     elif isinstance(plans, Sequence) and not isinstance(plans, (str, bytes)):
-        items = [(p.description or f"plan {i + 1}", p) for i, p in enumerate(plans)]
+        items = [(check_plan(p, f"plans[{i}]").description or f"plan {i + 1}", p) for i, p in enumerate(plans)]
     else:
         raise TypeError(f"plans must be a dict of Plans or a sequence of Plans; got {type(plans).__name__}")
     if not items:

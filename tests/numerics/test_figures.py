@@ -91,6 +91,16 @@ def test_receptive_figures_name_a_bad_argument(call, exc, match) -> None:
         call()
 
 
+@pytest.mark.parametrize(("call", "exc", "match"), [
+    (lambda: plot_sparsity_patterns([1.5]), TypeError, r"plans\[0\] must be a theory.layout.Plan; got float"),
+    (lambda: plot_block_matrices(stacked_plan("elman", 1, [1]), show_values=np.ones(3)), TypeError,
+     r"show_values must be a bool or None; got ndarray"),
+])
+def test_architecture_figures_name_a_bad_argument(call, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        call()
+
+
 @pytest.mark.parametrize(("kwargs", "exc", "match"), [
     (dict(fig=None), TypeError, r"fig must be a matplotlib Figure; got NoneType"),
     (dict(min_px="12"), TypeError, r"min_px must be a real number"),

@@ -53,6 +53,15 @@ def test_weights_names_a_bad_shape(shape, match):
         weights(shape).validate()
 
 
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: initial_states(StackedRNN.random(1, [2], seed=0), 10**13), r"batch × hidden sizes: .* do not fit"),
+    (lambda: sequences(10**13), r"steps × batch × input_size: .* do not fit"),
+])
+def test_sizes_too_large_for_memory_name_the_argument(make, match):
+    with pytest.raises(InvalidArgument, match=match):
+        make().validate()
+
+
 @given(weights(3))
 def test_weights_takes_an_int_shape(w):
     assert w.shape == (3,)
