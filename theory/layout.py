@@ -157,6 +157,12 @@ class Plan:
         of ``W_hn h + b_hn``. ``"own"``: it multiplies only the own-block
         (diagonal) edges of ``W_hn`` and ``b_hn``; the other edges are added
         outside it (the own-reset d-GRU, claim ``gru-own-reset``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        When built with a field of the wrong kind or out of range, naming it (``blocks[1].width``,
+        ``recurrent[0].src``). Any sequence of records is accepted and stored as a tuple.
     """
 
     cell: str

@@ -653,6 +653,11 @@ def sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] =
     offsets). Returns one :class:`IdentityCheck` per case. The cases share
     one interning table (cleared before and after): consecutive cases build
     largely the same sub-expressions, which are then reused, not rebuilt.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the bad argument, e.g. ``starts[1]`` for a start rule not in :data:`SYMBOLIC_STARTS`.
     """
     global _SWEEPING
     clear_interned()

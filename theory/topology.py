@@ -126,6 +126,12 @@ class Topology:
     readout : tuple of int
         Layers whose outputs, concatenated, are the network output (default: the last layer).
     name : str
+
+    Raises
+    ------
+    TypeError, ValueError
+        When built with a field of the wrong kind or out of range, naming it (``layers[1]``,
+        ``readout[0]``). Any sequence is accepted and stored as a tuple.
     """
 
     input_size: int
