@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +36,33 @@ def check_seed(seed: object, name: str = "seed") -> Any:
     if seed < 0:
         raise ValueError(f"{name} must be an int >= 0; got {seed}")
     return seed
+
+
+def check_path(value: object, name: str, *, directory: bool = False) -> Path:
+    """Return ``value`` as a Path: an existing directory if ``directory``, else a file in an existing directory.
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a str or ``os.PathLike`` naming a text path.
+    ValueError
+        If it is empty, or the directory does not exist.
+    """
+    what = "an existing directory" if directory else "a file path in an existing directory"
+    text = os.fspath(value) if isinstance(value, os.PathLike) else value
+    if not isinstance(text, str):
+        raise TypeError(f"{name} must be a str or os.PathLike naming {what}; got {type(value).__name__}")
+    if not text:
+        raise ValueError(f"{name} must be {what}; got an empty path")
+    path = Path(text)
+    folder = path if directory else path.parent
+    try:
+        exists = folder.is_dir()
+    except (OSError, ValueError):  # a NUL byte or a name too long for the file system
+        exists = False
+    if not exists:
+        raise ValueError(f"{name} must be {what}; directory {str(folder)!r} does not exist")
+    return path
 
 
 def to_numpy(value: Any) -> Any:
@@ -75,7 +104,11 @@ def as_float_array(value: Any, name: str, dtype: np.dtype | None = None) -> np.n
 
 def as_sequence(x: Any, input_size: int, dtype: np.dtype, name: str = "x") -> np.ndarray:
     """Time-major input ``(T, B, input_size)`` cast to ``dtype``."""
-    arr = as_float_array(x, name, dtype)
+    return check_time_major(as_float_array(x, name, dtype), input_size, name)
+
+
+def check_time_major(arr: np.ndarray, input_size: int, name: str = "x") -> np.ndarray:
+    """Return ``arr`` if it has the shape ``(T, B, input_size)`` of a time-major input with ``B >= 1``, else raise."""
     if arr.ndim != 3:
         raise ValueError(f"{name} must be a 3-D time-major array (T, B, {input_size}); got shape {arr.shape}")
     if arr.shape[2] != input_size:

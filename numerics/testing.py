@@ -17,6 +17,8 @@ Examples
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -27,10 +29,10 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as hnp
 
-from numerics._validate import check_dtype
+from numerics._validate import check_allocation, check_dtype
 from numerics.engine.params import LayerParams
 from numerics.models import StackedRNN
-from theory._checks import check_activation, check_count, check_real, check_type
+from theory._checks import check_activation, check_count, check_real, check_sequence, check_type
 from theory.layout import ELMAN_ACTIVATIONS, GATES, Plan, check_cell, relaxed_plan
 
 Range = tuple[int, int]
@@ -84,12 +86,13 @@ def _bool(value: Any, name: str) -> bool:
     return bool(value)
 
 
-def weights(shape: tuple[int, ...], dtype: Any = np.float64, bound: float = 1.0) -> st.SearchStrategy[np.ndarray]:
+def weights(shape: int | Sequence[int], dtype: Any = np.float64, bound: float = 1.0) -> st.SearchStrategy[np.ndarray]:
     """Arrays of ``shape`` with finite entries in ``[-bound, bound]``; they shrink towards 0.
 
     Parameters
     ----------
-    shape : tuple of int
+    shape : int or tuple of int
+        Sizes ``>= 0`` of the axes (an int: one axis).
     dtype : float32 or float64
     bound : float
         Positive bound on the entries' magnitude.
@@ -97,11 +100,20 @@ def weights(shape: tuple[int, ...], dtype: Any = np.float64, bound: float = 1.0)
     Returns
     -------
     strategy of ndarray, shape ``shape``
+
+    Raises
+    ------
+    hypothesis.errors.InvalidArgument
+        Naming the bad argument, also for a shape too large for this machine's memory.
     """
     with _arguments():
         dt = check_dtype(dtype)
         bound = check_real(bound, "bound", positive=True)
-    return hnp.arrays(dt, shape, elements=st.floats(-bound, bound, width=8 * dt.itemsize,
+        dims = (shape,) if isinstance(shape, numbers.Integral) else shape
+        dims = check_sequence(dims, "shape", "ints >= 0, or an int")
+        dims = tuple(check_count(d, f"shape[{i}]", minimum=0) for i, d in enumerate(dims))
+        check_allocation(math.prod(dims), dt.itemsize, "shape")
+    return hnp.arrays(dt, dims, elements=st.floats(-bound, bound, width=8 * dt.itemsize,
                                                     allow_nan=False, allow_infinity=False))
 
 
@@ -258,6 +270,8 @@ def sequences(
         bound = check_real(bound, "bound", positive=True)
     t_range = _range(steps, "steps", 0)
     b_range = _range(batch, "batch", 1)
+    with _arguments():
+        check_allocation(t_range[1] * b_range[1] * input_size, dtype.itemsize, "steps × batch × input_size")
     return st.tuples(st.integers(*t_range), st.integers(*b_range)).flatmap(
         lambda tb: weights((tb[0], tb[1], input_size), dtype, bound)
     )
@@ -283,6 +297,7 @@ def initial_states(net: StackedRNN, batch: int, bound: float = 1.0) -> st.Search
         check_type(net, StackedRNN, "net")
         batch = check_count(batch, "batch")
         bound = check_real(bound, "bound", positive=True)
+        check_allocation(batch * sum(net.hidden_sizes), net.dtype.itemsize, "batch × hidden sizes")
     one = st.tuples(*[weights((batch, n), net.dtype, bound) for n in net.hidden_sizes]).map(list)
     return st.tuples(one, one) if net.cell == "lstm" else one
 

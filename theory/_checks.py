@@ -44,6 +44,10 @@ def check_activation(activation: object, name: str = "activation") -> str:
 
 def check_count(value: object, name: str, minimum: int = 1, maximum: int | None = None) -> int:
     """Return ``value`` as an int if it is an integer in ``[minimum, maximum]``, else raise."""
+    # Plans check every block and edge when built, and are built often: a plain int in range skips the
+    # isinstance test against the numbers ABC, which costs ten times more.
+    if type(value) is int and minimum <= value and (maximum is None or value <= maximum):
+        return value
     bound = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int {bound}; got {type(value).__name__}")
@@ -52,13 +56,40 @@ def check_count(value: object, name: str, minimum: int = 1, maximum: int | None 
     return int(value)
 
 
+def check_sequence(values: object, name: str, what: str = "items", *, nonempty: bool = False) -> tuple[Any, ...]:
+    """Return a list, tuple or other non-string sequence as a tuple, else raise.
+
+    ``what`` names the entries in the message ("a non-empty sequence of ints >= 1").
+
+    Raises
+    ------
+    TypeError
+        For a string, an array or any other object that is not a sequence.
+    ValueError
+        For an empty sequence when ``nonempty``.
+    """
+    expected = f"{'a non-empty' if nonempty else 'a'} sequence of {what}"
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise TypeError(f"{name} must be {expected}; got {type(values).__name__}")
+    if nonempty and len(values) == 0:
+        raise ValueError(f"{name} must be {expected}; got an empty sequence")
+    return tuple(values)
+
+
 def check_sizes(values: object, name: str) -> tuple[int, ...]:
     """Return a non-empty sequence of positive ints as a tuple, else raise."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise TypeError(f"{name} must be a non-empty sequence of ints >= 1; got {type(values).__name__}")
-    if len(values) == 0:
-        raise ValueError(f"{name} must be a non-empty sequence of ints >= 1; got an empty sequence")
+    values = check_sequence(values, name, "ints >= 1", nonempty=True)
     return tuple(check_count(v, f"{name}[{i}]") for i, v in enumerate(values))
+
+
+def check_records(values: object, kind: type[K], name: str, *, nonempty: bool = False) -> tuple[K, ...]:
+    """Return a sequence of ``kind`` instances as a tuple, else raise naming the first bad entry."""
+    what = f"{kind.__module__}.{kind.__name__}"
+    values = check_sequence(values, name, what, nonempty=nonempty)
+    for i, v in enumerate(values):
+        if not isinstance(v, kind):
+            check_type(v, kind, f"{name}[{i}]", f"a {what}")
+    return values
 
 
 def check_real(value: object, name: str, *, positive: bool = False, nonnegative: bool = False) -> float:

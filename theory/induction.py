@@ -40,9 +40,10 @@ from typing import Any
 import sympy
 from sympy import BlockMatrix, HadamardProduct, MatrixExpr, MatrixSymbol, ZeroMatrix, block_collapse
 
-from theory._checks import check_count, check_type
+from theory._checks import check_choice, check_count, check_type
 from theory.layout import Plan, check_plan, layer_param, stacked_plan
 from theory.receptive import block_fields
+from theory.symbolic import RESETS
 
 #: Symbolic layer index and step (1-based, as in the docs).
 l, t = sympy.symbols("l t", integer=True, positive=True)
@@ -230,7 +231,13 @@ def gru_step(reset: str = "all") -> StepCheck:
     side has ``r ∘ (W_n s^{l-1} + U_n s^l + b_hn)`` where the stacked GRU has
     ``W_n h^{l-1} + r ∘ (U_n h^l + b_hn)``. ``reset="own"`` applies ``r`` to
     the diagonal block only and holds.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``reset`` is not one of ``"all"``, ``"own"``.
     """
+    check_choice(reset, RESETS, "reset")
     tau = t - l + 1
     s_prev, hyp = _window_state("h", t - 1, False)
     r_pre_delayed, r_pre_stacked = _preactivation("r", False)

@@ -39,6 +39,8 @@ from theory._checks import (
     check_cell,
     check_choice,
     check_count,
+    check_records,
+    check_sequence,
     check_sizes,
     check_type,
 )
@@ -155,6 +157,12 @@ class Plan:
         of ``W_hn h + b_hn``. ``"own"``: it multiplies only the own-block
         (diagonal) edges of ``W_hn`` and ``b_hn``; the other edges are added
         outside it (the own-reset d-GRU, claim ``gru-own-reset``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        When built with a field of the wrong kind or out of range, naming it (``blocks[1].width``,
+        ``recurrent[0].src``). Any sequence of records is accepted and stored as a tuple.
     """
 
     cell: str
@@ -174,19 +182,29 @@ class Plan:
         if self.gru_reset != "full" and self.cell != "gru":
             raise ValueError(f"gru_reset={self.gru_reset!r} applies to cell='gru' only; got cell={self.cell!r}")
         check_count(self.input_size, "input_size")
-        if not self.blocks:
-            raise ValueError("blocks must contain at least one Block; got none")
         check_count(self.delay, "delay", minimum=0)
-        n = len(self.blocks)
-        for e in self.recurrent:
-            if not (0 <= e.src < n and 0 <= e.dst < n):
-                raise ValueError(f"recurrent edge {e.src}->{e.dst} refers to a block outside 0..{n - 1}")
-        for e in self.inputs:
-            if not 0 <= e.dst < n:
-                raise ValueError(f"input edge into block {e.dst} refers to a block outside 0..{n - 1}")
-        if not self.readout or any(not 0 <= r < n for r in self.readout):
-            raise ValueError(f"readout must list block indices in 0..{n - 1}; got {self.readout}")
-        pairs = [(e.src, e.dst) for e in self.recurrent]
+        check_type(self.bias, bool, "bias")
+        check_type(self.description, str, "description")
+        # Stored as tuples whatever sequence was given: a Plan is hashable and its fields immutable.
+        blocks = check_records(self.blocks, Block, "blocks", nonempty=True)
+        recurrent = check_records(self.recurrent, Edge, "recurrent")
+        inputs = check_records(self.inputs, InputEdge, "inputs")
+        readout = check_sequence(self.readout, "readout", "block indices", nonempty=True)
+        for name, value in (("blocks", blocks), ("recurrent", recurrent), ("inputs", inputs), ("readout", readout)):
+            object.__setattr__(self, name, value)
+        for i, b in enumerate(blocks):
+            check_count(b.width, f"blocks[{i}].width")
+            check_count(b.lag, f"blocks[{i}].lag", minimum=0)
+            check_count(b.hold, f"blocks[{i}].hold", minimum=0)
+        last = len(blocks) - 1
+        for i, e in enumerate(recurrent):
+            check_count(e.src, f"recurrent[{i}].src", minimum=0, maximum=last)
+            check_count(e.dst, f"recurrent[{i}].dst", minimum=0, maximum=last)
+        for i, e in enumerate(inputs):
+            check_count(e.dst, f"inputs[{i}].dst", minimum=0, maximum=last)
+        for i, r in enumerate(readout):
+            check_count(r, f"readout[{i}]", minimum=0, maximum=last)
+        pairs = [(e.src, e.dst) for e in recurrent]
         if len(set(pairs)) != len(pairs):
             raise ValueError("recurrent edges must be distinct (one edge per block pair)")
 

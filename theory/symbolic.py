@@ -34,7 +34,16 @@ from typing import Any
 import sympy
 from sympy.core.cache import clear_cache
 
-from theory._checks import ELMAN_ACTIVATIONS, GATES, check_cell, check_choice, check_count, check_sizes, check_type
+from theory._checks import (
+    ELMAN_ACTIVATIONS,
+    GATES,
+    check_cell,
+    check_choice,
+    check_count,
+    check_sequence,
+    check_sizes,
+    check_type,
+)
 from theory.layout import START_RULES, Plan, check_plan, layer_param, stacked_plan
 
 #: Largest width, depth, input size and number of steps the symbolic functions accept: SymPy expressions grow
@@ -623,6 +632,9 @@ def _sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] 
     max_layers = check_count(max_layers, "max_layers", 1, MAX_SYMBOLIC)
     max_steps = check_count(max_steps, "max_steps", 1, MAX_SYMBOLIC)
     cyc = _symbolic_sizes(width_cycle, "width_cycle")
+    starts = check_sequence(starts, "starts", f"start rules {list(SYMBOLIC_STARTS)}")
+    for i, s in enumerate(starts):
+        check_choice(s, SYMBOLIC_STARTS, f"starts[{i}]")
     out = []
     for L in range(1, max_layers + 1):
         widths = [cyc[l % len(cyc)] for l in range(L)]
@@ -641,6 +653,11 @@ def sweep(cell: str, max_layers: int, max_steps: int, *, starts: Sequence[str] =
     offsets). Returns one :class:`IdentityCheck` per case. The cases share
     one interning table (cleared before and after): consecutive cases build
     largely the same sub-expressions, which are then reused, not rebuilt.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the bad argument, e.g. ``starts[1]`` for a start rule not in :data:`SYMBOLIC_STARTS`.
     """
     global _SWEEPING
     clear_interned()

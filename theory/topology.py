@@ -39,7 +39,16 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from theory._checks import check_activation, check_allocation, check_choice, check_count, check_sizes, check_type
+from theory._checks import (
+    check_activation,
+    check_allocation,
+    check_choice,
+    check_count,
+    check_records,
+    check_sequence,
+    check_sizes,
+    check_type,
+)
 from theory.layout import Block, Edge, InputEdge, Placement, Plan, layer_param
 
 #: Directions of a topology layer.
@@ -117,6 +126,12 @@ class Topology:
     readout : tuple of int
         Layers whose outputs, concatenated, are the network output (default: the last layer).
     name : str
+
+    Raises
+    ------
+    TypeError, ValueError
+        When built with a field of the wrong kind or out of range, naming it (``layers[1]``,
+        ``readout[0]``). Any sequence is accepted and stored as a tuple.
     """
 
     input_size: int
@@ -126,19 +141,20 @@ class Topology:
 
     def __post_init__(self) -> None:
         check_count(self.input_size, "input_size")
-        if not self.layers:
-            raise ValueError("a topology needs at least one layer")
-        for l, layer in enumerate(self.layers, start=1):
-            check_type(layer, Layer, f"layers[{l - 1}]", "a theory.topology.Layer")
+        check_type(self.name, str, "name")
+        # Stored as tuples whatever sequence was given: a Topology is hashable and its fields immutable.
+        layers = check_records(self.layers, Layer, "layers", nonempty=True)
+        readout = check_sequence(self.readout, "readout", "layer numbers") or (len(layers),)
+        object.__setattr__(self, "layers", layers)
+        object.__setattr__(self, "readout", readout)
+        for l, layer in enumerate(layers, start=1):
             bad = [k for k in layer.reads if not (isinstance(k, int) and 0 <= k < l)]
             if bad:
                 raise ValueError(f"layer {l} may read the input (0) and layers 1..{l - 1}; got sources {bad}")
-        if not self.readout:
-            object.__setattr__(self, "readout", (len(self.layers),))
-        L = len(self.layers)
-        if any(not (isinstance(r, int) and 1 <= r <= L) for r in self.readout) or \
-                len(set(self.readout)) != len(self.readout):
-            raise ValueError(f"readout must list distinct layers in 1..{L}; got {self.readout}")
+        for i, r in enumerate(readout):
+            check_count(r, f"readout[{i}]", minimum=1, maximum=len(layers))
+        if len(set(readout)) != len(readout):
+            raise ValueError(f"readout must list distinct layers; got {readout}")
 
     def source_width(self, k: int) -> int:
         """Width of source ``k``: ``n_0`` for the input, else layer ``k``'s output width."""

@@ -17,12 +17,20 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
 from numerics.figures.palette import OKABE_ITO
+from theory._checks import check_type
 
 #: Font sizes (points) used on every figure: readable when a figure is shown on a slide.
 TITLE_SIZE = 15
 LABEL_SIZE = 13
 TICK_SIZE = 11
 TEXT_SIZE = 11
+
+#: Most layers or time steps of a figure that draws every node of a (layer × time) grid: past it the nodes
+#: are illegible, and a mistyped size (10**5) would draw for minutes or exhaust memory.
+MAX_GRID = 32
+
+#: Most time steps of a figure that plots series over time (beyond it a line is a blur).
+MAX_STEPS = 1000
 
 #: Colours of the edge kinds of docs/theory/acausality.md (by represented-time shift), from the
 #: colour-blind-safe Okabe–Ito palette; tests/numerics/test_palette.py checks them under deuteranopia.
@@ -57,20 +65,20 @@ GATE_NAMES = {"elman": ("",), "lstm": ("i", "f", "g", "o"), "gru": ("r", "z", "n
 def new_axes(ax: Axes | None, figsize: tuple[float, float]) -> Axes:
     """``ax``, or the Axes of a new constrained-layout Figure of ``figsize`` inches if ``ax`` is None."""
     if ax is None:
-        fig = Figure(figsize=figsize, layout="constrained")
-        ax = fig.add_subplot()
-    elif not isinstance(ax, Axes):
-        raise TypeError(f"ax must be a matplotlib Axes or None; got {type(ax).__name__}")
-    return ax
+        return Figure(figsize=figsize, layout="constrained").add_subplot()
+    return check_type(ax, Axes, "ax", "a matplotlib Axes or None")
 
 
 def new_figure(fig: Figure | None, figsize: tuple[float, float]) -> Figure:
     """``fig``, or a new constrained-layout Figure of ``figsize`` inches if ``fig`` is None."""
     if fig is None:
         return Figure(figsize=figsize, layout="constrained")
-    if not isinstance(fig, Figure):
-        raise TypeError(f"fig must be a matplotlib Figure or None; got {type(fig).__name__}")
-    return fig
+    return check_type(fig, Figure, "fig", "a matplotlib Figure or None")
+
+
+def check_figure(fig: object, name: str = "fig") -> Figure:
+    """Return ``fig`` if it is a matplotlib Figure, else raise ``TypeError``."""
+    return check_type(fig, Figure, name, "a matplotlib Figure")
 
 
 def pad_rows(fig: Figure, h_pad: float) -> None:

@@ -6,13 +6,17 @@ import re
 from pathlib import Path
 
 import matplotlib as mpl
-from matplotlib.animation import FuncAnimation, PillowWriter
+from matplotlib.animation import Animation, FuncAnimation, PillowWriter
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.patches import Circle, FancyArrowPatch
 
-from numerics.figures._style import HIGHLIGHT
+from numerics._validate import check_path
+from numerics.figures._style import HIGHLIGHT, MAX_GRID
 from numerics.figures.slides import MIN_TEXT_PT, SLIDE_TITLE_PT, slide_figure
-from theory._checks import check_count
+from theory._checks import check_choice, check_count, check_type
+
+#: Highest resolution of the saved frames: 600 dpi is 4800 × 2700 pixels per frame already.
+MAX_DPI = 600
 
 
 def wavefront_animation(L: int = 4, T: int = 6, *, interval_ms: int = 900) -> FuncAnimation:
@@ -26,7 +30,7 @@ def wavefront_animation(L: int = 4, T: int = 6, *, interval_ms: int = 900) -> Fu
     Parameters
     ----------
     L, T : int
-        Layers and time steps (>= 1).
+        Layers and time steps (1 to :data:`~numerics.figures._style.MAX_GRID`).
     interval_ms : int
         Time between frames in milliseconds.
 
@@ -36,7 +40,7 @@ def wavefront_animation(L: int = 4, T: int = 6, *, interval_ms: int = 900) -> Fu
         ``T + L - 1`` frames; save with :func:`save_wavefront_animation`
         or show in a notebook with ``to_jshtml()``.
     """
-    L, T = check_count(L, "L"), check_count(T, "T")
+    L, T = check_count(L, "L", maximum=MAX_GRID), check_count(T, "T", maximum=MAX_GRID)
     interval_ms = check_count(interval_ms, "interval_ms")
     last = T + L - 1
     fig = slide_figure()
@@ -114,9 +118,13 @@ def offline_jshtml(anim: FuncAnimation, default_mode: str = "once") -> str:
 
     Raises
     ------
+    TypeError, ValueError
+        If ``anim`` is not a matplotlib Animation or ``default_mode`` not one of the modes above.
     ValueError
         If the fragment still names a network resource (a new matplotlib player).
     """
+    check_type(anim, Animation, "anim", "a matplotlib Animation")
+    check_choice(default_mode, ("once", "loop", "reflect"), "default_mode")
     page = anim.to_jshtml(default_mode=default_mode)
     page = re.sub(r"<link[^>]*font-awesome[^>]*>", "", page, flags=re.S)
     for icon, text in _BUTTON_TEXT.items():
@@ -132,21 +140,27 @@ def save_wavefront_animation(out: Path, L: int = 4, T: int = 6, *, dpi: int = 80
 
     Parameters
     ----------
-    out : Path
+    out : Path or str
         Existing directory.
     L, T : int
-        Layers and time steps.
+        Layers and time steps (1 to :data:`~numerics.figures._style.MAX_GRID`).
     dpi : int
-        Resolution of the frames (80 gives 640 × 360 pixels).
+        Resolution of the frames (80 gives 640 × 360 pixels), at most :data:`MAX_DPI`.
 
     Returns
     -------
     list of Path
         The GIF and the HTML file (which needs no network: :func:`offline_jshtml`).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument: ``out`` not an existing directory, ``L``, ``T`` or ``dpi`` out of range.
     """
-    dpi = check_count(dpi, "dpi")
+    out = check_path(out, "out", directory=True)
+    dpi = check_count(dpi, "dpi", maximum=MAX_DPI)
     anim = wavefront_animation(L, T)
-    gif, html = Path(out) / "wavefront_animation.gif", Path(out) / "wavefront_animation.html"
+    gif, html = out / "wavefront_animation.gif", out / "wavefront_animation.html"
     anim.save(gif, writer=PillowWriter(fps=1), dpi=dpi)
     page = offline_jshtml(anim)
     html.write_text("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>The d-RNN wavefront</title>"

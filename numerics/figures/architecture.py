@@ -23,6 +23,7 @@ from numerics.figures._style import (
     GATE_NAMES,
     HIGHLIGHT,
     LABEL_SIZE,
+    MAX_GRID,
     SHIFT_COLOURS,
     TEXT_SIZE,
     TICK_SIZE,
@@ -33,7 +34,7 @@ from numerics.figures._style import (
     set_labels,
 )
 from numerics.models import DelayedRNN
-from theory._checks import check_count
+from theory._checks import check_count, check_type
 from theory.layout import Plan, check_plan
 from theory.topologies import SHIFT_KINDS, shift_kind, topology_patterns
 
@@ -51,9 +52,9 @@ def plot_wavefront(L: int = 4, T: int = 8, step: int | Sequence[int] | None = No
     Parameters
     ----------
     L : int
-        Number of layers (>= 1).
+        Number of layers (1 to :data:`~numerics.figures._style.MAX_GRID`).
     T : int
-        Sequence length (>= 1).
+        Sequence length (1 to :data:`~numerics.figures._style.MAX_GRID`).
     step : int or sequence of int, optional
         d-RNN step(s) ``1 … T + L - 1`` whose wavefront is highlighted;
         default ``L`` (the first step at which every block is busy), or
@@ -70,8 +71,8 @@ def plot_wavefront(L: int = 4, T: int = 8, step: int | Sequence[int] | None = No
     >>> ax.get_title()
     'One d-RNN step computes a diagonal wavefront (L = 3, T = 6, d = 2)'
     """
-    L = check_count(L, "L")
-    T = check_count(T, "T")
+    L = check_count(L, "L", maximum=MAX_GRID)
+    T = check_count(T, "T", maximum=MAX_GRID)
     last = T + L - 1
     if step is None:
         steps = [min(L, last)]
@@ -228,6 +229,7 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
         raise TypeError(f"model must be a theory.layout.Plan or a DelayedRNN; got {type(model).__name__}")
     if show_values is None:
         show_values = params is not None
+    check_type(show_values, bool, "show_values", "a bool or None")
     if show_values and params is None:
         raise ValueError("show_values=True needs a DelayedRNN (a Plan has no weight values)")
     N, n0, G, n_out = plan.hidden_size, plan.input_size, plan.gates, plan.output_size
@@ -345,7 +347,7 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
     if isinstance(plans, dict):
         items = list(plans.items())
     elif isinstance(plans, Sequence) and not isinstance(plans, (str, bytes)):
-        items = [(p.description or f"plan {i + 1}", p) for i, p in enumerate(plans)]
+        items = [(check_plan(p, f"plans[{i}]").description or f"plan {i + 1}", p) for i, p in enumerate(plans)]
     else:
         raise TypeError(f"plans must be a dict of Plans or a sequence of Plans; got {type(plans).__name__}")
     if not items:

@@ -6,11 +6,13 @@ from collections.abc import Callable
 
 from matplotlib.figure import Figure
 
+from numerics.figures._style import check_figure
 from numerics.figures.architecture import plot_block_matrices, plot_sparsity_patterns, plot_wavefront
 from numerics.figures.bidirectional import plot_horizon_error, plot_pipeline
 from numerics.figures.gru import plot_gru_counterexample
 from numerics.figures.receptive import plot_receptive_spectrum
 from numerics.figures.slides import enlarge_text
+from theory._checks import check_real
 from theory.layout import stacked_plan
 
 #: Smallest text of a notes figure, in pixels when the figure is shown 1024 pixels wide (a projector).
@@ -23,7 +25,16 @@ def readable_at_1024(fig: Figure, min_px: float = NOTES_MIN_TEXT_PX) -> Figure:
     A font of ``p`` points in a figure ``w`` inches wide shown 1024 pixels
     wide is ``p · 1024 / (72 w)`` pixels tall, so the smallest font allowed
     is ``min_px · 72 w / 1024`` points (rounded up to a tenth).
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``fig`` is not a Figure or ``min_px`` is not a number in ``(0, 1024]``.
     """
+    fig = check_figure(fig)
+    min_px = check_real(min_px, "min_px", positive=True)
+    if min_px > 1024:
+        raise ValueError(f"min_px must be at most 1024, the width the figure is shown at; got {min_px}")
     min_pt = -(-min_px * 72.0 * fig.get_figwidth() * 10 // 1024) / 10
     return enlarge_text(fig, min_pt)
 

@@ -18,9 +18,11 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 
-from numerics.figures._style import HIGHLIGHT, SHIFT_COLOURS
+from numerics._validate import check_path
+from numerics.figures._style import HIGHLIGHT, SHIFT_COLOURS, check_figure
 from numerics.figures.palette import OKABE_ITO
 from numerics.figures.slides import MIN_TEXT_PT, SLIDE_FIGURES, SLIDE_TITLE_PT, slide_figure
+from theory._checks import check_count, check_sequence, check_type
 
 #: Font size (points) of the equations on an equation page.
 EQUATION_PT = 17.0
@@ -59,9 +61,20 @@ def equation_page(title: str, lines: Sequence[str], note: str | None = None) -> 
     -------
     Figure
         A 16:9 slide figure.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``title`` or ``note`` is not a str, or ``lines`` is not 1 to 5 strings.
     """
-    if not lines or len(lines) > 5:
-        raise ValueError(f"an equation page holds 1 to 5 lines; got {len(lines)}")
+    check_type(title, str, "title")
+    if note is not None:
+        check_type(note, str, "note", "a str or None")
+    lines = check_sequence(lines, "lines", "str (1 to 5 lines)", nonempty=True)
+    if len(lines) > 5:
+        raise ValueError(f"lines must hold 1 to 5 lines (an equation page); got {len(lines)}")
+    for i, line in enumerate(lines):
+        check_type(line, str, f"lines[{i}]")
     fig = slide_figure()
     fig.text(0.5, 0.9, title, ha="center", va="center", fontsize=SLIDE_TITLE_PT + 4, fontweight="bold")
     top, bottom = 0.72, 0.28 if note else 0.18
@@ -102,8 +115,7 @@ def bidirectional_diagram(T: int = 5) -> Figure:
     Figure
         A 16:9 slide figure with one Axes.
     """
-    if not 2 <= T <= 6:
-        raise ValueError(f"T must be 2 to 6; got {T}")
+    T = check_count(T, "T", minimum=2, maximum=6)
     fig = slide_figure()
     ax = fig.add_subplot()
     gap = 1.6  # horizontal distance of two time steps
@@ -214,20 +226,35 @@ def write_deck(path: Path | str, pages: Sequence[tuple[str, Callable[[], Figure]
     path : Path or str
         The PDF file to write; its directory must exist.
     pages : sequence of (str, callable), optional
-        Default: :data:`DECK`.
+        Page names and zero-argument functions returning the page's Figure. Default: :data:`DECK`.
 
     Returns
     -------
     Path
         ``path``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``path`` is not a ``.pdf`` file in an existing directory, or ``pages`` not (name, function)
+        pairs whose functions return Figures.
     """
-    path = Path(path)
+    path = check_path(path, "path")
     if path.suffix.lower() != ".pdf":
-        raise ValueError(f"the deck is a PDF; got the file name {path.name!r}")
-    if not path.parent.is_dir():
-        raise ValueError(f"directory {str(path.parent)!r} does not exist")
-    pages = DECK if pages is None else pages
+        raise ValueError(f"path must name a PDF file (the deck); got the file name {path.name!r}")
+    pages = DECK if pages is None else _check_pages(pages)
     with PdfPages(path, metadata=DECK_METADATA) as pdf:
-        for _name, draw in pages:
-            pdf.savefig(draw())
+        for i, (_name, draw) in enumerate(pages):
+            pdf.savefig(check_figure(draw(), f"pages[{i}]'s figure"))
     return path
+
+
+def _check_pages(pages: object) -> tuple[tuple[str, Callable[[], Figure]], ...]:
+    """``pages`` as a tuple of (name, zero-argument drawing function) pairs, else raise naming the bad entry."""
+    pairs = check_sequence(pages, "pages", "(name, drawing function) pairs")
+    for i, pair in enumerate(pairs):
+        pair = check_sequence(pair, f"pages[{i}]", "(name, drawing function)")
+        if len(pair) != 2 or not isinstance(pair[0], str) or not callable(pair[1]):
+            raise TypeError(f"pages[{i}] must be a (str, callable) pair; "
+                            f"got ({', '.join(type(v).__name__ for v in pair)})")
+    return pairs

@@ -7,9 +7,10 @@ from collections.abc import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from numerics.figures._style import CELL_COLOURS, TEXT_SIZE, TITLE_SIZE, new_figure, set_labels
+from numerics._validate import check_seed
+from numerics.figures._style import CELL_COLOURS, MAX_GRID, MAX_STEPS, TEXT_SIZE, TITLE_SIZE, new_figure, set_labels
 from numerics.models import StackedRNN, delayed_gru
-from theory._checks import check_count
+from theory._checks import check_count, check_sizes
 
 
 def _max_error_per_step(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -32,10 +33,11 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     Parameters
     ----------
     T : int
-        Sequence length.
+        Sequence length (1 to :data:`~numerics.figures._style.MAX_STEPS`).
     hidden_sizes : sequence of int
-        Layer widths (at least two layers).
+        Layer widths: 2 to :data:`~numerics.figures._style.MAX_GRID` layers of at most that many units.
     input_size : int
+        1 to :data:`~numerics.figures._style.MAX_GRID`.
     seed : int
         Seed of the random networks and input.
     fig : Figure, optional
@@ -44,11 +46,19 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     -------
     Figure
         Two Axes.
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument out of range.
     """
-    T = check_count(T, "T")
-    if len(hidden_sizes) < 2:
-        raise ValueError(f"hidden_sizes must have at least 2 layers for a counterexample; got {list(hidden_sizes)}")
-    rng = np.random.default_rng(seed)
+    T = check_count(T, "T", maximum=MAX_STEPS)
+    hidden_sizes = check_sizes(hidden_sizes, "hidden_sizes")
+    if not 2 <= len(hidden_sizes) <= MAX_GRID or max(hidden_sizes) > MAX_GRID:
+        raise ValueError(f"hidden_sizes must have 2 to {MAX_GRID} layers (a counterexample needs two) of at most "
+                         f"{MAX_GRID} units; got {list(hidden_sizes)[:8]}")
+    input_size = check_count(input_size, "input_size", maximum=MAX_GRID)
+    rng = np.random.default_rng(check_seed(seed))
     x = rng.normal(size=(T, 1, input_size))
     t = np.arange(1, T + 1)
     fig = new_figure(fig, (12.5, 4.8))

@@ -15,6 +15,9 @@ from typing import Any
 import numpy as np
 from matplotlib.colors import to_rgb
 
+from numerics._validate import as_float_array
+from theory._checks import check_real
+
 #: The eight Okabe–Ito colours.
 OKABE_ITO: dict[str, str] = {
     "black": "#000000",
@@ -36,6 +39,14 @@ DEUTERANOPIA = np.array([
 
 _RGB_TO_XYZ = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
 _WHITE_XYZ = np.array([0.95047, 1.0, 1.08883])
+
+
+def _rgb(value: Any, name: str, *, single: bool = False) -> np.ndarray:
+    """``value`` as a finite float array of sRGB triples, shape ``(3,)`` if ``single`` else ``(..., 3)``."""
+    rgb = as_float_array(value, name)
+    if rgb.shape[-1:] != (3,) or (single and rgb.ndim != 1):
+        raise ValueError(f"{name} must have shape {'(3,)' if single else '(..., 3)'}; got {rgb.shape}")
+    return rgb
 
 
 def _to_linear(rgb: np.ndarray) -> np.ndarray:
@@ -60,10 +71,21 @@ def on_white(colour: Any, alpha: float = 1.0) -> np.ndarray:
     Returns
     -------
     ndarray, shape (3,)
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``colour`` is not a matplotlib colour or ``alpha`` is not a number in ``[0, 1]``.
     """
+    alpha = check_real(alpha, "alpha")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"alpha must lie in [0, 1]; got {alpha}")
-    return alpha * np.array(to_rgb(colour)) + (1.0 - alpha)
+    try:
+        rgb = to_rgb(colour)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"colour must be a matplotlib colour ('#D55E00', '0.5', (r, g, b)); "
+                         f"got {type(colour).__name__} ({exc})") from exc
+    return alpha * np.array(rgb) + (1.0 - alpha)
 
 
 def simulate_deuteranopia(rgb: Any) -> np.ndarray:
@@ -84,16 +106,12 @@ def simulate_deuteranopia(rgb: Any) -> np.ndarray:
     >>> simulate_deuteranopia([1.0, 1.0, 1.0]).round(3).tolist()
     [1.0, 1.0, 1.0]
     """
-    rgb = np.asarray(rgb, dtype=float)
-    if rgb.shape[-1:] != (3,):
-        raise ValueError(f"rgb must have shape (..., 3); got {rgb.shape}")
-    return _to_srgb(_to_linear(rgb) @ DEUTERANOPIA.T)
+    return _to_srgb(_to_linear(_rgb(rgb, "rgb")) @ DEUTERANOPIA.T)
 
 
 def to_lab(rgb: Any) -> np.ndarray:
     """CIELAB coordinates (D65 white) of sRGB colour(s) of shape ``(..., 3)`` in ``[0, 1]``."""
-    rgb = np.asarray(rgb, dtype=float)
-    xyz = _to_linear(rgb) @ _RGB_TO_XYZ.T / _WHITE_XYZ
+    xyz = _to_linear(_rgb(rgb, "rgb")) @ _RGB_TO_XYZ.T / _WHITE_XYZ
     f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
     return np.stack([116 * f[..., 1] - 16, 500 * (f[..., 0] - f[..., 1]), 200 * (f[..., 1] - f[..., 2])], axis=-1)
 
@@ -110,4 +128,4 @@ def delta_e(rgb1: Any, rgb2: Any) -> float:
     -------
     float
     """
-    return float(np.linalg.norm(to_lab(rgb1) - to_lab(rgb2)))
+    return float(np.linalg.norm(to_lab(_rgb(rgb1, "rgb1", single=True)) - to_lab(_rgb(rgb2, "rgb2", single=True))))

@@ -12,10 +12,12 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from numerics._validate import as_float_array, check_seed
 from numerics.figures._style import (
     FIELD_COLOUR,
     HIGHLIGHT,
     LABEL_SIZE,
+    MAX_GRID,
     TEXT_SIZE,
     TICK_SIZE,
     TITLE_SIZE,
@@ -26,9 +28,13 @@ from numerics.figures._style import (
 )
 from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.models.jacobian import input_jacobian
-from theory._checks import check_count
+from theory._checks import check_count, check_real, check_type
 from theory.receptive import lookahead, receptive_field
 from theory.topologies import topology_patterns
+
+#: Most units (``L · width``) of the networks of :func:`receptive_spectrum`: the dense d-RNN's Jacobian
+#: takes about a second at 256 units and grows with their cube.
+MAX_UNITS = 128
 
 
 def jacobian_magnitude(jacobian: Any) -> np.ndarray:
@@ -39,11 +45,9 @@ def jacobian_magnitude(jacobian: Any) -> np.ndarray:
     jacobian : array, shape (T_out, n_out, T_in, n_in)
         As returned by :func:`numerics.models.jacobian.input_jacobian`.
     """
-    J = np.asarray(jacobian)
+    J = as_float_array(jacobian, "jacobian")
     if J.ndim != 4:
         raise ValueError(f"jacobian must have shape (T_out, n_out, T_in, n_in); got shape {J.shape}")
-    if not np.all(np.isfinite(J)):
-        raise ValueError("jacobian has non-finite entries")
     return np.abs(J).max(axis=(1, 3)) if J.size else np.zeros((J.shape[0], J.shape[2]))
 
 
@@ -101,8 +105,18 @@ def plot_receptive_field(jacobian: Any, field: Any = None, *, ax: Axes | None = 
     -------
     Axes
         ``ax.images[0]`` is the heat map (for a shared colour bar).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument of the wrong kind or shape.
     """
     mag = jacobian_magnitude(jacobian)
+    if title is not None:
+        check_type(title, str, "title", "a str or None")
+    if log_min is not None:
+        log_min = check_real(log_min, "log_min")
+    check_type(colorbar, bool, "colorbar")
     T_out, T_in = mag.shape
     if field is not None:
         field = np.asarray(field)
@@ -136,11 +150,11 @@ def receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: int = 0
     Parameters
     ----------
     T : int
-        Sequence length.
+        Sequence length (1 to :data:`~numerics.figures._style.MAX_GRID`).
     L : int
-        Layers / blocks (delay ``L - 1``), at least 3.
+        Layers / blocks (delay ``L - 1``), 3 to :data:`~numerics.figures._style.MAX_GRID`.
     width : int
-        Units per layer or block.
+        Units per layer or block; ``L · width`` at most :data:`MAX_UNITS`.
     seed : int
         Seed of the random weights and the input sequence.
 
@@ -154,11 +168,18 @@ def receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: int = 0
         true for the bidirectional network), ``lookahead`` (int; ``T - 1``
         for the bidirectional network) and ``matches`` (whether the
         Jacobian's support equals the field).
+
+    Raises
+    ------
+    TypeError, ValueError
+        Naming the argument out of range.
     """
-    T = check_count(T, "T")
-    L = check_count(L, "L", minimum=3)
+    T = check_count(T, "T", maximum=MAX_GRID)
+    L = check_count(L, "L", minimum=3, maximum=MAX_GRID)
     width = check_count(width, "width")
-    x = np.random.default_rng(seed).normal(size=(T, 1))
+    if L * width > MAX_UNITS:
+        raise ValueError(f"width must keep the networks at L · width <= {MAX_UNITS} units; got L={L}, width={width}")
+    x = np.random.default_rng(check_seed(seed)).normal(size=(T, 1))
     patterns = topology_patterns(L, width)
     stacked = StackedRNN.random(1, [width] * L, seed=seed)
     entries: list[tuple[str, Any, np.ndarray, int]] = [

@@ -27,11 +27,14 @@ from numerics.figures._style import (
     GATE_NAMES,
     HIGHLIGHT,
     SHIFT_COLOURS,
+    check_figure,
+    new_figure,
     set_labels,
 )
 from numerics.figures.architecture import plot_sparsity_patterns, plot_wavefront
 from numerics.figures.gru import plot_gru_counterexample
 from numerics.figures.receptive import _field_outline, _time_ticks, plot_receptive_field, receptive_spectrum
+from theory._checks import check_real
 from theory.layout import Plan, check_plan, stacked_plan
 from theory.topologies import shift_kind, topology_patterns
 
@@ -53,9 +56,7 @@ def slide_figure() -> Figure:
 
 
 def _visible_texts(fig: Figure) -> list[Text]:
-    if not isinstance(fig, Figure):
-        raise TypeError(f"fig must be a matplotlib Figure; got {type(fig).__name__}")
-    FigureCanvasAgg(fig).draw()  # tick labels exist only once the figure is drawn
+    FigureCanvasAgg(check_figure(fig)).draw()  # tick labels exist only once the figure is drawn
     out = []
     for t in fig.findobj(Text):
         if not t.get_visible() or not t.get_text().strip():
@@ -84,15 +85,20 @@ def text_sizes_px(fig: Figure, width_px: float = SLIDE_WIDTH_PX) -> list[tuple[f
     list of (float, str)
         ``(pixels, text)`` of each visible non-empty text artist (titles,
         labels, tick labels, legend entries, annotations), smallest first.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``fig`` is not a Figure or ``width_px`` is not a finite number ``> 0``.
     """
-    if width_px <= 0:
-        raise ValueError(f"width_px must be positive; got {width_px}")
-    scale = width_px / (72.0 * fig.get_figwidth())
+    width_px = check_real(width_px, "width_px", positive=True)
+    scale = width_px / (72.0 * check_figure(fig).get_figwidth())
     return sorted((t.get_fontsize() * scale, t.get_text()) for t in _visible_texts(fig))
 
 
 def enlarge_text(fig: Figure, min_pt: float = MIN_TEXT_PT) -> Figure:
     """Raise every visible text of ``fig`` smaller than ``min_pt`` points to ``min_pt``; returns ``fig``."""
+    min_pt = check_real(min_pt, "min_pt", positive=True)
     for t in _visible_texts(fig):
         if t.get_fontsize() < min_pt:
             t.set_fontsize(min_pt)
@@ -157,7 +163,7 @@ def plot_gate_matrices(plan: Plan, *, fig: Figure | None = None) -> Figure:
         One Axes per gate.
     """
     check_plan(plan)
-    fig = slide_figure() if fig is None else fig
+    fig = new_figure(fig, SLIDE_SIZE)
     N, n0, G = plan.hidden_size, plan.input_size, plan.gates
     axes = fig.subplots(1, G, squeeze=False, sharey=True)[0]
     names = [b.name for b in plan.blocks]

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, check_seed
+from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, check_seed, check_time_major
 from numerics.engine.params import LayerParams
 from numerics.models.delayed import DelayedRNN
 from theory._checks import check_allocation, check_count, check_real, check_type
@@ -162,8 +162,10 @@ class TopologyRNN:
         -------
         ndarray, shape (T, B, output_size)
         """
-        x = x if isinstance(x, np.ndarray) and x.dtype == object else as_sequence(
-            x, self.topology.input_size, np.result_type(*self.params.values()))
+        if isinstance(x, np.ndarray) and x.dtype == object:
+            x = check_time_major(x, self.topology.input_size)
+        else:
+            x = as_sequence(x, self.topology.input_size, np.result_type(*self.params.values()))
         T = x.shape[0]
         outs = self.layer_outputs(x, backward)
         return np.concatenate([outs[r][:T] for r in self.topology.readout], axis=2)

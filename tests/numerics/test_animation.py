@@ -38,6 +38,29 @@ def test_bad_arguments() -> None:
         wavefront_animation(0, 3)
 
 
+@pytest.mark.parametrize(("call", "exc", "match"), [
+    (lambda tmp: wavefront_animation(10**5, 2), ValueError, r"L must be an int in \[1, 32\]; got 100000"),
+    (lambda tmp: wavefront_animation(2, 2, interval_ms=None), TypeError, r"interval_ms must be an int"),
+    (lambda tmp: offline_jshtml("anim"), TypeError, r"anim must be a matplotlib Animation; got str"),
+    (lambda tmp: save_wavefront_animation(None), TypeError, r"out must be a str or os.PathLike"),
+    (lambda tmp: save_wavefront_animation(tmp / "missing"), ValueError,
+     r"out must be an existing directory; directory .*missing' does not exist"),
+    (lambda tmp: save_wavefront_animation(tmp, dpi=10**5), ValueError, r"dpi must be an int in \[1, 600\]"),
+    (lambda tmp: save_wavefront_animation(tmp, T=10**13), ValueError, r"T must be an int in \[1, 32\]"),
+])
+def test_bad_arguments_are_named(tmp_path: Path, call, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        call(tmp_path)
+    assert not list(tmp_path.iterdir())
+
+
+def test_offline_jshtml_names_a_bad_mode() -> None:
+    anim = wavefront_animation(1, 1)
+    with pytest.raises(ValueError, match="default_mode must be one of"):
+        offline_jshtml(anim, "twice")
+    assert "loop" in offline_jshtml(anim, "loop")
+
+
 def test_html_player_needs_no_network(tmp_path: Path) -> None:
     """matplotlib's player links Font Awesome from a CDN; the saved page and the fragment do not."""
     assert "font-awesome" in wavefront_animation(2, 2).to_jshtml()  # what is being removed

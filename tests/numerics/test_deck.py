@@ -67,6 +67,25 @@ def test_bad_input_is_refused(tmp_path):
         write_deck(tmp_path / "missing" / "deck.pdf")
 
 
+@pytest.mark.parametrize(("call", "exc", "match"), [
+    (lambda tmp: equation_page(None, ["$x$"]), TypeError, r"title must be a str; got NoneType"),
+    (lambda tmp: equation_page("t", "$x$"), TypeError, r"lines must be a non-empty sequence of str .* got str"),
+    (lambda tmp: equation_page("t", ["$x$", 2]), TypeError, r"lines\[1\] must be a str; got int"),
+    (lambda tmp: equation_page("t", ["$x$"], note=1.5), TypeError, r"note must be a str or None"),
+    (lambda tmp: bidirectional_diagram(T="5"), TypeError, r"T must be an int in \[2, 6\]; got str"),
+    (lambda tmp: write_deck(None), TypeError, r"path must be a str or os.PathLike"),
+    (lambda tmp: write_deck(""), ValueError, r"path must be a file path in an existing directory; got an empty path"),
+    (lambda tmp: write_deck(tmp / "d.pdf", [1, 2]), TypeError, r"pages\[0\] must be a sequence .* got int"),
+    (lambda tmp: write_deck(tmp / "d.pdf", [("t", "x")]), TypeError, r"pages\[0\] must be a \(str, callable\) pair"),
+    (lambda tmp: write_deck(tmp / "d.pdf", {}), TypeError, r"pages must be a sequence .* got dict"),
+    (lambda tmp: write_deck(tmp / "d.pdf", [("t", lambda: 3)]), TypeError,
+     r"pages\[0\]'s figure must be a matplotlib Figure; got int"),
+])
+def test_bad_arguments_are_named(tmp_path, call, exc, match):
+    with pytest.raises(exc, match=match):
+        call(tmp_path)
+
+
 def test_write_deck_takes_its_pages(tmp_path):
     path = write_deck(tmp_path / "two.pdf", [("title", title_page), ("eq", lambda: equation_page("t", ["$x$"]))])
     assert len(_MEDIABOX.findall(path.read_bytes())) == 2

@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from numerics import StackedRNN
 from numerics.figures.architecture import plot_block_matrices, plot_sparsity_patterns, plot_wavefront
-from numerics.figures.catalogue import FIGURES
+from numerics.figures.catalogue import FIGURES, readable_at_1024
 from numerics.figures.gru import plot_gru_counterexample
 from numerics.figures.receptive import (
     jacobian_magnitude,
@@ -54,6 +54,62 @@ def test_wavefront_draws_into_given_axes() -> None:
 def test_wavefront_rejects_bad_arguments(kwargs: dict, error: type) -> None:
     with pytest.raises(error):
         plot_wavefront(**kwargs)
+
+
+@pytest.mark.parametrize("arg", ["L", "T"])
+def test_wavefront_refuses_a_grid_too_large_to_draw(arg: str) -> None:
+    with pytest.raises(ValueError, match=rf"{arg} must be an int in \[1, 32\]; got 100000"):
+        plot_wavefront(**{arg: 10**5})
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), [
+    (lambda: plot_gru_counterexample(T=10**5), ValueError, r"T must be an int in \[1, 1000\]"),
+    (lambda: plot_gru_counterexample(hidden_sizes=None), TypeError, r"hidden_sizes must be a non-empty sequence"),
+    (lambda: plot_gru_counterexample(hidden_sizes=(2, 10**5)), ValueError, r"hidden_sizes must have 2 to 32 layers"),
+    (lambda: plot_gru_counterexample(input_size=2.0), TypeError, r"input_size must be an int"),
+    (lambda: plot_gru_counterexample(seed="x"), TypeError, r"seed must be None, an int >= 0"),
+    (lambda: plot_gru_counterexample(fig="fig"), TypeError, r"fig must be a matplotlib Figure or None"),
+])
+def test_gru_counterexample_names_a_bad_argument(call, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), [
+    (lambda: receptive_spectrum(T=10**5), ValueError, r"T must be an int in \[1, 32\]"),
+    (lambda: receptive_spectrum(L=2), ValueError, r"L must be an int in \[3, 32\]; got 2"),
+    (lambda: receptive_spectrum(L=4, width=64), ValueError, r"width must keep the networks at L · width <= 128"),
+    (lambda: receptive_spectrum(seed=1.5), TypeError, r"seed must be None, an int >= 0"),
+    (lambda: plot_receptive_spectrum(T=3, L=3, width=1, fig=[]), TypeError, r"fig must be a matplotlib Figure"),
+    (lambda: plot_receptive_field(np.array(["a"])), TypeError, r"jacobian must be a numeric array"),
+    (lambda: plot_receptive_field(np.zeros((2, 1, 2, 1)), log_min=float("nan")), ValueError, r"log_min must be finite"),
+    (lambda: plot_receptive_field(np.zeros((2, 1, 2, 1)), title=3), TypeError, r"title must be a str or None"),
+    (lambda: plot_receptive_field(np.zeros((2, 1, 2, 1)), colorbar=None), TypeError, r"colorbar must be a bool"),
+])
+def test_receptive_figures_name_a_bad_argument(call, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), [
+    (lambda: plot_sparsity_patterns([1.5]), TypeError, r"plans\[0\] must be a theory.layout.Plan; got float"),
+    (lambda: plot_block_matrices(stacked_plan("elman", 1, [1]), show_values=np.ones(3)), TypeError,
+     r"show_values must be a bool or None; got ndarray"),
+])
+def test_architecture_figures_name_a_bad_argument(call, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        call()
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "match"), [
+    (dict(fig=None), TypeError, r"fig must be a matplotlib Figure; got NoneType"),
+    (dict(min_px="12"), TypeError, r"min_px must be a real number"),
+    (dict(min_px=float("inf")), ValueError, r"min_px must be finite"),
+    (dict(min_px=1e84), ValueError, r"min_px must be at most 1024"),
+])
+def test_readable_at_1024_names_a_bad_argument(kwargs, exc, match) -> None:
+    with pytest.raises(exc, match=match):
+        readable_at_1024(**{"fig": Figure(), **kwargs})
 
 
 @pytest.mark.parametrize("cell", ["elman", "lstm"])

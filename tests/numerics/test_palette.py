@@ -59,3 +59,18 @@ def test_bad_input():
         on_white("#000000", 1.5)
     with pytest.raises(ValueError, match="shape"):
         simulate_deuteranopia([1.0, 0.0])
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), [
+    (lambda: on_white("#000000", [2]), TypeError, r"alpha must be a real number; got list"),
+    (lambda: on_white(3, 0.5), ValueError, r"colour must be a matplotlib colour .* got int"),
+    (lambda: on_white(np.ones((3, 2)), 0.5), ValueError, r"colour must be a matplotlib colour"),
+    (lambda: simulate_deuteranopia("abc"), TypeError, r"rgb must be a numeric array"),
+    (lambda: to_lab(0.5), ValueError, r"rgb must have shape \(\.\.\., 3\); got \(\)"),
+    (lambda: to_lab([np.nan, 0.0, 0.0]), ValueError, r"rgb must be finite"),
+    (lambda: delta_e([0.1, 0.2], [0.1, 0.1, 0.1]), ValueError, r"rgb1 must have shape \(3,\); got \(2,\)"),
+    (lambda: delta_e([0.1, 0.2, 0.3], np.ones((2, 3))), ValueError, r"rgb2 must have shape \(3,\); got \(2, 3\)"),
+])
+def test_bad_colours_are_named(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

@@ -8,10 +8,12 @@ from numerics.figures.slides import (
     SLIDE_FIGURES,
     SLIDE_WIDTH_PX,
     enlarge_text,
+    plot_gate_matrices,
     slide_figure,
     smallest_text_px,
     text_sizes_px,
 )
+from theory.layout import stacked_plan
 
 
 @pytest.mark.parametrize("name", list(SLIDE_FIGURES))
@@ -51,3 +53,18 @@ def test_the_notes_spectrum_would_fail_on_a_slide():
     # The 10-panel notes figure is why the slide set exists: its ticks are far below 18 px at 1024 px.
     from numerics.figures import plot_receptive_spectrum
     assert smallest_text_px(plot_receptive_spectrum(T=6)) < MIN_TEXT_PX
+
+
+@pytest.mark.parametrize(("call", "exc", "match"), [
+    (lambda: text_sizes_px(Figure(), "wide"), TypeError, r"width_px must be a real number; got str"),
+    (lambda: text_sizes_px(Figure(), float("nan")), ValueError, r"width_px must be finite"),
+    (lambda: text_sizes_px(None), TypeError, r"fig must be a matplotlib Figure; got NoneType"),
+    (lambda: smallest_text_px(Figure(), [1024]), TypeError, r"width_px must be a real number"),
+    (lambda: smallest_text_px("fig"), TypeError, r"fig must be a matplotlib Figure; got str"),
+    (lambda: enlarge_text(Figure(), -1.0), ValueError, r"min_pt must be > 0"),
+    (lambda: plot_gate_matrices(stacked_plan("lstm", 1, [1, 1]), fig=1), TypeError, r"fig must be a matplotlib Figure"),
+    (lambda: plot_gate_matrices(None), TypeError, r"plan must be a theory.layout.Plan"),
+])
+def test_bad_arguments_are_named(call, exc, match):
+    with pytest.raises(exc, match=match):
+        call()

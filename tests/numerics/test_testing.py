@@ -41,6 +41,32 @@ def test_bad_strategy_arguments_raise_invalid_argument(make):
         make()
 
 
+@pytest.mark.parametrize(("shape", "match"), [
+    (None, r"shape must be a sequence of ints >= 0, or an int; got NoneType"),
+    (2.5, r"shape must be .* got float"),
+    ((2, True), r"shape\[1\] must be an int >= 0; got bool"),
+    ((-1,), r"shape\[0\] must be an int >= 0; got -1"),
+    ((10**13, 10**13), r"shape: .* do not fit in this machine's memory"),
+])
+def test_weights_names_a_bad_shape(shape, match):
+    with pytest.raises(InvalidArgument, match=match):
+        weights(shape).validate()
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: initial_states(StackedRNN.random(1, [2], seed=0), 10**13), r"batch × hidden sizes: .* do not fit"),
+    (lambda: sequences(10**13), r"steps × batch × input_size: .* do not fit"),
+])
+def test_sizes_too_large_for_memory_name_the_argument(make, match):
+    with pytest.raises(InvalidArgument, match=match):
+        make().validate()
+
+
+@given(weights(3))
+def test_weights_takes_an_int_shape(w):
+    assert w.shape == (3,)
+
+
 @settings(max_examples=30, deadline=None)
 @given(relaxed_plans(max_blocks=3, max_width=2, max_delay=2, max_hold=1))
 def test_relaxed_plans_respect_their_bounds(plan):

@@ -120,6 +120,13 @@ def test_wrong_parameters_are_refused():
                           "bias_ih_l0": np.zeros(2), "bias_hh_l0": np.zeros(2)})
 
 
+@pytest.mark.parametrize("x", [np.array(object()), np.array([Fraction(1)] * 2, dtype=object).reshape(1, 1, 2)])
+def test_an_exact_input_of_the_wrong_shape_is_named(x):
+    net = TopologyRNN.random(stacked_topology(1, [2]), seed=0)
+    with pytest.raises(ValueError, match=r"x must (be a 3-D time-major array|have 1 features)"):
+        net(x)
+
+
 def _scalar_bidirectional(w: float, u: float, wb: float, ub: float) -> TopologyRNN:
     top = bidirectional_topology(1, [1], 0)
     p = {"weight_ih_l0": np.array([[w]]), "weight_hh_l0": np.array([[u]]),

@@ -3,6 +3,7 @@
 from dataclasses import replace
 
 import numpy as np
+import pytest
 import sympy
 from sympy import MatrixSymbol, ZeroMatrix
 
@@ -76,3 +77,9 @@ def test_proof_text_contains_the_argument_and_the_checked_facts():
     assert PROOF.strip() in text
     assert "UNEXPECTED" not in text
     assert text.count("holds") >= 7
+
+
+@pytest.mark.parametrize(("reset", "exc"), [("full", ValueError), (np.ones(3), TypeError), (None, TypeError)])
+def test_gru_step_names_a_bad_reset(reset, exc):
+    with pytest.raises(exc, match="reset must be"):
+        gru_step(reset)

@@ -1,9 +1,11 @@
-"""Plans: the naive GRU layout on request, and the Jupyter display hooks."""
+"""Plans: the naive GRU layout on request, the Jupyter display hooks, and what a Plan refuses."""
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from theory.layout import relaxed_plan, stacked_plan
+from theory.layout import Block, Edge, InputEdge, relaxed_plan, stacked_plan
 
 
 def test_gru_refused_without_allow_gru():
@@ -39,3 +41,33 @@ def test_relaxed_plan_still_builds_from_masks():
     plan = relaxed_plan("elman", 1, [1, 2], np.array([[True, False], [True, True]]), np.array([True, False]),
                         delay=1)
     assert plan.recurrent_block_mask().tolist() == [[True, False], [True, True]]
+
+
+PLAN = stacked_plan("elman", 2, [2, 3])
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "match"), [
+    (dict(blocks="ab"), TypeError, r"blocks must be a non-empty sequence of theory.layout.Block; got str"),
+    (dict(blocks=()), ValueError, r"blocks must be a non-empty sequence"),
+    (dict(blocks=np.ones((4, 2))), TypeError, r"blocks must be .* got ndarray"),
+    (dict(blocks=(Block("h", 0, "tanh", 0),)), ValueError, r"blocks\[0\].width must be an int >= 1"),
+    (dict(blocks=(Block("h", 2, "tanh", -1),)), ValueError, r"blocks\[0\].lag must be an int >= 0"),
+    (dict(recurrent=[-1, 0]), TypeError, r"recurrent\[0\] must be a theory.layout.Edge; got int"),
+    (dict(recurrent=(Edge(0, 2),)), ValueError, r"recurrent\[0\].dst must be an int in \[0, 1\]; got 2"),
+    (dict(inputs=None), TypeError, r"inputs must be a sequence of theory.layout.InputEdge; got NoneType"),
+    (dict(inputs="lstm"), TypeError, r"inputs must be .* got str"),
+    (dict(inputs=(InputEdge(5),)), ValueError, r"inputs\[0\].dst must be an int in \[0, 1\]"),
+    (dict(readout={"w": "x"}), TypeError, r"readout must be a non-empty sequence of block indices; got dict"),
+    (dict(readout=("0",)), TypeError, r"readout\[0\] must be an int"),
+    (dict(readout=(2,)), ValueError, r"readout\[0\] must be an int in \[0, 1\]; got 2"),
+    (dict(bias=1), TypeError, r"bias must be a bool"),
+    (dict(description=None), TypeError, r"description must be a str"),
+])
+def test_plan_names_a_malformed_field(kwargs, exc, match):
+    with pytest.raises(exc, match=match):
+        replace(PLAN, **kwargs)
+
+
+def test_plan_stores_any_sequence_as_tuples():
+    plan = replace(PLAN, blocks=list(PLAN.blocks), readout=[1])
+    assert plan == PLAN and isinstance(plan.blocks, tuple) and hash(plan) == hash(PLAN)

@@ -149,6 +149,16 @@ def test_bad_arguments_are_named():
         check_identity("elman", [], 1)
 
 
+@pytest.mark.parametrize(("starts", "exc", "match"), [
+    (None, TypeError, r"starts must be a sequence of start rules"),
+    ("zero", TypeError, r"starts must be a sequence .* got str"),
+    (("zero", "bogus"), ValueError, r"starts\[1\] must be one of"),
+])
+def test_sweep_names_a_bad_starts(starts, exc, match):
+    with pytest.raises(exc, match=match):
+        sweep("elman", 1, 1, starts=starts)
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("cell", ["elman", "lstm"])
 def test_thorough_sizes_L8_T12(cell):

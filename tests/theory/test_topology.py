@@ -106,3 +106,26 @@ def test_layers_read_only_lower_layers():
         Topology(1, (Layer(2, (1,)),))
     with pytest.raises(ValueError, match="readout"):
         Topology(1, (Layer(2, (0,)),), readout=(2,))
+
+
+@pytest.mark.parametrize(("kwargs", "exc", "match"), [
+    (dict(layers=3), TypeError, r"layers must be a non-empty sequence of theory.topology.Layer; got int"),
+    (dict(layers=()), ValueError, r"layers must be a non-empty sequence"),
+    (dict(layers=(Layer(2, (0,)), "x")), TypeError, r"layers\[1\] must be a theory.topology.Layer; got str"),
+    (dict(layers=np.ones((4, 2))), TypeError, r"layers must be .* got ndarray"),
+    (dict(readout=2), TypeError, r"readout must be a sequence of layer numbers; got int"),
+    (dict(readout=np.ones(3)), TypeError, r"readout must be .* got ndarray"),
+    (dict(readout=(1.0,)), TypeError, r"readout\[0\] must be an int"),
+    (dict(readout=(1, 1)), ValueError, r"readout must list distinct layers"),
+    (dict(name=None), TypeError, r"name must be a str"),
+])
+def test_topology_names_a_malformed_field(kwargs, exc, match):
+    fields = dict(input_size=1, layers=(Layer(2, (0,)),), readout=(), name="")
+    with pytest.raises(exc, match=match):
+        Topology(**{**fields, **kwargs})
+
+
+def test_topology_stores_any_sequence_as_tuples():
+    top = Topology(1, [Layer(2, (0,)), Layer(2, (1,))], [2])
+    assert top.layers == (Layer(2, (0,)), Layer(2, (1,))) and top.readout == (2,)
+    assert hash(top) == hash(Topology(1, top.layers, (2,)))
