@@ -30,9 +30,11 @@ from numerics.engine.activations import ActGroup, activation_grad, gate_scale
 from numerics.engine.layer import (
     elman_step_backward,
     elman_step_forward,
+    gru_local,
     gru_pointwise,
     gru_step_backward,
     gru_step_forward,
+    lstm_local,
     lstm_step_backward,
     lstm_step_forward,
 )
@@ -363,13 +365,8 @@ def dag_backward(
         if lstm:
             dc = np.array(dc0[:, s0:s1])
             i, f, g, o = (gv[:, :, k, s0:s1] for k in range(4))
-            tc = cache.tanh_c[:, :, s0:s1]
-            dh_dc = o * (1 - tc * tc)
             local = np.empty((T, B, 4 * w), dtype=dt)
-            np.multiply(g, i * (1 - i), out=local[..., :w])
-            np.multiply(cache.c[:-1, :, s0:s1], f * (1 - f), out=local[..., w : 2 * w])
-            np.multiply(i, 1 - g * g, out=local[..., 2 * w : 3 * w])
-            np.multiply(tc, o * (1 - o), out=local[..., 3 * w :])
+            dh_dc = lstm_local(i, f, g, o, cache.c[:-1, :, s0:s1], cache.tanh_c[:, :, s0:s1], local)
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
                 lstm_step_backward(dh, dc, dh_dc[t], local[t], f[t], whh, dax[t], buf)
@@ -377,12 +374,8 @@ def dag_backward(
             dc0[:, s0:s1] = dc
         elif gru:
             r, z, n = (gv[:, :, k, s0:s1] for k in range(3))
-            dn = (1 - z) * (1 - n * n)
             local = np.empty((T, B, 3 * w), dtype=dt)
-            np.multiply(dn * cache.hn[:, :, s0:s1], r * (1 - r), out=local[..., :w])
-            np.multiply(h[:-1, :, s0:s1] - n, z * (1 - z), out=local[..., w : 2 * w])
-            local[..., 2 * w :] = dn
-            local_hn = dn * r
+            local_hn = gru_local(r, z, n, cache.hn[:, :, s0:s1], h[:-1, :, s0:s1], local)
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
                 gru_step_backward(dh, local[t], local_hn[t], z[t], whh, dax[t], dah[t], buf)

@@ -40,7 +40,7 @@ import numpy as np
 
 from numerics.engine.activations import activate_, activation_grad, gate_scale
 from numerics.engine.dagorder import BlockOrder, block_order, dag_backward, dag_forward
-from numerics.engine.layer import gru_pointwise, lstm_pointwise
+from numerics.engine.layer import gru_local, gru_pointwise, lstm_local, lstm_pointwise
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan, check_plan
@@ -421,21 +421,13 @@ def sparse_backward(
         dc = np.zeros((B, N), dtype=dt) if dc_final is None else np.array(dc_final, dtype=dt)
         gts, tc = cache.gates, cache.tanh_c
         i, f, g, o = (gts[..., k * N : (k + 1) * N] for k in range(4))
-        dh_dc = o * (1 - tc * tc)
         local = np.empty_like(gts)
-        np.multiply(g, i * (1 - i), out=local[..., :N])
-        np.multiply(cache.c[:-1], f * (1 - f), out=local[..., N : 2 * N])
-        np.multiply(i, 1 - g * g, out=local[..., 2 * N : 3 * N])
-        np.multiply(tc, o * (1 - o), out=local[..., 3 * N :])
+        dh_dc = lstm_local(i, f, g, o, cache.c[:-1], tc, local)
     elif gru:
         gts, hn = cache.gates, cache.hn
         r, z, n = (gts[..., k * N : (k + 1) * N] for k in range(3))
-        dn = (1 - z) * (1 - n * n)
         local = np.empty_like(gts)
-        np.multiply(dn * hn, r * (1 - r), out=local[..., :N])
-        np.multiply(h[:-1] - n, z * (1 - z), out=local[..., N : 2 * N])
-        local[..., 2 * N :] = dn
-        local_hn = dn * r
+        local_hn = gru_local(r, z, n, hn, h[:-1], local)
     else:
         dphi = activation_grad(h[1:], cache.activations)
     for t in range(T - 1, -1, -1):
