@@ -28,10 +28,8 @@ import numpy as np
 
 from numerics.engine.activations import ActGroup, activation_grad, gate_scale
 from numerics.engine.layer import (
-    elman_step_backward,
     elman_step_forward,
     gru_local,
-    gru_pointwise,
     gru_step_backward,
     gru_step_forward,
     lstm_local,
@@ -233,17 +231,25 @@ def dag_forward(
         s0, s1 = blk.span
         w = s1 - s0
         # Contiguous per-block buffers: the step kernels slice gates along the last axis.
-        xw = np.zeros((T, B, G * w), dtype=dt) if blk.w_ih_t is None else (x2 @ blk.w_ih_t).reshape(T, B, G * w)
+        # Readings of the other blocks at all steps: one product. For PyTorch's GRU the candidate's part lies
+        # inside the reset gate and stays apart (``inside``); everything else joins the input side ``xw``.
+        acc = (_sources(bo, blk, h, T) @ blk.cross_t).reshape(T, B, G * w) if blk.cross_t is not None else None
+        inside = acc[..., 2 * w :] if (acc is not None and bo.inside) else None
+        if blk.w_ih_t is not None:
+            xw = (x2 @ blk.w_ih_t).reshape(T, B, G * w)
+            if acc is not None:
+                if inside is None:
+                    xw += acc
+                else:
+                    xw[..., : 2 * w] += acc[..., : 2 * w]
+        elif acc is not None and inside is None:
+            xw = acc                                # no input: the readings are the whole input side
+        else:
+            xw = np.zeros((T, B, G * w), dtype=dt)
+            if acc is not None:
+                xw[..., : 2 * w] = acc[..., : 2 * w]
         if blk.bias is not None:
             xw += blk.bias
-        inside = None
-        if blk.cross_t is not None and T:
-            acc = (_sources(bo, blk, h, T) @ blk.cross_t).reshape(T, B, G * w)
-            if bo.inside:
-                xw[..., : 2 * w] += acc[..., : 2 * w]
-                inside = acc[..., 2 * w :]     # the candidate's readings of other blocks, inside the reset gate
-            else:
-                xw += acc
         hb = np.empty((T + 1, B, w), dtype=dt)
         hb[0] = h0[:, s0:s1]
         whh_t = blk.whh_t if blk.whh_t is not None else np.zeros((w, G * w), dtype=dt)
@@ -263,14 +269,11 @@ def dag_forward(
             gb = np.empty((T, B, 3 * w), dtype=dt)
             hnb = np.empty((T, B, w), dtype=dt)
             b_hn = blk.b_hn
+            if inside is not None and b_hn is not None:
+                inside = inside + b_hn                  # joins b_hn: one addition per step inside the reset gate
             for t in range(T):
-                if inside is None:
-                    gru_step_forward(xw[t], hb[t], whh_t, b_hn, gb[t], hnb[t], hb[t + 1])
-                else:
-                    g = gb[t]
-                    np.matmul(hb[t], whh_t, out=g)
-                    g[:, 2 * w :] += inside[t]
-                    gru_pointwise(xw[t], hb[t], b_hn, g, hnb[t], hb[t + 1])
+                # gru_pointwise adds its b_hn argument to W_hn h; a per-step (B, w) array broadcasts as well.
+                gru_step_forward(xw[t], hb[t], whh_t, b_hn if inside is None else inside[t], gb[t], hnb[t], hb[t + 1])
                 if t < blk.hold:
                     hb[t + 1] = hb[t]
             inner[:, :, s0:s1] = hnb
@@ -350,6 +353,8 @@ def dag_backward(
     # Gradients arriving at each block's states from the blocks that read it, pushed by those readers.
     dh_in = np.array(dh_out, dtype=dt)
     gv = cache.gates.reshape(T, B, G, N) if (lstm or gru) else None
+    # Elman: φ' of every block in one pass over the contiguous states.
+    dphi_all = None if (lstm or gru) else activation_grad(h[1:], cache.activations)
     for b in reversed(bo.order):
         blk = bo.blocks[b]
         s0, s1 = blk.span
@@ -357,10 +362,13 @@ def dag_backward(
         dhb = dh_in[:, :, s0:s1]
         dh = np.zeros((B, w), dtype=dt) if dh_final is None else np.array(dh_final[:, s0:s1], dtype=dt)
         buf = np.empty((B, w), dtype=dt)
-        dax = np.zeros((T, B, G * w), dtype=dt)
-        dah = np.zeros((T, B, G * w), dtype=dt) if gru else dax
-        whh = blk.whh if blk.whh_t is not None else np.zeros((G * w, w), dtype=dt)
         first = min(blk.hold, T)
+        dax = np.empty((T, B, G * w), dtype=dt)
+        dah = np.empty((T, B, G * w), dtype=dt) if gru else dax
+        # Held steps discarded their computed values: zero pre-activation gradients.
+        dax[:first] = 0
+        dah[:first] = 0
+        whh = blk.whh if blk.whh_t is not None else np.zeros((G * w, w), dtype=dt)
         # Local derivatives of all steps at once, from strided views of the dense cache.
         if lstm:
             dc = np.array(dc0[:, s0:s1])
@@ -381,10 +389,12 @@ def dag_backward(
                 gru_step_backward(dh, local[t], local_hn[t], z[t], whh, dax[t], dah[t], buf)
                 dh, buf = buf, dh
         else:
-            dphi = activation_grad(h[1:, :, s0:s1], blk.acts)
+            dphi = dphi_all[:, :, s0:s1]
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
-                elman_step_backward(dh, dphi[t], whh, dax[t], buf)
+                da = dax[t]
+                np.multiply(dh, dphi[t], out=da)
+                np.matmul(da, whh, out=buf)
                 dh, buf = buf, dh
         # Held steps copy the state: the gradient passes straight through them (dc is left as it is).
         if first:

@@ -366,7 +366,10 @@ def gru_step_forward(
     h_prev : ndarray, shape (B, H)
     whh_t : ndarray, shape (H, 3H), or (H, 4H) for an own-reset cell
         ``[W_hr/2; W_hz/2; W_hn]^T``, or ``[W_hr/2; W_hz/2; D; C]^T``.
-    b_hn : ndarray, shape (H,), or None
+    b_hn : ndarray, shape (H,) or (B, H), or None
+        Added to ``W_hn h_{t-1}`` inside the reset gate; the block-order
+        engine passes a per-step array that also holds the readings of
+        other blocks.
     gates : ndarray, shape (B, 3H)
         Receives ``σ(r), σ(z), n``.
     hn, h : ndarray, shape (B, H)
