@@ -162,6 +162,28 @@ def block_order(plan: Plan, params: LayerParams) -> BlockOrder | None:
     return BlockOrder(plan.cell, N, order, tuple(blocks), gru and plan.gru_reset == "full")
 
 
+class _Workspace:
+    """Flat buffers that every block of one pass reuses, by name.
+
+    A fresh array of megabytes costs a page fault per 4 KiB page on first
+    touch, about as much as a pass over it; the per-block intermediates
+    (input sides, gates, gradients) are dead once the block is done, so
+    the blocks share them.
+    """
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
+        self.bufs: dict[str, np.ndarray] = {}
+
+    def __call__(self, name: str, *shape: int) -> np.ndarray:
+        """An uninitialised contiguous array of ``shape`` in buffer ``name``."""
+        n = int(np.prod(shape))
+        buf = self.bufs.get(name)
+        if buf is None or buf.size < n:
+            buf = self.bufs[name] = np.empty(n, dtype=self.dtype)
+        return buf[:n].reshape(shape)
+
+
 def _rows2(a: np.ndarray) -> np.ndarray:
     """``a (T, B, k)`` as ``(T·B, k)``: a view when the first two axes merge (a slice of the unit axis does)."""
     return a.reshape(a.shape[0] * a.shape[1], a.shape[2])
@@ -226,6 +248,7 @@ def dag_forward(
     gates = np.empty((T, B, G * N), dtype=dt) if (lstm or gru) and keep_cache else None
     inner = np.empty((T, B, N), dtype=dt) if (lstm or gru) else None
     x2 = _rows2(x)
+    ws = _Workspace(dt)
     for b in bo.order:
         blk = bo.blocks[b]
         s0, s1 = blk.span
@@ -233,10 +256,12 @@ def dag_forward(
         # Contiguous per-block buffers: the step kernels slice gates along the last axis.
         # Readings of the other blocks at all steps: one product. For PyTorch's GRU the candidate's part lies
         # inside the reset gate and stays apart (``inside``); everything else joins the input side ``xw``.
-        acc = (_sources(bo, blk, h, T) @ blk.cross_t).reshape(T, B, G * w) if blk.cross_t is not None else None
+        acc = None
+        if blk.cross_t is not None:
+            acc = np.matmul(_sources(bo, blk, h, T), blk.cross_t, out=ws("acc", T * B, G * w)).reshape(T, B, G * w)
         inside = acc[..., 2 * w :] if (acc is not None and bo.inside) else None
         if blk.w_ih_t is not None:
-            xw = (x2 @ blk.w_ih_t).reshape(T, B, G * w)
+            xw = np.matmul(x2, blk.w_ih_t, out=ws("xw", T * B, G * w)).reshape(T, B, G * w)
             if acc is not None:
                 if inside is None:
                     xw += acc
@@ -245,19 +270,22 @@ def dag_forward(
         elif acc is not None and inside is None:
             xw = acc                                # no input: the readings are the whole input side
         else:
-            xw = np.zeros((T, B, G * w), dtype=dt)
+            xw = ws("xw", T, B, G * w)
             if acc is not None:
                 xw[..., : 2 * w] = acc[..., : 2 * w]
+                xw[..., 2 * w :] = 0
+            else:
+                xw[...] = 0
         if blk.bias is not None:
             xw += blk.bias
-        hb = np.empty((T + 1, B, w), dtype=dt)
+        hb = ws("h", T + 1, B, w)
         hb[0] = h0[:, s0:s1]
         whh_t = blk.whh_t if blk.whh_t is not None else np.zeros((w, G * w), dtype=dt)
+        gb = ws("gates", T, B, G * w)
         if lstm:
-            cb = np.empty((T + 1, B, w), dtype=dt)
+            cb = ws("c", T + 1, B, w)
             cb[0] = c[0, :, s0:s1]
-            gb = np.empty((T, B, 4 * w), dtype=dt)
-            tcb = np.empty((T, B, w), dtype=dt)
+            tcb = ws("inner", T, B, w)
             for t in range(T):
                 lstm_step_forward(xw[t], hb[t], cb[t], whh_t, gb[t], cb[t + 1], tcb[t], hb[t + 1])
                 if t < blk.hold:
@@ -266,11 +294,10 @@ def dag_forward(
             c[1:, :, s0:s1] = cb[1:]
             inner[:, :, s0:s1] = tcb
         elif gru:
-            gb = np.empty((T, B, 3 * w), dtype=dt)
-            hnb = np.empty((T, B, w), dtype=dt)
+            hnb = ws("inner", T, B, w)
             b_hn = blk.b_hn
             if inside is not None and b_hn is not None:
-                inside = inside + b_hn                  # joins b_hn: one addition per step inside the reset gate
+                inside += b_hn                          # joins b_hn: one addition per step inside the reset gate
             for t in range(T):
                 # gru_pointwise adds its b_hn argument to W_hn h; a per-step (B, w) array broadcasts as well.
                 gru_step_forward(xw[t], hb[t], whh_t, b_hn if inside is None else inside[t], gb[t], hnb[t], hb[t + 1])
@@ -355,6 +382,7 @@ def dag_backward(
     gv = cache.gates.reshape(T, B, G, N) if (lstm or gru) else None
     # Elman: φ' of every block in one pass over the contiguous states.
     dphi_all = None if (lstm or gru) else activation_grad(h[1:], cache.activations)
+    ws = _Workspace(dt)
     for b in reversed(bo.order):
         blk = bo.blocks[b]
         s0, s1 = blk.span
@@ -363,8 +391,8 @@ def dag_backward(
         dh = np.zeros((B, w), dtype=dt) if dh_final is None else np.array(dh_final[:, s0:s1], dtype=dt)
         buf = np.empty((B, w), dtype=dt)
         first = min(blk.hold, T)
-        dax = np.empty((T, B, G * w), dtype=dt)
-        dah = np.empty((T, B, G * w), dtype=dt) if gru else dax
+        dax = ws("dax", T, B, G * w)
+        dah = ws("dah", T, B, G * w) if gru else dax
         # Held steps discarded their computed values: zero pre-activation gradients.
         dax[:first] = 0
         dah[:first] = 0
@@ -373,8 +401,9 @@ def dag_backward(
         if lstm:
             dc = np.array(dc0[:, s0:s1])
             i, f, g, o = (gv[:, :, k, s0:s1] for k in range(4))
-            local = np.empty((T, B, 4 * w), dtype=dt)
-            dh_dc = lstm_local(i, f, g, o, cache.c[:-1, :, s0:s1], cache.tanh_c[:, :, s0:s1], local)
+            local = ws("local", T, B, 4 * w)
+            dh_dc = lstm_local(i, f, g, o, cache.c[:-1, :, s0:s1], cache.tanh_c[:, :, s0:s1], local,
+                               ws("local1", T, B, w))
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
                 lstm_step_backward(dh, dc, dh_dc[t], local[t], f[t], whh, dax[t], buf)
@@ -382,8 +411,8 @@ def dag_backward(
             dc0[:, s0:s1] = dc
         elif gru:
             r, z, n = (gv[:, :, k, s0:s1] for k in range(3))
-            local = np.empty((T, B, 3 * w), dtype=dt)
-            local_hn = gru_local(r, z, n, cache.hn[:, :, s0:s1], h[:-1, :, s0:s1], local)
+            local = ws("local", T, B, 3 * w)
+            local_hn = gru_local(r, z, n, cache.hn[:, :, s0:s1], h[:-1, :, s0:s1], local, ws("local1", T, B, w))
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
                 gru_step_backward(dh, local[t], local_hn[t], z[t], whh, dax[t], dah[t], buf)
@@ -420,7 +449,7 @@ def dag_backward(
             if blk.cross is not None:
                 dw_hh[np.ix_(rows, blk.src_cols)] = dcr.T @ _sources(bo, blk, h, T)
         if blk.cross is not None and T:
-            back = (dcr @ blk.cross).reshape(T, B, -1)
+            back = np.matmul(dcr, blk.cross, out=ws("back", T * B, blk.cross.shape[1])).reshape(T, B, -1)
             k0 = 0
             for s in blk.srcs:
                 a, e = bo.blocks[s].span

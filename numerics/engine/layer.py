@@ -225,7 +225,7 @@ def _lstm_finish(H: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
 
 def lstm_local(
     i: np.ndarray, f: np.ndarray, g: np.ndarray, o: np.ndarray, c_prev: np.ndarray, tc: np.ndarray,
-    local: np.ndarray,
+    local: np.ndarray, dh_dc: np.ndarray | None = None,
 ) -> np.ndarray:
     """The local derivatives of LSTM steps (any leading axes), for :func:`lstm_step_backward`.
 
@@ -238,6 +238,8 @@ def lstm_local(
     local : ndarray, shape (..., 4H)
         Receives ``tanh(g) σ'(i)``, ``c_{t-1} σ'(f)``, ``σ(i) tanh'(g)``,
         ``tanh(c_t) σ'(o)``.
+    dh_dc : ndarray, shape (..., H), optional
+        Receives the result (a new array if omitted).
 
     Returns
     -------
@@ -261,7 +263,7 @@ def lstm_local(
     np.subtract(1, o, out=lo)
     lo *= o
     lo *= tc
-    dh_dc = np.multiply(tc, tc)
+    dh_dc = np.multiply(tc, tc, out=dh_dc)
     np.subtract(1, dh_dc, out=dh_dc)
     dh_dc *= o
     return dh_dc
@@ -269,6 +271,7 @@ def lstm_local(
 
 def gru_local(
     r: np.ndarray, z: np.ndarray, n: np.ndarray, hn: np.ndarray, h_prev: np.ndarray, local: np.ndarray,
+    local_hn: np.ndarray | None = None,
 ) -> np.ndarray:
     """The local derivatives of GRU steps (any leading axes), for :func:`gru_step_backward`.
 
@@ -281,6 +284,8 @@ def gru_local(
     h_prev : ndarray, shape (..., H)
     local : ndarray, shape (..., 3H)
         Receives ``(1-z)(1-n²) hn σ'(r)``, ``(h_{t-1} - n) σ'(z)``, ``(1-z)(1-n²)``.
+    local_hn : ndarray, shape (..., H), optional
+        Receives the result (a new array if omitted).
 
     Returns
     -------
@@ -296,7 +301,7 @@ def gru_local(
     np.multiply(n, n, out=ln)
     np.subtract(1, ln, out=ln)
     ln *= lr                                     # dn = (1 - z)(1 - n²)
-    local_hn = np.multiply(ln, r)
+    local_hn = np.multiply(ln, r, out=local_hn)
     np.subtract(1, r, out=lr)
     lr *= local_hn
     lr *= hn
