@@ -100,11 +100,11 @@ class SparseProduct:
     uncovered_rows, uncovered_cols : ndarray of int
         Pre-activation columns no block row writes, state columns no block
         column writes (both zeroed by the products).
-    edge_grads : tuple
-        Per edge: its forward group, the slot of each gate, the first row of
-        ``dst`` and column of ``src`` in ``W_hh``, and where its block sits in
-        the group's product ``(index in group, 0, row offset in the gathered
-        sources, w_dst, w_src)``; what :meth:`weight_grad` scatters back.
+    grad_runs : tuple of (int, int, int, int, int)
+        ``(row0, row1, col0, a, b)``: rows ``row0:row1`` (one gate of one
+        block) and columns ``a:b`` (adjacent source blocks read through the
+        same slot) of ``W_hh``'s gradient are ``da[:, col0:col0 + row1 - row0]^T h[:, a:b]``;
+        what :meth:`weight_grad` computes, one product each.
     blocks : BlockOrder or None
         The plan's block order (:func:`numerics.engine.dagorder.block_order`)
         if its block graph without self-loops is acyclic, else None.
@@ -118,7 +118,7 @@ class SparseProduct:
     backward_groups: tuple[_Group, ...]
     uncovered_rows: np.ndarray
     uncovered_cols: np.ndarray
-    edge_grads: tuple[tuple[int, list[int], tuple[int, int], tuple[int, int, int, int, int]], ...]
+    grad_runs: tuple[tuple[int, int, int, int, int], ...]
     blocks: BlockOrder | None = None
     prefer_blocks: bool = False
 
@@ -172,18 +172,9 @@ class SparseProduct:
         """
         N = self.hidden_size
         dw = np.zeros((gates * N, N), dtype=dah.dtype)
-        R = dah.shape[0]
-        prods = []
-        for g in self.forward_groups:
-            D, K, M = g.w.shape
-            a = np.take(dah, g.put, axis=1).reshape(R, D, M).transpose(1, 2, 0)
-            x = np.take(h, g.take, axis=1).reshape(R, D, K).transpose(1, 0, 2)
-            prods.append(np.matmul(a, x))          # (D, M, K): every step at once
-        for gi, rows, cols, (i, m0, k0, w_d, w_s) in self.edge_grads:
-            p = prods[gi][i]
-            for gate, slot in enumerate(rows):
-                dw[gate * N + cols[0] : gate * N + cols[0] + w_d, cols[1] : cols[1] + w_s] = \
-                    p[m0 + slot * w_d : m0 + (slot + 1) * w_d, k0 : k0 + w_s]
+        # Column slices of the contiguous (R, ·) arrays are BLAS operands as they are: no gathered copies.
+        for r0, r1, c0, a, b in self.grad_runs:
+            dw[r0:r1, a:b] = dah[:, c0 : c0 + r1 - r0].T @ h[:, a:b]
         return dw
 
 
@@ -233,18 +224,28 @@ def sparse_product(plan: Plan, params: LayerParams) -> SparseProduct:
     fkeys: dict[tuple[int, int], list[int]] = {}
     for d, ss in srcs.items():
         fkeys.setdefault((sum(spans[s][1] - spans[s][0] for s in ss), spans[d][1] - spans[d][0]), []).append(d)
-    fgroups, edge_grads = [], []
-    for gi, ((_K, w_d), ds) in enumerate(fkeys.items()):
+    fgroups = []
+    for (_K, _w_d), ds in fkeys.items():
         w = np.stack([np.concatenate([block(d, s) for s in srcs[d]]) * scale[d] for d in ds])
         take, put = np.concatenate([cols(s) for d in ds for s in srcs[d]]), np.concatenate([slot_cols(d) for d in ds])
         fgroups.append(_Group(take, put, np.ascontiguousarray(w), _regular(take, len(ds), 1, N),
                               _regular(put, len(ds), S, N)))
-        for i, d in enumerate(ds):
-            k0 = 0
-            for s in srcs[d]:
-                w_s = spans[s][1] - spans[s][0]
-                edge_grads.append((gi, slots_of(d, s), (spans[d][0], spans[s][0]), (i, 0, k0, w_d, w_s)))
-                k0 += w_s
+    # Weight gradient: per block, gate and slot, its sources merged into runs of adjacent blocks.
+    grad_runs = []
+    for d, ss in srcs.items():
+        d0, d1 = spans[d]
+        for k in range(G):
+            by_slot: dict[int, list[list[int]]] = {}
+            for s in ss:
+                by_slot.setdefault(slots_of(d, s)[k], []).append(list(spans[s]))
+            for slot, runs in by_slot.items():
+                merged: list[list[int]] = []
+                for a, b in sorted(runs):
+                    if merged and merged[-1][1] == a:
+                        merged[-1][1] = b
+                    else:
+                        merged.append([a, b])
+                grad_runs += [(k * N + d0, k * N + d1, slot * N + d0, a, b) for a, b in merged]
     # Backward: block columns grouped by (Σ S·w_dst, w_src); weights unscaled.
     bkeys: dict[tuple[int, int], list[int]] = {}
     for s, ds in readers.items():
@@ -266,7 +267,7 @@ def sparse_product(plan: Plan, params: LayerParams) -> SparseProduct:
     for g in bgroups:
         covered_cols[g.put] = True
     return SparseProduct(N, S, tuple(fgroups), tuple(bgroups), np.flatnonzero(~covered_rows),
-                         np.flatnonzero(~covered_cols), tuple(edge_grads), bo,
+                         np.flatnonzero(~covered_cols), tuple(grad_runs), bo,
                          bo is not None and prefer_block_order(plan))
 
 
