@@ -185,7 +185,7 @@ def lstm_pointwise(gates: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tc: np.
     ``σ(i), σ(f), tanh(g), σ(o)`` on exit; ``c``, ``tc``, ``h`` receive
     ``c_t``, ``tanh(c_t)``, ``h_t``. Shared by the dense layer and the
     block-batched delayed engines (:mod:`numerics.engine.blocked`,
-    :mod:`numerics.engine.sparse`, :mod:`numerics.engine.dagorder`).
+    :mod:`numerics.engine.sparse`, :mod:`numerics.engine._dagorder`).
     Eight NumPy calls, no temporaries: at small widths the calls, not the
     arithmetic, are the cost.
     """

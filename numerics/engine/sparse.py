@@ -27,7 +27,7 @@ layout, so the cache is the :class:`numerics.engine.params.LayerCache` of
 
 A plan whose block graph without self-loops is acyclic (stacked, skip and
 dense feed-forward plans) runs by default in block order instead
-(:mod:`numerics.engine.dagorder`): each block over all steps, its readings
+(:mod:`numerics.engine._dagorder`): each block over all steps, its readings
 of other blocks one product over all steps, which at block widths of tens
 of units costs far less than any wavefront.
 """
@@ -38,8 +38,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from numerics.engine._dagorder import BlockOrder, block_order, dag_backward, dag_forward
 from numerics.engine.activations import activate_, activation_grad, gate_scale
-from numerics.engine.dagorder import BlockOrder, block_order, dag_backward, dag_forward
 from numerics.engine.layer import gru_local, gru_pointwise, lstm_local, lstm_pointwise
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
@@ -106,7 +106,7 @@ class SparseProduct:
         same slot) of ``W_hh``'s gradient are ``da[:, col0:col0 + row1 - row0]^T h[:, a:b]``;
         what :meth:`weight_grad` computes, one product each.
     blocks : BlockOrder or None
-        The plan's block order (:func:`numerics.engine.dagorder.block_order`)
+        The plan's block order (:func:`numerics.engine._dagorder.block_order`)
         if its block graph without self-loops is acyclic, else None.
     prefer_blocks : bool
         ``schedule="auto"`` runs the block order (:func:`prefer_block_order`).
@@ -299,7 +299,7 @@ def sparse_forward(
         :func:`sparse_product` of ``plan`` and ``params`` if already built.
     schedule : {"auto", "wavefront", "blocks"}
         ``"blocks"`` runs the plan block by block over all steps
-        (:mod:`numerics.engine.dagorder`; its block graph must be acyclic),
+        (:mod:`numerics.engine._dagorder`; its block graph must be acyclic),
         ``"wavefront"`` all blocks of a step together; ``"auto"`` takes the
         block order when the plan allows it (:attr:`SparseProduct.blocks`)
         and its blocks are wide or few (:func:`prefer_block_order`).

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import DelayedRNN
-from numerics.engine.dagorder import block_order, dag_backward, dag_forward, topological_blocks
+from numerics.engine._dagorder import block_order, dag_backward, dag_forward, topological_blocks
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from numerics.engine.sparse import prefer_block_order, sparse_backward, sparse_forward, sparse_product
