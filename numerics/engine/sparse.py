@@ -502,11 +502,16 @@ def prefer_block_order(plan: Plan) -> bool:
     The block order runs ``L·T`` small steps instead of ``T`` wide ones, so
     its Python and NumPy call overhead grows with the number of blocks ``L``
     while the multiply-adds it saves grow with their width. Measured
-    (fwd+bwd, one BLAS thread, B = 32, skip plans): it wins at a mean width
-    of 32 and more, and with at most 4 blocks; it loses for 8–32 blocks of
-    width 4–16 (up to 3× slower for gated cells).
+    (fwd+bwd, one BLAS thread, B = 32, T = 100, skip plans; block order /
+    wavefront): Elman 0.4–0.75 up to 8 blocks of any width, 1.6–2.6 for
+    16–32 blocks of width 4–16; LSTM 0.8–0.9 with 3–4 blocks, 1.1–1.9 for
+    8–16 blocks of width 4–32, about 0.6 for 8 blocks of width 64. Gated
+    steps make about three times the NumPy calls of an Elman step, so they
+    need wider blocks to pay.
     """
-    return len(plan.blocks) <= 4 or plan.hidden_size >= 32 * len(plan.blocks)
+    L = len(plan.blocks)
+    mean_width = plan.hidden_size / L
+    return L <= 4 or mean_width >= 48 or (plan.cell == "elman" and L <= 8)
 
 
 def sparse_density(plan: Plan) -> float:

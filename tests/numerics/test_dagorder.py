@@ -208,8 +208,9 @@ def test_topological_blocks() -> None:
 
 
 def test_auto_schedule_prefers_wide_or_few_blocks() -> None:
-    assert prefer_block_order(topology_patterns(8, 64, 8)["skip 1 layer"])
-    assert prefer_block_order(topology_patterns(3, 4)["skip 1 layer"])
-    assert not prefer_block_order(topology_patterns(16, 8)["skip 1 layer"])
-    plan = topology_patterns(8, 64, 8)["skip 1 layer"]
+    skip = {L_w: topology_patterns(*L_w)["skip 1 layer"] for L_w in ((8, 64), (3, 4), (16, 8), (8, 8), (8, 16))}
+    assert prefer_block_order(skip[8, 64]) and prefer_block_order(skip[3, 4])
+    assert not prefer_block_order(skip[16, 8])
+    assert prefer_block_order(skip[8, 8]) and not prefer_block_order(replace(skip[8, 16], cell="lstm"))
+    plan = skip[8, 64]
     assert sparse_product(plan, DelayedRNN.random(plan, dtype=np.float32).params).prefer_blocks
