@@ -318,9 +318,8 @@ def lstm_step_backward(
     """
     B, H = dh.shape
     keep = dc[:, held] if held is not None else None
+    dc += dh * dh_dc                              # total gradient of c_t: direct + through h_t
     da4, loc4 = da.reshape(B, 4, H), local.reshape(B, 4, H)
-    np.multiply(dh, dh_dc, out=da4[:, 3])         # scratch, overwritten below
-    dc += da4[:, 3]                               # total gradient of c_t: direct + through h_t
     np.multiply(loc4[:, :3], dc[:, None, :], out=da4[:, :3])
     np.multiply(loc4[:, 3], dh, out=da4[:, 3])
     dc *= f
