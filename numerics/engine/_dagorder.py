@@ -380,8 +380,6 @@ def dag_backward(
     # Gradients arriving at each block's states from the blocks that read it, pushed by those readers.
     dh_in = np.array(dh_out, dtype=dt)
     gv = cache.gates.reshape(T, B, G, N) if (lstm or gru) else None
-    # Elman: φ' of every block in one pass over the contiguous states.
-    dphi_all = None if (lstm or gru) else activation_grad(h[1:], cache.activations)
     ws = _Workspace(dt)
     for b in reversed(bo.order):
         blk = bo.blocks[b]
@@ -418,7 +416,7 @@ def dag_backward(
                 gru_step_backward(dh, local[t], local_hn[t], z[t], whh, dax[t], dah[t], buf)
                 dh, buf = buf, dh
         else:
-            dphi = dphi_all[:, :, s0:s1]
+            dphi = activation_grad(h[1:, :, s0:s1], blk.acts, ws("local", T, B, w))
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
                 da = dax[t]
