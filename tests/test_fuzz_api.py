@@ -71,6 +71,8 @@ EXCLUDED: dict[str, str] = {
     "theory.symbolic.Activations": "record of SymPy function symbols made by uninterpreted() (fuzzed)",
     "theory.symbolic.Trace": "result record of the run_* kernels",
     "theory.symbolic.IdentityCheck": "result record of check_identity",
+    "theory.symbolic.fill_placements": "kernel of theory.symbolic.assemble and "
+    "theory.topology_symbolic.compiled_matrices, which check their arguments and are fuzzed",
     "theory.topology_symbolic.run_": "SymPy unrolling kernels on matrices made by compiled_matrices/topology_symbols; "
     "driven by check_compiled and check_topology, which check their arguments and are fuzzed",
     "theory.topology_symbolic.TopologyCheck": "result record of check_compiled",

@@ -141,19 +141,37 @@ def assemble(plan: Plan, params: dict[str, Any]) -> dict[str, sympy.ImmutableMat
     """
     plan = check_plan(plan)
     check_type(params, dict, "params")
+    return fill_placements(plan, plan.placements(), params)
+
+
+def fill_placements(
+    plan: Plan, placements: Sequence[Any], params: dict[str, Any], identity: str | None = None
+) -> dict[str, sympy.ImmutableMatrix]:
+    """Zero matrices of ``plan``'s shapes with each placement's slice of its source copied in.
+
+    The kernel of :func:`assemble` and of
+    :func:`theory.topology_symbolic.compiled_matrices`, which check their
+    arguments. A placement whose source is ``identity`` copies a slice of an
+    identity matrix (the delay lines of a compiled topology).
+    """
     gn = plan.gates * plan.hidden_size
     out = {"weight_ih": sympy.zeros(gn, plan.input_size), "weight_hh": sympy.zeros(gn, plan.hidden_size)}
     if plan.bias:
         out.update(bias_ih=sympy.zeros(gn, 1), bias_hh=sympy.zeros(gn, 1))
-    for p in plan.placements():
-        if p.source not in params:
+    for p in placements:
+        if p.matrix not in out:
+            raise ValueError(f"placement into {p.matrix!r}, which a plan with bias={plan.bias} does not have")
+        if identity is not None and p.source == identity:
+            src = sympy.eye(max(p.source_rows[1], p.source_cols[1]) if p.source_cols else p.source_rows[1])
+        elif p.source in params:
+            src = sympy.Matrix(params[p.source])
+        else:
             raise ValueError(f"params is missing {p.source!r}, needed for {p.matrix}")
-        src = sympy.Matrix(params[p.source])
         (r0, r1), (s0, s1) = p.rows, p.source_rows
         c0, c1 = p.cols if p.cols is not None else (0, 1)
         d0, d1 = p.source_cols if p.source_cols is not None else (0, 1)
         if src.rows < s1 or src.cols < d1:
-            raise ValueError(f"params[{p.source!r}] has shape {src.shape}; the plan needs at least ({s1}, {d1})")
+            raise ValueError(f"params[{p.source!r}] has shape {src.shape}; the placement needs at least ({s1}, {d1})")
         out[p.matrix][r0:r1, c0:c1] = src[s0:s1, d0:d1]
     return {k: sympy.ImmutableMatrix(v) for k, v in out.items()}
 

@@ -53,6 +53,7 @@ from theory.symbolic import (
     Trace,
     Vec,
     clear_interned,
+    fill_placements,
     input_symbols,
     run_layer,
     trees_equal,
@@ -155,28 +156,7 @@ def compiled_matrices(compiled: Compiled, params: dict[str, Any]) -> dict[str, s
     """
     compiled = check_type(compiled, Compiled, "compiled", "a theory.topology.Compiled")
     check_type(params, dict, "params")
-    plan = compiled.plan
-    N = plan.hidden_size
-    out = {"weight_ih": sympy.zeros(N, plan.input_size), "weight_hh": sympy.zeros(N, N)}
-    if plan.bias:
-        out.update(bias_ih=sympy.zeros(N, 1), bias_hh=sympy.zeros(N, 1))
-    for p in compiled.placements:
-        if p.matrix not in out:
-            raise ValueError(f"placement into {p.matrix!r}, which a plan with bias={plan.bias} does not have")
-        if p.source == IDENTITY:
-            w = max(p.source_rows[1], p.source_cols[1]) if p.source_cols else p.source_rows[1]
-            src = sympy.eye(w)
-        elif p.source in params:
-            src = sympy.Matrix(params[p.source])
-        else:
-            raise ValueError(f"params is missing {p.source!r}, needed for {p.matrix}")
-        (r0, r1), (s0, s1) = p.rows, p.source_rows
-        c0, c1 = p.cols if p.cols is not None else (0, 1)
-        d0, d1 = p.source_cols if p.source_cols is not None else (0, 1)
-        if src.rows < s1 or src.cols < d1:
-            raise ValueError(f"params[{p.source!r}] has shape {src.shape}; the placement needs ({s1}, {d1})")
-        out[p.matrix][r0:r1, c0:c1] = src[s0:s1, d0:d1]
-    return {k: sympy.ImmutableMatrix(v) for k, v in out.items()}
+    return fill_placements(compiled.plan, compiled.placements, params, identity=IDENTITY)
 
 
 def line_blocks(compiled: Compiled) -> frozenset[int]:
