@@ -18,9 +18,12 @@ backward pass is shared and the two engines are interchangeable.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
+
 import numpy as np
 
-from numerics.engine.activations import ActGroup, activate_, gate_scale
+from numerics.engine.activations import ActGroup, activate_, derivative_from_output, gate_scale
 from numerics.engine.layer import gru_pointwise, lstm_pointwise
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
@@ -47,7 +50,7 @@ def prefer_blocked(plan: Plan) -> bool:
     return L * 2 * n * n <= N * N
 
 
-def _padded_weights(plan: Plan, p: LayerParams) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _padded_weights(plan: Plan, p: LayerParams, scaled: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """``Wcat (L, 2n, G·n)``, block 0's input weights ``(I, G·n)``, hidden-side bias ``(L, 1, G·n)``.
 
     ``Wcat[l] = [U_l; W_l]^T``: rows ``0:n`` read block ``l`` itself, rows
@@ -56,7 +59,7 @@ def _padded_weights(plan: Plan, p: LayerParams) -> tuple[np.ndarray, np.ndarray,
     """
     L, n, G, N = len(plan.blocks), max(plan.widths), plan.gates, plan.hidden_size
     dt = p.dtype
-    half = gate_scale(plan.cell, dt)
+    half = gate_scale(plan.cell, dt) if scaled else np.ones(G, dtype=dt)
     wcat = np.zeros((L, 2 * n, G * n), dtype=dt)
     w_in = np.zeros((plan.input_size, G * n), dtype=dt)
     bias = None if p.bias_hh is None else np.zeros((L, 1, G * n), dtype=dt)
@@ -91,14 +94,37 @@ def _input_bias(plan: Plan, p: LayerParams) -> np.ndarray:
     return out
 
 
-def blocked_forward(
+def _pair_weights(plan: Plan, p: LayerParams, mask: np.ndarray | None,
+                  scaled: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Weights in the order of the pair view ``[s^{l-1}; s^l]``: ``(L, 2n, G'·n)``, ``w_in (I, G·n)``, bias.
+
+    ``scaled``: sigmoid gates halved (the forward pass); the backward pass
+    uses the unscaled weights. For an own-reset GRU a fourth column group
+    holds the candidate's reading of block ``l - 1``, which lies outside the
+    reset gate.
+    """
+    wcat, w_in, bias = _padded_weights(plan, p, scaled)
+    n = max(plan.widths)
+    # Weight rows 0:n read block l itself, n:2n block l-1; the pair view is [s^{l-1}; s^l].
+    wpair = np.concatenate([wcat[:, n:], wcat[:, :n]], axis=1)
+    if mask is not None:
+        # Own-reset GRU: the candidate's own-block part (rows n:2n) stays in gate n, inside the
+        # reset gate; its reading of block l-1 (rows 0:n) moves to a fourth column group, outside.
+        cross = np.zeros((len(plan.blocks), 2 * n, n), dtype=p.dtype)
+        cross[:, :n] = wpair[:, :n, 2 * n :]
+        wpair = np.concatenate([wpair, cross], axis=2)
+        wpair[:, :n, 2 * n : 3 * n] = 0
+    return wpair, w_in, bias
+
+
+def wave_forward(
     plan: Plan,
     params: LayerParams,
     x: np.ndarray,
     h0: np.ndarray,
     c0: np.ndarray | None,
-) -> tuple[np.ndarray, LayerCache]:
-    """Run the delayed layer with all blocks of a step in one batched product.
+) -> WaveCache:
+    """Run the delayed layer with all blocks of a step in one batched product (the wavefront).
 
     The state after step ``t`` is stored as ``S[t]`` of shape
     ``(B, (L + 1)·n)``: slot 0 is a constant zero block and slot ``l + 1``
@@ -106,7 +132,8 @@ def blocked_forward(
     reads, ``[s^{l-1}; s^l]``, are then contiguous within each batch row,
     so the inputs of all blocks form one strided ``(L, B, 2n)`` view of
     ``S[t]`` (overlapping windows, no copy), and the new states are written
-    straight into a strided view of ``S[t + 1]``.
+    straight into a strided view of ``S[t + 1]``. Block 0's input projection
+    of all steps is one ``(T'·B, I) @ (I, G·n)`` product before the loop.
 
     Parameters
     ----------
@@ -122,20 +149,22 @@ def blocked_forward(
 
     Returns
     -------
-    states : ndarray, shape (T', B, N)
-    cache : LayerCache
-        Identical in layout to :func:`numerics.engine.layer.layer_forward`'s.
+    WaveCache
+        States, gates and cell states in the padded block layout;
+        ``cache.layer`` assembles the dense :class:`LayerCache` on demand.
     """
     cell = plan.cell
+    x = np.ascontiguousarray(x)
     T, B, I = x.shape
-    L, n, G, N = len(plan.blocks), max(plan.widths), plan.gates, plan.hidden_size
+    L, n, G = len(plan.blocks), max(plan.widths), plan.gates
     dt = params.dtype
     lstm, gru = cell == "lstm", cell == "gru"
-    wcat, w_in, bias = _padded_weights(plan, params)
+    mask = reset_mask(plan)
+    wpair, w_in, bias = _pair_weights(plan, params, mask)
     # Additive terms of every step, set up for all steps at once: the hidden-side
     # bias of every block (LSTM/Elman: both biases) and block 0's input projection.
     A = np.empty((T, L, B, G * n), dtype=dt)
-    xw0 = (np.ascontiguousarray(x).reshape(T * B, I) @ w_in).reshape(T, B, G * n)
+    xw0 = (x.reshape(T * B, I) @ w_in).reshape(T, B, G * n)
     if gru:
         A[:] = 0
         # GRU: the input side stays apart (r multiplies only the hidden side's n part).
@@ -159,24 +188,14 @@ def blocked_forward(
         S, shape=(T + 1, L, B, 2 * n), strides=(S.strides[0], n * item, (L + 1) * n * item, item), writeable=False)
     C = np.zeros((T + 1, L, B, n), dtype=dt) if lstm else None
     E = np.empty((T, L, B, n), dtype=dt) if (lstm or gru) else None
-    spans = [plan.span(l) for l in range(L)]
-    for l, (r0, r1) in enumerate(spans):
+    for l in range(L):
+        r0, r1 = plan.span(l)
         blocks[0, l, :, : r1 - r0] = h0[:, r0:r1]
         if lstm and c0 is not None:
             C[0, l, :, : r1 - r0] = c0[:, r0:r1]
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
     runs = block_runs(plan)
-    # Weight rows 0:n read block l itself, n:2n block l-1; the pair view is [s^{l-1}; s^l].
-    wpair = np.concatenate([wcat[:, n:], wcat[:, :n]], axis=1)
-    mask = reset_mask(plan)
-    if mask is not None:
-        # Own-reset GRU: the candidate's own-block part (rows n:2n) stays in gate n, inside the
-        # reset gate; its reading of block l-1 (rows 0:n) moves to a fourth column group, outside.
-        cross = np.zeros((L, 2 * n, n), dtype=dt)
-        cross[:, :n] = wpair[:, :n, 2 * n :]
-        wpair = np.concatenate([wpair, cross], axis=2)
-        wpair[:, :n, 2 * n : 3 * n] = 0
     tmp = np.empty((L, B, wpair.shape[2]), dtype=dt)
     for t in range(T):
         a = A[t]
@@ -205,27 +224,307 @@ def blocked_forward(
             s_new[held] = blocks[t][held]
             if lstm:
                 C[t + 1][held] = C[t][held]
-    # Back to the dense layout (vectorised over time; one copy per block and gate).
-    equal = all(w == n for w in plan.widths)
-    # Equal widths (no padding): the dense states are a view of S, no copy.
-    h = S[:, :, n:] if equal else np.empty((T + 1, B, N), dtype=dt)
-    c = np.empty((T + 1, B, N), dtype=dt) if lstm else None
-    gates = np.empty((T, B, G * N), dtype=dt) if (lstm or gru) else None
-    inner = np.empty((T, B, N), dtype=dt) if (lstm or gru) else None
-    S4 = S.reshape(T + 1, B, L + 1, n)
+    return WaveCache(plan, params, x, S, A if (lstm or gru) else None, C, E, mask)
+
+
+def blocked_forward(
+    plan: Plan,
+    params: LayerParams,
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray | None,
+) -> tuple[np.ndarray, LayerCache]:
+    """:func:`wave_forward` with the result in the dense layout.
+
+    Parameters
+    ----------
+    plan, params, x, h0, c0 : as :func:`wave_forward`
+
+    Returns
+    -------
+    states : ndarray, shape (T', B, N)
+    cache : LayerCache
+        Identical in layout to :func:`numerics.engine.layer.layer_forward`'s.
+    """
+    wc = wave_forward(plan, params, x, h0, c0)
+    return wc.layer.h[1:], wc.layer
+
+
+@dataclass(frozen=True)
+class WaveCache:
+    """Cache of a wavefront pass, kept in the padded block layout the loop used.
+
+    Attributes
+    ----------
+    plan : Plan
+    params : LayerParams
+    x : ndarray, shape (T', B, I)
+        The zero-padded input.
+    S : ndarray, shape (T' + 1, B, (L + 1)·n)
+        ``S[t]`` is the state after step ``t`` (``S[0]`` the initial one):
+        slot 0 a constant zero block, slot ``l + 1`` block ``l`` zero-padded to ``n``.
+    A : ndarray, shape (T', L, B, G·n), or None
+        LSTM/GRU: the gate values ``σ(i), σ(f), tanh(g), σ(o)`` / ``σ(r), σ(z), n``
+        per block (padded); None for Elman.
+    C : ndarray, shape (T' + 1, L, B, n), or None
+        LSTM cell states.
+    E : ndarray, shape (T', L, B, n), or None
+        LSTM ``tanh(c_t)``, GRU ``D h_{t-1} + b_hn`` (the reset gate's operand).
+    mask : ndarray, shape (N, N), or None
+        The own-reset GRU's reset mask (:func:`numerics.engine.schedule.reset_mask`).
+    """
+
+    plan: Plan
+    params: LayerParams
+    x: np.ndarray
+    S: np.ndarray
+    A: np.ndarray | None
+    C: np.ndarray | None
+    E: np.ndarray | None
+    mask: np.ndarray | None
+
+    @property
+    def n(self) -> int:
+        """Padded block width (the widest block)."""
+        return max(self.plan.widths)
+
+    @property
+    def blocks(self) -> np.ndarray:
+        """Block view of :attr:`S`, shape ``(T' + 1, L, B, n)`` (no copy)."""
+        Tp1, B, _ = self.S.shape
+        L, n = len(self.plan.blocks), self.n
+        return self.S.reshape(Tp1, B, L + 1, n)[:, :, 1:].transpose(0, 2, 1, 3)
+
+    def block_states(self, l: int, a: int, b: int) -> np.ndarray:
+        """Block ``l``'s states after steps ``a … b - 1``, shape ``(b - a, B, n_l)`` (a view)."""
+        w = self.plan.blocks[l].width
+        return self.blocks[a + 1 : b + 1, l, :, :w]
+
+    def readout(self, delay: int, steps: int) -> np.ndarray:
+        """The read-out blocks' states after steps ``delay … delay + steps - 1``, shape ``(steps, B, output_size)``."""
+        parts = [self.block_states(r, delay, delay + steps) for r in self.plan.readout]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
+
+    @cached_property
+    def states(self) -> np.ndarray:
+        """The dense states after each step, shape ``(T', B, N)``."""
+        return self.layer.h[1:]
+
+    @cached_property
+    def layer(self) -> LayerCache:
+        """The :class:`LayerCache` the dense engine would have produced (assembled once, on demand)."""
+        plan = self.plan
+        L, n, G, N = len(plan.blocks), self.n, plan.gates, plan.hidden_size
+        Tp, B, _ = self.x.shape
+        dt = self.params.dtype
+        lstm, gru = plan.cell == "lstm", plan.cell == "gru"
+        equal = all(w == n for w in plan.widths)
+        # Equal widths (no padding): the dense states are a view of S, no copy.
+        h = self.S[:, :, n:] if equal else np.empty((Tp + 1, B, N), dtype=dt)
+        c = np.empty((Tp + 1, B, N), dtype=dt) if lstm else None
+        gates = np.empty((Tp, B, G * N), dtype=dt) if (lstm or gru) else None
+        inner = np.empty((Tp, B, N), dtype=dt) if (lstm or gru) else None
+        S4 = self.S.reshape(Tp + 1, B, L + 1, n)
+        for l in range(L):
+            r0, r1 = plan.span(l)
+            w = r1 - r0
+            if not equal:
+                h[:, :, r0:r1] = S4[:, :, l + 1, :w]
+            if lstm:
+                c[:, :, r0:r1] = self.C[:, l, :, :w]
+            if gates is not None:
+                inner[:, :, r0:r1] = self.E[:, l, :, :w]
+                for g in range(G):
+                    gates[:, :, g * N + r0 : g * N + r1] = self.A[:, l, :, g * n : g * n + w]
+        return LayerCache(plan.cell, self.params, self.x, h, c, gates, inner if lstm else None,
+                          inner if gru else None, unit_groups(plan), unit_holds(plan), False, self.mask)
+
+
+def _scatter(plan: Plan, a: np.ndarray, n: int) -> np.ndarray:
+    """Padded per-block rows ``(L, G·n)`` (or ``(L, k, G·n)``) back to the dense unit layout ``(G·N,)`` / ``(k, G·N)``."""
+    L, G, N = len(plan.blocks), plan.gates, plan.hidden_size
+    out = np.zeros(a.shape[1:-1] + (G * N,), dtype=a.dtype)
+    for l in range(L):
+        r0, r1 = plan.span(l)
+        for g in range(G):
+            out[..., g * N + r0 : g * N + r1] = a[l, ..., g * n : g * n + r1 - r0]
+    return out
+
+
+def wave_backward(
+    cache: WaveCache,
+    dy: np.ndarray,
+    delay: int,
+    dh_final: np.ndarray | None = None,
+    dc_final: np.ndarray | None = None,
+) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
+    """Backpropagation through the wavefront, all blocks of a step in one batched product.
+
+    The mirror image of :func:`wave_forward`: at every step the gate
+    gradients of all blocks, ``(L, B, G·n)``, are multiplied by the
+    transposed pair weights in one batched product ``(L, B, G·n) @ (L, G·n, 2n)``,
+    which gives each block's gradient with respect to the pair
+    ``[s^{l-1}; s^l]`` it read; the two halves are added into the previous
+    step's gradient buffer (same slot layout as ``S``). The gate gradients
+    of all steps are kept, so the weight gradients are one product per block
+    after the loop, the input gradient one product over all ``T'·B`` rows.
+    ``T' + d`` sequential steps instead of the stacked network's ``L·T``.
+
+    Parameters
+    ----------
+    cache : WaveCache
+    dy : ndarray, shape (T, B, output_size)
+        Gradient with respect to the read-out blocks' states after steps
+        ``delay … delay + T - 1``.
+    delay : int
+    dh_final, dc_final : ndarray, shape (B, N), optional
+        Gradient with respect to the state after the last step (and the LSTM cell state).
+
+    Returns
+    -------
+    dx : ndarray, shape (T', B, I)
+        Gradient with respect to the padded input.
+    grads : LayerParams
+        Dense layout, exact zeros outside the stacked pattern (the masked gradient).
+    dh0 : ndarray, shape (B, N)
+    dc0 : ndarray, shape (B, N), or None
+    """
+    plan, p = cache.plan, cache.params
+    cell = plan.cell
+    lstm, gru = cell == "lstm", cell == "gru"
+    Tp, B, I = cache.x.shape
+    L, n, G, N = len(plan.blocks), cache.n, plan.gates, plan.hidden_size
+    dt = p.dtype
+    wpair, w_in, _ = _pair_weights(plan, p, cache.mask, scaled=False)
+    Gh = wpair.shape[2]                               # hidden-side columns (4n for an own-reset GRU)
+    wT = np.ascontiguousarray(wpair.transpose(0, 2, 1))
+    D = np.zeros((Tp + 1, B, (L + 1) * n), dtype=dt)
+    D4 = D.reshape(Tp + 1, B, L + 1, n)
+    Dblk = D4[:, :, 1:].transpose(0, 2, 1, 3)
+    col = 0
+    for r in plan.readout:
+        w = plan.blocks[r].width
+        Dblk[delay + 1 : delay + 1 + dy.shape[0], r, :, :w] = dy[:, :, col : col + w]
+        col += w
+    spans = [plan.span(l) for l in range(L)]
+    if dh_final is not None:
+        for l, (r0, r1) in enumerate(spans):
+            Dblk[Tp, l, :, : r1 - r0] += dh_final[:, r0:r1]
+    S = cache.S
+    blocks = cache.blocks
+    DA = np.empty((L, Tp, B, Gh), dtype=dt)
+    DX = np.empty((L, Tp, B, 3 * n), dtype=dt) if gru else DA
+    dp = np.empty((L, B, 2 * n), dtype=dt)
+    tmp = np.empty((L, B, n), dtype=dt)
+    holds = np.array(plan.holds)
+    last_hold = int(holds.max(initial=0))
+    # Local derivatives of every step at once (the same formulas as layer_backward's).
+    if lstm:
+        A, tc = cache.A, cache.E
+        i, f, g, o = (A[..., k * n : (k + 1) * n] for k in range(4))
+        dh_dc = o * (1 - tc * tc)
+        local = np.empty_like(A)
+        np.multiply(g, i * (1 - i), out=local[..., :n])
+        np.multiply(cache.C[:-1], f * (1 - f), out=local[..., n : 2 * n])
+        np.multiply(i, 1 - g * g, out=local[..., 2 * n : 3 * n])
+        np.multiply(tc, o * (1 - o), out=local[..., 3 * n :])
+        loc4 = local.reshape(Tp, L, B, 4, n)
+        dc = np.zeros((L, B, n), dtype=dt)
+        if dc_final is not None:
+            for l, (r0, r1) in enumerate(spans):
+                dc[l, :, : r1 - r0] = dc_final[:, r0:r1]
+    elif gru:
+        A, hn = cache.A, cache.E
+        r, z, nn = (A[..., k * n : (k + 1) * n] for k in range(3))
+        dn = (1 - z) * (1 - nn * nn)
+        local = np.empty_like(A)
+        np.multiply(dn * hn, r * (1 - r), out=local[..., :n])
+        np.multiply(blocks[:-1] - nn, z * (1 - z), out=local[..., n : 2 * n])
+        local[..., 2 * n :] = dn
+        local_hn = dn * r
+        loc3 = local.reshape(Tp, L, B, 3, n)
+    else:
+        dphi = np.empty((Tp, L, B, n), dtype=dt)
+        for name, b0, b1 in block_runs(plan):
+            dphi[:, b0:b1] = derivative_from_output(name, blocks[1:, b0:b1])
+    for t in range(Tp - 1, -1, -1):
+        dh = Dblk[t + 1]
+        da = DA[:, t]
+        held = (holds > t) if t < last_hold else None
+        if lstm:
+            keep = dc[held] if held is not None else None
+            np.multiply(dh, dh_dc[t], out=tmp)
+            dc += tmp
+            da4 = da.reshape(L, B, 4, n)
+            np.multiply(loc4[t, :, :, :3], dc[:, :, None], out=da4[:, :, :3])
+            np.multiply(loc4[t, :, :, 3], dh, out=da4[:, :, 3])
+            dc *= f[t]
+            if held is not None:
+                dc[held] = keep
+        elif gru:
+            dx = DX[:, t]
+            np.multiply(loc3[t], dh[:, :, None], out=dx.reshape(L, B, 3, n))
+            da[..., : 2 * n] = dx[..., : 2 * n]
+            np.multiply(local_hn[t], dh, out=da[..., 2 * n : 3 * n])
+            if Gh > 3 * n:
+                da[..., 3 * n :] = dx[..., 2 * n :]
+            if held is not None:
+                dx[held] = 0
+        else:
+            np.multiply(dh, dphi[t], out=da)
+        if held is not None:
+            da[held] = 0
+        np.matmul(da, wT, out=dp)
+        prev = D4[t]
+        prev[:, 1:] += dp[:, :, n:].transpose(1, 0, 2)   # each block's reading of itself
+        prev[:, :L] += dp[:, :, :n].transpose(1, 0, 2)   # block l's reading of block l - 1 (slot l)
+        if gru:
+            np.multiply(dh, z[t], out=tmp)
+            if held is not None:
+                tmp[held] = dh[held]
+            prev[:, 1:] += tmp.transpose(1, 0, 2)
+        elif held is not None:
+            Dblk[t][held] += dh[held]
+    # Weight gradients: one product per block over all steps; the pairs are strided views of S.
+    TB = Tp * B
+    dw = np.empty((L, 2 * n, Gh), dtype=dt)
+    for l in range(L):
+        pl = S[:Tp, :, l * n : (l + 2) * n].reshape(TB, 2 * n)
+        np.matmul(pl.T, DA[l].reshape(TB, Gh), out=dw[l])
+    dx0 = DX[0].reshape(TB, DX.shape[-1])
+    d_in = np.ascontiguousarray(cache.x).reshape(TB, I).T @ dx0        # (I, G·n)
+    dxp = (dx0 @ w_in.T).reshape(Tp, B, I)
+    d_hh = np.zeros((G * N, N), dtype=dt)
+    d_ih = np.zeros((G * N, I), dtype=dt)
+    # Only the plan's blocks get a gradient (a sub-pattern of the stacked one may lack some).
+    edges = {(e.dst, e.src) for e in plan.recurrent}
+    fed = {e.dst for e in plan.inputs}
     for l, (r0, r1) in enumerate(spans):
         w = r1 - r0
-        if not equal:
-            h[:, :, r0:r1] = S4[:, :, l + 1, :w]
+        for g in range(G):
+            rows = slice(g * N + r0, g * N + r1)
+            cols = slice(g * n, g * n + w)
+            if (l, l) in edges:
+                d_hh[rows, r0:r1] = dw[l, n : n + w, cols].T
+            if (l, l - 1) in edges:
+                s0, s1 = spans[l - 1]
+                below = slice(3 * n, 3 * n + w) if (cache.mask is not None and g == 2) else cols
+                d_hh[rows, s0:s1] = dw[l, : s1 - s0, below].T
+            if l in fed:
+                d_ih[rows] = d_in[:, cols].T
+    d_bih = d_bhh = None
+    if p.bias_ih is not None:
+        sx = DX.sum(axis=(1, 2))
+        d_bih = _scatter(plan, sx, n)
+        d_bhh = _scatter(plan, DA[..., : G * n].sum(axis=(1, 2)), n) if gru else d_bih.copy()
+    dh0 = np.empty((B, N), dtype=dt)
+    dc0 = np.empty((B, N), dtype=dt) if lstm else None
+    for l, (r0, r1) in enumerate(spans):
+        dh0[:, r0:r1] = Dblk[0, l, :, : r1 - r0]
         if lstm:
-            c[:, :, r0:r1] = C[:, l, :, :w]
-        if gates is not None:
-            inner[:, :, r0:r1] = E[:, l, :, :w]
-            for g in range(G):
-                gates[:, :, g * N + r0 : g * N + r1] = A[:, l, :, g * n : g * n + w]
-    cache = LayerCache(cell, params, np.ascontiguousarray(x), h, c, gates, inner if lstm else None,
-                       inner if gru else None, unit_groups(plan), unit_holds(plan), False, mask)
-    return h[1:], cache
+            dc0[:, r0:r1] = dc[l, :, : r1 - r0]
+    return dxp, LayerParams(d_ih, d_hh, d_bih, d_bhh), dh0, dc0
 
 
-__all__ = ["blocked_forward", "has_stacked_structure", "prefer_blocked"]
+
+__all__ = ["WaveCache", "blocked_forward", "has_stacked_structure", "prefer_blocked", "wave_backward", "wave_forward"]

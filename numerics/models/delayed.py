@@ -25,7 +25,7 @@ from numerics._validate import (
     check_seed,
     per_layer_states,
 )
-from numerics.engine.blocked import blocked_forward, has_stacked_structure, prefer_blocked
+from numerics.engine.blocked import WaveCache, has_stacked_structure, prefer_blocked, wave_backward, wave_forward
 from numerics.engine.cost import cheapest
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.layerorder import (
@@ -58,6 +58,8 @@ class DelayedCache:
         The single layer's cache (dense and wavefront engines).
     T : int
         Number of real (unpadded) input steps.
+    wave : WaveCache or None
+        The wavefront engine's cache, in its padded block layout.
     blocks : BlockCaches or None
         The per-block caches of the layer-order engine. Each block stops
         at the last step the read-out needs, so the steps that only change
@@ -69,6 +71,7 @@ class DelayedCache:
     T: int
     blocks: BlockCaches | None = None
     sparse: SparseProduct | None = None
+    wave: WaveCache | None = None
 
     @cached_property
     def full_blocks(self) -> BlockCaches:
@@ -81,12 +84,16 @@ class DelayedCache:
     @cached_property
     def layer(self) -> LayerCache:
         """The single layer's cache in the dense layout, whichever engine ran (assembled once if needed)."""
-        return self.dense if self.dense is not None else dense_cache(self.full_blocks)
+        if self.dense is not None:
+            return self.dense
+        return self.wave.layer if self.wave is not None else dense_cache(self.full_blocks)
 
     @property
     def states(self) -> np.ndarray:
         """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
-        return self.full_blocks.states if self.dense is None else self.dense.h[1:]
+        if self.dense is not None:
+            return self.dense.h[1:]
+        return self.wave.states if self.wave is not None else self.full_blocks.states
 
 
 @dataclass(frozen=True)
@@ -396,8 +403,10 @@ class DelayedRNN:
             cache = DelayedCache(None, T, bc) if keep_cache else None
             return (bc.states if full else bc.readout(self.delay, T)), cache
         if chosen == "blocked":
-            states, cache = blocked_forward(self.plan, self.params, xp, h, c)
-        elif chosen == "sparse":
+            wc = wave_forward(self.plan, self.params, xp, h, c)
+            return (wc.states if full else wc.readout(self.delay, T)), (DelayedCache(None, T, wave=wc)
+                                                                      if keep_cache else None)
+        if chosen == "sparse":
             sp = self._sparse_product
             states, cache = sparse_forward(self.plan, self.params, xp, h, c, keep_cache=keep_cache, product=sp)
             return ((states if full else self.readout(states)),
@@ -503,12 +512,15 @@ class DelayedRNN:
         """
         check_cache(cache, DelayedCache)
         bc = cache.blocks
-        x_padded = bc.x if cache.dense is None else cache.dense.x
+        x_padded = cache.dense.x if cache.dense is not None else (cache.wave.x if cache.wave is not None else bc.x)
         Tp, B, I = x_padded.shape
         T, d, N = cache.T, self.delay, self.hidden_size
         arr = check_grad(dy, (T, B, self.output_size), "dy", self.dtype)
         fin_h, fin_c = (None, None) if dh_final is None else self.initial_states(dh_final, B)
-        if cache.dense is None and self.masked:
+        if cache.wave is not None and self.masked:
+            # Wavefront backward: gradients on the stacked pattern only (exact zeros outside), the masked one.
+            dxp, g, dh0, dc0 = wave_backward(cache.wave, arr, d, fin_h, fin_c)
+        elif cache.blocks is not None and self.masked:
             # Layer order backward: gradients on the plan's pattern only (exact zeros outside), which is
             # the masked gradient; the read-out gradient goes straight to its blocks, no dense buffer.
             if fin_h is not None:
