@@ -27,6 +27,7 @@ from numerics.engine.activations import ActGroup, activate_, derivative_from_out
 from numerics.engine.layer import gru_pointwise, lstm_pointwise
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
+from numerics.engine.workspace import take
 from theory.layout import Plan, check_plan
 
 
@@ -163,31 +164,31 @@ def wave_forward(
     wpair, w_in, bias = _pair_weights(plan, params, mask)
     # Additive terms of every step, set up for all steps at once: the hidden-side
     # bias of every block (LSTM/Elman: both biases) and block 0's input projection.
-    A = np.empty((T, L, B, G * n), dtype=dt)
-    xw0 = (x.reshape(T * B, I) @ w_in).reshape(T, B, G * n)
+    A = take("wave.A", (T, L, B, G * n), dt)
+    xw0 = np.matmul(x.reshape(T * B, I), w_in, out=take("wave.xw0", (T * B, G * n), dt)).reshape(T, B, G * n)
     if gru:
         A[:] = 0
         # GRU: the input side stays apart (r multiplies only the hidden side's n part).
-        X = np.broadcast_to(_input_bias(plan, params), (T, L, B, 3 * n)).copy()
+        X = take("wave.X", (T, L, B, 3 * n), dt)
+        X[:] = _input_bias(plan, params)
         X[:, 0] += xw0
         if bias is not None:
             A[..., : 2 * n] = bias[..., : 2 * n]
         b_hn = None if bias is None else bias[:, :, 2 * n :]
-    elif bias is not None:
-        A[:, 1:] = bias[1:]
-        np.add(xw0, bias[0], out=A[:, 0])
     else:
-        A[:, 1:] = 0
-        A[:, 0] = xw0
-    S = np.zeros((T + 1, B, (L + 1) * n), dtype=dt)
+        # One (L, B, G·n) tile of the biases, copied to every step (long contiguous runs, not G·n at a time).
+        tile = np.zeros((L, B, G * n), dtype=dt) if bias is None else np.broadcast_to(bias, (L, B, G * n))
+        A[:] = tile
+        A[:, 0] += xw0
+    S = take("wave.S", (T + 1, B, (L + 1) * n), dt, zero=True)
     # Views made once (as_strided is slow to call per step): blocks[t] is (L, B, n),
     # pairs[t] is (L, B, 2n) with pairs[t][l] = [s^{l-1}; s^l] (overlapping windows of S[t]).
     blocks = S.reshape(T + 1, B, L + 1, n)[:, :, 1:].transpose(0, 2, 1, 3)
     item = S.itemsize
     pairs = np.lib.stride_tricks.as_strided(
         S, shape=(T + 1, L, B, 2 * n), strides=(S.strides[0], n * item, (L + 1) * n * item, item), writeable=False)
-    C = np.zeros((T + 1, L, B, n), dtype=dt) if lstm else None
-    E = np.empty((T, L, B, n), dtype=dt) if (lstm or gru) else None
+    C = take("wave.C", (T + 1, L, B, n), dt, zero=True) if lstm else None
+    E = take("wave.E", (T, L, B, n), dt) if (lstm or gru) else None
     for l in range(L):
         r0, r1 = plan.span(l)
         blocks[0, l, :, : r1 - r0] = h0[:, r0:r1]
@@ -196,7 +197,7 @@ def wave_forward(
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
     runs = block_runs(plan)
-    tmp = np.empty((L, B, wpair.shape[2]), dtype=dt)
+    tmp = take("wave.tmp", (L, B, wpair.shape[2]), dt)
     for t in range(T):
         a = A[t]
         np.matmul(pairs[t], wpair, out=tmp)
@@ -398,7 +399,7 @@ def wave_backward(
     wpair, w_in, _ = _pair_weights(plan, p, cache.mask, scaled=False)
     Gh = wpair.shape[2]                               # hidden-side columns (4n for an own-reset GRU)
     wT = np.ascontiguousarray(wpair.transpose(0, 2, 1))
-    D = np.zeros((Tp + 1, B, (L + 1) * n), dtype=dt)
+    D = take("wave.D", (Tp + 1, B, (L + 1) * n), dt, zero=True)
     D4 = D.reshape(Tp + 1, B, L + 1, n)
     Dblk = D4[:, :, 1:].transpose(0, 2, 1, 3)
     col = 0
@@ -412,18 +413,21 @@ def wave_backward(
             Dblk[Tp, l, :, : r1 - r0] += dh_final[:, r0:r1]
     S = cache.S
     blocks = cache.blocks
-    DA = np.empty((L, Tp, B, Gh), dtype=dt)
-    DX = np.empty((L, Tp, B, 3 * n), dtype=dt) if gru else DA
-    dp = np.empty((L, B, 2 * n), dtype=dt)
-    tmp = np.empty((L, B, n), dtype=dt)
+    DA = take("wave.DA", (L, Tp, B, Gh), dt)
+    DX = take("wave.DX", (L, Tp, B, 3 * n), dt) if gru else DA
+    dp = take("wave.dp", (L, B, 2 * n), dt)
+    tmp = take("wave.dtmp", (L, B, n), dt)
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
     # Local derivatives of every step at once (the same formulas as layer_backward's).
     if lstm:
         A, tc = cache.A, cache.E
         i, f, g, o = (A[..., k * n : (k + 1) * n] for k in range(4))
-        dh_dc = o * (1 - tc * tc)
-        local = np.empty_like(A)
+        dh_dc = take("wave.dh_dc", tc.shape, dt)
+        np.multiply(tc, tc, out=dh_dc)
+        np.subtract(1, dh_dc, out=dh_dc)
+        dh_dc *= o
+        local = take("wave.local", A.shape, dt)
         np.multiply(g, i * (1 - i), out=local[..., :n])
         np.multiply(cache.C[:-1], f * (1 - f), out=local[..., n : 2 * n])
         np.multiply(i, 1 - g * g, out=local[..., 2 * n : 3 * n])
@@ -437,14 +441,14 @@ def wave_backward(
         A, hn = cache.A, cache.E
         r, z, nn = (A[..., k * n : (k + 1) * n] for k in range(3))
         dn = (1 - z) * (1 - nn * nn)
-        local = np.empty_like(A)
+        local = take("wave.local", A.shape, dt)
         np.multiply(dn * hn, r * (1 - r), out=local[..., :n])
         np.multiply(blocks[:-1] - nn, z * (1 - z), out=local[..., n : 2 * n])
         local[..., 2 * n :] = dn
         local_hn = dn * r
         loc3 = local.reshape(Tp, L, B, 3, n)
     else:
-        dphi = np.empty((Tp, L, B, n), dtype=dt)
+        dphi = take("wave.dphi", (Tp, L, B, n), dt)
         for name, b0, b1 in block_runs(plan):
             dphi[:, b0:b1] = derivative_from_output(name, blocks[1:, b0:b1])
     for t in range(Tp - 1, -1, -1):
