@@ -19,7 +19,8 @@ backward pass is shared and the two engines are interchangeable.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import numpy as np
 
@@ -51,71 +52,107 @@ def prefer_blocked(plan: Plan) -> bool:
     return L * 2 * n * n <= N * N
 
 
-def _padded_weights(plan: Plan, p: LayerParams, scaled: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """``Wcat (L, 2n, G·n)``, block 0's input weights ``(I, G·n)``, hidden-side bias ``(L, 1, G·n)``.
+class _Maps(NamedTuple):
+    """Where each entry of the padded pair weights comes from in the dense parameters (per plan, cached).
 
-    ``Wcat[l] = [U_l; W_l]^T``: rows ``0:n`` read block ``l`` itself, rows
-    ``n:2n`` read block ``l - 1``. Sigmoid gates (LSTM i, f, o; GRU r, z)
-    are halved, as in the dense engine, so one ``tanh`` computes all gates.
+    ``hh`` ``(L, 2n, G'·n)``, ``inp`` ``(I, G·n)`` and ``bias`` ``(L, G·n)`` are flat
+    indices into ``weight_hh``, ``weight_ih`` and the bias vector (0 where the
+    entry is a zero of the padding or outside the stacked pattern; ``valid``
+    masks those); ``scale_*`` are the matching ``valid`` masks times the
+    sigmoid gates' factor ½. ``grad_hh`` and ``grad_inp`` are ``valid``
+    restricted to the plan's own blocks (a sub-pattern of the stacked one
+    leaves some out): the entries a masked network's gradient fills.
     """
-    L, n, G, N = len(plan.blocks), max(plan.widths), plan.gates, plan.hidden_size
-    dt = p.dtype
-    half = gate_scale(plan.cell, dt) if scaled else np.ones(G, dtype=dt)
-    wcat = np.zeros((L, 2 * n, G * n), dtype=dt)
-    w_in = np.zeros((plan.input_size, G * n), dtype=dt)
-    bias = None if p.bias_hh is None else np.zeros((L, 1, G * n), dtype=dt)
-    for l in range(L):
-        r0, r1 = plan.span(l)
+
+    hh: np.ndarray
+    inp: np.ndarray
+    bias: np.ndarray
+    valid_hh: np.ndarray
+    valid_inp: np.ndarray
+    valid_bias: np.ndarray
+    scale_hh: np.ndarray
+    scale_inp: np.ndarray
+    scale_bias: np.ndarray
+    spans: tuple[tuple[int, int], ...]
+    grad_hh: np.ndarray
+    grad_inp: np.ndarray
+
+
+@lru_cache(maxsize=32)
+def _maps(plan: Plan, own_reset: bool) -> _Maps:
+    """The gather maps of :func:`_pair_weights` (one set per plan and reset kind)."""
+    L, n, G, N, I = len(plan.blocks), max(plan.widths), plan.gates, plan.hidden_size, plan.input_size
+    Gh = G * n + (n if own_reset else 0)
+    half = gate_scale(plan.cell, np.dtype(np.float64))
+    spans = tuple(plan.span(l) for l in range(L))
+    hh = np.full((L, 2 * n, Gh), -1, dtype=np.int64)
+    inp = np.full((I, G * n), -1, dtype=np.int64)
+    bias = np.full((L, G * n), -1, dtype=np.int64)
+    col_scale = np.ones(Gh)
+    for g in range(G):
+        col_scale[g * n : (g + 1) * n] = half[g]
+    for l, (r0, r1) in enumerate(spans):
         w = r1 - r0
         for g in range(G):
-            rows = slice(g * N + r0, g * N + r1)
+            rows = g * N + np.arange(r0, r1)                  # dense rows of block l, gate g
             cols = slice(g * n, g * n + w)
-            wcat[l, :w, cols] = p.weight_hh[rows, r0:r1].T * half[g]
+            # Pair rows n:2n read block l itself, rows 0:n block l - 1; entry [j, k] is W[rows[k], unit j].
+            hh[l, n : n + w, cols] = rows[None, :] * N + np.arange(r0, r1)[:, None]
             if l > 0:
-                s0, s1 = plan.span(l - 1)
-                wcat[l, n : n + s1 - s0, cols] = p.weight_hh[rows, s0:s1].T * half[g]
-            if l == 0:
-                w_in[:, cols] = p.weight_ih[rows].T * half[g]
-            if bias is not None:
-                b = p.bias_hh[rows] if plan.cell == "gru" else p.bias_hh[rows] + p.bias_ih[rows]
-                bias[l, 0, cols] = b * half[g]
-    return wcat, w_in, bias
-
-
-def _input_bias(plan: Plan, p: LayerParams) -> np.ndarray:
-    """GRU only: input-side bias ``b_ih`` in the padded layout ``(L, 1, 3n)`` (r, z gates halved)."""
-    L, n, N = len(plan.blocks), max(plan.widths), plan.hidden_size
-    out = np.zeros((L, 1, 3 * n), dtype=p.dtype)
-    if p.bias_ih is None:
-        return out
+                s0, s1 = spans[l - 1]
+                # Own-reset GRU: the candidate's reading of block l - 1 lies outside the reset gate (group 3).
+                below = slice(3 * n, 3 * n + w) if (own_reset and g == 2) else cols
+                hh[l, : s1 - s0, below] = rows[None, :] * N + np.arange(s0, s1)[:, None]
+            else:
+                inp[:, cols] = rows[None, :] * I + np.arange(I)[:, None]
+            bias[l, cols] = rows
+    vh, vi, vb = hh >= 0, inp >= 0, bias >= 0
+    sb = np.broadcast_to(col_scale[: G * n], bias.shape) * vb
+    edges = {(e.dst, e.src) for e in plan.recurrent}
+    gh, gi = vh.copy(), vi.copy()
     for l in range(L):
-        r0, r1 = plan.span(l)
-        for g, scale in enumerate(gate_scale("gru", p.dtype)):
-            out[l, 0, g * n : g * n + r1 - r0] = p.bias_ih[g * N + r0 : g * N + r1] * scale
-    return out
+        if (l, l) not in edges:
+            gh[l, n:] = False
+        if (l, l - 1) not in edges:
+            gh[l, :n] = False
+    if not any(e.dst == 0 for e in plan.inputs):
+        gi[:] = False
+    return _Maps(np.maximum(hh, 0), np.maximum(inp, 0), np.maximum(bias, 0), vh, vi, vb,
+                 col_scale * vh, col_scale[: G * n] * vi, sb, spans, gh, gi)
 
 
 def _pair_weights(plan: Plan, p: LayerParams, mask: np.ndarray | None,
                   scaled: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Weights in the order of the pair view ``[s^{l-1}; s^l]``: ``(L, 2n, G'·n)``, ``w_in (I, G·n)``, bias.
+    """Padded weights in the order of the pair view ``[s^{l-1}; s^l]``.
 
-    ``scaled``: sigmoid gates halved (the forward pass); the backward pass
-    uses the unscaled weights. For an own-reset GRU a fourth column group
-    holds the candidate's reading of block ``l - 1``, which lies outside the
-    reset gate.
+    Returns ``wpair (L, 2n, G'·n)`` (``wpair[l]`` multiplies block ``l``'s
+    pair; ``G'·n = 4n`` for an own-reset GRU, whose fourth column group holds
+    the candidate's reading of block ``l - 1``, outside the reset gate),
+    block 0's input weights ``w_in (I, G·n)`` and the hidden-side bias
+    ``(L, 1, G·n)`` (Elman, LSTM: ``b_ih + b_hh``; GRU: ``b_hh``), or None.
+    With ``scaled`` the sigmoid gates (LSTM i, f, o; GRU r, z) are halved,
+    as in the dense engine, so one ``tanh`` computes all gates; the backward
+    pass uses the unscaled weights. Three gathers with maps cached per plan.
     """
-    wcat, w_in, bias = _padded_weights(plan, p, scaled)
-    n = max(plan.widths)
-    # Weight rows 0:n read block l itself, n:2n block l-1; the pair view is [s^{l-1}; s^l].
-    wpair = np.concatenate([wcat[:, n:], wcat[:, :n]], axis=1)
-    if mask is not None:
-        # Own-reset GRU: the candidate's own-block part (rows n:2n) stays in gate n, inside the
-        # reset gate; its reading of block l-1 (rows 0:n) moves to a fourth column group, outside.
-        cross = np.zeros((len(plan.blocks), 2 * n, n), dtype=p.dtype)
-        cross[:, :n] = wpair[:, :n, 2 * n :]
-        wpair = np.concatenate([wpair, cross], axis=2)
-        wpair[:, :n, 2 * n : 3 * n] = 0
+    m = _maps(plan, mask is not None)
+    dt = p.dtype
+    wpair = np.take(p.weight_hh, m.hh)
+    wpair *= (m.scale_hh if scaled else m.valid_hh).astype(dt, copy=False)
+    w_in = np.take(p.weight_ih, m.inp)
+    w_in *= (m.scale_inp if scaled else m.valid_inp).astype(dt, copy=False)
+    bias = None
+    if p.bias_hh is not None:
+        b = p.bias_hh if plan.cell == "gru" else p.bias_hh + p.bias_ih
+        bias = (np.take(b, m.bias) * (m.scale_bias if scaled else m.valid_bias).astype(dt, copy=False))[:, None]
     return wpair, w_in, bias
+
+
+def _input_bias(plan: Plan, p: LayerParams) -> np.ndarray:
+    """GRU only: input-side bias ``b_ih`` in the padded layout ``(L, 1, 3n)`` (r, z gates halved)."""
+    m = _maps(plan, False)
+    if p.bias_ih is None:
+        return np.zeros((len(plan.blocks), 1, 3 * max(plan.widths)), dtype=p.dtype)
+    return (np.take(p.bias_ih, m.bias) * m.scale_bias.astype(p.dtype, copy=False))[:, None]
 
 
 def wave_forward(
@@ -189,8 +226,7 @@ def wave_forward(
         S, shape=(T + 1, L, B, 2 * n), strides=(S.strides[0], n * item, (L + 1) * n * item, item), writeable=False)
     C = take("wave.C", (T + 1, L, B, n), dt, zero=True) if lstm else None
     E = take("wave.E", (T, L, B, n), dt) if (lstm or gru) else None
-    for l in range(L):
-        r0, r1 = plan.span(l)
+    for l, (r0, r1) in enumerate(_maps(plan, mask is not None).spans):
         blocks[0, l, :, : r1 - r0] = h0[:, r0:r1]
         if lstm and c0 is not None:
             C[0, l, :, : r1 - r0] = c0[:, r0:r1]
@@ -341,14 +377,10 @@ class WaveCache:
                           inner if gru else None, unit_groups(plan), unit_holds(plan), False, self.mask)
 
 
-def _scatter(plan: Plan, a: np.ndarray, n: int) -> np.ndarray:
-    """Padded per-block rows ``(L, G·n)`` (or ``(L, k, G·n)``) back to the dense unit layout ``(G·N,)`` / ``(k, G·N)``."""
-    L, G, N = len(plan.blocks), plan.gates, plan.hidden_size
-    out = np.zeros(a.shape[1:-1] + (G * N,), dtype=a.dtype)
-    for l in range(L):
-        r0, r1 = plan.span(l)
-        for g in range(G):
-            out[..., g * N + r0 : g * N + r1] = a[l, ..., g * n : g * n + r1 - r0]
+def _to_dense(idx: np.ndarray, valid: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
+    """Scatter the ``valid`` entries of the padded array ``a`` to the flat dense positions ``idx`` (zeros elsewhere)."""
+    out = np.zeros(size, dtype=a.dtype)
+    out[idx[valid]] = a[valid]
     return out
 
 
@@ -407,7 +439,7 @@ def wave_backward(
         w = plan.blocks[r].width
         Dblk[delay + 1 : delay + 1 + dy.shape[0], r, :, :w] = dy[:, :, col : col + w]
         col += w
-    spans = [plan.span(l) for l in range(L)]
+    spans = _maps(plan, cache.mask is not None).spans
     if dh_final is not None:
         for l, (r0, r1) in enumerate(spans):
             Dblk[Tp, l, :, : r1 - r0] += dh_final[:, r0:r1]
@@ -448,9 +480,12 @@ def wave_backward(
         local_hn = dn * r
         loc3 = local.reshape(Tp, L, B, 3, n)
     else:
-        dphi = take("wave.dphi", (Tp, L, B, n), dt)
+        # φ'(z) from the states, computed in S's own memory order (a transposed view is slow to sweep).
+        dphi_s = take("wave.dphi", (Tp, B, L + 1, n), dt)
+        S4 = S.reshape(Tp + 1, B, L + 1, n)
         for name, b0, b1 in block_runs(plan):
-            dphi[:, b0:b1] = derivative_from_output(name, blocks[1:, b0:b1])
+            dphi_s[:, :, 1 + b0 : 1 + b1] = derivative_from_output(name, S4[1:, :, 1 + b0 : 1 + b1])
+        dphi = dphi_s[:, :, 1:].transpose(0, 2, 1, 3)
     for t in range(Tp - 1, -1, -1):
         dh = Dblk[t + 1]
         da = DA[:, t]
@@ -498,29 +533,14 @@ def wave_backward(
     dx0 = DX[0].reshape(TB, DX.shape[-1])
     d_in = np.ascontiguousarray(cache.x).reshape(TB, I).T @ dx0        # (I, G·n)
     dxp = (dx0 @ w_in.T).reshape(Tp, B, I)
-    d_hh = np.zeros((G * N, N), dtype=dt)
-    d_ih = np.zeros((G * N, I), dtype=dt)
+    m = _maps(plan, cache.mask is not None)
     # Only the plan's blocks get a gradient (a sub-pattern of the stacked one may lack some).
-    edges = {(e.dst, e.src) for e in plan.recurrent}
-    fed = {e.dst for e in plan.inputs}
-    for l, (r0, r1) in enumerate(spans):
-        w = r1 - r0
-        for g in range(G):
-            rows = slice(g * N + r0, g * N + r1)
-            cols = slice(g * n, g * n + w)
-            if (l, l) in edges:
-                d_hh[rows, r0:r1] = dw[l, n : n + w, cols].T
-            if (l, l - 1) in edges:
-                s0, s1 = spans[l - 1]
-                below = slice(3 * n, 3 * n + w) if (cache.mask is not None and g == 2) else cols
-                d_hh[rows, s0:s1] = dw[l, : s1 - s0, below].T
-            if l in fed:
-                d_ih[rows] = d_in[:, cols].T
+    d_hh = _to_dense(m.hh, m.grad_hh, dw, G * N * N).reshape(G * N, N)
+    d_ih = _to_dense(m.inp, m.grad_inp, d_in, G * N * I).reshape(G * N, I)
     d_bih = d_bhh = None
     if p.bias_ih is not None:
-        sx = DX.sum(axis=(1, 2))
-        d_bih = _scatter(plan, sx, n)
-        d_bhh = _scatter(plan, DA[..., : G * n].sum(axis=(1, 2)), n) if gru else d_bih.copy()
+        d_bih = _to_dense(m.bias, m.valid_bias, DX.sum(axis=(1, 2)), G * N)
+        d_bhh = _to_dense(m.bias, m.valid_bias, DA[..., : G * n].sum(axis=(1, 2)), G * N) if gru else d_bih.copy()
     dh0 = np.empty((B, N), dtype=dt)
     dc0 = np.empty((B, N), dtype=dt) if lstm else None
     for l, (r0, r1) in enumerate(spans):
