@@ -431,9 +431,10 @@ def wave_backward(
     wpair, w_in, _ = _pair_weights(plan, p, cache.mask, scaled=False)
     Gh = wpair.shape[2]                               # hidden-side columns (4n for an own-reset GRU)
     wT = np.ascontiguousarray(wpair.transpose(0, 2, 1))
-    D = take("wave.D", (Tp + 1, B, (L + 1) * n), dt, zero=True)
-    D4 = D.reshape(Tp + 1, B, L + 1, n)
-    Dblk = D4[:, :, 1:].transpose(0, 2, 1, 3)
+    # Gradient of the state after each step, block-major (T' + 1, L + 1, B, n): slot 0 collects block 0's
+    # reading of the constant zero block (discarded), slot l + 1 is block l, contiguous per step.
+    D = take("wave.D", (Tp + 1, L + 1, B, n), dt, zero=True)
+    Dblk = D[:, 1:]
     col = 0
     for r in plan.readout:
         w = plan.blocks[r].width
@@ -484,7 +485,12 @@ def wave_backward(
         dphi_s = take("wave.dphi", (Tp, B, L + 1, n), dt)
         S4 = S.reshape(Tp + 1, B, L + 1, n)
         for name, b0, b1 in block_runs(plan):
-            dphi_s[:, :, 1 + b0 : 1 + b1] = derivative_from_output(name, S4[1:, :, 1 + b0 : 1 + b1])
+            h, out = S4[1:, :, 1 + b0 : 1 + b1], dphi_s[:, :, 1 + b0 : 1 + b1]
+            if name == "tanh":
+                np.multiply(h, h, out=out)               # in place: no temporaries of the whole pass
+                np.subtract(1, out, out=out)
+            else:
+                out[...] = derivative_from_output(name, h)
         dphi = dphi_s[:, :, 1:].transpose(0, 2, 1, 3)
     for t in range(Tp - 1, -1, -1):
         dh = Dblk[t + 1]
@@ -514,14 +520,14 @@ def wave_backward(
         if held is not None:
             da[held] = 0
         np.matmul(da, wT, out=dp)
-        prev = D4[t]
-        prev[:, 1:] += dp[:, :, n:].transpose(1, 0, 2)   # each block's reading of itself
-        prev[:, :L] += dp[:, :, :n].transpose(1, 0, 2)   # block l's reading of block l - 1 (slot l)
+        prev = D[t]
+        prev[1:] += dp[:, :, n:]       # each block's reading of itself
+        prev[:L] += dp[:, :, :n]       # block l's reading of block l - 1 (slot l)
         if gru:
             np.multiply(dh, z[t], out=tmp)
             if held is not None:
                 tmp[held] = dh[held]
-            prev[:, 1:] += tmp.transpose(1, 0, 2)
+            prev[1:] += tmp
         elif held is not None:
             Dblk[t][held] += dh[held]
     # Weight gradients: one product per block over all steps; the pairs are strided views of S.
