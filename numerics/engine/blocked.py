@@ -456,15 +456,22 @@ def wave_backward(
     if lstm:
         A, tc = cache.A, cache.E
         i, f, g, o = (A[..., k * n : (k + 1) * n] for k in range(4))
+        # In place into reused scratch arrays: temporaries of the whole pass would cost page faults.
+        sd = take("wave.sd", A.shape, dt)
+        np.subtract(1, A, out=sd)
+        sd *= A                                           # σ(1 - σ) of every gate, one contiguous sweep
+        q = take("wave.q", tc.shape, dt)
         dh_dc = take("wave.dh_dc", tc.shape, dt)
         np.multiply(tc, tc, out=dh_dc)
         np.subtract(1, dh_dc, out=dh_dc)
         dh_dc *= o
         local = take("wave.local", A.shape, dt)
-        np.multiply(g, i * (1 - i), out=local[..., :n])
-        np.multiply(cache.C[:-1], f * (1 - f), out=local[..., n : 2 * n])
-        np.multiply(i, 1 - g * g, out=local[..., 2 * n : 3 * n])
-        np.multiply(tc, o * (1 - o), out=local[..., 3 * n :])
+        np.multiply(g, sd[..., :n], out=local[..., :n])
+        np.multiply(cache.C[:-1], sd[..., n : 2 * n], out=local[..., n : 2 * n])
+        np.multiply(g, g, out=q)
+        np.subtract(1, q, out=q)
+        np.multiply(i, q, out=local[..., 2 * n : 3 * n])
+        np.multiply(tc, sd[..., 3 * n :], out=local[..., 3 * n :])
         loc4 = local.reshape(Tp, L, B, 4, n)
         dc = np.zeros((L, B, n), dtype=dt)
         if dc_final is not None:
@@ -473,12 +480,22 @@ def wave_backward(
     elif gru:
         A, hn = cache.A, cache.E
         r, z, nn = (A[..., k * n : (k + 1) * n] for k in range(3))
-        dn = (1 - z) * (1 - nn * nn)
+        sd = take("wave.sd", A.shape, dt)
+        np.subtract(1, A, out=sd)
+        sd *= A
+        q1, q2 = take("wave.q", nn.shape, dt), take("wave.q2", nn.shape, dt)
         local = take("wave.local", A.shape, dt)
-        np.multiply(dn * hn, r * (1 - r), out=local[..., :n])
-        np.multiply(blocks[:-1] - nn, z * (1 - z), out=local[..., n : 2 * n])
-        local[..., 2 * n :] = dn
-        local_hn = dn * r
+        dn = local[..., 2 * n :]                          # (1 - z)(1 - n²)
+        np.subtract(1, z, out=q1)
+        np.multiply(nn, nn, out=q2)
+        np.subtract(1, q2, out=q2)
+        np.multiply(q1, q2, out=dn)
+        np.multiply(dn, hn, out=q1)
+        np.multiply(q1, sd[..., :n], out=local[..., :n])
+        np.subtract(blocks[:-1], nn, out=q2)
+        np.multiply(q2, sd[..., n : 2 * n], out=local[..., n : 2 * n])
+        local_hn = take("wave.local_hn", nn.shape, dt)
+        np.multiply(dn, r, out=local_hn)
         loc3 = local.reshape(Tp, L, B, 3, n)
     else:
         # φ'(z) from the states, computed in S's own memory order (a transposed view is slow to sweep).
