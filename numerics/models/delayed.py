@@ -396,7 +396,7 @@ class DelayedRNN:
         x = as_sequence(x, self.input_size, self.dtype)
         T, B, I = x.shape
         h, c = self.initial_states(h0, B)
-        xp = np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
+        xp = x if self.delay == 0 else np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
         chosen = self.engine(engine, batch=B, steps=T)
         if chosen == "layers":
             bc = layer_order_run(self.plan, self.params, xp, h, c, keep_cache=keep_cache, full=full)
