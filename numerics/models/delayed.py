@@ -302,7 +302,7 @@ class DelayedRNN:
             return one(h0[0], "h0[0] (h)"), one(h0[1], "h0[1] (c)")
         return one(h0, "h0"), None
 
-    def engine(self, engine: str = "auto", *, batch: int = 32, steps: int = 100) -> str:
+    def engine(self, engine: str = "auto", *, batch: int = 32, steps: int = 100, training: bool = True) -> str:
         """The engine :meth:`forward` uses: ``"dense"``, ``"blocked"`` (wavefront), ``"layers"`` or ``"sparse"``.
 
         The block-sparse wavefront (``"sparse"``, :mod:`numerics.engine.sparse`)
@@ -314,7 +314,10 @@ class DelayedRNN:
         the own-reset cell (:func:`numerics.engine.layerorder.supports_layer_order`).
         ``"auto"`` takes the possible engine with the smallest modelled time
         for this ``batch`` and number of ``steps``
-        (:func:`numerics.engine.cost.schedule_costs`).
+        (:func:`numerics.engine.cost.schedule_costs`): of the forward and
+        backward pass together if ``training`` (what :meth:`forward` runs,
+        since its cache is for :meth:`backward`), of the forward pass alone
+        otherwise (``__call__`` and :meth:`states`, which keep no cache).
         """
         check_choice(engine, ENGINES, "engine")
         check_count(batch, "batch")
@@ -342,9 +345,9 @@ class DelayedRNN:
         options = (("layers",) if layers_ok else ()) + ("dense",) + \
             (("blocked",) if ok and prefer_blocked(self.plan) else ()) + \
             (("sparse",) if on_plan and len(self.plan.blocks) > 1 else ())
-        key = (options, batch, steps)
+        key = (options, batch, steps, bool(training))
         if key not in self._auto_choices:
-            self._auto_choices[key] = cheapest(self.plan, batch, steps, options)
+            self._auto_choices[key] = cheapest(self.plan, batch, steps, options, backward=bool(training))
         return self._auto_choices[key]
 
     @cached_property
@@ -356,6 +359,11 @@ class DelayedRNN:
     def _sparse_product(self) -> SparseProduct:
         """The block-sparse product of the plan's blocks (built once per network)."""
         return sparse_product(self.plan, self.params)
+
+    @cached_property
+    def _engine_choices(self) -> dict[tuple[Any, ...], str]:
+        """:meth:`_run`'s resolved engines per (requested engine, batch, steps, training): checks run once."""
+        return {}
 
     @cached_property
     def _auto_choices(self) -> dict[tuple[Any, ...], str]:
@@ -395,9 +403,20 @@ class DelayedRNN:
         """Outputs (or, with ``full``, the raw states of all steps) and the cache."""
         x = as_sequence(x, self.input_size, self.dtype)
         T, B, I = x.shape
-        h, c = self.initial_states(h0, B)
+        if h0 is None:
+            # The common case without initial_states' checks (B comes from an array that exists already).
+            h = np.zeros((B, self.hidden_size), dtype=self.dtype)
+            c = np.zeros_like(h) if self.cell == "lstm" else None
+        else:
+            h, c = self.initial_states(h0, B)
         xp = x if self.delay == 0 else np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
-        chosen = self.engine(engine, batch=B, steps=T)
+        # A masked network's possible engines do not depend on the weights' values, so its choice is kept.
+        key = (engine, B, T, keep_cache)
+        chosen = self._engine_choices.get(key) if (self.masked and isinstance(engine, str)) else None
+        if chosen is None:
+            chosen = self.engine(engine, batch=B, steps=T, training=keep_cache)
+            if self.masked:
+                self._engine_choices[key] = chosen
         if chosen == "layers":
             bc = layer_order_run(self.plan, self.params, xp, h, c, keep_cache=keep_cache, full=full)
             cache = DelayedCache(None, T, bc) if keep_cache else None
