@@ -51,33 +51,45 @@ from theory.layout import Plan, check_plan
 
 #: Overhead per sequential step (µs), ``(forward, backward)``, per schedule and cell.
 STEP_US: dict[str, dict[str, tuple[float, float]]] = {
-    "dense": {"elman": (4.0, 5.0), "lstm": (13.0, 12.0), "gru": (16.0, 14.0)},
-    "blocked": {"elman": (5.0, 7.0), "lstm": (14.0, 16.0), "gru": (20.0, 20.0)},
-    "layers": {"elman": (4.0, 5.0), "lstm": (13.0, 12.0), "gru": (16.0, 14.0)},
-    "sparse": {"elman": (6.0, 6.0), "lstm": (20.0, 14.0), "gru": (24.0, 16.0)},
-}
-#: Fixed cost per call (µs): ``(base, per block)``.
-CALL_US: dict[str, tuple[float, float]] = {
-    "dense": (40.0, 0.0), "blocked": (60.0, 5.0), "layers": (10.0, 25.0), "sparse": (60.0, 10.0),
+    "dense": {"elman": (2.7, 6.4), "lstm": (18.6, 37.5), "gru": (26.7, 1.5)},
+    "blocked": {"elman": (5.1, 12.6), "lstm": (17.1, 58.8), "gru": (41.7, 59.3)},
+    "layers": {"elman": (2.7, 2.2), "lstm": (11.8, 5.0), "gru": (16.2, 10.5)},
+    "sparse": {"elman": (4.0, 0.0), "lstm": (17.0, 23.0), "gru": (24.7, 60.0)},
 }
 #: The sparse wavefront's extra overhead per batched product (one per shape of block row), µs:
 #: a gather of the sources, the product and a scatter of the result.
 SPARSE_GROUP_US: float = 12.0
-#: Multiply-adds per µs of the small in-loop products (one ``(B, k) @ (k, m)`` or a batch of them).
-STEP_RATE: float = 40_000.0
-#: Multiply-adds per µs of the products over all ``T·B`` rows at once (input projections, weight gradients).
-HOISTED_RATE: float = 60_000.0
-#: Pointwise work, µs per state element (batch × unit) per step, ``(forward, backward)``.
-POINTWISE_US: dict[str, tuple[float, float]] = {
-    "elman": (0.0006, 0.0010), "lstm": (0.0025, 0.0040), "gru": (0.0030, 0.0045),
+#: Pointwise and memory work, µs per state element (batch × unit) per step, ``(forward, backward)``,
+#: per schedule and cell (the dense backward writes fresh ``(T', B, G·N)`` arrays, the wavefront reuses
+#: its scratch arrays).
+POINTWISE_US: dict[str, dict[str, tuple[float, float]]] = {
+    "dense": {"elman": (0.00003, 0.0028), "lstm": (0.0019, 0.0113), "gru": (0.0025, 0.0179)},
+    "blocked": {"elman": (0.0002, 0.0002), "lstm": (0.0019, 0.0012), "gru": (0.0019, 0.0015)},
+    "layers": {"elman": (0.00003, 0.0003), "lstm": (0.0017, 0.0090), "gru": (0.0016, 0.0013)},
+    "sparse": {"elman": (0.0, 0.0085), "lstm": (0.0019, 0.0202), "gru": (0.0019, 0.0225)},
 }
 #: Fixed cost of one contiguous inner run of a pointwise sweep, in units of one element's cost.
-INNER_US: float = 16.0
+INNER_RUN: float = 48.0
+#: Fixed cost per call (µs): ``(base, per block)``, forward only.
+CALL_US: dict[str, tuple[float, float]] = {
+    "dense": (40.0, 0.0), "blocked": (60.0, 5.0), "layers": (10.0, 25.0), "sparse": (60.0, 10.0),
+}
+#: Multiply-adds per µs of the in-loop product of the dense engine and the layer order.
+LOOP_RATE: float = 75_000.0
+#: Multiply-adds per µs of the wavefront's and the sparse engine's batched products.
+BATCHED_RATE: float = 60_000.0
+#: Multiply-adds per µs of the products over all ``T·B`` rows at once (input projections, weight gradients).
+HOISTED_RATE: float = 60_000.0
 
 
-def _pointwise(cell: str, elements: float, run: int, backward: bool) -> float:
-    """Pointwise µs for ``elements`` state elements swept in contiguous runs of ``run`` numbers."""
-    return POINTWISE_US[cell][int(backward)] * elements * (1.0 + INNER_US / max(run, 1))
+def _run(s: str, cell: str, N: int, n: int, L: int) -> int:
+    """Contiguous run (numbers) a schedule's pointwise kernels sweep."""
+    if s in ("dense", "sparse"):
+        return N
+    if s == "layers":
+        return n
+    # Wavefront: Elman's pointwise work is contiguous over all blocks, LSTM's gate slices 2n, GRU's n.
+    return {"elman": L * n, "lstm": 2 * n, "gru": n}[cell]
 
 
 def _schedule_cost(plan: Plan, batch: int, steps: int, s: str, backward: bool) -> float:
@@ -87,41 +99,38 @@ def _schedule_cost(plan: Plan, batch: int, steps: int, s: str, backward: bool) -
     n = max(plan.widths)
     # The own-reset GRU's candidate splits W_hn in two (inside and outside the reset gate).
     Gh = G + (1 if (cell == "gru" and plan.gru_reset == "own") else 0)
-    passes = (False, True) if backward else (False,)
     base, per_block = CALL_US[s]
     total = base + per_block * L
-    for bw in passes:
-        over = STEP_US[s][cell][int(bw)]
+    for bw in ((False, True) if backward else (False,)):
+        k = int(bw)
+        over, e = STEP_US[s][cell][k], POINTWISE_US[s][cell][k]
+        proj = (2 if bw else 1) * B * I * G                  # input projection; backward: dW_ih and dx
+        if s == "layers":
+            prev = I
+            for blk in plan.blocks:
+                steps_l, w = max(Tp - int(blk.hold), 0), blk.width
+                pw = e * B * w * (1.0 + INNER_RUN / w)
+                total += steps_l * (over + B * w * G * w / LOOP_RATE + pw)
+                total += steps_l * B * ((2 * prev + w) if bw else prev) * G * w / HOISTED_RATE
+                prev = w
+            continue
+        run = _run(s, cell, N, n, L)
         if s == "dense":
-            total += Tp * (over + B * N * Gh * N / STEP_RATE + _pointwise(cell, B * N, N, bw))
-            total += Tp * B * I * G * N / HOISTED_RATE * (2 if bw else 1)
-            if bw:
-                total += Tp * B * Gh * N * N / HOISTED_RATE          # dW_hh over the whole matrix
+            units, macs = N, B * N * Gh * N
+            rate = LOOP_RATE
         elif s == "blocked":
-            total += Tp * (over + L * B * 2 * n * Gh * n / STEP_RATE + _pointwise(cell, B * L * n, n, bw))
-            total += Tp * B * I * G * n / HOISTED_RATE * (2 if bw else 1)
-            if bw:
-                total += Tp * B * L * 2 * n * Gh * n / HOISTED_RATE
-        elif s == "sparse":
-            slots = 4 if (cell == "gru" and plan.gru_reset == "own") else G
-            nnz = sum(plan.blocks[e.dst].width * plan.blocks[e.src].width for e in plan.recurrent)
-            shapes = {(sum(plan.blocks[e.src].width for e in plan.recurrent if e.dst == d), plan.blocks[d].width)
-                      for d in {e.dst for e in plan.recurrent}}
-            total += Tp * (over + SPARSE_GROUP_US * len(shapes) + B * slots * nnz / STEP_RATE
-                           + _pointwise(cell, B * N, N, bw))
-            if bw:
-                total += Tp * B * slots * nnz / HOISTED_RATE
-        elif s == "layers":
-            prev_width = I
-            for b in plan.blocks:
-                k = max(Tp - int(b.hold), 0)
-                w = b.width
-                total += k * (over + B * w * G * w / STEP_RATE + _pointwise(cell, B * w, w, bw))
-                # Forward: the input projection; backward: its weight and input gradients and dW_hh.
-                total += k * B * ((2 * prev_width + w) if bw else prev_width) * G * w / HOISTED_RATE
-                prev_width = w
+            units, macs = L * n, L * B * 2 * n * Gh * n
+            rate = BATCHED_RATE
         else:
-            raise ValueError(f"unknown schedule {s!r}")
+            slots = 4 if (cell == "gru" and plan.gru_reset == "own") else G
+            nnz = sum(plan.blocks[ed.dst].width * plan.blocks[ed.src].width for ed in plan.recurrent)
+            shapes = {(sum(plan.blocks[ed.src].width for ed in plan.recurrent if ed.dst == d), plan.blocks[d].width)
+                      for d in {ed.dst for ed in plan.recurrent}}
+            units, macs = N, B * slots * nnz
+            rate = BATCHED_RATE
+            over += SPARSE_GROUP_US * len(shapes)
+        total += Tp * (over + macs / rate + e * B * units * (1.0 + INNER_RUN / run))
+        total += Tp * (proj * (N if s in ("dense", "sparse") else n) + (macs if bw else 0)) / HOISTED_RATE
     return total
 
 
@@ -166,5 +175,6 @@ def cheapest(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...], bac
     return min(schedules, key=lambda s: costs[s])
 
 
-__all__ = ["CALL_US", "HOISTED_RATE", "INNER_US", "POINTWISE_US", "SPARSE_GROUP_US", "STEP_RATE", "STEP_US",
+__all__ = ["BATCHED_RATE", "CALL_US", "HOISTED_RATE", "INNER_RUN", "LOOP_RATE", "POINTWISE_US", "SPARSE_GROUP_US",
+           "STEP_US",
            "cheapest", "schedule_costs"]
