@@ -24,11 +24,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from numerics.engine._workspace import take
 from numerics.engine.activations import ActGroup, activate_, derivative_from_output, gate_scale
 from numerics.engine.layer import gru_pointwise, lstm_pointwise
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
-from numerics.engine.workspace import take
 from theory.layout import Plan, check_plan
 
 
@@ -577,4 +577,4 @@ def wave_backward(
 
 
 
-__all__ = ["WaveCache", "blocked_forward", "has_stacked_structure", "prefer_blocked", "wave_backward", "wave_forward"]
+__all__ = ["blocked_forward", "has_stacked_structure", "prefer_blocked"]

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import DelayedRNN, StackedRNN
-from numerics.engine import workspace
+from numerics.engine import _workspace as workspace
 from numerics.engine.blocked import WaveCache, has_stacked_structure
 from numerics.engine.cost import cheapest, schedule_costs
 from numerics.models import delayed_gru
