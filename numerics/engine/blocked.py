@@ -450,7 +450,10 @@ def wave_backward(
     S = cache.S
     blocks = cache.blocks
     DA = take("wave.DA", (L, Tp, B, Gh), dt)
-    DX = take("wave.DX", (L, Tp, B, 3 * n), dt) if gru else DA
+    own = Gh > 3 * n if gru else False
+    # GRU: DA holds the hidden side's gradients [r, z, the reset gate's operand, and for the own-reset cell the
+    # reading of block l - 1]; the input side shares r and z, its n part is the last group (own reset) or DXn.
+    DXn = take("wave.DXn", (L, Tp, B, n), dt) if (gru and not own) else None
     dp = take("wave.dp", (L, B, 2 * n), dt)
     tmp = take("wave.dtmp", (L, B, n), dt)
     holds = np.array(plan.holds)
@@ -487,8 +490,9 @@ def wave_backward(
         np.subtract(1, A, out=sd)
         sd *= A
         q1, q2 = take("wave.q", nn.shape, dt), take("wave.q2", nn.shape, dt)
-        local = take("wave.local", A.shape, dt)
-        dn = local[..., 2 * n :]                          # (1 - z)(1 - n²)
+        # local = ∂(DA's groups)/∂h_t, so one broadcast product per step gives every hidden-side gradient.
+        local = take("wave.local", (Tp, L, B, Gh), dt)
+        dn = local[..., 3 * n :] if own else take("wave.dn", nn.shape, dt)      # (1 - z)(1 - n²)
         np.subtract(1, z, out=q1)
         np.multiply(nn, nn, out=q2)
         np.subtract(1, q2, out=q2)
@@ -497,9 +501,8 @@ def wave_backward(
         np.multiply(q1, sd[..., :n], out=local[..., :n])
         np.subtract(blocks[:-1], nn, out=q2)
         np.multiply(q2, sd[..., n : 2 * n], out=local[..., n : 2 * n])
-        local_hn = take("wave.local_hn", nn.shape, dt)
-        np.multiply(dn, r, out=local_hn)
-        loc3 = local.reshape(Tp, L, B, 3, n)
+        np.multiply(dn, r, out=local[..., 2 * n : 3 * n])
+        locg = local.reshape(Tp, L, B, Gh // n, n)
     else:
         # φ'(z) from the states, computed in S's own memory order (a transposed view is slow to sweep).
         dphi_s = take("wave.dphi", (Tp, B, L + 1, n), dt)
@@ -527,14 +530,12 @@ def wave_backward(
             if held is not None:
                 dc[held] = keep
         elif gru:
-            dx = DX[:, t]
-            np.multiply(loc3[t], dh[:, :, None], out=dx.reshape(L, B, 3, n))
-            da[..., : 2 * n] = dx[..., : 2 * n]
-            np.multiply(local_hn[t], dh, out=da[..., 2 * n : 3 * n])
-            if Gh > 3 * n:
-                da[..., 3 * n :] = dx[..., 2 * n :]
-            if held is not None:
-                dx[held] = 0
+            np.multiply(locg[t], dh[:, :, None], out=da.reshape(L, B, Gh // n, n))
+            if DXn is not None:
+                dxn = DXn[:, t]
+                np.multiply(dn[t], dh, out=dxn)
+                if held is not None:
+                    dxn[held] = 0
         else:
             np.multiply(dh, dphi[t], out=da)
         if held is not None:
@@ -556,7 +557,12 @@ def wave_backward(
     for l in range(L):
         pl = S[:Tp, :, l * n : (l + 2) * n].reshape(TB, 2 * n)
         np.matmul(pl.T, DA[l].reshape(TB, Gh), out=dw[l])
-    dx0 = DX[0].reshape(TB, DX.shape[-1])
+    if gru:
+        # The input side of block 0: [r, z] from DA and the n part.
+        xn = DA[0][..., 3 * n :] if own else DXn[0]
+        dx0 = np.concatenate([DA[0][..., : 2 * n], xn], axis=-1).reshape(TB, 3 * n)
+    else:
+        dx0 = DA[0].reshape(TB, Gh)
     d_in = np.ascontiguousarray(cache.x).reshape(TB, I).T @ dx0        # (I, G·n)
     dxp = (dx0 @ w_in.T).reshape(Tp, B, I)
     m = _maps(plan, cache.mask is not None)
@@ -565,8 +571,13 @@ def wave_backward(
     d_ih = _to_dense(m.inp, m.grad_inp, d_in, G * N * I).reshape(G * N, I)
     d_bih = d_bhh = None
     if p.bias_ih is not None:
-        d_bih = _to_dense(m.bias, m.valid_bias, DX.sum(axis=(1, 2)), G * N)
-        d_bhh = _to_dense(m.bias, m.valid_bias, DA[..., : G * n].sum(axis=(1, 2)), G * N) if gru else d_bih.copy()
+        sums = DA.reshape(L, TB, Gh).sum(axis=1)
+        if gru:
+            xn_sum = sums[:, 3 * n :] if own else DXn.reshape(L, TB, n).sum(axis=1)
+            d_bih = _to_dense(m.bias, m.valid_bias, np.concatenate([sums[:, : 2 * n], xn_sum], axis=1), G * N)
+        else:
+            d_bih = _to_dense(m.bias, m.valid_bias, sums, G * N)
+        d_bhh = _to_dense(m.bias, m.valid_bias, sums[:, : G * n], G * N) if gru else d_bih.copy()
     dh0 = np.empty((B, N), dtype=dt)
     dc0 = np.empty((B, N), dtype=dt) if lstm else None
     for l, (r0, r1) in enumerate(spans):
