@@ -347,8 +347,15 @@ class WaveCache:
 
     @cached_property
     def states(self) -> np.ndarray:
-        """The dense states after each step, shape ``(T', B, N)``."""
-        return self.layer.h[1:]
+        """The dense states after each step, shape ``(T', B, N)`` (a view of ``S`` for equal widths)."""
+        plan, n = self.plan, self.n
+        if all(w == n for w in plan.widths):
+            return self.S[1:, :, n:]
+        out = np.empty((self.S.shape[0] - 1, self.S.shape[1], plan.hidden_size), dtype=self.S.dtype)
+        for l in range(len(plan.blocks)):
+            r0, r1 = plan.span(l)
+            out[:, :, r0:r1] = self.blocks[1:, l, :, : r1 - r0]
+        return out
 
     @cached_property
     def layer(self) -> LayerCache:
