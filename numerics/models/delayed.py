@@ -25,7 +25,14 @@ from numerics._validate import (
     check_seed,
     per_layer_states,
 )
-from numerics.engine.blocked import WaveCache, has_stacked_structure, prefer_blocked, wave_backward, wave_forward
+from numerics.engine.blocked import (
+    WaveCache,
+    blocked_forward,  # noqa: F401  (the wavefront in the dense layout, importable here)
+    has_stacked_structure,
+    prefer_blocked,
+    wave_backward,
+    wave_forward,
+)
 from numerics.engine.cost import cheapest
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.layerorder import (
