@@ -18,9 +18,14 @@ backward pass is shared and the two engines are interchangeable.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property, lru_cache
+from typing import NamedTuple
+
 import numpy as np
 
-from numerics.engine.activations import ActGroup, activate_, gate_scale
+from numerics.engine._workspace import take
+from numerics.engine.activations import ActGroup, activate_, derivative_from_output, gate_scale
 from numerics.engine.layer import gru_pointwise, lstm_pointwise
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
@@ -47,58 +52,117 @@ def prefer_blocked(plan: Plan) -> bool:
     return L * 2 * n * n <= N * N
 
 
-def _padded_weights(plan: Plan, p: LayerParams) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """``Wcat (L, 2n, G·n)``, block 0's input weights ``(I, G·n)``, hidden-side bias ``(L, 1, G·n)``.
+class _Maps(NamedTuple):
+    """Where each entry of the padded pair weights comes from in the dense parameters (per plan, cached).
 
-    ``Wcat[l] = [U_l; W_l]^T``: rows ``0:n`` read block ``l`` itself, rows
-    ``n:2n`` read block ``l - 1``. Sigmoid gates (LSTM i, f, o; GRU r, z)
-    are halved, as in the dense engine, so one ``tanh`` computes all gates.
+    ``hh`` ``(L, 2n, G'·n)``, ``inp`` ``(I, G·n)`` and ``bias`` ``(L, G·n)`` are flat
+    indices into ``weight_hh``, ``weight_ih`` and the bias vector (0 where the
+    entry is a zero of the padding or outside the stacked pattern; ``valid``
+    masks those); ``scale_*`` are the matching ``valid`` masks times the
+    sigmoid gates' factor ½. ``grad_hh`` and ``grad_inp`` are ``valid``
+    restricted to the plan's own blocks (a sub-pattern of the stacked one
+    leaves some out): the entries a masked network's gradient fills.
     """
-    L, n, G, N = len(plan.blocks), max(plan.widths), plan.gates, plan.hidden_size
-    dt = p.dtype
-    half = gate_scale(plan.cell, dt)
-    wcat = np.zeros((L, 2 * n, G * n), dtype=dt)
-    w_in = np.zeros((plan.input_size, G * n), dtype=dt)
-    bias = None if p.bias_hh is None else np.zeros((L, 1, G * n), dtype=dt)
-    for l in range(L):
-        r0, r1 = plan.span(l)
+
+    hh: np.ndarray
+    inp: np.ndarray
+    bias: np.ndarray
+    valid_hh: np.ndarray
+    valid_inp: np.ndarray
+    valid_bias: np.ndarray
+    scale_hh: np.ndarray
+    scale_inp: np.ndarray
+    scale_bias: np.ndarray
+    spans: tuple[tuple[int, int], ...]
+    grad_hh: np.ndarray
+    grad_inp: np.ndarray
+
+
+@lru_cache(maxsize=32)
+def _maps(plan: Plan, own_reset: bool) -> _Maps:
+    """The gather maps of :func:`_pair_weights` (one set per plan and reset kind)."""
+    L, n, G, N, I = len(plan.blocks), max(plan.widths), plan.gates, plan.hidden_size, plan.input_size
+    Gh = G * n + (n if own_reset else 0)
+    half = gate_scale(plan.cell, np.dtype(np.float64))
+    spans = tuple(plan.span(l) for l in range(L))
+    hh = np.full((L, 2 * n, Gh), -1, dtype=np.int64)
+    inp = np.full((I, G * n), -1, dtype=np.int64)
+    bias = np.full((L, G * n), -1, dtype=np.int64)
+    col_scale = np.ones(Gh)
+    for g in range(G):
+        col_scale[g * n : (g + 1) * n] = half[g]
+    for l, (r0, r1) in enumerate(spans):
         w = r1 - r0
         for g in range(G):
-            rows = slice(g * N + r0, g * N + r1)
+            rows = g * N + np.arange(r0, r1)                  # dense rows of block l, gate g
             cols = slice(g * n, g * n + w)
-            wcat[l, :w, cols] = p.weight_hh[rows, r0:r1].T * half[g]
+            # Pair rows n:2n read block l itself, rows 0:n block l - 1; entry [j, k] is W[rows[k], unit j].
+            hh[l, n : n + w, cols] = rows[None, :] * N + np.arange(r0, r1)[:, None]
             if l > 0:
-                s0, s1 = plan.span(l - 1)
-                wcat[l, n : n + s1 - s0, cols] = p.weight_hh[rows, s0:s1].T * half[g]
-            if l == 0:
-                w_in[:, cols] = p.weight_ih[rows].T * half[g]
-            if bias is not None:
-                b = p.bias_hh[rows] if plan.cell == "gru" else p.bias_hh[rows] + p.bias_ih[rows]
-                bias[l, 0, cols] = b * half[g]
-    return wcat, w_in, bias
+                s0, s1 = spans[l - 1]
+                # Own-reset GRU: the candidate's reading of block l - 1 lies outside the reset gate (group 3).
+                below = slice(3 * n, 3 * n + w) if (own_reset and g == 2) else cols
+                hh[l, : s1 - s0, below] = rows[None, :] * N + np.arange(s0, s1)[:, None]
+            else:
+                inp[:, cols] = rows[None, :] * I + np.arange(I)[:, None]
+            bias[l, cols] = rows
+    vh, vi, vb = hh >= 0, inp >= 0, bias >= 0
+    sb = np.broadcast_to(col_scale[: G * n], bias.shape) * vb
+    edges = {(e.dst, e.src) for e in plan.recurrent}
+    gh, gi = vh.copy(), vi.copy()
+    for l in range(L):
+        if (l, l) not in edges:
+            gh[l, n:] = False
+        if (l, l - 1) not in edges:
+            gh[l, :n] = False
+    if not any(e.dst == 0 for e in plan.inputs):
+        gi[:] = False
+    return _Maps(np.maximum(hh, 0), np.maximum(inp, 0), np.maximum(bias, 0), vh, vi, vb,
+                 col_scale * vh, col_scale[: G * n] * vi, sb, spans, gh, gi)
+
+
+def _pair_weights(plan: Plan, p: LayerParams, mask: np.ndarray | None,
+                  scaled: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Padded weights in the order of the pair view ``[s^{l-1}; s^l]``.
+
+    Returns ``wpair (L, 2n, G'·n)`` (``wpair[l]`` multiplies block ``l``'s
+    pair; ``G'·n = 4n`` for an own-reset GRU, whose fourth column group holds
+    the candidate's reading of block ``l - 1``, outside the reset gate),
+    block 0's input weights ``w_in (I, G·n)`` and the hidden-side bias
+    ``(L, 1, G·n)`` (Elman, LSTM: ``b_ih + b_hh``; GRU: ``b_hh``), or None.
+    With ``scaled`` the sigmoid gates (LSTM i, f, o; GRU r, z) are halved,
+    as in the dense engine, so one ``tanh`` computes all gates; the backward
+    pass uses the unscaled weights. Three gathers with maps cached per plan.
+    """
+    m = _maps(plan, mask is not None)
+    dt = p.dtype
+    wpair = np.take(p.weight_hh, m.hh)
+    wpair *= (m.scale_hh if scaled else m.valid_hh).astype(dt, copy=False)
+    w_in = np.take(p.weight_ih, m.inp)
+    w_in *= (m.scale_inp if scaled else m.valid_inp).astype(dt, copy=False)
+    bias = None
+    if p.bias_hh is not None:
+        b = p.bias_hh if plan.cell == "gru" else p.bias_hh + p.bias_ih
+        bias = (np.take(b, m.bias) * (m.scale_bias if scaled else m.valid_bias).astype(dt, copy=False))[:, None]
+    return wpair, w_in, bias
 
 
 def _input_bias(plan: Plan, p: LayerParams) -> np.ndarray:
     """GRU only: input-side bias ``b_ih`` in the padded layout ``(L, 1, 3n)`` (r, z gates halved)."""
-    L, n, N = len(plan.blocks), max(plan.widths), plan.hidden_size
-    out = np.zeros((L, 1, 3 * n), dtype=p.dtype)
+    m = _maps(plan, False)
     if p.bias_ih is None:
-        return out
-    for l in range(L):
-        r0, r1 = plan.span(l)
-        for g, scale in enumerate(gate_scale("gru", p.dtype)):
-            out[l, 0, g * n : g * n + r1 - r0] = p.bias_ih[g * N + r0 : g * N + r1] * scale
-    return out
+        return np.zeros((len(plan.blocks), 1, 3 * max(plan.widths)), dtype=p.dtype)
+    return (np.take(p.bias_ih, m.bias) * m.scale_bias.astype(p.dtype, copy=False))[:, None]
 
 
-def blocked_forward(
+def wave_forward(
     plan: Plan,
     params: LayerParams,
     x: np.ndarray,
     h0: np.ndarray,
     c0: np.ndarray | None,
-) -> tuple[np.ndarray, LayerCache]:
-    """Run the delayed layer with all blocks of a step in one batched product.
+) -> WaveCache:
+    """Run the delayed layer with all blocks of a step in one batched product (the wavefront).
 
     The state after step ``t`` is stored as ``S[t]`` of shape
     ``(B, (L + 1)·n)``: slot 0 is a constant zero block and slot ``l + 1``
@@ -106,7 +170,8 @@ def blocked_forward(
     reads, ``[s^{l-1}; s^l]``, are then contiguous within each batch row,
     so the inputs of all blocks form one strided ``(L, B, 2n)`` view of
     ``S[t]`` (overlapping windows, no copy), and the new states are written
-    straight into a strided view of ``S[t + 1]``.
+    straight into a strided view of ``S[t + 1]``. Block 0's input projection
+    of all steps is one ``(T'·B, I) @ (I, G·n)`` product before the loop.
 
     Parameters
     ----------
@@ -122,62 +187,56 @@ def blocked_forward(
 
     Returns
     -------
-    states : ndarray, shape (T', B, N)
-    cache : LayerCache
-        Identical in layout to :func:`numerics.engine.layer.layer_forward`'s.
+    WaveCache
+        States, gates and cell states in the padded block layout;
+        ``cache.layer`` assembles the dense :class:`LayerCache` on demand.
     """
     cell = plan.cell
+    x = np.ascontiguousarray(x)
     T, B, I = x.shape
-    L, n, G, N = len(plan.blocks), max(plan.widths), plan.gates, plan.hidden_size
+    L, n, G = len(plan.blocks), max(plan.widths), plan.gates
     dt = params.dtype
     lstm, gru = cell == "lstm", cell == "gru"
-    wcat, w_in, bias = _padded_weights(plan, params)
+    mask = reset_mask(plan)
+    wpair, w_in, bias = _pair_weights(plan, params, mask)
     # Additive terms of every step, set up for all steps at once: the hidden-side
     # bias of every block (LSTM/Elman: both biases) and block 0's input projection.
-    A = np.empty((T, L, B, G * n), dtype=dt)
-    xw0 = (np.ascontiguousarray(x).reshape(T * B, I) @ w_in).reshape(T, B, G * n)
+    A = take("wave.A", (T, L, B, G * n), dt)
+    xw0 = np.matmul(x.reshape(T * B, I), w_in, out=take("wave.xw0", (T * B, G * n), dt)).reshape(T, B, G * n)
     if gru:
         A[:] = 0
         # GRU: the input side stays apart (r multiplies only the hidden side's n part).
-        X = np.broadcast_to(_input_bias(plan, params), (T, L, B, 3 * n)).copy()
+        X = take("wave.X", (T, L, B, 3 * n), dt)
+        X[:] = _input_bias(plan, params)
         X[:, 0] += xw0
         if bias is not None:
             A[..., : 2 * n] = bias[..., : 2 * n]
         b_hn = None if bias is None else bias[:, :, 2 * n :]
-    elif bias is not None:
-        A[:, 1:] = bias[1:]
-        np.add(xw0, bias[0], out=A[:, 0])
     else:
-        A[:, 1:] = 0
-        A[:, 0] = xw0
-    S = np.zeros((T + 1, B, (L + 1) * n), dtype=dt)
+        # One (L, B, G·n) tile of the biases, copied to every step (long contiguous runs, not G·n at a time).
+        tile = np.zeros((L, B, G * n), dtype=dt) if bias is None else np.broadcast_to(bias, (L, B, G * n))
+        A[:] = tile
+        A[:, 0] += xw0
+    equal = all(w == n for w in plan.widths)
+    S = take("wave.S", (T + 1, B, (L + 1) * n), dt, zero=not equal)
+    if equal:
+        S[:, :, :n] = 0      # only the constant zero block needs zeros: every other entry is written
     # Views made once (as_strided is slow to call per step): blocks[t] is (L, B, n),
     # pairs[t] is (L, B, 2n) with pairs[t][l] = [s^{l-1}; s^l] (overlapping windows of S[t]).
     blocks = S.reshape(T + 1, B, L + 1, n)[:, :, 1:].transpose(0, 2, 1, 3)
     item = S.itemsize
     pairs = np.lib.stride_tricks.as_strided(
         S, shape=(T + 1, L, B, 2 * n), strides=(S.strides[0], n * item, (L + 1) * n * item, item), writeable=False)
-    C = np.zeros((T + 1, L, B, n), dtype=dt) if lstm else None
-    E = np.empty((T, L, B, n), dtype=dt) if (lstm or gru) else None
-    spans = [plan.span(l) for l in range(L)]
-    for l, (r0, r1) in enumerate(spans):
+    C = take("wave.C", (T + 1, L, B, n), dt, zero=True) if lstm else None
+    E = take("wave.E", (T, L, B, n), dt) if (lstm or gru) else None
+    for l, (r0, r1) in enumerate(_maps(plan, mask is not None).spans):
         blocks[0, l, :, : r1 - r0] = h0[:, r0:r1]
         if lstm and c0 is not None:
             C[0, l, :, : r1 - r0] = c0[:, r0:r1]
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
     runs = block_runs(plan)
-    # Weight rows 0:n read block l itself, n:2n block l-1; the pair view is [s^{l-1}; s^l].
-    wpair = np.concatenate([wcat[:, n:], wcat[:, :n]], axis=1)
-    mask = reset_mask(plan)
-    if mask is not None:
-        # Own-reset GRU: the candidate's own-block part (rows n:2n) stays in gate n, inside the
-        # reset gate; its reading of block l-1 (rows 0:n) moves to a fourth column group, outside.
-        cross = np.zeros((L, 2 * n, n), dtype=dt)
-        cross[:, :n] = wpair[:, :n, 2 * n :]
-        wpair = np.concatenate([wpair, cross], axis=2)
-        wpair[:, :n, 2 * n : 3 * n] = 0
-    tmp = np.empty((L, B, wpair.shape[2]), dtype=dt)
+    tmp = take("wave.tmp", (L, B, wpair.shape[2]), dt)
     for t in range(T):
         a = A[t]
         np.matmul(pairs[t], wpair, out=tmp)
@@ -205,27 +264,335 @@ def blocked_forward(
             s_new[held] = blocks[t][held]
             if lstm:
                 C[t + 1][held] = C[t][held]
-    # Back to the dense layout (vectorised over time; one copy per block and gate).
-    equal = all(w == n for w in plan.widths)
-    # Equal widths (no padding): the dense states are a view of S, no copy.
-    h = S[:, :, n:] if equal else np.empty((T + 1, B, N), dtype=dt)
-    c = np.empty((T + 1, B, N), dtype=dt) if lstm else None
-    gates = np.empty((T, B, G * N), dtype=dt) if (lstm or gru) else None
-    inner = np.empty((T, B, N), dtype=dt) if (lstm or gru) else None
-    S4 = S.reshape(T + 1, B, L + 1, n)
-    for l, (r0, r1) in enumerate(spans):
-        w = r1 - r0
-        if not equal:
-            h[:, :, r0:r1] = S4[:, :, l + 1, :w]
+    return WaveCache(plan, params, x, S, A if (lstm or gru) else None, C, E, mask)
+
+
+def blocked_forward(
+    plan: Plan,
+    params: LayerParams,
+    x: np.ndarray,
+    h0: np.ndarray,
+    c0: np.ndarray | None,
+) -> tuple[np.ndarray, LayerCache]:
+    """:func:`wave_forward` with the result in the dense layout.
+
+    Parameters
+    ----------
+    plan, params, x, h0, c0 : as :func:`wave_forward`
+
+    Returns
+    -------
+    states : ndarray, shape (T', B, N)
+    cache : LayerCache
+        Identical in layout to :func:`numerics.engine.layer.layer_forward`'s.
+    """
+    wc = wave_forward(plan, params, x, h0, c0)
+    return wc.layer.h[1:], wc.layer
+
+
+@dataclass(frozen=True)
+class WaveCache:
+    """Cache of a wavefront pass, kept in the padded block layout the loop used.
+
+    Attributes
+    ----------
+    plan : Plan
+    params : LayerParams
+    x : ndarray, shape (T', B, I)
+        The zero-padded input.
+    S : ndarray, shape (T' + 1, B, (L + 1)·n)
+        ``S[t]`` is the state after step ``t`` (``S[0]`` the initial one):
+        slot 0 a constant zero block, slot ``l + 1`` block ``l`` zero-padded to ``n``.
+    A : ndarray, shape (T', L, B, G·n), or None
+        LSTM/GRU: the gate values ``σ(i), σ(f), tanh(g), σ(o)`` / ``σ(r), σ(z), n``
+        per block (padded); None for Elman.
+    C : ndarray, shape (T' + 1, L, B, n), or None
+        LSTM cell states.
+    E : ndarray, shape (T', L, B, n), or None
+        LSTM ``tanh(c_t)``, GRU ``D h_{t-1} + b_hn`` (the reset gate's operand).
+    mask : ndarray, shape (N, N), or None
+        The own-reset GRU's reset mask (:func:`numerics.engine.schedule.reset_mask`).
+    """
+
+    plan: Plan
+    params: LayerParams
+    x: np.ndarray
+    S: np.ndarray
+    A: np.ndarray | None
+    C: np.ndarray | None
+    E: np.ndarray | None
+    mask: np.ndarray | None
+
+    @property
+    def n(self) -> int:
+        """Padded block width (the widest block)."""
+        return max(self.plan.widths)
+
+    @property
+    def blocks(self) -> np.ndarray:
+        """Block view of :attr:`S`, shape ``(T' + 1, L, B, n)`` (no copy)."""
+        Tp1, B, _ = self.S.shape
+        L, n = len(self.plan.blocks), self.n
+        return self.S.reshape(Tp1, B, L + 1, n)[:, :, 1:].transpose(0, 2, 1, 3)
+
+    def block_states(self, l: int, a: int, b: int) -> np.ndarray:
+        """Block ``l``'s states after steps ``a … b - 1``, shape ``(b - a, B, n_l)`` (a view)."""
+        w = self.plan.blocks[l].width
+        return self.blocks[a + 1 : b + 1, l, :, :w]
+
+    def readout(self, delay: int, steps: int) -> np.ndarray:
+        """The read-out blocks' states after steps ``delay … delay + steps - 1``, shape ``(steps, B, output_size)``."""
+        parts = [self.block_states(r, delay, delay + steps) for r in self.plan.readout]
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=2)
+
+    @cached_property
+    def states(self) -> np.ndarray:
+        """The dense states after each step, shape ``(T', B, N)`` (a view of ``S`` for equal widths)."""
+        plan, n = self.plan, self.n
+        if all(w == n for w in plan.widths):
+            return self.S[1:, :, n:]
+        out = np.empty((self.S.shape[0] - 1, self.S.shape[1], plan.hidden_size), dtype=self.S.dtype)
+        for l in range(len(plan.blocks)):
+            r0, r1 = plan.span(l)
+            out[:, :, r0:r1] = self.blocks[1:, l, :, : r1 - r0]
+        return out
+
+    @cached_property
+    def layer(self) -> LayerCache:
+        """The :class:`LayerCache` the dense engine would have produced (assembled once, on demand)."""
+        plan = self.plan
+        L, n, G, N = len(plan.blocks), self.n, plan.gates, plan.hidden_size
+        Tp, B, _ = self.x.shape
+        dt = self.params.dtype
+        lstm, gru = plan.cell == "lstm", plan.cell == "gru"
+        equal = all(w == n for w in plan.widths)
+        # Equal widths (no padding): the dense states are a view of S, no copy.
+        h = self.S[:, :, n:] if equal else np.empty((Tp + 1, B, N), dtype=dt)
+        c = np.empty((Tp + 1, B, N), dtype=dt) if lstm else None
+        gates = np.empty((Tp, B, G * N), dtype=dt) if (lstm or gru) else None
+        inner = np.empty((Tp, B, N), dtype=dt) if (lstm or gru) else None
+        S4 = self.S.reshape(Tp + 1, B, L + 1, n)
+        for l in range(L):
+            r0, r1 = plan.span(l)
+            w = r1 - r0
+            if not equal:
+                h[:, :, r0:r1] = S4[:, :, l + 1, :w]
+            if lstm:
+                c[:, :, r0:r1] = self.C[:, l, :, :w]
+            if gates is not None:
+                inner[:, :, r0:r1] = self.E[:, l, :, :w]
+                for g in range(G):
+                    gates[:, :, g * N + r0 : g * N + r1] = self.A[:, l, :, g * n : g * n + w]
+        return LayerCache(plan.cell, self.params, self.x, h, c, gates, inner if lstm else None,
+                          inner if gru else None, unit_groups(plan), unit_holds(plan), False, self.mask)
+
+
+def _to_dense(idx: np.ndarray, valid: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
+    """Scatter the ``valid`` entries of the padded array ``a`` to the flat dense positions ``idx`` (zeros elsewhere)."""
+    out = np.zeros(size, dtype=a.dtype)
+    out[idx[valid]] = a[valid]
+    return out
+
+
+def wave_backward(
+    cache: WaveCache,
+    dy: np.ndarray,
+    delay: int,
+    dh_final: np.ndarray | None = None,
+    dc_final: np.ndarray | None = None,
+) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
+    """Backpropagation through the wavefront, all blocks of a step in one batched product.
+
+    The mirror image of :func:`wave_forward`: at every step the gate
+    gradients of all blocks, ``(L, B, G·n)``, are multiplied by the
+    transposed pair weights in one batched product ``(L, B, G·n) @ (L, G·n, 2n)``,
+    which gives each block's gradient with respect to the pair
+    ``[s^{l-1}; s^l]`` it read; the two halves are added into the previous
+    step's gradient buffer (same slot layout as ``S``). The gate gradients
+    of all steps are kept, so the weight gradients are one product per block
+    after the loop, the input gradient one product over all ``T'·B`` rows.
+    ``T' + d`` sequential steps instead of the stacked network's ``L·T``.
+
+    Parameters
+    ----------
+    cache : WaveCache
+    dy : ndarray, shape (T, B, output_size)
+        Gradient with respect to the read-out blocks' states after steps
+        ``delay … delay + T - 1``.
+    delay : int
+    dh_final, dc_final : ndarray, shape (B, N), optional
+        Gradient with respect to the state after the last step (and the LSTM cell state).
+
+    Returns
+    -------
+    dx : ndarray, shape (T', B, I)
+        Gradient with respect to the padded input.
+    grads : LayerParams
+        Dense layout, exact zeros outside the stacked pattern (the masked gradient).
+    dh0 : ndarray, shape (B, N)
+    dc0 : ndarray, shape (B, N), or None
+    """
+    plan, p = cache.plan, cache.params
+    cell = plan.cell
+    lstm, gru = cell == "lstm", cell == "gru"
+    Tp, B, I = cache.x.shape
+    L, n, G, N = len(plan.blocks), cache.n, plan.gates, plan.hidden_size
+    dt = p.dtype
+    wpair, w_in, _ = _pair_weights(plan, p, cache.mask, scaled=False)
+    Gh = wpair.shape[2]                               # hidden-side columns (4n for an own-reset GRU)
+    wT = np.ascontiguousarray(wpair.transpose(0, 2, 1))
+    # Gradient of the state after each step, block-major (T' + 1, L + 1, B, n): slot 0 collects block 0's
+    # reading of the constant zero block (discarded), slot l + 1 is block l, contiguous per step.
+    D = take("wave.D", (Tp + 1, L + 1, B, n), dt, zero=True)
+    Dblk = D[:, 1:]
+    col = 0
+    for r in plan.readout:
+        w = plan.blocks[r].width
+        Dblk[delay + 1 : delay + 1 + dy.shape[0], r, :, :w] = dy[:, :, col : col + w]
+        col += w
+    spans = _maps(plan, cache.mask is not None).spans
+    if dh_final is not None:
+        for l, (r0, r1) in enumerate(spans):
+            Dblk[Tp, l, :, : r1 - r0] += dh_final[:, r0:r1]
+    S = cache.S
+    blocks = cache.blocks
+    DA = take("wave.DA", (L, Tp, B, Gh), dt)
+    own = Gh > 3 * n if gru else False
+    # GRU: DA holds the hidden side's gradients [r, z, the reset gate's operand, and for the own-reset cell the
+    # reading of block l - 1]; the input side shares r and z, its n part is the last group (own reset) or DXn.
+    DXn = take("wave.DXn", (L, Tp, B, n), dt) if (gru and not own) else None
+    dp = take("wave.dp", (L, B, 2 * n), dt)
+    tmp = take("wave.dtmp", (L, B, n), dt)
+    holds = np.array(plan.holds)
+    last_hold = int(holds.max(initial=0))
+    # Local derivatives of every step at once (the same formulas as layer_backward's).
+    if lstm:
+        A, tc = cache.A, cache.E
+        i, f, g, o = (A[..., k * n : (k + 1) * n] for k in range(4))
+        # In place into reused scratch arrays: temporaries of the whole pass would cost page faults.
+        sd = take("wave.sd", A.shape, dt)
+        np.subtract(1, A, out=sd)
+        sd *= A                                           # σ(1 - σ) of every gate, one contiguous sweep
+        q = take("wave.q", tc.shape, dt)
+        dh_dc = take("wave.dh_dc", tc.shape, dt)
+        np.multiply(tc, tc, out=dh_dc)
+        np.subtract(1, dh_dc, out=dh_dc)
+        dh_dc *= o
+        local = take("wave.local", A.shape, dt)
+        np.multiply(g, sd[..., :n], out=local[..., :n])
+        np.multiply(cache.C[:-1], sd[..., n : 2 * n], out=local[..., n : 2 * n])
+        np.multiply(g, g, out=q)
+        np.subtract(1, q, out=q)
+        np.multiply(i, q, out=local[..., 2 * n : 3 * n])
+        np.multiply(tc, sd[..., 3 * n :], out=local[..., 3 * n :])
+        loc4 = local.reshape(Tp, L, B, 4, n)
+        dc = np.zeros((L, B, n), dtype=dt)
+        if dc_final is not None:
+            for l, (r0, r1) in enumerate(spans):
+                dc[l, :, : r1 - r0] = dc_final[:, r0:r1]
+    elif gru:
+        A, hn = cache.A, cache.E
+        r, z, nn = (A[..., k * n : (k + 1) * n] for k in range(3))
+        sd = take("wave.sd", A.shape, dt)
+        np.subtract(1, A, out=sd)
+        sd *= A
+        q1, q2 = take("wave.q", nn.shape, dt), take("wave.q2", nn.shape, dt)
+        # local = ∂(DA's groups)/∂h_t, so one broadcast product per step gives every hidden-side gradient.
+        local = take("wave.local", (Tp, L, B, Gh), dt)
+        dn = local[..., 3 * n :] if own else take("wave.dn", nn.shape, dt)      # (1 - z)(1 - n²)
+        np.subtract(1, z, out=q1)
+        np.multiply(nn, nn, out=q2)
+        np.subtract(1, q2, out=q2)
+        np.multiply(q1, q2, out=dn)
+        np.multiply(dn, hn, out=q1)
+        np.multiply(q1, sd[..., :n], out=local[..., :n])
+        np.subtract(blocks[:-1], nn, out=q2)
+        np.multiply(q2, sd[..., n : 2 * n], out=local[..., n : 2 * n])
+        np.multiply(dn, r, out=local[..., 2 * n : 3 * n])
+        locg = local.reshape(Tp, L, B, Gh // n, n)
+    else:
+        # φ'(z) from the states, computed in S's own memory order (a transposed view is slow to sweep).
+        dphi_s = take("wave.dphi", (Tp, B, L + 1, n), dt)
+        S4 = S.reshape(Tp + 1, B, L + 1, n)
+        for name, b0, b1 in block_runs(plan):
+            h, out = S4[1:, :, 1 + b0 : 1 + b1], dphi_s[:, :, 1 + b0 : 1 + b1]
+            if name == "tanh":
+                np.multiply(h, h, out=out)               # in place: no temporaries of the whole pass
+                np.subtract(1, out, out=out)
+            else:
+                out[...] = derivative_from_output(name, h)
+        dphi = dphi_s[:, :, 1:].transpose(0, 2, 1, 3)
+    for t in range(Tp - 1, -1, -1):
+        dh = Dblk[t + 1]
+        da = DA[:, t]
+        held = (holds > t) if t < last_hold else None
         if lstm:
-            c[:, :, r0:r1] = C[:, l, :, :w]
-        if gates is not None:
-            inner[:, :, r0:r1] = E[:, l, :, :w]
-            for g in range(G):
-                gates[:, :, g * N + r0 : g * N + r1] = A[:, l, :, g * n : g * n + w]
-    cache = LayerCache(cell, params, np.ascontiguousarray(x), h, c, gates, inner if lstm else None,
-                       inner if gru else None, unit_groups(plan), unit_holds(plan), False, mask)
-    return h[1:], cache
+            keep = dc[held] if held is not None else None
+            np.multiply(dh, dh_dc[t], out=tmp)
+            dc += tmp
+            da4 = da.reshape(L, B, 4, n)
+            np.multiply(loc4[t, :, :, :3], dc[:, :, None], out=da4[:, :, :3])
+            np.multiply(loc4[t, :, :, 3], dh, out=da4[:, :, 3])
+            dc *= f[t]
+            if held is not None:
+                dc[held] = keep
+        elif gru:
+            np.multiply(locg[t], dh[:, :, None], out=da.reshape(L, B, Gh // n, n))
+            if DXn is not None:
+                dxn = DXn[:, t]
+                np.multiply(dn[t], dh, out=dxn)
+                if held is not None:
+                    dxn[held] = 0
+        else:
+            np.multiply(dh, dphi[t], out=da)
+        if held is not None:
+            da[held] = 0
+        np.matmul(da, wT, out=dp)
+        prev = D[t]
+        prev[1:] += dp[:, :, n:]       # each block's reading of itself
+        prev[:L] += dp[:, :, :n]       # block l's reading of block l - 1 (slot l)
+        if gru:
+            np.multiply(dh, z[t], out=tmp)
+            if held is not None:
+                tmp[held] = dh[held]
+            prev[1:] += tmp
+        elif held is not None:
+            Dblk[t][held] += dh[held]
+    # Weight gradients: one product per block over all steps; the pairs are strided views of S.
+    TB = Tp * B
+    dw = np.empty((L, 2 * n, Gh), dtype=dt)
+    for l in range(L):
+        pl = S[:Tp, :, l * n : (l + 2) * n].reshape(TB, 2 * n)
+        np.matmul(pl.T, DA[l].reshape(TB, Gh), out=dw[l])
+    if gru:
+        # The input side of block 0: [r, z] from DA and the n part.
+        xn = DA[0][..., 3 * n :] if own else DXn[0]
+        dx0 = np.concatenate([DA[0][..., : 2 * n], xn], axis=-1).reshape(TB, 3 * n)
+    else:
+        dx0 = DA[0].reshape(TB, Gh)
+    d_in = np.ascontiguousarray(cache.x).reshape(TB, I).T @ dx0        # (I, G·n)
+    dxp = (dx0 @ w_in.T).reshape(Tp, B, I)
+    m = _maps(plan, cache.mask is not None)
+    # Only the plan's blocks get a gradient (a sub-pattern of the stacked one may lack some).
+    d_hh = _to_dense(m.hh, m.grad_hh, dw, G * N * N).reshape(G * N, N)
+    d_ih = _to_dense(m.inp, m.grad_inp, d_in, G * N * I).reshape(G * N, I)
+    d_bih = d_bhh = None
+    if p.bias_ih is not None:
+        sums = DA.reshape(L, TB, Gh).sum(axis=1)
+        if gru:
+            xn_sum = sums[:, 3 * n :] if own else DXn.reshape(L, TB, n).sum(axis=1)
+            d_bih = _to_dense(m.bias, m.valid_bias, np.concatenate([sums[:, : 2 * n], xn_sum], axis=1), G * N)
+        else:
+            d_bih = _to_dense(m.bias, m.valid_bias, sums, G * N)
+        d_bhh = _to_dense(m.bias, m.valid_bias, sums[:, : G * n], G * N) if gru else d_bih.copy()
+    dh0 = np.empty((B, N), dtype=dt)
+    dc0 = np.empty((B, N), dtype=dt) if lstm else None
+    for l, (r0, r1) in enumerate(spans):
+        dh0[:, r0:r1] = Dblk[0, l, :, : r1 - r0]
+        if lstm:
+            dc0[:, r0:r1] = dc[l, :, : r1 - r0]
+    return dxp, LayerParams(d_ih, d_hh, d_bih, d_bhh), dh0, dc0
+
 
 
 __all__ = ["blocked_forward", "has_stacked_structure", "prefer_blocked"]

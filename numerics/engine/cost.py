@@ -1,19 +1,47 @@
-"""Which schedule ``engine="auto"`` runs: a cost model of per-step overhead against product cost.
+"""Which schedule ``engine="auto"`` runs: a cost model of per-step overhead, products and pointwise work.
 
-A schedule's time is modelled as
+A schedule's time is modelled as a sum over its sequential steps,
 
-    time ≈ (sequential steps) · (overhead per step) + (multiply-adds) / (rate)
+    time ≈ Σ_steps [ overhead + (multiply-adds) / rate + (pointwise work) ]
+           + (multiply-adds of the products hoisted out of the loop) / hoisted rate,
 
-with one overhead constant per schedule (Python and NumPy call overhead of
-one step's matrix product and pointwise calls, in microseconds) and one
-product rate (multiply-adds per microsecond, for float32 on one core of the
-development machine, see benchmarks/RESULTS.md). The constants are
-documented, not measured at run time, so the choice is deterministic and the
-same on every run; they only need to be right in ratio, since the model only
-compares schedules with each other. docs/experiments.md (Runtime) explains
-the picture: the wavefront has the shorter critical path (``T + d`` steps),
-the layer order the more efficient products (``L·T`` steps, hoisted input
-projections, no zero or padded blocks).
+forward and, for training, backward. The terms per step:
+
+- **overhead** (:data:`STEP_US`, µs): the Python and NumPy call overhead of
+  one step's product and pointwise calls, per cell and schedule, forward and
+  backward. The wavefront (``"blocked"``) runs ``T + d`` steps, the layer
+  order ``≈ L·T``, the dense and block-sparse engines ``T + d``.
+- **products**: the step's multiply-adds at :data:`STEP_RATE` — the dense
+  engine multiplies the whole ``(N, G·N)`` matrix, zeros included; the
+  wavefront ``L`` products ``(B, 2n) @ (2n, G·n)`` (``n`` the widest block,
+  narrower ones zero-padded); the layer order one ``(B, n) @ (n, G·n)`` per
+  block step. The input projections (and, in the backward pass, the weight
+  gradients and the input gradient) are hoisted out of the loop and run at
+  :data:`HOISTED_RATE`.
+- **pointwise work**: :data:`POINTWISE_US` µs per state element (batch ×
+  unit) per step, times ``1 + INNER_US / w`` where ``w`` is the contiguous
+  run the elementwise kernels sweep (``N`` for the dense engine, the block
+  width otherwise): NumPy pays a fixed cost for every inner run, so a sweep
+  over rows of 16 numbers is several times dearer per element than one over
+  rows of 1024.
+- a fixed cost per call (:data:`CALL_US`: preparing the padded weights,
+  buffers, per-block parameter slices).
+
+Training (``backward=True``) adds the backward pass of the same schedule:
+the engines' backward passes mirror their forward loops (the block-sparse
+engine's backward is priced like the dense one's loop with its own product).
+
+The constants were fitted to float32 timings on one core of the development
+machine (``benchmarks/bench.py``'s schedules section, interleaved best-of-N;
+see benchmarks/RESULTS.md). They are documented constants, not measured at
+run time, so the choice is deterministic; they only need to be right in
+ratio, since the model only compares schedules with each other. The picture
+(docs/experiments.md, Runtime): the wavefront has the shorter critical path
+(``T + d`` steps instead of ``L·T``) and wins where per-step overhead
+dominates (narrow layers, several of them); the layer order has the more
+efficient products (hoisted input projections, no zero or padded blocks) and
+wins for wide layers; the dense engine's single ``(B, N) @ (N, G·N)``
+product and its long pointwise rows win for very narrow blocks.
 """
 
 from __future__ import annotations
@@ -21,26 +49,94 @@ from __future__ import annotations
 from theory._checks import check_choice, check_count
 from theory.layout import Plan, check_plan
 
-#: Overhead per sequential step, µs: one (batched) product and the cell's pointwise calls.
-STEP_OVERHEAD_US: dict[str, dict[str, float]] = {
-    "dense": {"elman": 6.0, "lstm": 20.0, "gru": 24.0},
-    "blocked": {"elman": 9.0, "lstm": 24.0, "gru": 30.0},
-    "layers": {"elman": 6.0, "lstm": 20.0, "gru": 24.0},
-    "sparse": {"elman": 6.0, "lstm": 20.0, "gru": 24.0},
+#: Overhead per sequential step (µs), ``(forward, backward)``, per schedule and cell.
+STEP_US: dict[str, dict[str, tuple[float, float]]] = {
+    "dense": {"elman": (2.7, 6.4), "lstm": (18.6, 37.5), "gru": (26.7, 1.5)},
+    "blocked": {"elman": (5.1, 12.6), "lstm": (17.1, 58.8), "gru": (41.7, 59.3)},
+    "layers": {"elman": (2.7, 2.2), "lstm": (11.8, 5.0), "gru": (16.2, 10.5)},
+    "sparse": {"elman": (4.0, 0.0), "lstm": (17.0, 23.0), "gru": (24.7, 60.0)},
 }
 #: The sparse wavefront's extra overhead per batched product (one per shape of block row), µs:
 #: a gather of the sources, the product and a scatter of the result.
 SPARSE_GROUP_US: float = 12.0
-#: Multiply-adds per µs of one small in-loop product ``(B, n) @ (n, G·n)``.
-LOOP_RATE: float = 20_000.0
-#: The wavefront's batched product ``(L, B, 2n) @ (L, 2n, G·n)`` runs a loop of small products in NumPy.
-BATCHED_RATE: float = 12_000.0
-#: Pointwise work, µs per state element per step (a few passes over memory).
-POINTWISE_US: dict[str, float] = {"elman": 0.0015, "lstm": 0.006, "gru": 0.007}
+#: Pointwise and memory work, µs per state element (batch × unit) per step, ``(forward, backward)``,
+#: per schedule and cell (the dense backward writes fresh ``(T', B, G·N)`` arrays, the wavefront reuses
+#: its scratch arrays).
+POINTWISE_US: dict[str, dict[str, tuple[float, float]]] = {
+    "dense": {"elman": (0.00003, 0.0028), "lstm": (0.0019, 0.0113), "gru": (0.0025, 0.0179)},
+    "blocked": {"elman": (0.0002, 0.0002), "lstm": (0.0019, 0.0012), "gru": (0.0019, 0.0015)},
+    "layers": {"elman": (0.00003, 0.0003), "lstm": (0.0017, 0.0090), "gru": (0.0016, 0.0013)},
+    "sparse": {"elman": (0.0, 0.0085), "lstm": (0.0019, 0.0202), "gru": (0.0019, 0.0225)},
+}
+#: Fixed cost of one contiguous inner run of a pointwise sweep, in units of one element's cost.
+INNER_RUN: float = 48.0
+#: Fixed cost per call (µs): ``(base, per block)``, forward only.
+CALL_US: dict[str, tuple[float, float]] = {
+    "dense": (40.0, 0.0), "blocked": (60.0, 5.0), "layers": (10.0, 25.0), "sparse": (60.0, 10.0),
+}
+#: Multiply-adds per µs of the in-loop product of the dense engine and the layer order.
+LOOP_RATE: float = 75_000.0
+#: Multiply-adds per µs of the wavefront's and the sparse engine's batched products.
+BATCHED_RATE: float = 60_000.0
+#: Multiply-adds per µs of the products over all ``T·B`` rows at once (input projections, weight gradients).
+HOISTED_RATE: float = 60_000.0
 
 
-def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...]) -> dict[str, float]:
-    """Modelled time (µs) of one forward pass over ``steps`` input steps for each schedule.
+def _run(s: str, cell: str, N: int, n: int, L: int) -> int:
+    """Contiguous run (numbers) a schedule's pointwise kernels sweep."""
+    if s in ("dense", "sparse"):
+        return N
+    if s == "layers":
+        return n
+    # Wavefront: Elman's pointwise work is contiguous over all blocks, LSTM's gate slices 2n, GRU's n.
+    return {"elman": L * n, "lstm": 2 * n, "gru": n}[cell]
+
+
+def _schedule_cost(plan: Plan, batch: int, steps: int, s: str, backward: bool) -> float:
+    """Modelled µs of one schedule: forward, plus its backward pass if ``backward``."""
+    cell, G, N, L, I = plan.cell, plan.gates, plan.hidden_size, len(plan.blocks), plan.input_size
+    B, Tp = batch, steps + plan.delay
+    n = max(plan.widths)
+    # The own-reset GRU's candidate splits W_hn in two (inside and outside the reset gate).
+    Gh = G + (1 if (cell == "gru" and plan.gru_reset == "own") else 0)
+    base, per_block = CALL_US[s]
+    total = base + per_block * L
+    for bw in ((False, True) if backward else (False,)):
+        k = int(bw)
+        over, e = STEP_US[s][cell][k], POINTWISE_US[s][cell][k]
+        proj = (2 if bw else 1) * B * I * G                  # input projection; backward: dW_ih and dx
+        if s == "layers":
+            prev = I
+            for blk in plan.blocks:
+                steps_l, w = max(Tp - int(blk.hold), 0), blk.width
+                pw = e * B * w * (1.0 + INNER_RUN / w)
+                total += steps_l * (over + B * w * G * w / LOOP_RATE + pw)
+                total += steps_l * B * ((2 * prev + w) if bw else prev) * G * w / HOISTED_RATE
+                prev = w
+            continue
+        run = _run(s, cell, N, n, L)
+        if s == "dense":
+            units, macs = N, B * N * Gh * N
+            rate = LOOP_RATE
+        elif s == "blocked":
+            units, macs = L * n, L * B * 2 * n * Gh * n
+            rate = BATCHED_RATE
+        else:
+            slots = 4 if (cell == "gru" and plan.gru_reset == "own") else G
+            nnz = sum(plan.blocks[ed.dst].width * plan.blocks[ed.src].width for ed in plan.recurrent)
+            shapes = {(sum(plan.blocks[ed.src].width for ed in plan.recurrent if ed.dst == d), plan.blocks[d].width)
+                      for d in {ed.dst for ed in plan.recurrent}}
+            units, macs = N, B * slots * nnz
+            rate = BATCHED_RATE
+            over += SPARSE_GROUP_US * len(shapes)
+        total += Tp * (over + macs / rate + e * B * units * (1.0 + INNER_RUN / run))
+        total += Tp * (proj * (N if s in ("dense", "sparse") else n) + (macs if bw else 0)) / HOISTED_RATE
+    return total
+
+
+def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...],
+                   backward: bool = False) -> dict[str, float]:
+    """Modelled time (µs) of one pass over ``steps`` input steps for each schedule.
 
     Parameters
     ----------
@@ -51,6 +147,9 @@ def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...
     schedules : tuple of str
         Among ``"dense"``, ``"blocked"`` (wavefront), ``"layers"`` and ``"sparse"``
         (block-sparse wavefront).
+    backward : bool
+        False: the forward pass alone (inference); True: forward and backward
+        (training).
 
     Returns
     -------
@@ -61,43 +160,21 @@ def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...
     check_count(batch, "batch")
     check_count(steps, "steps", minimum=0)
     if isinstance(schedules, (str, bytes)) or not isinstance(schedules, (tuple, list)):
-        raise TypeError(f"schedules must be a tuple of names among {list(STEP_OVERHEAD_US)}; "
+        raise TypeError(f"schedules must be a tuple of names among {list(STEP_US)}; "
                         f"got {type(schedules).__name__}")
     if not schedules:
         raise ValueError("schedules must name at least one schedule; got an empty sequence")
     for i, s in enumerate(schedules):
-        check_choice(s, tuple(STEP_OVERHEAD_US), f"schedules[{i}]")
-    cell, G, N, L = plan.cell, plan.gates, plan.hidden_size, len(plan.blocks)
-    Tp = steps + plan.delay
-    n = max(plan.widths)
-    pw = POINTWISE_US[cell] * batch * N
-    out: dict[str, float] = {}
-    for s in schedules:
-        if s == "dense":
-            out[s] = Tp * (STEP_OVERHEAD_US[s][cell] + batch * N * G * N / LOOP_RATE + pw)
-        elif s == "blocked":
-            out[s] = Tp * (STEP_OVERHEAD_US[s][cell] + L * batch * 2 * n * G * n / BATCHED_RATE
-                           + POINTWISE_US[cell] * batch * L * n)
-        elif s == "sparse":
-            slots = 4 if (cell == "gru" and plan.gru_reset == "own") else G
-            nnz = sum(plan.blocks[e.dst].width * plan.blocks[e.src].width for e in plan.recurrent)
-            shapes = {(sum(plan.blocks[e.src].width for e in plan.recurrent if e.dst == d), plan.blocks[d].width)
-                      for d in {e.dst for e in plan.recurrent}}
-            out[s] = Tp * (STEP_OVERHEAD_US[s][cell] + SPARSE_GROUP_US * len(shapes)
-                           + batch * slots * nnz / BATCHED_RATE + pw)
-        elif s == "layers":
-            total = 0.0
-            for b in plan.blocks:
-                k = max(Tp - int(b.hold), 0)
-                total += k * (STEP_OVERHEAD_US[s][cell] + batch * b.width * G * b.width / LOOP_RATE
-                              + POINTWISE_US[cell] * batch * b.width)
-            out[s] = total
-        else:
-            raise ValueError(f"unknown schedule {s!r}")
-    return out
+        check_choice(s, tuple(STEP_US), f"schedules[{i}]")
+    return {s: _schedule_cost(plan, batch, steps, s, bool(backward)) for s in schedules}
 
 
-def cheapest(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...]) -> str:
+def cheapest(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...], backward: bool = False) -> str:
     """The schedule with the smallest modelled time (ties go to the earlier name in ``schedules``)."""
-    costs = schedule_costs(plan, batch, steps, schedules)
+    costs = schedule_costs(plan, batch, steps, schedules, backward)
     return min(schedules, key=lambda s: costs[s])
+
+
+__all__ = ["BATCHED_RATE", "CALL_US", "HOISTED_RATE", "INNER_RUN", "LOOP_RATE", "POINTWISE_US", "SPARSE_GROUP_US",
+           "STEP_US",
+           "cheapest", "schedule_costs"]

@@ -26,7 +26,7 @@ field and the dense backward run on any of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 import numpy as np
 
@@ -50,9 +50,15 @@ def supports_layer_order(plan: Plan) -> bool:
     return stacked and (plan.cell != "gru" or plan.gru_reset == "own")
 
 
+@lru_cache(maxsize=64)
+def _spans(plan: Plan) -> tuple[tuple[int, int], ...]:
+    """Every block's unit range ``(start, stop)`` (``plan.span`` recomputes offsets on each call)."""
+    return tuple(plan.span(l) for l in range(len(plan.blocks)))
+
+
 def _gate_rows(plan: Plan, l: int) -> list[slice]:
     """Rows of block ``l`` in the dense ``(G·N, ·)`` weights, one slice per gate."""
-    r0, r1 = plan.span(l)
+    r0, r1 = _spans(plan)[l]
     N = plan.hidden_size
     return [slice(g * N + r0, g * N + r1) for g in range(plan.gates)]
 
@@ -66,14 +72,16 @@ def block_params(plan: Plan, params: LayerParams) -> tuple[LayerParams, ...]:
         Block ``l``: ``weight_ih (G·n_l, I or n_{l-1})``, ``weight_hh (G·n_l, n_l)``,
         biases ``(G·n_l,)``.
     """
+    if len(plan.blocks) == 1:
+        return (params,)                       # one block: its layer is the whole delayed layer
     out = []
     for l in range(len(plan.blocks)):
         rows = _gate_rows(plan, l)
-        r0, r1 = plan.span(l)
+        r0, r1 = _spans(plan)[l]
         if l == 0:
             w_ih = np.concatenate([params.weight_ih[r] for r in rows])
         else:
-            s0, s1 = plan.span(l - 1)
+            s0, s1 = _spans(plan)[l - 1]
             w_ih = np.concatenate([params.weight_hh[r, s0:s1] for r in rows])
         w_hh = np.concatenate([params.weight_hh[r, r0:r1] for r in rows])
         out.append(LayerParams(
@@ -85,7 +93,7 @@ def block_params(plan: Plan, params: LayerParams) -> tuple[LayerParams, ...]:
 
 def bc_width(plan: Plan, l: int) -> int:
     """Width of block ``l``."""
-    r0, r1 = plan.span(l)
+    r0, r1 = _spans(plan)[l]
     return r1 - r0
 
 
@@ -171,7 +179,7 @@ class BlockCaches:
             raise ValueError(f"block {l} ran steps {s}..{e - 1} only; steps up to {b - 1} asked for")
         if a >= s:
             return self.outs[l][a - s : b - s]
-        r0, r1 = self.plan.span(l)
+        r0, r1 = _spans(self.plan)[l]
         n_pre = min(s, b) - a
         pre = np.broadcast_to(self.h0[:, r0:r1], (n_pre, *self.h0[:, r0:r1].shape))
         return np.concatenate([pre, self.outs[l][: max(b - s, 0)]]) if b > s else np.array(pre)
@@ -184,7 +192,7 @@ class BlockCaches:
         Tp, B, _ = self.x.shape
         out = np.empty((Tp, B, self.plan.hidden_size), dtype=self.params.dtype)
         for l in range(len(self.plan.blocks)):
-            r0, r1 = self.plan.span(l)
+            r0, r1 = _spans(self.plan)[l]
             out[:, :, r0:r1] = self.block_states(l, 0, Tp)
         return out
 
@@ -234,7 +242,7 @@ def layer_order_run(
     outs: list[np.ndarray] = []
     part = BlockCaches(plan, params, x, h0, c0, None, (), ranges)
     for l, bp in enumerate(block_params(plan, params)):
-        r0, r1 = plan.span(l)
+        r0, r1 = _spans(plan)[l]
         s, e = ranges[l]
         if e == s:
             inp = np.zeros((0, x.shape[1], x.shape[2] if l == 0 else bc_width(plan, l - 1)), dtype=params.dtype)
@@ -298,7 +306,7 @@ def dense_cache(bc: BlockCaches) -> LayerCache:
     gates = np.zeros((Tp, B, G * N), dtype=dt) if (lstm or gru) else None
     inner = np.zeros((Tp, B, N), dtype=dt) if (lstm or gru) else None
     for l, lc in enumerate(bc.layers):
-        r0, r1 = plan.span(l)
+        r0, r1 = _spans(plan)[l]
         s, n = bc.ranges[l][0], r1 - r0
         if lstm:
             c0 = np.zeros((B, n), dtype=dt) if bc.c0 is None else bc.c0[:, r0:r1]
@@ -359,17 +367,20 @@ def layer_order_grads(
     if not bc.full and (dh_final is not None or dc_final is not None):
         raise ValueError("final-state gradients need a full forward pass")
     dt = p.dtype
-    d_ih = np.zeros_like(p.weight_ih)
-    d_hh = np.zeros_like(p.weight_hh)
-    d_bih = None if p.bias_ih is None else np.zeros_like(p.bias_ih)
-    d_bhh = None if p.bias_hh is None else np.zeros_like(p.bias_hh)
+    # One block is the whole layer: its gradients are the dense ones as they stand (no copy into zeros).
+    single = L == 1
+    zeros = (lambda a: a) if single else np.zeros_like
+    d_ih = zeros(p.weight_ih)
+    d_hh = zeros(p.weight_hh)
+    d_bih = None if p.bias_ih is None else zeros(p.bias_ih)
+    d_bhh = None if p.bias_hh is None else zeros(p.bias_hh)
     dh0 = np.empty((B, N), dtype=dt)
     dc0 = np.zeros((B, N), dtype=dt) if lstm else None
     from_above: list[Incoming] = []
     dx: Incoming = (0, np.zeros((0, B, I), dtype=dt))
     for l in range(L - 1, -1, -1):
         lc = bc.layers[l]
-        r0, r1 = plan.span(l)
+        r0, r1 = _spans(plan)[l]
         n = r1 - r0
         s, e = bc.ranges[l]
         srcs = [g for g in incoming.get(l, []) + from_above if g[1].shape[0]]
@@ -403,7 +414,11 @@ def layer_order_grads(
         dh0[:, r0:r1] = dh0l
         if lstm and dc0l is not None:
             dc0[:, r0:r1] = dc0l
-        if gl is not None:
+        if single:
+            d_ih, d_hh, d_bih, d_bhh = ((gl.weight_ih, gl.weight_hh, gl.bias_ih, gl.bias_hh) if gl is not None else
+                                        tuple(None if a is None else np.zeros_like(a) for a in
+                                              (p.weight_ih, p.weight_hh, p.bias_ih, p.bias_hh)))
+        elif gl is not None:
             n_in = gl.weight_ih.shape[1]
             for g, rows in enumerate(_gate_rows(plan, l)):
                 k = slice(g * n, (g + 1) * n)
@@ -448,7 +463,7 @@ def layer_order_backward(
     dc0 : ndarray, shape (B, N), or None
     """
     Tp, B, I = bc.x.shape
-    incoming = {l: [(0, ds[:, :, slice(*bc.plan.span(l))])] for l in range(len(bc.plan.blocks))}
+    incoming = {l: [(0, ds[:, :, slice(*_spans(bc.plan)[l])])] for l in range(len(bc.plan.blocks))}
     (o, dxl), grads, dh0, dc0 = layer_order_grads(bc, incoming, dh_final, dc_final)
     dx = np.zeros((Tp, B, I), dtype=bc.params.dtype)
     dx[o : o + dxl.shape[0]] = dxl

@@ -25,7 +25,14 @@ from numerics._validate import (
     check_seed,
     per_layer_states,
 )
-from numerics.engine.blocked import blocked_forward, has_stacked_structure, prefer_blocked
+from numerics.engine.blocked import (
+    WaveCache,
+    blocked_forward,  # noqa: F401  (the wavefront in the dense layout, importable here)
+    has_stacked_structure,
+    prefer_blocked,
+    wave_backward,
+    wave_forward,
+)
 from numerics.engine.cost import cheapest
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.layerorder import (
@@ -58,6 +65,8 @@ class DelayedCache:
         The single layer's cache (dense and wavefront engines).
     T : int
         Number of real (unpadded) input steps.
+    wave : WaveCache or None
+        The wavefront engine's cache, in its padded block layout.
     blocks : BlockCaches or None
         The per-block caches of the layer-order engine. Each block stops
         at the last step the read-out needs, so the steps that only change
@@ -69,6 +78,7 @@ class DelayedCache:
     T: int
     blocks: BlockCaches | None = None
     sparse: SparseProduct | None = None
+    wave: WaveCache | None = None
 
     @cached_property
     def full_blocks(self) -> BlockCaches:
@@ -81,12 +91,16 @@ class DelayedCache:
     @cached_property
     def layer(self) -> LayerCache:
         """The single layer's cache in the dense layout, whichever engine ran (assembled once if needed)."""
-        return self.dense if self.dense is not None else dense_cache(self.full_blocks)
+        if self.dense is not None:
+            return self.dense
+        return self.wave.layer if self.wave is not None else dense_cache(self.full_blocks)
 
     @property
     def states(self) -> np.ndarray:
         """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
-        return self.full_blocks.states if self.dense is None else self.dense.h[1:]
+        if self.dense is not None:
+            return self.dense.h[1:]
+        return self.wave.states if self.wave is not None else self.full_blocks.states
 
 
 @dataclass(frozen=True)
@@ -295,7 +309,7 @@ class DelayedRNN:
             return one(h0[0], "h0[0] (h)"), one(h0[1], "h0[1] (c)")
         return one(h0, "h0"), None
 
-    def engine(self, engine: str = "auto", *, batch: int = 32, steps: int = 100) -> str:
+    def engine(self, engine: str = "auto", *, batch: int = 32, steps: int = 100, training: bool = True) -> str:
         """The engine :meth:`forward` uses: ``"dense"``, ``"blocked"`` (wavefront), ``"layers"`` or ``"sparse"``.
 
         The block-sparse wavefront (``"sparse"``, :mod:`numerics.engine.sparse`)
@@ -307,7 +321,10 @@ class DelayedRNN:
         the own-reset cell (:func:`numerics.engine.layerorder.supports_layer_order`).
         ``"auto"`` takes the possible engine with the smallest modelled time
         for this ``batch`` and number of ``steps``
-        (:func:`numerics.engine.cost.schedule_costs`).
+        (:func:`numerics.engine.cost.schedule_costs`): of the forward and
+        backward pass together if ``training`` (what :meth:`forward` runs,
+        since its cache is for :meth:`backward`), of the forward pass alone
+        otherwise (``__call__`` and :meth:`states`, which keep no cache).
         """
         check_choice(engine, ENGINES, "engine")
         check_count(batch, "batch")
@@ -335,9 +352,9 @@ class DelayedRNN:
         options = (("layers",) if layers_ok else ()) + ("dense",) + \
             (("blocked",) if ok and prefer_blocked(self.plan) else ()) + \
             (("sparse",) if on_plan and len(self.plan.blocks) > 1 else ())
-        key = (options, batch, steps)
+        key = (options, batch, steps, bool(training))
         if key not in self._auto_choices:
-            self._auto_choices[key] = cheapest(self.plan, batch, steps, options)
+            self._auto_choices[key] = cheapest(self.plan, batch, steps, options, backward=bool(training))
         return self._auto_choices[key]
 
     @cached_property
@@ -349,6 +366,11 @@ class DelayedRNN:
     def _sparse_product(self) -> SparseProduct:
         """The block-sparse product of the plan's blocks (built once per network)."""
         return sparse_product(self.plan, self.params)
+
+    @cached_property
+    def _engine_choices(self) -> dict[tuple[Any, ...], str]:
+        """:meth:`_run`'s resolved engines per (requested engine, batch, steps, training): checks run once."""
+        return {}
 
     @cached_property
     def _auto_choices(self) -> dict[tuple[Any, ...], str]:
@@ -388,16 +410,29 @@ class DelayedRNN:
         """Outputs (or, with ``full``, the raw states of all steps) and the cache."""
         x = as_sequence(x, self.input_size, self.dtype)
         T, B, I = x.shape
-        h, c = self.initial_states(h0, B)
-        xp = np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
-        chosen = self.engine(engine, batch=B, steps=T)
+        if h0 is None:
+            # The common case without initial_states' checks (B comes from an array that exists already).
+            h = np.zeros((B, self.hidden_size), dtype=self.dtype)
+            c = np.zeros_like(h) if self.cell == "lstm" else None
+        else:
+            h, c = self.initial_states(h0, B)
+        xp = x if self.delay == 0 else np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
+        # A masked network's possible engines do not depend on the weights' values, so its choice is kept.
+        key = (engine, B, T, keep_cache)
+        chosen = self._engine_choices.get(key) if (self.masked and isinstance(engine, str)) else None
+        if chosen is None:
+            chosen = self.engine(engine, batch=B, steps=T, training=keep_cache)
+            if self.masked:
+                self._engine_choices[key] = chosen
         if chosen == "layers":
             bc = layer_order_run(self.plan, self.params, xp, h, c, keep_cache=keep_cache, full=full)
             cache = DelayedCache(None, T, bc) if keep_cache else None
             return (bc.states if full else bc.readout(self.delay, T)), cache
         if chosen == "blocked":
-            states, cache = blocked_forward(self.plan, self.params, xp, h, c)
-        elif chosen == "sparse":
+            wc = wave_forward(self.plan, self.params, xp, h, c)
+            return (wc.states if full else wc.readout(self.delay, T)), (DelayedCache(None, T, wave=wc)
+                                                                      if keep_cache else None)
+        if chosen == "sparse":
             sp = self._sparse_product
             states, cache = sparse_forward(self.plan, self.params, xp, h, c, keep_cache=keep_cache, product=sp)
             return ((states if full else self.readout(states)),
@@ -503,12 +538,15 @@ class DelayedRNN:
         """
         check_cache(cache, DelayedCache)
         bc = cache.blocks
-        x_padded = bc.x if cache.dense is None else cache.dense.x
+        x_padded = cache.dense.x if cache.dense is not None else (cache.wave.x if cache.wave is not None else bc.x)
         Tp, B, I = x_padded.shape
         T, d, N = cache.T, self.delay, self.hidden_size
         arr = check_grad(dy, (T, B, self.output_size), "dy", self.dtype)
         fin_h, fin_c = (None, None) if dh_final is None else self.initial_states(dh_final, B)
-        if cache.dense is None and self.masked:
+        if cache.wave is not None and self.masked:
+            # Wavefront backward: gradients on the stacked pattern only (exact zeros outside), the masked one.
+            dxp, g, dh0, dc0 = wave_backward(cache.wave, arr, d, fin_h, fin_c)
+        elif cache.blocks is not None and self.masked:
             # Layer order backward: gradients on the plan's pattern only (exact zeros outside), which is
             # the masked gradient; the read-out gradient goes straight to its blocks, no dense buffer.
             if fin_h is not None:
