@@ -34,7 +34,7 @@ from numerics.figures._style import (
 from numerics.figures.architecture import plot_sparsity_patterns, plot_wavefront
 from numerics.figures.gru import plot_gru_counterexample
 from numerics.figures.receptive import _field_outline, _time_ticks, plot_receptive_field, receptive_spectrum
-from theory._checks import check_real
+from theory._checks import check_choice, check_count, check_real
 from theory.layout import Plan, check_plan, stacked_plan
 from theory.topologies import shift_kind, topology_patterns
 
@@ -220,6 +220,8 @@ def slide_block_matrices_lstm() -> Figure:
 
 def slide_sparsity(name: str) -> Callable[[], Figure]:
     """A function drawing the sparsity pattern of the topology ``name`` of :func:`topology_patterns`."""
+    check_choice(name, tuple(topology_patterns()), "name")
+
     def draw() -> Figure:
         plan = topology_patterns()[name]
         fig = plot_sparsity_patterns({name: plan}, fig=slide_figure())
@@ -231,8 +233,14 @@ def slide_sparsity(name: str) -> Callable[[], Figure]:
     return draw
 
 
+#: The networks of :func:`receptive_spectrum`, in its order.
+_SPECTRUM = ("stacked", "skip 1 layer", "skip 1–2 layers", "dense d-RNN", "bidirectional")
+
+
 def slide_receptive(index: int) -> Callable[[], Figure]:
     """A function drawing entry ``index`` of :func:`receptive_spectrum`: measured field beside structure."""
+    check_count(index, "index", 0, len(_SPECTRUM) - 1)
+
     def draw() -> Figure:
         e = receptive_spectrum()[index]
         fig = slide_figure()
@@ -268,7 +276,6 @@ def slide_gru_counterexample() -> Figure:
     return fig
 
 
-_SPECTRUM = ("stacked", "skip 1 layer", "skip 1–2 layers", "dense d-RNN", "bidirectional")
 
 
 def _slug(name: str) -> str:

@@ -10,6 +10,8 @@ from numerics.figures.slides import (
     enlarge_text,
     plot_gate_matrices,
     slide_figure,
+    slide_receptive,
+    slide_sparsity,
     smallest_text_px,
     text_sizes_px,
 )
@@ -64,6 +66,11 @@ def test_the_notes_spectrum_would_fail_on_a_slide():
     (lambda: enlarge_text(Figure(), -1.0), ValueError, r"min_pt must be > 0"),
     (lambda: plot_gate_matrices(stacked_plan("lstm", 1, [1, 1]), fig=1), TypeError, r"fig must be a matplotlib Figure"),
     (lambda: plot_gate_matrices(None), TypeError, r"plan must be a theory.layout.Plan"),
+    # The factories check before returning a drawing function, not when it is called later.
+    (lambda: slide_receptive(5), ValueError, r"index"),
+    (lambda: slide_receptive("0"), TypeError, r"index"),
+    (lambda: slide_sparsity("no such topology"), ValueError, r"name"),
+    (lambda: slide_sparsity(None), TypeError, r"name"),
 ])
 def test_bad_arguments_are_named(call, exc, match):
     with pytest.raises(exc, match=match):
