@@ -88,8 +88,9 @@ CALL_US: dict[str, tuple[float, float]] = {
 #: median ratio measured / modelled over four points of the schedules grid (L, n, B, T) = (6, 16, 32, 200),
 #: (5, 24, 32, 100), (4, 32, 64, 50), (3, 64, 32, 100), float32, one BLAS thread, quiet machine, after the
 #: wavefront backward's batch-major rewrite; the schedules interleaved and each pass timed as the
-#: benchmark does (inference forward alone; forward with cache + backward, minus the forward). The per-term constants above were fitted under load and
-#: overestimated some schedules more than others (the LSTM layer order's backward twice).
+#: benchmark does (inference forward alone; forward with cache + backward, minus the forward). The per-term
+#: constants above were fitted earlier, under load and before that rewrite, and misjudged the schedules by
+#: different factors (0.67–1.36), which no common factor corrects.
 SCALE: dict[str, dict[str, tuple[float, float]]] = {
     "dense": {"elman": (1.36, 0.87), "lstm": (0.79, 0.84), "gru": (0.86, 0.82)},
     "blocked": {"elman": (1.02, 0.67), "lstm": (0.87, 0.86), "gru": (0.91, 0.77)},
@@ -225,6 +226,6 @@ def cheapest(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...], bac
     return best
 
 
-__all__ = ["BATCHED_RATE", "CALL_US", "HOISTED_RATE", "INNER_RUN", "LOOP_RATE", "MARGIN", "POINTWISE_US", "SCALE", "SPARSE_GROUP_US",
-           "STEP_US",
+__all__ = ["BATCHED_RATE", "CALL_US", "HOISTED_RATE", "INNER_RUN", "LOOP_RATE", "MARGIN", "POINTWISE_US", "SCALE",
+           "SPARSE_GROUP_US", "STEP_US",
            "cheapest", "schedule_costs"]
