@@ -41,6 +41,11 @@ cheaper, measured 8% dearer), so a smaller predicted gain is no reason to
 leave the stacked network's schedule. Without the layer order among the
 candidates the cheapest modelled schedule is taken.
 
+Each pass's modelled time is multiplied by a calibration factor
+(:data:`SCALE`, per schedule, cell and pass): the per-term constants were
+fitted under load and before the wavefront backward was rewritten, and
+misjudged the schedules by different factors.
+
 The constants were fitted to float32 timings on one core of the development
 machine (``benchmarks/bench.py``'s schedules section, interleaved best-of-N;
 see benchmarks/RESULTS.md). They are documented constants, not measured at
