@@ -403,12 +403,14 @@ def wave_backward(
 ) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
     """Backpropagation through the wavefront, all blocks of a step in one batched product.
 
-    The mirror image of :func:`wave_forward`: at every step the gate
-    gradients of all blocks, ``(L, B, G·n)``, are multiplied by the
-    transposed pair weights in one batched product ``(L, B, G·n) @ (L, G·n, 2n)``,
-    which gives each block's gradient with respect to the pair
-    ``[s^{l-1}; s^l]`` it read; the two halves are added into the previous
-    step's gradient buffer (same slot layout as ``S``). The gate gradients
+    The mirror image of :func:`wave_forward`. The gate gradients of a step
+    are stored batch-major, ``(B, (L + 1)·G'n)`` with a zero slot after the
+    last block, so ``[da_l; da_{l+1}]`` is one contiguous window of each
+    batch row; one batched product ``(L, B, 2G'n) @ (L, 2G'n, n)`` with the
+    transposed weights stacked the same way gives every block's gradient
+    with respect to its state (its own reading plus block ``l + 1``'s
+    reading of it), added into the previous step's gradient buffer
+    ``(T' + 1, B, L, n)`` with one contiguous add. The gate gradients
     of all steps are kept, so the weight gradients are one product per block
     after the loop, the input gradient one product over all ``T'·B`` rows.
     ``T' + d`` sequential steps instead of the stacked network's ``L·T``.
