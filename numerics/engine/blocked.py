@@ -485,18 +485,21 @@ def wave_backward(
         sd = take("wave.sd", A.shape, dt)
         np.subtract(1, A, out=sd)
         sd *= A                                           # σ(1 - σ) of every gate, one contiguous sweep
-        q = take("wave.q", tc.shape, dt)
+        sg = sd[..., 2 * n : 3 * n]
+        np.multiply(g, g, out=sg)                         # the cell candidate's factor is 1 - g² instead
+        np.subtract(1, sg, out=sg)
         dh_dc = take("wave.dh_dc", tc.shape, dt)
         np.multiply(tc, tc, out=dh_dc)
         np.subtract(1, dh_dc, out=dh_dc)
         dh_dc *= o
+        # local = [g, c_{t-1}, i, tanh(c_t)] · sd: four strided copies and one contiguous product are cheaper
+        # than four strided products (each sweep over the gate slices pays per run of n numbers).
         local = take("wave.local", A.shape, dt)
-        np.multiply(g, sd[..., :n], out=local[..., :n])
-        np.multiply(cache.C[:-1], sd[..., n : 2 * n], out=local[..., n : 2 * n])
-        np.multiply(g, g, out=q)
-        np.subtract(1, q, out=q)
-        np.multiply(i, q, out=local[..., 2 * n : 3 * n])
-        np.multiply(tc, sd[..., 3 * n :], out=local[..., 3 * n :])
+        local[..., :n] = g
+        local[..., n : 2 * n] = cache.C[:-1]
+        local[..., 2 * n : 3 * n] = i
+        local[..., 3 * n :] = tc
+        local *= sd
         loc4 = local.reshape(Tp, L, B, 4, n)
         dc = np.zeros((L, B, n), dtype=dt)
         if dc_final is not None:
