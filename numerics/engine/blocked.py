@@ -403,12 +403,14 @@ def wave_backward(
 ) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
     """Backpropagation through the wavefront, all blocks of a step in one batched product.
 
-    The mirror image of :func:`wave_forward`: at every step the gate
-    gradients of all blocks, ``(L, B, G·n)``, are multiplied by the
-    transposed pair weights in one batched product ``(L, B, G·n) @ (L, G·n, 2n)``,
-    which gives each block's gradient with respect to the pair
-    ``[s^{l-1}; s^l]`` it read; the two halves are added into the previous
-    step's gradient buffer (same slot layout as ``S``). The gate gradients
+    The mirror image of :func:`wave_forward`. The gate gradients of a step
+    are stored batch-major, ``(B, (L + 1)·G'n)`` with a zero slot after the
+    last block, so ``[da_l; da_{l+1}]`` is one contiguous window of each
+    batch row; one batched product ``(L, B, 2G'n) @ (L, 2G'n, n)`` with the
+    transposed weights stacked the same way gives every block's gradient
+    with respect to its state (its own reading plus block ``l + 1``'s
+    reading of it), added into the previous step's gradient buffer
+    ``(T' + 1, B, L, n)`` with one contiguous add. The gate gradients
     of all steps are kept, so the weight gradients are one product per block
     after the loop, the input gradient one product over all ``T'·B`` rows.
     ``T' + d`` sequential steps instead of the stacked network's ``L·T``.
@@ -440,28 +442,38 @@ def wave_backward(
     dt = p.dtype
     wpair, w_in, _ = _pair_weights(plan, p, cache.mask, scaled=False)
     Gh = wpair.shape[2]                               # hidden-side columns (4n for an own-reset GRU)
-    wT = np.ascontiguousarray(wpair.transpose(0, 2, 1))
-    # Gradient of the state after each step, block-major (T' + 1, L + 1, B, n): slot 0 collects block 0's
-    # reading of the constant zero block (discarded), slot l + 1 is block l, contiguous per step.
-    D = take("wave.D", (Tp + 1, L + 1, B, n), dt, zero=True)
-    Dblk = D[:, 1:]
+    # Block l's state gradient is da_l @ (its reading of itself)ᵀ + da_{l+1} @ (block l+1's reading of it)ᵀ:
+    # with the gate gradients of a step stored batch-major, (B, (L + 1)·G'n) with a zero slot L, the pair
+    # [da_l; da_{l+1}] is a contiguous window of each batch row, so one batched product
+    # (L, B, 2G'n) @ (L, 2G'n, n) gives every block's state gradient, added with one contiguous add
+    # (instead of two strided adds of the halves of a (L, B, 2n) product).
+    wB = np.zeros((L, 2 * Gh, n), dtype=dt)
+    wB[:, :Gh] = wpair[:, n:].transpose(0, 2, 1)
+    wB[:-1, Gh:] = wpair[1:, :n].transpose(0, 2, 1)
+    # Gradient of the state after each step, batch-major (T' + 1, B, L, n) like S.
+    D = take("wave.D", (Tp + 1, B, L, n), dt, zero=True)
     col = 0
     for r in plan.readout:
         w = plan.blocks[r].width
-        Dblk[delay + 1 : delay + 1 + dy.shape[0], r, :, :w] = dy[:, :, col : col + w]
+        D[delay + 1 : delay + 1 + dy.shape[0], :, r, :w] = dy[:, :, col : col + w]
         col += w
     spans = _maps(plan, cache.mask is not None).spans
     if dh_final is not None:
         for l, (r0, r1) in enumerate(spans):
-            Dblk[Tp, l, :, : r1 - r0] += dh_final[:, r0:r1]
+            D[Tp, :, l, : r1 - r0] += dh_final[:, r0:r1]
     S = cache.S
     blocks = cache.blocks
-    DA = take("wave.DA", (L, Tp, B, Gh), dt)
+    DA = take("wave.DA", (Tp, B, L + 1, Gh), dt)
+    DA[:, :, L] = 0                                   # the zero slot: no block L + 1 reads block L - 1
+    item = DA.itemsize
+    gpairs = np.lib.stride_tricks.as_strided(
+        DA, shape=(Tp, L, B, 2 * Gh), strides=(DA.strides[0], Gh * item, (L + 1) * Gh * item, item), writeable=False)
+    dsum = take("wave.dsum", (B, L, n), dt)
+    dsumL = dsum.transpose(1, 0, 2)
     own = Gh > 3 * n if gru else False
     # GRU: DA holds the hidden side's gradients [r, z, the reset gate's operand, and for the own-reset cell the
     # reading of block l - 1]; the input side shares r and z, its n part is the last group (own reset) or DXn.
     DXn = take("wave.DXn", (L, Tp, B, n), dt) if (gru and not own) else None
-    dp = take("wave.dp", (L, B, 2 * n), dt)
     tmp = take("wave.dtmp", (L, B, n), dt)
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
@@ -473,18 +485,21 @@ def wave_backward(
         sd = take("wave.sd", A.shape, dt)
         np.subtract(1, A, out=sd)
         sd *= A                                           # σ(1 - σ) of every gate, one contiguous sweep
-        q = take("wave.q", tc.shape, dt)
+        sg = sd[..., 2 * n : 3 * n]
+        np.multiply(g, g, out=sg)                         # the cell candidate's factor is 1 - g² instead
+        np.subtract(1, sg, out=sg)
         dh_dc = take("wave.dh_dc", tc.shape, dt)
         np.multiply(tc, tc, out=dh_dc)
         np.subtract(1, dh_dc, out=dh_dc)
         dh_dc *= o
+        # local = [g, c_{t-1}, i, tanh(c_t)] · sd: four strided copies and one contiguous product are cheaper
+        # than four strided products (each sweep over the gate slices pays per run of n numbers).
         local = take("wave.local", A.shape, dt)
-        np.multiply(g, sd[..., :n], out=local[..., :n])
-        np.multiply(cache.C[:-1], sd[..., n : 2 * n], out=local[..., n : 2 * n])
-        np.multiply(g, g, out=q)
-        np.subtract(1, q, out=q)
-        np.multiply(i, q, out=local[..., 2 * n : 3 * n])
-        np.multiply(tc, sd[..., 3 * n :], out=local[..., 3 * n :])
+        local[..., :n] = g
+        local[..., n : 2 * n] = cache.C[:-1]
+        local[..., 2 * n : 3 * n] = i
+        local[..., 3 * n :] = tc
+        local *= sd
         loc4 = local.reshape(Tp, L, B, 4, n)
         dc = np.zeros((L, B, n), dtype=dt)
         if dc_final is not None:
@@ -511,20 +526,21 @@ def wave_backward(
         np.multiply(dn, r, out=local[..., 2 * n : 3 * n])
         locg = local.reshape(Tp, L, B, Gh // n, n)
     else:
-        # φ'(z) from the states, computed in S's own memory order (a transposed view is slow to sweep).
-        dphi_s = take("wave.dphi", (Tp, B, L + 1, n), dt)
+        # φ'(z) from the states, in S's and D's batch-major order (a transposed view is slow to sweep).
+        dphi = take("wave.dphi", (Tp, B, L, n), dt)
         S4 = S.reshape(Tp + 1, B, L + 1, n)
         for name, b0, b1 in block_runs(plan):
-            h, out = S4[1:, :, 1 + b0 : 1 + b1], dphi_s[:, :, 1 + b0 : 1 + b1]
+            h, out = S4[1:, :, 1 + b0 : 1 + b1], dphi[:, :, b0:b1]
             if name == "tanh":
                 np.multiply(h, h, out=out)               # in place: no temporaries of the whole pass
                 np.subtract(1, out, out=out)
             else:
                 out[...] = derivative_from_output(name, h)
-        dphi = dphi_s[:, :, 1:].transpose(0, 2, 1, 3)
     for t in range(Tp - 1, -1, -1):
-        dh = Dblk[t + 1]
-        da = DA[:, t]
+        dhB = D[t + 1]                                # (B, L, n)
+        dh = dhB.transpose(1, 0, 2)                   # (L, B, n): the gated cells' local derivatives' order
+        daB = DA[t, :, :L]
+        da = daB.transpose(1, 0, 2)
         held = (holds > t) if t < last_hold else None
         if lstm:
             keep = dc[held] if held is not None else None
@@ -544,32 +560,31 @@ def wave_backward(
                 if held is not None:
                     dxn[held] = 0
         else:
-            np.multiply(dh, dphi[t], out=da)
+            np.multiply(dhB, dphi[t], out=daB)
         if held is not None:
             da[held] = 0
-        np.matmul(da, wT, out=dp)
+        np.matmul(gpairs[t], wB, out=dsumL)
         prev = D[t]
-        prev[1:] += dp[:, :, n:]       # each block's reading of itself
-        prev[:L] += dp[:, :, :n]       # block l's reading of block l - 1 (slot l)
+        prev += dsum
         if gru:
             np.multiply(dh, z[t], out=tmp)
             if held is not None:
                 tmp[held] = dh[held]
-            prev[1:] += tmp
+            prev += tmp.transpose(1, 0, 2)
         elif held is not None:
-            Dblk[t][held] += dh[held]
+            prev[:, held] += dhB[:, held]
     # Weight gradients: one product per block over all steps; the pairs are strided views of S.
     TB = Tp * B
     dw = np.empty((L, 2 * n, Gh), dtype=dt)
     for l in range(L):
         pl = S[:Tp, :, l * n : (l + 2) * n].reshape(TB, 2 * n)
-        np.matmul(pl.T, DA[l].reshape(TB, Gh), out=dw[l])
+        np.matmul(pl.T, DA[:, :, l].reshape(TB, Gh), out=dw[l])
     if gru:
         # The input side of block 0: [r, z] from DA and the n part.
-        xn = DA[0][..., 3 * n :] if own else DXn[0]
-        dx0 = np.concatenate([DA[0][..., : 2 * n], xn], axis=-1).reshape(TB, 3 * n)
+        xn = DA[:, :, 0, 3 * n :] if own else DXn[0]
+        dx0 = np.concatenate([DA[:, :, 0, : 2 * n], xn], axis=-1).reshape(TB, 3 * n)
     else:
-        dx0 = DA[0].reshape(TB, Gh)
+        dx0 = DA[:, :, 0].reshape(TB, Gh)
     d_in = np.ascontiguousarray(cache.x).reshape(TB, I).T @ dx0        # (I, G·n)
     dxp = (dx0 @ w_in.T).reshape(Tp, B, I)
     m = _maps(plan, cache.mask is not None)
@@ -578,9 +593,12 @@ def wave_backward(
     d_ih = _to_dense(m.inp, m.grad_inp, d_in, G * N * I).reshape(G * N, I)
     d_bih = d_bhh = None
     if p.bias_ih is not None:
-        sums = DA.reshape(L, TB, Gh).sum(axis=1)
+        # Column sums as products with a ones vector: a reduction over the long axis with rows of G'n
+        # numbers is several times slower in NumPy than the matrix-vector product.
+        ones = np.ones(TB, dtype=dt)
+        sums = (ones @ DA.reshape(TB, (L + 1) * Gh)).reshape(L + 1, Gh)[:L]
         if gru:
-            xn_sum = sums[:, 3 * n :] if own else DXn.reshape(L, TB, n).sum(axis=1)
+            xn_sum = sums[:, 3 * n :] if own else np.matmul(ones, DXn.reshape(L, TB, n))
             d_bih = _to_dense(m.bias, m.valid_bias, np.concatenate([sums[:, : 2 * n], xn_sum], axis=1), G * N)
         else:
             d_bih = _to_dense(m.bias, m.valid_bias, sums, G * N)
@@ -588,7 +606,7 @@ def wave_backward(
     dh0 = np.empty((B, N), dtype=dt)
     dc0 = np.empty((B, N), dtype=dt) if lstm else None
     for l, (r0, r1) in enumerate(spans):
-        dh0[:, r0:r1] = Dblk[0, l, :, : r1 - r0]
+        dh0[:, r0:r1] = D[0, :, l, : r1 - r0]
         if lstm:
             dc0[:, r0:r1] = dc[l, :, : r1 - r0]
     return dxp, LayerParams(d_ih, d_hh, d_bih, d_bhh), dh0, dc0

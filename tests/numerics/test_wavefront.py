@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from numerics import DelayedRNN, StackedRNN
 from numerics.engine import _workspace as workspace
 from numerics.engine.blocked import WaveCache, has_stacked_structure
-from numerics.engine.cost import cheapest, schedule_costs
+from numerics.engine.cost import MARGIN, cheapest, schedule_costs
 from numerics.models import delayed_gru
 from theory.layout import relaxed_plan
 
@@ -151,9 +151,9 @@ def test_workspace_take() -> None:
 
 
 def test_training_and_inference_choose_separately() -> None:
-    # Narrow Elman blocks: the dense engine's single product wins the forward pass, the wavefront
+    # Narrow GRU blocks: the dense engine's single product wins the forward pass, the wavefront
     # forward + backward (the dense backward multiplies the whole (G·N, N) matrix, zeros included).
-    d = StackedRNN.random(8, [16] * 6, seed=0).to_delayed()
+    d = delayed_gru(StackedRNN.random(8, [16] * 6, cell="gru", seed=0), "own")
     assert d.engine(batch=32, steps=200, training=False) == "dense"
     assert d.engine(batch=32, steps=200, training=True) == "blocked"
     lstm = StackedRNN.random(8, [24] * 5, cell="lstm", seed=0).to_delayed()
@@ -176,3 +176,22 @@ def test_unequal_widths_pad_with_zeros() -> None:
     x = np.random.default_rng(1).standard_normal((5, 1, 2))
     np.testing.assert_allclose(d(x, engine="blocked"), d(x, engine="dense"), rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(d.states(x, engine="blocked"), d.states(x, engine="dense"), rtol=1e-12, atol=1e-14)
+
+
+def test_auto_keeps_the_layer_order_unless_clearly_faster() -> None:
+    # Moderate widths: other schedules are modelled only slightly cheaper (within the model's error),
+    # so auto keeps the stacked network's own computation.
+    lstm = StackedRNN.random(8, [64] * 3, cell="lstm", seed=0).to_delayed()
+    assert lstm.engine(batch=32, steps=100, training=False) == lstm.engine(batch=32, steps=100) == "layers"
+    gru = delayed_gru(StackedRNN.random(8, [32] * 4, cell="gru", seed=0), "own")
+    assert gru.engine(batch=64, steps=50, training=False) == "layers"
+    # Elman L=3 n=64 training: the wavefront is modelled a few percent cheaper, within the margin.
+    elman = StackedRNN.random(8, [64] * 3, seed=0).to_delayed()
+    opts = ("dense", "blocked", "sparse", "layers")
+    costs = schedule_costs(elman.plan, 32, 100, opts, backward=True)
+    assert min(costs, key=lambda s: costs[s]) != "layers"          # the margin, not the ranking, decides
+    assert min(costs.values()) >= MARGIN * costs["layers"]
+    assert elman.engine(batch=32, steps=100) == "layers"
+    # Without the layer order among the options, the cheapest modelled schedule is taken.
+    rest = ("dense", "blocked", "sparse")
+    assert cheapest(elman.plan, 32, 100, rest, backward=True) == min(rest, key=lambda s: costs[s])
