@@ -325,6 +325,9 @@ class DelayedRNN:
         backward pass together if ``training`` (what :meth:`forward` runs,
         since its cache is for :meth:`backward`), of the forward pass alone
         otherwise (``__call__`` and :meth:`states`, which keep no cache).
+        For an unmasked network ``training`` means ``"dense"``: every weight
+        gets a gradient, and only the dense engine's backward gives them all
+        without converting another engine's cache first.
         """
         check_choice(engine, ENGINES, "engine")
         check_count(batch, "batch")
@@ -347,6 +350,10 @@ class DelayedRNN:
                              "own-reset cell; use 'dense' or 'auto'")
         if engine != "auto":
             return engine
+        if training and not self.masked:
+            # An unmasked network trains every weight, so backward needs the dense gradient, which only the
+            # dense engine's cache gives without first converting the other engines' caches to it.
+            return "dense"
         # The layer order first: on a tie (one block) it is exactly the stacked layer's computation,
         # while the dense engine carries the start schedule and, for an own-reset GRU, a split W_hn.
         options = (("layers",) if layers_ok else ()) + ("dense",) + \

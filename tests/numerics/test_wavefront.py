@@ -195,3 +195,22 @@ def test_auto_keeps_the_layer_order_unless_clearly_faster() -> None:
     # Without the layer order among the options, the cheapest modelled schedule is taken.
     rest = ("dense", "blocked", "sparse")
     assert cheapest(elman.plan, 32, 100, rest, backward=True) == min(rest, key=lambda s: costs[s])
+
+
+def test_auto_trains_an_unmasked_network_with_the_dense_engine() -> None:
+    # Every weight of an unmasked network trains, and only the dense cache gives all their gradients
+    # directly; another engine's forward would have to be converted before the backward pass.
+    from numerics.experiments.specs import ModelSpec, build_model
+
+    one = build_model(ModelSpec("delayed", "lstm", 40, 1, 2), 1, seed=2)
+    assert not one.masked
+    assert one.engine(batch=32, steps=50) == "dense"
+    stacked = StackedRNN.random(8, [16] * 3, cell="lstm", seed=0)
+    unmasked = DelayedRNN(stacked.to_delayed().plan, stacked.to_delayed().params, masked=False)
+    assert unmasked.engine(batch=32, steps=100) == "dense"
+    assert unmasked.engine(batch=32, steps=100, training=False) == stacked.to_delayed().engine(
+        batch=32, steps=100, training=False)
+    x = np.random.default_rng(0).standard_normal((7, 2, 8))
+    y, cache = unmasked.forward(x)
+    assert cache.dense is not None
+    np.testing.assert_allclose(y, stacked(x), rtol=1e-12, atol=1e-13)
