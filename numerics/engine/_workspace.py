@@ -31,8 +31,9 @@ import numpy as np
 MAX_ARRAY_BYTES: int = 32 << 20
 #: Most bytes the pool of one thread holds.
 MAX_POOL_BYTES: int = 128 << 20
-#: Arrays kept per name (a training loop holds the previous cache while the next forward pass runs).
-PER_NAME: int = 2
+#: Arrays kept per name: a stacked network's forward pass keeps one per layer alive in its cache
+#: (and a training loop may hold the previous cache while the next forward pass runs).
+PER_NAME: int = 16
 #: False disables pooling (every :func:`take` is a plain ``np.empty``).
 ENABLED: bool = os.environ.get("DRNN_WORKSPACE", "1") != "0"
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from numerics._validate import as_float_array
+from numerics.engine._workspace import take
 from numerics.engine.activations import (
     ActGroup,
     activate_,
@@ -81,7 +82,8 @@ def _prepare(cell: str, p: LayerParams, x: np.ndarray, mask: np.ndarray | None) 
     w_ih = p.weight_ih * scale[:, None]
     w_hh = split_reset(p.weight_hh * scale[:, None], mask if cell == "gru" else None)
     # All input projections in one product: (T·B, I) @ (I, G·H).
-    xw = (x.reshape(T * B, I) @ w_ih.T).reshape(T, B, G * H)
+    xw = take("layer.xw", (T, B, G * H), w_ih.dtype)
+    np.matmul(x.reshape(T * B, I), w_ih.T, out=xw.reshape(T * B, G * H))
     if b is not None:
         xw += b * scale
     b_hn = p.bias_hh[2 * H :] if (cell == "gru" and p.bias_hh is not None) else None
@@ -524,14 +526,16 @@ def layer_forward(
     mask = reset_mask if gru else None
     prep = _prepare(cell, params, x, mask)
     xw, whh_t = prep.xw, prep.whh_t
-    h = np.empty((T + 1, B, H), dtype=dtype)
+    # Scratch-pool arrays (numerics.engine._workspace): handed out again only once nothing references
+    # them, so a training loop does not pay a page fault per page of fresh memory on every call.
+    h = take("layer.h", (T + 1, B, H), dtype)
     h[0] = h0
     # Without a cache only the current step's gates (and two cell states) are ever read again.
     Tk = T if keep_cache else min(T, 1)
-    c = np.empty((T + 1 if keep_cache else 2, B, H), dtype=dtype) if lstm else None
-    gates = np.empty((Tk, B, GATES[cell] * H), dtype=dtype) if (lstm or gru) else None
+    c = take("layer.c", (T + 1 if keep_cache else 2, B, H), dtype) if lstm else None
+    gates = take("layer.gates", (Tk, B, GATES[cell] * H), dtype) if (lstm or gru) else None
     # tanh(c_t) for LSTM, the reset gate's operand for GRU: one buffer, named by cell in the cache.
-    inner = np.empty((Tk, B, H), dtype=dtype) if (lstm or gru) else None
+    inner = take("layer.inner", (Tk, B, H), dtype) if (lstm or gru) else None
     hh = np.empty((B, 4 * H), dtype=dtype) if mask is not None else None
     if lstm:
         c[0] = 0 if c0 is None else c0
@@ -616,8 +620,8 @@ def layer_backward(
     mask = cache.reset_mask if gru else None
     if mask is not None:
         whh = split_reset(whh, mask)
-    dax = np.empty((T, B, G * H), dtype=dtype)
-    dah = np.empty((T, B, whh.shape[0]), dtype=dtype) if gru else dax
+    dax = take("layer.dax", (T, B, G * H), dtype)
+    dah = take("layer.dah", (T, B, whh.shape[0]), dtype) if gru else dax
     dh = np.zeros((B, H), dtype=dtype) if dh_final is None else np.array(dh_final, dtype=dtype)
     buf = np.empty((B, H), dtype=dtype)
     hold = cache.hold
@@ -626,12 +630,12 @@ def layer_backward(
         dc = np.zeros((B, H), dtype=dtype) if dc_final is None else np.array(dc_final, dtype=dtype)
         gts, tc = cache.gates, cache.tanh_c
         i, f, g, o = (gts[..., k * H : (k + 1) * H] for k in range(4))
-        local = np.empty_like(gts)
+        local = take("layer.local", gts.shape, dtype)
         dh_dc = lstm_local(i, f, g, o, cache.c[:-1], tc, local)
     elif gru:
         gts, hn = cache.gates, cache.hn
         r, z, n = (gts[..., k * H : (k + 1) * H] for k in range(3))
-        local = np.empty_like(gts)
+        local = take("layer.local", gts.shape, dtype)
         local_hn = gru_local(r, z, n, hn, h[:-1], local)
     else:
         dphi = activation_grad(h[1:], cache.activations)

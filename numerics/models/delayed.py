@@ -356,9 +356,11 @@ class DelayedRNN:
             return "dense"
         # The layer order first: on a tie (one block) it is exactly the stacked layer's computation,
         # while the dense engine carries the start schedule and, for an own-reset GRU, a split W_hn.
+        # The block-sparse engine is for plans outside the stacked structure: on a stacked plan its block
+        # order is the layer order's computation and its wavefront the blocked one's, each with more overhead.
         options = (("layers",) if layers_ok else ()) + ("dense",) + \
             (("blocked",) if ok and prefer_blocked(self.plan) else ()) + \
-            (("sparse",) if on_plan and len(self.plan.blocks) > 1 else ())
+            (("sparse",) if on_plan and len(self.plan.blocks) > 1 and not ok else ())
         key = (options, batch, steps, bool(training))
         if key not in self._auto_choices:
             self._auto_choices[key] = cheapest(self.plan, batch, steps, options, backward=bool(training))

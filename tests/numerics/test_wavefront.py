@@ -151,9 +151,9 @@ def test_workspace_take() -> None:
 
 
 def test_training_and_inference_choose_separately() -> None:
-    # Narrow GRU blocks: the dense engine's single product wins the forward pass, the wavefront
-    # forward + backward (the dense backward multiplies the whole (G·N, N) matrix, zeros included).
-    d = delayed_gru(StackedRNN.random(8, [16] * 6, cell="gru", seed=0), "own")
+    # Narrow Elman blocks: the dense engine's single product wins the forward pass, the wavefront
+    # forward + backward (the dense backward multiplies the whole (N, N) matrix, zeros included).
+    d = StackedRNN.random(8, [16] * 6, seed=0).to_delayed()
     assert d.engine(batch=32, steps=200, training=False) == "dense"
     assert d.engine(batch=32, steps=200, training=True) == "blocked"
     lstm = StackedRNN.random(8, [24] * 5, cell="lstm", seed=0).to_delayed()
@@ -214,3 +214,18 @@ def test_auto_trains_an_unmasked_network_with_the_dense_engine() -> None:
     y, cache = unmasked.forward(x)
     assert cache.dense is not None
     np.testing.assert_allclose(y, stacked(x), rtol=1e-12, atol=1e-13)
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_auto_keeps_stacked_plans_off_the_block_sparse_engine(cell: str) -> None:
+    # On a stacked plan the block-sparse engine repeats the layer order or the wavefront with more overhead;
+    # on a skip-one-layer plan (outside the stacked structure) it is the engine auto takes.
+    for L, n in ((6, 256), (4, 32), (6, 16)):
+        net = StackedRNN.random(8, [n] * L, cell=cell, seed=0)
+        d = delayed_gru(net, "own") if cell == "gru" else net.to_delayed()
+        for training in (False, True):
+            assert d.engine(batch=32, steps=100, training=training) != "sparse"
+    idx = np.arange(8)
+    below = idx[:, None] - idx[None, :]
+    skip = DelayedRNN.random(relaxed_plan(cell, 8, [64] * 8, (below >= 0) & (below <= 2), idx == 0, delay=7), seed=0)
+    assert skip.engine(batch=32, steps=100) == "sparse"
