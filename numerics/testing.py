@@ -40,6 +40,7 @@ Range = tuple[int, int]
 __all__ = [
     "EquivalenceCase",
     "assert_equivalent",
+    "assert_gradients_match",
     "default_tolerance",
     "first_difference",
     "initial_states",
@@ -583,3 +584,87 @@ def assert_equivalent(
             f"max difference {err:.3g}; rtol={rtol:g}, atol={atol:g})"
         )
     return err
+
+
+def assert_gradients_match(
+    loss: Callable[[LayerParams], float],
+    params: LayerParams,
+    grads: LayerParams,
+    *,
+    masks: dict[str, np.ndarray] | None = None,
+    eps: float = 1e-6,
+    tol: float = 1e-6,
+    samples: int = 15,
+) -> int:
+    """Assert that ``grads`` is the gradient of ``loss`` at ``params``, by central differences.
+
+    The check a new backward pass needs: for up to ``samples`` entries of each
+    parameter array (evenly spaced over its free entries), the analytic
+    gradient must equal ``(loss(p + eps) - loss(p - eps)) / (2 eps)`` to
+    ``tol · max(1, |numeric|)``; entries outside ``masks`` (fixed zeros of a
+    masked network) must have a gradient of exactly 0. Use float64.
+
+    Parameters
+    ----------
+    loss : callable
+        ``loss(p) -> float`` for a :class:`~numerics.engine.params.LayerParams`
+        ``p`` of the same shapes as ``params``.
+    params : LayerParams
+        Where the gradient is taken.
+    grads : LayerParams
+        The claimed gradient, same fields and shapes as ``params``.
+    masks : dict of str to bool ndarray, optional
+        Per field name (``"weight_hh"``, …), which entries are parameters;
+        missing fields are free everywhere. Default: all entries free.
+    eps : float
+        Step of the central difference, > 0.
+    tol : float
+        Allowed difference relative to ``max(1, |numeric|)``, > 0.
+    samples : int
+        Entries checked per array, at least 1.
+
+    Returns
+    -------
+    int
+        Number of entries compared with a central difference.
+
+    Raises
+    ------
+    AssertionError
+        Naming the field, the entry and both values.
+    """
+    if not callable(loss):
+        raise TypeError(f"loss must be a callable loss(params) -> float; got {type(loss).__name__}")
+    check_type(params, LayerParams, "params", "a numerics.engine.params.LayerParams")
+    check_type(grads, LayerParams, "grads", "a numerics.engine.params.LayerParams")
+    for name, value in (("eps", eps), ("tol", tol)):
+        if _tolerance(value, name) == 0:
+            raise ValueError(f"{name} must be > 0; got {value!r}")
+    samples = check_count(samples, "samples")
+    masks = {} if masks is None else check_type(masks, dict, "masks", "a dict of field name to bool array")
+    arrays, garrays = params.arrays(), grads.arrays()
+    if set(arrays) != set(garrays):
+        raise ValueError(f"grads must have the fields of params {sorted(arrays)}; got {sorted(garrays)}")
+    checked = 0
+    for name, arr in arrays.items():
+        grad = garrays[name]
+        if grad.shape != arr.shape:
+            raise ValueError(f"grads.{name} must have shape {arr.shape}; got {grad.shape}")
+        mask = np.ones(arr.shape, bool) if masks.get(name) is None else np.asarray(masks[name], bool)
+        if mask.shape != arr.shape:
+            raise ValueError(f"masks[{name!r}] must have shape {arr.shape}; got {mask.shape}")
+        if np.any(grad[~mask] != 0):
+            raise AssertionError(f"{name}: gradient outside the mask is not zero "
+                                 f"(largest {np.abs(grad[~mask]).max():.3g})")
+        free = list(zip(*np.nonzero(mask)))
+        for idx in free[:: max(1, len(free) // samples)][:samples]:
+            plus, minus = arr.copy(), arr.copy()
+            plus[idx] += eps
+            minus[idx] -= eps
+            num = (loss(replace(params, **{name: plus})) - loss(replace(params, **{name: minus}))) / (2 * eps)
+            if not abs(grad[idx] - num) <= tol * max(1.0, abs(num)):
+                at = ", ".join(str(int(i)) for i in idx)
+                raise AssertionError(f"{name}[{at}]: gradient {float(grad[idx])!r}, central difference {float(num)!r} "
+                                     f"(difference {abs(grad[idx] - num):.3g}, tol {tol:g})")
+            checked += 1
+    return checked

@@ -20,6 +20,7 @@ Run by hand: ``python tests/test_fuzz_api.py 10000 table.json``.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import importlib
 import inspect
 import json
@@ -176,7 +177,7 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
         truncation_bound,
         truncation_error,
     )
-    from numerics.testing import assert_equivalent, default_tolerance, first_difference
+    from numerics.testing import assert_equivalent, assert_gradients_match, default_tolerance, first_difference
     from numerics.train import loop, losses, optim, readout
     from theory import latex, layout, receptive, topologies, topology
 
@@ -194,6 +195,7 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
     ro = readout.Readout.random(elman, 3, seed=0)
     _, rcache = ro.forward(x)
     p0 = net.layers[0]
+    p0_grad = dataclasses.replace(p0.map(np.zeros_like), weight_hh=np.ones_like(p0.weight_hh))
     h0 = np.zeros((2, 3))
     _, lcache = layer_forward("lstm", p0, x, h0, h0)
     logits = np.zeros((4, 2, 3))
@@ -424,6 +426,10 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
         "numerics.testing.assert_equivalent": (assert_equivalent, dict(a=net, b=dnet, x=x)),
         "numerics.testing.first_difference": (first_difference, dict(a=a, b=a, rtol=0.0, atol=0.0)),
         "numerics.testing.default_tolerance": (default_tolerance, dict(dtype=np.float64)),
+        "numerics.testing.assert_gradients_match": (
+            assert_gradients_match,
+            dict(loss=lambda q: float(q.weight_hh.sum()), params=p0, grads=p0_grad, masks=None,
+                 eps=1e-6, tol=1e-6, samples=2)),
     }
     t.update(symbolic_targets(plan))
     t.update(figure_targets(net, dnet))
@@ -656,7 +662,6 @@ def strategy_targets(net: Any, x: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
 
 def record_targets(plan: Any, top: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
     """The dataclasses users build plans and topologies from (checked when built, or by Plan/Topology)."""
-    import dataclasses
 
     from theory import layout, topology
 

@@ -85,3 +85,35 @@ def test_stacked_cases_respect_their_bounds(case):
     assert case.x.shape == (3, 2, case.net.input_size)
     h0, c0 = case.h0
     assert [h.shape for h in h0] == [(2, n) for n in case.net.hidden_sizes] == [c.shape for c in c0]
+
+
+def test_assert_gradients_match_accepts_true_and_rejects_wrong_gradients():
+    from dataclasses import replace
+
+    from numerics.testing import assert_gradients_match
+
+    net = StackedRNN.random(2, [3], cell="lstm", seed=0, scale=1.0)
+    x = np.random.default_rng(0).standard_normal((4, 2, 2))
+    w = np.random.default_rng(1).standard_normal((4, 2, 3))
+
+    def loss(p):
+        return float((replace(net, layers=(p,))(x) * w).sum())
+
+    _, cache = net.forward(x)
+    grads = net.backward(cache, w)[1].layers[0]
+    p = net.layers[0]
+    assert assert_gradients_match(loss, p, grads, samples=6) == 24
+    wrong = replace(grads, weight_hh=grads.weight_hh.copy())
+    wrong.weight_hh[0, 0] += 1e-3                     # a gradient that is off in one entry
+    with pytest.raises(AssertionError, match=r"weight_hh\[0, 0\]: gradient"):
+        assert_gradients_match(loss, p, wrong, samples=100)
+    mask = np.ones(p.weight_hh.shape, bool)
+    mask[0, 0] = False                                # that entry is then a fixed zero, and its gradient is not
+    with pytest.raises(AssertionError, match="weight_hh: gradient outside the mask is not zero"):
+        assert_gradients_match(loss, p, grads, masks={"weight_hh": mask})
+    with pytest.raises(TypeError, match="loss"):
+        assert_gradients_match(None, p, grads)
+    with pytest.raises(ValueError, match="eps"):
+        assert_gradients_match(loss, p, grads, eps=0.0)
+    with pytest.raises(ValueError, match=r"masks\['weight_hh'\]"):
+        assert_gradients_match(loss, p, grads, masks={"weight_hh": mask[:1]})
