@@ -21,6 +21,7 @@ one ``(B, H) @ (H, G·H)`` product per step.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -565,6 +566,36 @@ def layer_forward(
     return hs, cache
 
 
+
+class _StepLocals(NamedTuple):
+    """Local derivatives of every step of a layer's cache, computed before the backward loop.
+
+    ``local`` is ``φ'`` (Elman) or the gates' local derivatives (LSTM, GRU);
+    ``extra`` is ``∂h/∂c`` (LSTM) or the GRU's reset-gate operand term;
+    ``gate`` is the forget gate ``f`` (LSTM) or the update gate ``z`` (GRU).
+    All have the cache's leading step axis; ``extra`` and ``gate`` are None for Elman.
+    """
+
+    local: np.ndarray
+    extra: np.ndarray | None
+    gate: np.ndarray | None
+
+
+def _step_locals(cache: LayerCache) -> _StepLocals:
+    """The local derivatives :func:`layer_backward` and the block-sparse backward share (scratch-pool arrays)."""
+    H, h = cache.params.hidden_size, cache.h
+    gts = cache.gates
+    if cache.cell == "lstm":
+        i, f, g, o = (gts[..., k * H : (k + 1) * H] for k in range(4))
+        local = take("layer.local", gts.shape, gts.dtype)
+        return _StepLocals(local, lstm_local(i, f, g, o, cache.c[:-1], cache.tanh_c, local), f)
+    if cache.cell == "gru":
+        r, z, n = (gts[..., k * H : (k + 1) * H] for k in range(3))
+        local = take("layer.local", gts.shape, gts.dtype)
+        return _StepLocals(local, gru_local(r, z, n, cache.hn, h[:-1], local), z)
+    return _StepLocals(activation_grad(h[1:], cache.activations), None, None)
+
+
 def layer_backward(
     cache: LayerCache,
     dh_out: np.ndarray,
@@ -628,26 +659,16 @@ def layer_backward(
     last_hold = 0 if hold is None else int(hold.max(initial=0))
     if lstm:
         dc = np.zeros((B, H), dtype=dtype) if dc_final is None else np.array(dc_final, dtype=dtype)
-        gts, tc = cache.gates, cache.tanh_c
-        i, f, g, o = (gts[..., k * H : (k + 1) * H] for k in range(4))
-        local = take("layer.local", gts.shape, dtype)
-        dh_dc = lstm_local(i, f, g, o, cache.c[:-1], tc, local)
-    elif gru:
-        gts, hn = cache.gates, cache.hn
-        r, z, n = (gts[..., k * H : (k + 1) * H] for k in range(3))
-        local = take("layer.local", gts.shape, dtype)
-        local_hn = gru_local(r, z, n, hn, h[:-1], local)
-    else:
-        dphi = activation_grad(h[1:], cache.activations)
+    loc = _step_locals(cache)
     for t in range(T - 1, -1, -1):
         held = (hold > t) if t < last_hold else None
         dh += dho[t]
         if lstm:
-            lstm_step_backward(dh, dc, dh_dc[t], local[t], f[t], whh, dax[t], buf, held)
+            lstm_step_backward(dh, dc, loc.extra[t], loc.local[t], loc.gate[t], whh, dax[t], buf, held)
         elif gru:
-            gru_step_backward(dh, local[t], local_hn[t], z[t], whh, dax[t], dah[t], buf, held)
+            gru_step_backward(dh, loc.local[t], loc.extra[t], loc.gate[t], whh, dax[t], dah[t], buf, held)
         else:
-            elman_step_backward(dh, dphi[t], whh, dax[t], buf, held)
+            elman_step_backward(dh, loc.local[t], whh, dax[t], buf, held)
         dh, buf = buf, dh
     # Parameter and input gradients for all steps in one product each.
     dax2 = dax.reshape(T * B, G * H)

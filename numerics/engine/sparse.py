@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from numerics.engine._dagorder import BlockOrder, block_order, dag_backward, dag_forward
-from numerics.engine.activations import activate_, activation_grad, gate_scale
-from numerics.engine.layer import gru_local, gru_pointwise, lstm_local, lstm_pointwise
+from numerics.engine.activations import activate_, gate_scale
+from numerics.engine.layer import _step_locals, gru_pointwise, lstm_pointwise
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan, check_plan
@@ -420,28 +420,19 @@ def sparse_backward(
     last_hold = 0 if hold is None else int(hold.max(initial=0))
     if lstm:
         dc = np.zeros((B, N), dtype=dt) if dc_final is None else np.array(dc_final, dtype=dt)
-        gts, tc = cache.gates, cache.tanh_c
-        i, f, g, o = (gts[..., k * N : (k + 1) * N] for k in range(4))
-        local = np.empty_like(gts)
-        dh_dc = lstm_local(i, f, g, o, cache.c[:-1], tc, local)
-    elif gru:
-        gts, hn = cache.gates, cache.hn
-        r, z, n = (gts[..., k * N : (k + 1) * N] for k in range(3))
-        local = np.empty_like(gts)
-        local_hn = gru_local(r, z, n, hn, h[:-1], local)
-    else:
-        dphi = activation_grad(h[1:], cache.activations)
+    loc = _step_locals(cache)
+    local, gate = loc.local, loc.gate
     for t in range(T - 1, -1, -1):
         held = (hold > t) if t < last_hold else None
         dh += dh_out[t]
         da = dax[t]
         if lstm:
             keep = dc[:, held] if held is not None else None
-            dc += dh * dh_dc[t]
+            dc += dh * loc.extra[t]
             da4, loc4 = da.reshape(B, 4, N), local[t].reshape(B, 4, N)
             np.multiply(loc4[:, :3], dc[:, None, :], out=da4[:, :3])
             np.multiply(loc4[:, 3], dh, out=da4[:, 3])
-            dc *= f[t]
+            dc *= gate[t]
             if held is not None:
                 da4[:, :, held] = 0
                 dc[:, held] = keep
@@ -451,16 +442,16 @@ def sparse_backward(
             dh_ = dah[t]
             np.multiply(local[t].reshape(B, 3, N), dh[:, None, :], out=da.reshape(B, 3, N))
             dh_[:, : 2 * N] = da[:, : 2 * N]
-            np.multiply(local_hn[t], dh, out=dh_[:, 2 * N : 3 * N])
+            np.multiply(loc.extra[t], dh, out=dh_[:, 2 * N : 3 * N])
             if held is not None:
                 da.reshape(B, 3, N)[:, :, held] = 0
                 dh_.reshape(B, S, N)[:, :, held] = 0
             if S == 4:
                 dh_[:, 3 * N :] = da[:, 2 * N :]
             product.transpose(dh_, buf)
-            direct = dh * z[t]
+            direct = dh * gate[t]
         else:
-            np.multiply(dh, dphi[t], out=da)
+            np.multiply(dh, local[t], out=da)
             if held is not None:
                 da[:, held] = 0
             product.transpose(da, buf)
