@@ -44,6 +44,7 @@ from numerics.engine.layerorder import (
     supports_layer_order,
 )
 from numerics.engine.params import LayerCache, LayerParams
+from numerics.engine.registry import AUTO, schedule_names
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from numerics.engine.sparse import SparseProduct, sparse_backward, sparse_forward, sparse_product
 from numerics.models._common import cast_layers, check_cache, check_grad, check_layer, random_layer
@@ -52,7 +53,7 @@ from theory.layout import GATES, Plan, check_cell, check_count, check_plan, chec
 
 #: ``"blocked"`` is the wavefront (all blocks of a step in one batched product), ``"layers"`` the layer order,
 #: ``"sparse"`` the block-sparse wavefront for any pattern (only the non-zero blocks are multiplied).
-ENGINES: tuple[str, ...] = ("auto", "dense", "blocked", "layers", "sparse")
+ENGINES: tuple[str, ...] = (AUTO, *schedule_names())
 
 
 @dataclass(frozen=True)
@@ -365,6 +366,25 @@ class DelayedRNN:
         if key not in self._auto_choices:
             self._auto_choices[key] = cheapest(self.plan, batch, steps, options, backward=bool(training))
         return self._auto_choices[key]
+
+    def schedules(self) -> tuple[str, ...]:
+        """The schedules that can run this network, forward and backward (never ``"auto"``).
+
+        Returns
+        -------
+        tuple of str
+            A subset of :func:`numerics.engine.registry.schedule_names`, in its
+            order; ``"dense"`` is always there. Pass any of them as ``engine=``
+            to :meth:`forward`, :meth:`states` or ``__call__``.
+        """
+        names = []
+        for name in schedule_names():
+            try:
+                self.engine(name)
+            except ValueError:  # this schedule does not run this plan or these weights
+                continue
+            names.append(name)
+        return tuple(names)
 
     @cached_property
     def _plan_structure(self) -> tuple[bool, bool]:
