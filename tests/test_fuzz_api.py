@@ -87,6 +87,12 @@ EXCLUDED: dict[str, str] = {
     "numerics.engine.layer.lstm_": "per-step kernel inside layer_forward/backward, which validate; unchecked for speed",
     "numerics.engine.layer.gru_": "per-step kernel inside layer_forward/backward, which validate; unchecked for speed",
     "numerics.engine.layer.split_reset": "per-step kernel inside layer_forward/backward; unchecked for speed",
+    "numerics.engine.cells.": "pointwise kernels of the cells, called by the schedules with their own arrays; "
+    "unchecked for speed",
+    "numerics.engine.params.ParamsKeyed": "a schedule's prepared-weights cache, called with the network's own params",
+    "numerics.engine.registry.": "the schedule table; its functions take no user input beyond names checked "
+    "by DelayedRNN.engine",
+    "numerics.models.delayed.DelayedRNN.schedules": "takes no arguments",
     "numerics.engine.activations.": "pointwise kernels of the engine, called with its own arrays; unchecked for speed",
     "numerics.engine.layerorder.": "engine schedule internals, called by DelayedRNN.forward with a checked plan",
     "numerics.engine.blocked.blocked_forward": "engine internal, called by DelayedRNN.forward with checked arrays",

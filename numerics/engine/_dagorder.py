@@ -26,13 +26,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from numerics.engine.activations import ActGroup, activation_grad, gate_scale
+from numerics.engine.activations import ActGroup
+from numerics.engine.cells import _split, elman_local, gate_scale, gru_local, lstm_local
 from numerics.engine.layer import (
+    elman_step_backward,
     elman_step_forward,
-    gru_local,
     gru_step_backward,
     gru_step_forward,
-    lstm_local,
     lstm_step_backward,
     lstm_step_forward,
 )
@@ -398,10 +398,10 @@ def dag_backward(
         # Local derivatives of all steps at once, from strided views of the dense cache.
         if lstm:
             dc = np.array(dc0[:, s0:s1])
-            i, f, g, o = (gv[:, :, k, s0:s1] for k in range(4))
+            f = gv[:, :, 1, s0:s1]
             local = ws("local", T, B, 4 * w)
-            dh_dc = lstm_local(i, f, g, o, cache.c[:-1, :, s0:s1], cache.tanh_c[:, :, s0:s1], local,
-                               ws("local1", T, B, w))
+            dh_dc = lstm_local(gv[..., s0:s1], cache.c[:-1, :, s0:s1], cache.tanh_c[:, :, s0:s1], _split(local, 4),
+                               ws("local1", T, B, w), _split(ws("sd", T, B, 4 * w), 4))
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
                 lstm_step_backward(dh, dc, dh_dc[t], local[t], f[t], whh, dax[t], buf)
@@ -410,18 +410,18 @@ def dag_backward(
         elif gru:
             r, z, n = (gv[:, :, k, s0:s1] for k in range(3))
             local = ws("local", T, B, 3 * w)
-            local_hn = gru_local(r, z, n, cache.hn[:, :, s0:s1], h[:-1, :, s0:s1], local, ws("local1", T, B, w))
+            local_hn = ws("local1", T, B, w)
+            gru_local(r, z, n, cache.hn[:, :, s0:s1], h[:-1, :, s0:s1], local[..., :w], local[..., w : 2 * w],
+                      local_hn, local[..., 2 * w :])
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
                 gru_step_backward(dh, local[t], local_hn[t], z[t], whh, dax[t], dah[t], buf)
                 dh, buf = buf, dh
         else:
-            dphi = activation_grad(h[1:, :, s0:s1], blk.acts, ws("local", T, B, w))
+            dphi = elman_local(h[1:, :, s0:s1], blk.acts, ws("local", T, B, w))
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
-                da = dax[t]
-                np.multiply(dh, dphi[t], out=da)
-                np.matmul(da, whh, out=buf)
+                elman_step_backward(dh, dphi[t], whh, dax[t], buf)
                 dh, buf = buf, dh
         # Held steps copy the state: the gradient passes straight through them (dc is left as it is).
         if first:

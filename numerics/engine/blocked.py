@@ -25,8 +25,19 @@ from typing import NamedTuple
 import numpy as np
 
 from numerics.engine._workspace import take
-from numerics.engine.activations import ActGroup, activate_, derivative_from_output, gate_scale
-from numerics.engine.layer import gru_pointwise, lstm_pointwise
+from numerics.engine.cells import (
+    _split,
+    elman_backward,
+    elman_forward_into,
+    elman_local_one,
+    gate_scale,
+    gru_backward,
+    gru_local,
+    gru_pointwise,
+    lstm_backward,
+    lstm_local,
+    lstm_pointwise,
+)
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
 from theory.layout import Plan, check_plan
@@ -251,14 +262,7 @@ def wave_forward(
                 lstm_pointwise(a, C[t], C[t + 1], E[t], s_new)
             else:
                 for name, b0, b1 in runs:
-                    src, dst = a[b0:b1], s_new[b0:b1]
-                    if name == "tanh":
-                        np.tanh(src, out=dst)      # straight into the state: no intermediate copy
-                    elif name == "relu":
-                        np.maximum(src, 0, out=dst)
-                    else:
-                        dst[...] = src
-                        activate_(dst, (ActGroup(name, 0, n),))
+                    elman_forward_into(name, a[b0:b1], s_new[b0:b1])   # straight into the state
         if t < last_hold:
             held = holds > t
             s_new[held] = blocks[t][held]
@@ -477,30 +481,15 @@ def wave_backward(
     tmp = take("wave.dtmp", (L, B, n), dt)
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
-    # Local derivatives of every step at once (the same formulas as layer_backward's).
+    # Local derivatives of every step at once (numerics.engine.cells), into reused scratch arrays:
+    # temporaries of the whole pass would cost page faults.
     if lstm:
         A, tc = cache.A, cache.E
-        i, f, g, o = (A[..., k * n : (k + 1) * n] for k in range(4))
-        # In place into reused scratch arrays: temporaries of the whole pass would cost page faults.
-        sd = take("wave.sd", A.shape, dt)
-        np.subtract(1, A, out=sd)
-        sd *= A                                           # σ(1 - σ) of every gate, one contiguous sweep
-        sg = sd[..., 2 * n : 3 * n]
-        np.multiply(g, g, out=sg)                         # the cell candidate's factor is 1 - g² instead
-        np.subtract(1, sg, out=sg)
-        dh_dc = take("wave.dh_dc", tc.shape, dt)
-        np.multiply(tc, tc, out=dh_dc)
-        np.subtract(1, dh_dc, out=dh_dc)
-        dh_dc *= o
-        # local = [g, c_{t-1}, i, tanh(c_t)] · sd: four strided copies and one contiguous product are cheaper
-        # than four strided products (each sweep over the gate slices pays per run of n numbers).
+        f = A[..., n : 2 * n]
         local = take("wave.local", A.shape, dt)
-        local[..., :n] = g
-        local[..., n : 2 * n] = cache.C[:-1]
-        local[..., 2 * n : 3 * n] = i
-        local[..., 3 * n :] = tc
-        local *= sd
-        loc4 = local.reshape(Tp, L, B, 4, n)
+        loc4 = _split(local, 4)
+        dh_dc = lstm_local(_split(A, 4), cache.C[:-1], tc, loc4, take("wave.dh_dc", tc.shape, dt),
+                           _split(take("wave.sd", A.shape, dt), 4))
         dc = np.zeros((L, B, n), dtype=dt)
         if dc_final is not None:
             for l, (r0, r1) in enumerate(spans):
@@ -508,34 +497,18 @@ def wave_backward(
     elif gru:
         A, hn = cache.A, cache.E
         r, z, nn = (A[..., k * n : (k + 1) * n] for k in range(3))
-        sd = take("wave.sd", A.shape, dt)
-        np.subtract(1, A, out=sd)
-        sd *= A
-        q1, q2 = take("wave.q", nn.shape, dt), take("wave.q2", nn.shape, dt)
-        # local = ∂(DA's groups)/∂h_t, so one broadcast product per step gives every hidden-side gradient.
+        # The hidden side's groups [r, z, the reset gate's operand, (own reset) the reading of block l - 1]:
+        # one broadcast product per step gives every hidden-side gradient.
         local = take("wave.local", (Tp, L, B, Gh), dt)
         dn = local[..., 3 * n :] if own else take("wave.dn", nn.shape, dt)      # (1 - z)(1 - n²)
-        np.subtract(1, z, out=q1)
-        np.multiply(nn, nn, out=q2)
-        np.subtract(1, q2, out=q2)
-        np.multiply(q1, q2, out=dn)
-        np.multiply(dn, hn, out=q1)
-        np.multiply(q1, sd[..., :n], out=local[..., :n])
-        np.subtract(blocks[:-1], nn, out=q2)
-        np.multiply(q2, sd[..., n : 2 * n], out=local[..., n : 2 * n])
-        np.multiply(dn, r, out=local[..., 2 * n : 3 * n])
-        locg = local.reshape(Tp, L, B, Gh // n, n)
+        gru_local(r, z, nn, hn, blocks[:-1], local[..., :n], local[..., n : 2 * n], local[..., 2 * n : 3 * n], dn)
+        locg = _split(local, Gh // n)
     else:
-        # φ'(z) from the states, in S's and D's batch-major order (a transposed view is slow to sweep).
+        # φ'(a) from the states, in S's and D's batch-major order (a transposed view is slow to sweep).
         dphi = take("wave.dphi", (Tp, B, L, n), dt)
         S4 = S.reshape(Tp + 1, B, L + 1, n)
         for name, b0, b1 in block_runs(plan):
-            h, out = S4[1:, :, 1 + b0 : 1 + b1], dphi[:, :, b0:b1]
-            if name == "tanh":
-                np.multiply(h, h, out=out)               # in place: no temporaries of the whole pass
-                np.subtract(1, out, out=out)
-            else:
-                out[...] = derivative_from_output(name, h)
+            elman_local_one(name, S4[1:, :, 1 + b0 : 1 + b1], dphi[:, :, b0:b1])
     for t in range(Tp - 1, -1, -1):
         dhB = D[t + 1]                                # (B, L, n)
         dh = dhB.transpose(1, 0, 2)                   # (L, B, n): the gated cells' local derivatives' order
@@ -544,23 +517,18 @@ def wave_backward(
         held = (holds > t) if t < last_hold else None
         if lstm:
             keep = dc[held] if held is not None else None
-            np.multiply(dh, dh_dc[t], out=tmp)
-            dc += tmp
-            da4 = da.reshape(L, B, 4, n)
-            np.multiply(loc4[t, :, :, :3], dc[:, :, None], out=da4[:, :, :3])
-            np.multiply(loc4[t, :, :, 3], dh, out=da4[:, :, 3])
-            dc *= f[t]
+            lstm_backward(dh, dc, dh_dc[t], loc4[t], f[t], _split(da, 4), tmp)
             if held is not None:
                 dc[held] = keep
         elif gru:
-            np.multiply(locg[t], dh[:, :, None], out=da.reshape(L, B, Gh // n, n))
+            gru_backward(dh, locg[t], _split(da, Gh // n))
             if DXn is not None:
                 dxn = DXn[:, t]
-                np.multiply(dn[t], dh, out=dxn)
+                gru_backward(dh, dn[t][:, :, None], dxn[:, :, None])
                 if held is not None:
                     dxn[held] = 0
         else:
-            np.multiply(dhB, dphi[t], out=daB)
+            elman_backward(dhB, dphi[t], daB)
         if held is not None:
             da[held] = 0
         np.matmul(gpairs[t], wB, out=dsumL)

@@ -39,8 +39,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from numerics.engine._dagorder import BlockOrder, block_order, dag_backward, dag_forward
-from numerics.engine.activations import activate_, gate_scale
-from numerics.engine.layer import _step_locals, gru_pointwise, lstm_pointwise
+from numerics.engine.cells import elman_forward, gate_scale, gru_pointwise, lstm_pointwise
+from numerics.engine.layer import layer_backward
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan, check_plan
@@ -354,7 +354,7 @@ def sparse_forward(
             out = h[t + 1]
             sp.forward(h[t], out)
             out += xw[t]
-            activate_(out, groups)
+            elman_forward(out, groups)
         if t < last_hold:
             held = holds > t
             h[t + 1][:, held] = h[t][:, held]
@@ -405,74 +405,7 @@ def sparse_backward(
     """
     if _block_schedule(product, schedule):
         return dag_backward(product.blocks, cache, dh_out, dh_final, dc_final)
-    p = cache.params
-    x, h = cache.x, cache.h
-    T, B, I = x.shape
-    N, S = p.hidden_size, product.slots
-    lstm, gru = cache.cell == "lstm", cache.cell == "gru"
-    G = 4 if lstm else (3 if gru else 1)
-    dt = p.dtype
-    dax = np.empty((T, B, G * N), dtype=dt)
-    dah = np.empty((T, B, S * N), dtype=dt) if gru else dax
-    dh = np.zeros((B, N), dtype=dt) if dh_final is None else np.array(dh_final, dtype=dt)
-    buf = np.empty((B, N), dtype=dt)
-    hold = cache.hold
-    last_hold = 0 if hold is None else int(hold.max(initial=0))
-    if lstm:
-        dc = np.zeros((B, N), dtype=dt) if dc_final is None else np.array(dc_final, dtype=dt)
-    loc = _step_locals(cache)
-    local, gate = loc.local, loc.gate
-    for t in range(T - 1, -1, -1):
-        held = (hold > t) if t < last_hold else None
-        dh += dh_out[t]
-        da = dax[t]
-        if lstm:
-            keep = dc[:, held] if held is not None else None
-            dc += dh * loc.extra[t]
-            da4, loc4 = da.reshape(B, 4, N), local[t].reshape(B, 4, N)
-            np.multiply(loc4[:, :3], dc[:, None, :], out=da4[:, :3])
-            np.multiply(loc4[:, 3], dh, out=da4[:, 3])
-            dc *= gate[t]
-            if held is not None:
-                da4[:, :, held] = 0
-                dc[:, held] = keep
-            product.transpose(da, buf)
-            direct = None
-        elif gru:
-            dh_ = dah[t]
-            np.multiply(local[t].reshape(B, 3, N), dh[:, None, :], out=da.reshape(B, 3, N))
-            dh_[:, : 2 * N] = da[:, : 2 * N]
-            np.multiply(loc.extra[t], dh, out=dh_[:, 2 * N : 3 * N])
-            if held is not None:
-                da.reshape(B, 3, N)[:, :, held] = 0
-                dh_.reshape(B, S, N)[:, :, held] = 0
-            if S == 4:
-                dh_[:, 3 * N :] = da[:, 2 * N :]
-            product.transpose(dh_, buf)
-            direct = dh * gate[t]
-        else:
-            np.multiply(dh, local[t], out=da)
-            if held is not None:
-                da[:, held] = 0
-            product.transpose(da, buf)
-            direct = None
-        if direct is not None:
-            if held is not None:
-                direct[:, held] = dh[:, held]
-            buf += direct
-        elif held is not None:
-            buf[:, held] += dh[:, held]
-        dh, buf = buf, dh
-    dax2 = dax.reshape(T * B, G * N)
-    dah2 = dah.reshape(T * B, S * N)
-    grads = LayerParams(
-        weight_ih=dax2.T @ x.reshape(T * B, I),
-        weight_hh=product.weight_grad(dah2, h[:-1].reshape(T * B, N), G),
-        bias_ih=dax2.sum(axis=0) if p.bias_ih is not None else None,
-        bias_hh=dah2[:, : G * N].sum(axis=0) if p.bias_hh is not None else None,
-    )
-    dx = (dax2 @ p.weight_ih).reshape(T, B, I)
-    return dx, grads, dh, (dc if lstm else None)
+    return layer_backward(cache, dh_out, dh_final, dc_final, product=product)
 
 
 def _block_schedule(product: SparseProduct, schedule: str) -> bool:
