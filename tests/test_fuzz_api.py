@@ -95,8 +95,15 @@ EXCLUDED: dict[str, str] = {
     "numerics.models.delayed.DelayedRNN.schedules": "takes no arguments",
     "numerics.engine.activations.": "pointwise kernels of the engine, called with its own arrays; unchecked for speed",
     "numerics.engine.layerorder.": "engine schedule internals, called by DelayedRNN.forward with a checked plan",
-    "numerics.engine.blocked.blocked_forward": "engine internal, called by DelayedRNN.forward with checked arrays",
-    "numerics.engine.blocked.has_stacked_structure": "engine internal, called with a checked plan",
+    "numerics.engine.blocked.": "the wavefront schedule's internals, called through the registry by "
+    "DelayedRNN.forward/backward with checked arrays",
+    "numerics.engine.dense.": "the dense schedule's registry entry, called by DelayedRNN.forward with checked arrays",
+    "numerics.engine.protocol.": "the schedule protocol and its helpers, called by the schedules with their own arrays",
+    "numerics.engine.select.choose": "called by select.resolve with checked arguments (lru-cached on them)",
+    "numerics.engine.select.runnable": "called by select.choose with a checked plan",
+    "numerics.engine.select.resolve": "called by DelayedRNN.engine, fuzzed through it",
+    "numerics.engine.select.prefer_block_order": "an auto rule over a checked plan, called by select.choose",
+    "numerics.engine.cost.schedule_cost": "a registry entry's cost, called by select.cheapest with checked arguments",
     "numerics.engine.schedule.": "engine internals, called with a checked plan",
     "numerics.engine.sparse.": "engine schedule internals, called by DelayedRNN.forward/backward with a checked plan "
                                "and arrays; unchecked for speed",
@@ -283,17 +290,17 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
         "numerics.engine.layer.layer_forward": (layer_forward, dict(cell="lstm", params=p0, x=x, h0=h0, c0=h0)),
         "numerics.engine.layer.layer_backward": (layer_backward, dict(cache=lcache, dh_out=dy)),
         "numerics.engine.params.LayerParams": (LayerParams, dict(weight_ih=np.ones((3, 2)), weight_hh=np.ones((3, 3)))),
-        "numerics.engine.blocked.prefer_blocked": (
-            __import__("numerics.engine.blocked", fromlist=["x"]).prefer_blocked,
+        "numerics.engine.select.prefer_wavefront": (
+            __import__("numerics.engine.select", fromlist=["x"]).prefer_wavefront,
             dict(plan=plan),
         ),
         "numerics.engine.cost.schedule_costs": (
             __import__("numerics.engine.cost", fromlist=["x"]).schedule_costs,
-            dict(plan=plan, batch=2, steps=4, schedules=("dense", "blocked", "layers")),
+            dict(plan=plan, batch=2, steps=4, schedules=("dense", "wavefront", "layers")),
         ),
-        "numerics.engine.cost.cheapest": (
-            __import__("numerics.engine.cost", fromlist=["x"]).cheapest,
-            dict(plan=plan, batch=2, steps=4, schedules=("dense", "blocked", "layers")),
+        "numerics.engine.select.cheapest": (
+            __import__("numerics.engine.select", fromlist=["x"]).cheapest,
+            dict(plan=plan, batch=2, steps=4, schedules=("dense", "wavefront", "layers")),
         ),
         # numerics.models
         "numerics.models.stacked.StackedRNN": (

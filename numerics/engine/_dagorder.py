@@ -23,11 +23,13 @@ accepts it and :func:`dag_backward` accepts any engine's cache.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from numerics.engine.activations import ActGroup
 from numerics.engine.cells import _split, elman_local, gate_scale, gru_local, lstm_local
+from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import (
     elman_step_backward,
     elman_step_forward,
@@ -37,7 +39,8 @@ from numerics.engine.layer import (
     lstm_step_forward,
 )
 from numerics.engine.params import LayerCache, LayerParams
-from numerics.engine.schedule import unit_groups
+from numerics.engine.protocol import Grads, Schedule, dense_backward, mask_grads, readout_states, state_grad
+from numerics.engine.schedule import reset_mask, unit_groups
 from theory.layout import Plan, check_plan
 
 
@@ -459,4 +462,57 @@ def dag_backward(
     return dx2.reshape(T, B, I), grads, dh0, dc0
 
 
-__all__ = ["BlockOrder", "block_order", "dag_backward", "dag_forward", "topological_blocks"]
+@dataclass(frozen=True)
+class BlockOrderCache:
+    """Cache of the block order: the dense-layout :class:`LayerCache` and the block order, and their backward."""
+
+    schedule: ClassVar[str] = "blocks"
+    plan: Plan
+    layer: LayerCache
+    order: BlockOrder
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.layer.x
+
+    @property
+    def states(self) -> np.ndarray:
+        return self.layer.h[1:]
+
+    def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
+                 masked: bool) -> Grads:
+        """:func:`dag_backward` for a masked network (the pattern's gradient); else the dense backward."""
+        if not masked:
+            return dense_backward(self.plan, self.layer, dy, dh_final, dc_final, masked)
+        ds = state_grad(self.plan, dy, self.layer.x.shape[0])
+        dxp, g, dh0, dc0 = dag_backward(self.order, self.layer, ds, dh_final, dc_final)
+        return dxp, mask_grads(self.plan, g), dh0, dc0
+
+
+def blocks_run(plan: Plan, params: LayerParams, prepared: BlockOrder, x: np.ndarray, h0: np.ndarray,
+               c0: np.ndarray | None, keep_cache: bool, full: bool) -> tuple[np.ndarray, BlockOrderCache | None]:
+    """:attr:`numerics.engine.protocol.Schedule.run` of the block order."""
+    states, cache = dag_forward(prepared, params, x, h0, c0, keep_cache=keep_cache, plan_reset_mask=reset_mask(plan))
+    return ((states if full else readout_states(plan, states)),
+            (BlockOrderCache(plan, cache, prepared) if keep_cache else None))
+
+
+def _needs(plan: Plan) -> str | None:
+    if topological_blocks(plan) is not None:
+        return None
+    return "a plan whose recurrent edges between different blocks have no cycle"
+
+
+SCHEDULE = Schedule(
+    name="blocks",
+    summary="each block over all steps in topological order (plans without cycles between blocks)",
+    needs=_needs,
+    on_plan=True,
+    cost=lambda plan, batch, steps, backward: schedule_cost(plan, batch, steps, "blocks", backward),
+    run=blocks_run,
+    prepare=block_order,
+)
+
+
+__all__ = ["SCHEDULE", "BlockOrder", "BlockOrderCache", "block_order", "blocks_run", "dag_backward", "dag_forward",
+           "topological_blocks"]

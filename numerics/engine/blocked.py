@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -38,29 +38,16 @@ from numerics.engine.cells import (
     lstm_local,
     lstm_pointwise,
 )
+from numerics.engine.cost import schedule_cost
 from numerics.engine.params import LayerCache, LayerParams
+from numerics.engine.protocol import Grads, Schedule, dense_backward
 from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
-from theory.layout import Plan, check_plan
+from theory.layout import Plan
 
 
 def has_stacked_structure(plan: Plan) -> bool:
     """True if block ``l`` reads only blocks ``l`` and ``l - 1`` and the input feeds only block 0."""
     return all(e.dst in (e.src, e.src + 1) for e in plan.recurrent) and all(e.dst == 0 for e in plan.inputs)
-
-
-def prefer_blocked(plan: Plan) -> bool:
-    """The ``engine="auto"`` rule: block-batched if the structure allows it and it multiplies fewer numbers.
-
-    A block-batched step costs ``L · 2n · G·n`` multiply-adds per batch item
-    (``n`` the widest block), a dense step ``N · G·N``; with equal widths the
-    block-batched step is ``L / 2`` times cheaper, with very unequal widths
-    the padding can make it dearer.
-    """
-    check_plan(plan)
-    if not has_stacked_structure(plan) or len(plan.blocks) < 2:
-        return False
-    n, L, N = max(plan.widths), len(plan.blocks), plan.hidden_size
-    return L * 2 * n * n <= N * N
 
 
 class _Maps(NamedTuple):
@@ -318,6 +305,7 @@ class WaveCache:
         The own-reset GRU's reset mask (:func:`numerics.engine.schedule.reset_mask`).
     """
 
+    schedule: ClassVar[str] = "wavefront"
     plan: Plan
     params: LayerParams
     x: np.ndarray
@@ -326,6 +314,13 @@ class WaveCache:
     C: np.ndarray | None
     E: np.ndarray | None
     mask: np.ndarray | None
+
+    def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
+                 masked: bool) -> Grads:
+        """:func:`wave_backward` for a masked network (the pattern's gradient); else the dense backward."""
+        if masked:
+            return wave_backward(self, dy, self.plan.delay, dh_final, dc_final)
+        return dense_backward(self.plan, self.layer, dy, dh_final, dc_final, masked)
 
     @property
     def n(self) -> int:
@@ -581,4 +576,31 @@ def wave_backward(
 
 
 
-__all__ = ["blocked_forward", "has_stacked_structure", "prefer_blocked"]
+def wave_run(plan: Plan, params: LayerParams, prepared: Any, x: np.ndarray, h0: np.ndarray,
+             c0: np.ndarray | None, keep_cache: bool, full: bool) -> tuple[np.ndarray, WaveCache | None]:
+    """:attr:`numerics.engine.protocol.Schedule.run` of the wavefront."""
+    wc = wave_forward(plan, params, x, h0, c0)
+    out = wc.states if full else wc.readout(plan.delay, x.shape[0] - plan.delay)
+    return out, (wc if keep_cache else None)
+
+
+def _needs(plan: Plan) -> str | None:
+    return None if has_stacked_structure(plan) else STACKED_NEED
+
+
+#: What the wavefront and the layer order need, completing "engine=... needs".
+STACKED_NEED = ("the stacked block structure (block l reads blocks l and l-1 only, input into block 0 only, "
+                "zero weights elsewhere)")
+
+SCHEDULE = Schedule(
+    name="wavefront",
+    summary="all blocks of a step in one batched product (stacked block structure)",
+    needs=_needs,
+    on_plan=True,
+    cost=lambda plan, batch, steps, backward: schedule_cost(plan, batch, steps, "wavefront", backward),
+    run=wave_run,
+    aliases=("blocked",),
+)
+
+__all__ = ["SCHEDULE", "STACKED_NEED", "WaveCache", "blocked_forward", "has_stacked_structure", "wave_backward",
+           "wave_forward", "wave_run"]

@@ -26,27 +26,27 @@ layout, so the cache is the :class:`numerics.engine.params.LayerCache` of
 :func:`numerics.engine.layer.layer_forward` and either backward accepts it.
 
 A plan whose block graph without self-loops is acyclic (stacked, skip and
-dense feed-forward plans) runs by default in block order instead
-(:mod:`numerics.engine._dagorder`): each block over all steps, its readings
-of other blocks one product over all steps, which at block widths of tens
-of units costs far less than any wavefront.
+dense feed-forward plans) can also run in block order (the ``"blocks"``
+schedule, :mod:`numerics.engine._dagorder`): each block over all steps, its
+readings of other blocks one product over all steps, which at block widths of
+tens of units costs far less than any wavefront; ``engine="auto"`` chooses
+between them (:mod:`numerics.engine.select`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from numerics.engine._dagorder import BlockOrder, block_order, dag_backward, dag_forward
 from numerics.engine.cells import elman_forward, gate_scale, gru_pointwise, lstm_pointwise
+from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import layer_backward
 from numerics.engine.params import LayerCache, LayerParams
+from numerics.engine.protocol import Grads, Schedule, dense_backward, readout_states, runs_any_plan
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan, check_plan
-
-#: Schedules of the sparse engine: ``"blocks"`` (block order, acyclic plans) or ``"wavefront"``.
-SCHEDULES: tuple[str, ...] = ("auto", "wavefront", "blocks")
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,6 @@ class SparseProduct:
         block) and columns ``a:b`` (adjacent source blocks read through the
         same slot) of ``W_hh``'s gradient are ``da[:, col0:col0 + row1 - row0]^T h[:, a:b]``;
         what :meth:`weight_grad` computes, one product each.
-    blocks : BlockOrder or None
-        The plan's block order (:func:`numerics.engine._dagorder.block_order`)
-        if its block graph without self-loops is acyclic, else None.
-    prefer_blocks : bool
-        ``schedule="auto"`` runs the block order (:func:`prefer_block_order`).
     """
 
     hidden_size: int
@@ -119,8 +114,6 @@ class SparseProduct:
     uncovered_rows: np.ndarray
     uncovered_cols: np.ndarray
     grad_runs: tuple[tuple[int, int, int, int, int], ...]
-    blocks: BlockOrder | None = None
-    prefer_blocks: bool = False
 
     def forward(self, h: np.ndarray, out: np.ndarray) -> None:
         """``out = h @ W^T`` on the pattern: ``h (B, N)``, ``out (B, S·N)`` (sigmoid gates halved)."""
@@ -259,7 +252,6 @@ def sparse_product(plan: Plan, params: LayerParams) -> SparseProduct:
         put = np.concatenate([cols(s) for s in ss])
         bgroups.append(_Group(take, put, np.ascontiguousarray(w), _regular(take, len(ss), S, N),
                               _regular(put, len(ss), 1, N)))
-    bo = block_order(plan, params)
     covered_rows = np.zeros(S * N, bool)
     for g in fgroups:
         covered_rows[g.put] = True
@@ -267,8 +259,7 @@ def sparse_product(plan: Plan, params: LayerParams) -> SparseProduct:
     for g in bgroups:
         covered_cols[g.put] = True
     return SparseProduct(N, S, tuple(fgroups), tuple(bgroups), np.flatnonzero(~covered_rows),
-                         np.flatnonzero(~covered_cols), tuple(grad_runs), bo,
-                         bo is not None and prefer_block_order(plan))
+                         np.flatnonzero(~covered_cols), tuple(grad_runs))
 
 
 def sparse_forward(
@@ -280,7 +271,6 @@ def sparse_forward(
     *,
     keep_cache: bool = True,
     product: SparseProduct | None = None,
-    schedule: str = "auto",
 ) -> tuple[np.ndarray, LayerCache | None]:
     """Run the delayed layer multiplying only the plan's non-zero blocks per step.
 
@@ -297,13 +287,6 @@ def sparse_forward(
         False for inference: gates and cell states go to reused buffers.
     product : SparseProduct, optional
         :func:`sparse_product` of ``plan`` and ``params`` if already built.
-    schedule : {"auto", "wavefront", "blocks"}
-        ``"blocks"`` runs the plan block by block over all steps
-        (:mod:`numerics.engine._dagorder`; its block graph must be acyclic),
-        ``"wavefront"`` all blocks of a step together; ``"auto"`` takes the
-        block order when the plan allows it (:attr:`SparseProduct.blocks`)
-        and its blocks are wide or few (:func:`prefer_block_order`).
-
     Returns
     -------
     states : ndarray, shape (T', B, N)
@@ -311,8 +294,6 @@ def sparse_forward(
         As :func:`numerics.engine.layer.layer_forward` returns it.
     """
     sp = sparse_product(plan, params) if product is None else product
-    if _block_schedule(sp, schedule):
-        return dag_forward(sp.blocks, params, x, h0, c0, keep_cache=keep_cache, plan_reset_mask=reset_mask(plan))
     cell = plan.cell
     T, B, I = x.shape
     N, G, S = plan.hidden_size, plan.gates, sp.slots
@@ -373,7 +354,6 @@ def sparse_backward(
     dh_out: np.ndarray,
     dh_final: np.ndarray | None = None,
     dc_final: np.ndarray | None = None,
-    schedule: str = "auto",
 ) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
     """Backpropagation through time with the block-sparse product; ``W_hh``'s gradient on the pattern only.
 
@@ -390,9 +370,6 @@ def sparse_backward(
         From :func:`sparse_forward` (or any engine) on the same plan, not reversed.
     dh_out : ndarray, shape (T, B, N)
     dh_final, dc_final : ndarray, shape (B, N), optional
-    schedule : {"auto", "wavefront", "blocks"}
-        As for :func:`sparse_forward`; either backward accepts either forward's cache.
-
     Returns
     -------
     dx : ndarray, shape (T, B, I)
@@ -403,39 +380,7 @@ def sparse_backward(
     dh0 : ndarray, shape (B, N)
     dc0 : ndarray, shape (B, N), or None
     """
-    if _block_schedule(product, schedule):
-        return dag_backward(product.blocks, cache, dh_out, dh_final, dc_final)
     return layer_backward(cache, dh_out, dh_final, dc_final, product=product)
-
-
-def _block_schedule(product: SparseProduct, schedule: str) -> bool:
-    """Whether to run ``schedule`` in block order (raises if the plan cannot)."""
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {list(SCHEDULES)}; got {schedule!r}")
-    if schedule == "blocks" and product.blocks is None:
-        raise ValueError("schedule='blocks' needs a plan whose recurrent edges between different blocks have no "
-                         "cycle; use 'wavefront' or 'auto'")
-    if schedule == "auto":
-        return product.prefer_blocks
-    return schedule == "blocks"
-
-
-def prefer_block_order(plan: Plan) -> bool:
-    """Whether ``schedule="auto"`` runs an acyclic ``plan`` in block order rather than as a wavefront.
-
-    The block order runs ``L·T`` small steps instead of ``T`` wide ones, so
-    its Python and NumPy call overhead grows with the number of blocks ``L``
-    while the multiply-adds it saves grow with their width. Measured
-    (fwd+bwd, one BLAS thread, B = 32, T = 100, skip plans; block order /
-    wavefront): Elman 0.4–0.75 up to 8 blocks of any width, 1.6–2.6 for
-    16–32 blocks of width 4–16; LSTM 0.8–0.9 with 3–4 blocks, 1.1–1.9 for
-    8–16 blocks of width 4–32, about 0.6 for 8 blocks of width 64. Gated
-    steps make about three times the NumPy calls of an Elman step, so they
-    need wider blocks to pay.
-    """
-    L = len(plan.blocks)
-    mean_width = plan.hidden_size / L
-    return L <= 4 or mean_width >= 48 or (plan.cell == "elman" and L <= 8)
 
 
 def sparse_density(plan: Plan) -> float:
@@ -445,5 +390,48 @@ def sparse_density(plan: Plan) -> float:
     return sum(plan.blocks[e.dst].width * plan.blocks[e.src].width for e in plan.recurrent) / (N * N)
 
 
-__all__ = ["SCHEDULES", "SparseProduct", "prefer_block_order", "sparse_backward", "sparse_density", "sparse_forward",
-           "sparse_product"]
+@dataclass(frozen=True)
+class SparseCache:
+    """Cache of the block-sparse wavefront: the dense-layout :class:`LayerCache` and the product, and their backward."""
+
+    schedule: ClassVar[str] = "sparse"
+    plan: Plan
+    layer: LayerCache
+    product: SparseProduct
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.layer.x
+
+    @property
+    def states(self) -> np.ndarray:
+        return self.layer.h[1:]
+
+    def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
+                 masked: bool) -> Grads:
+        """The block-sparse backward for a masked network (``W_hh``'s gradient on the blocks); else the dense one."""
+        return dense_backward(self.plan, self.layer, dy, dh_final, dc_final, masked,
+                              product=self.product if masked else None)
+
+
+def sparse_run(plan: Plan, params: LayerParams, prepared: SparseProduct, x: np.ndarray, h0: np.ndarray,
+               c0: np.ndarray | None, keep_cache: bool, full: bool) -> tuple[np.ndarray, SparseCache | None]:
+    """:attr:`numerics.engine.protocol.Schedule.run` of the block-sparse wavefront."""
+    states, cache = sparse_forward(plan, params, x, h0, c0, keep_cache=keep_cache, product=prepared)
+    return ((states if full else readout_states(plan, states)),
+            (SparseCache(plan, cache, prepared) if keep_cache else None))
+
+
+SCHEDULE = Schedule(
+    name="sparse",
+    summary="all blocks of a step, multiplying only the plan's non-zero blocks (any plan, zeros outside it)",
+    needs=runs_any_plan,
+    on_plan=True,
+    cost=lambda plan, batch, steps, backward: schedule_cost(plan, batch, steps, "sparse", backward),
+    run=sparse_run,
+    prepare=sparse_product,
+)
+
+
+__all__ = ["SCHEDULE", "SparseCache", "SparseProduct", "sparse_backward", "sparse_density", "sparse_forward",
+           "sparse_product", "sparse_run"]

@@ -23,6 +23,7 @@ import numpy as np
 import pytest
 
 import numerics.engine.blocked as blocked
+import numerics.engine.dense as dense
 import numerics.engine.layer as layer
 import numerics.engine.schedule as schedule
 import numerics.models.delayed as delayed
@@ -146,24 +147,21 @@ def _swap_lstm_gates(mp: pytest.MonkeyPatch) -> None:
 
 
 def _no_dense_holds(mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(delayed, "unit_holds", lambda plan: None)
+    mp.setattr(dense, "unit_holds", lambda plan: None)
 
 
 def _short_padding(mp: pytest.MonkeyPatch) -> None:
     # DelayedRNN._run with the padded length off by one: d - 1 zero steps instead of d
-    def run(self: delayed.DelayedRNN, x: Any, h0: Any, engine: str) -> Any:
+    def run(self: delayed.DelayedRNN, x: Any, h0: Any, engine: str, keep_cache: bool = True,
+            full: bool = False) -> Any:
         x = delayed.as_sequence(x, self.input_size, self.dtype)
         T, B, I = x.shape
         h, c = self.initial_states(h0, B)
         xp = np.concatenate([x, np.zeros((max(self.delay - 1, 0), B, I), dtype=self.dtype)], axis=0)
-        if self.engine(engine) == "blocked":
-            states, cache = delayed.blocked_forward(self.plan, self.params, xp, h, c)
-        else:
-            states, cache = delayed.layer_forward(self.cell, self.params, xp, h, c,
-                                                  activations=delayed.unit_groups(self.plan),
-                                                  hold=delayed.unit_holds(self.plan),
-                                                  reset_mask=delayed.reset_mask(self.plan))
-        return states, delayed.DelayedCache(cache, T)
+        name = self.engine(engine, batch=B, steps=T, training=keep_cache)
+        states, cache = delayed.get_schedule(name).run(self.plan, self.params, self._prepare(name), xp, h, c,
+                                                       keep_cache, True)
+        return (states if full else self.readout(states)), (delayed.DelayedCache(cache, T) if keep_cache else None)
 
     mp.setattr(delayed.DelayedRNN, "_run", run)
 
