@@ -299,11 +299,11 @@ def run_delayed(plan: Plan, mats: dict[str, Any], xs: list[Vec], s0: Vec, c0: Ve
 
 
 __all__ = [
+    "MAX_SYMBOLIC",
+    "SYMBOLIC_ACTIVATIONS",
     "Activations",
     "Expr",
     "Fn",
-    "MAX_SYMBOLIC",
-    "SYMBOLIC_ACTIVATIONS",
     "Trace",
     "Vec",
     "clear_interned",

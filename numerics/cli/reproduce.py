@@ -139,3 +139,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "Default: a local process pool (--jobs)")
     p.add_argument("--no-plots", action="store_true", help="write tables only")
     p.set_defaults(func=cmd_reproduce)
+
+
+__all__ = [
+    "PUBLIC_PROFILES",
+    "WHAT",
+    "cmd_reproduce",
+    "register",
+    "write_outputs",
+]

@@ -38,3 +38,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--out", metavar="DIR", help="output directory (created if missing)")
     p.add_argument("--list", action="store_true", help="list the pages and exit")
     p.set_defaults(func=cmd_slides)
+
+
+__all__ = [
+    "DECK_FILE",
+    "cmd_slides",
+    "register",
+]

@@ -89,3 +89,13 @@ def activation_grad(h: np.ndarray, groups: tuple[ActGroup, ...], out: np.ndarray
     for name, a, b in groups:
         derivative_from_output(name, h[..., a:b], out[..., a:b])
     return out
+
+
+__all__ = [
+    "ActGroup",
+    "activate_",
+    "activation_grad",
+    "derivative_from_output",
+    "finish_sigmoid_",
+    "sigmoid_from_half_",
+]

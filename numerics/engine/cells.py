@@ -20,7 +20,7 @@ GRU    gates ``[r; z; n]``, ``n = tanh(a_n^x + C h + r (D h + b_hn))``,
        ``h_t = (1 - z) n + z h_{t-1}``; ``D + C = W_hn`` and ``C = 0`` for
        PyTorch's cell (the own-reset cell reads other blocks outside the gate).
 
-The start schedule (a held unit keeps its state) is not a cell's business:
+Holds (a held unit keeps its state) is not a cell's business:
 the schedules zero a held unit's gradients around these functions.
 
 Adding a cell means a new section here, its row in

@@ -17,7 +17,7 @@ from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import layer_forward
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import Grads, Schedule, dense_backward, readout_states, runs_any_plan
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
+from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan
 
 

@@ -2,7 +2,7 @@
 
 A stacked network is a sequence of these layers, a bidirectional one runs a
 second copy on the reversed sequence, and a delayed network is a single wide
-layer with per-block activations and a start schedule (``hold``). The
+layer with per-block activations and holds (``hold``: steps a block keeps its initial state). The
 equations and parameter names are PyTorch's:
 
 Elman  ``h_t = φ(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``
@@ -111,7 +111,7 @@ def _recurrent(da: np.ndarray, whh: Any, out: np.ndarray) -> None:
 # nothing; backward steps receive the step's local derivatives, which
 # :func:`layer_backward` computes for all steps at once from the cache.
 # ``held`` (bool (H,), or None) marks units that only copied their previous
-# state at this step (the ``hold`` start schedule): their computed values
+# state at this step (its ``hold``): their computed values
 # were discarded, so their pre-activation gradients are zero and ``dh`` (and
 # ``dc``) passes straight through to the previous state.
 
@@ -351,7 +351,7 @@ def layer_forward(
     activations : tuple of ActGroup
         Elman activation groups covering ``0:H``.
     hold : ndarray of int, shape (H,), optional
-        Start schedule: unit ``j`` keeps its initial state (``h`` and ``c``)
+        Holds: unit ``j`` keeps its initial state (``h`` and ``c``)
         during its first ``hold[j]`` steps.
     reverse : bool
         Process ``x`` from ``t = T`` down to ``1`` (backward direction of a
@@ -540,3 +540,16 @@ def layer_backward(
     if cache.reverse:
         dx = dx[::-1]
     return dx, grads, dh, (dc if lstm else None)
+
+
+__all__ = [
+    "elman_step_backward",
+    "elman_step_forward",
+    "gru_step_backward",
+    "gru_step_forward",
+    "layer_backward",
+    "layer_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
+    "split_reset",
+]

@@ -1,6 +1,6 @@
 """Layer-order schedule of a delayed network with the stacked structure: block by block over all steps.
 
-The wavefront (:mod:`numerics.engine.blocked`) computes all blocks of one
+The wavefront (:mod:`numerics.engine.wavefront`) computes all blocks of one
 step together: ``T + d`` sequential steps, but block ``l``'s reading of block
 ``l - 1`` is produced inside the loop, so it cannot be hoisted. Here the same
 network is evaluated the other way round, exactly as the stacked network it
@@ -12,7 +12,7 @@ projection is one ``(T·B, n_{l-1}) @ (n_{l-1}, G·n_l)`` product
 states as input). ``L·(T + d)`` sequential steps, each a small
 ``(B, n) @ (n, G·n)`` product, and no zero blocks multiplied.
 
-A held block (start schedule ``hold[l] = k``) keeps its initial state for
+A held block (hold ``hold[l] = k``) keeps its initial state for
 ``k`` steps, so its layer simply starts at step ``k``. For GRU this is the
 own-reset cell (``plan.gru_reset == "own"``): the reading of block ``l - 1``
 lies outside the reset gate, exactly where a layer's input side is.
@@ -36,7 +36,7 @@ from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import Schedule, dense_backward
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
+from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan
 
 

@@ -17,16 +17,16 @@ them can run it with :meth:`numerics.models.delayed.DelayedRNN.schedules`.
 
 from __future__ import annotations
 
-from numerics.engine import _dagorder, blocked, dense, layerorder, sparse
+from numerics.engine import blockorder, dense, layerorder, sparse, wavefront
 from numerics.engine.protocol import Schedule
 
 #: Every schedule by name, in the order the tools list them.
 REGISTRY: dict[str, Schedule] = {s.name: s for s in (
     dense.SCHEDULE,        # the whole (N, G·N) recurrent matrix per step
-    blocked.SCHEDULE,      # the wavefront: all blocks of a step in one batched product
+    wavefront.SCHEDULE,    # the wavefront: all blocks of a step in one batched product
     layerorder.SCHEDULE,   # block by block over all steps, like the stacked network
     sparse.SCHEDULE,       # the block-sparse wavefront: only the plan's non-zero blocks
-    _dagorder.SCHEDULE,    # the block order: each block over all steps, plans without cycles between blocks
+    blockorder.SCHEDULE,   # the block order: each block over all steps, plans without cycles between blocks
 )}
 
 #: Every schedule's name.

@@ -27,7 +27,7 @@ layout, so the cache is the :class:`numerics.engine.params.LayerCache` of
 
 A plan whose block graph without self-loops is acyclic (stacked, skip and
 dense feed-forward plans) can also run in block order (the ``"blocks"``
-schedule, :mod:`numerics.engine._dagorder`): each block over all steps, its
+schedule, :mod:`numerics.engine.blockorder`): each block over all steps, its
 readings of other blocks one product over all steps, which at block widths of
 tens of units costs far less than any wavefront; ``engine="auto"`` chooses
 between them (:mod:`numerics.engine.select`).
@@ -45,7 +45,7 @@ from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import layer_backward
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import Grads, Schedule, dense_backward, readout_states, runs_any_plan
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
+from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan, check_plan
 
 

@@ -258,3 +258,14 @@ def _check_pages(pages: object) -> tuple[tuple[str, Callable[[], Figure]], ...]:
             raise TypeError(f"pages[{i}] must be a (str, callable) pair; "
                             f"got ({', '.join(type(v).__name__ for v in pair)})")
     return pairs
+
+
+__all__ = [
+    "DECK",
+    "DECK_METADATA",
+    "EQUATION_PT",
+    "bidirectional_diagram",
+    "equation_page",
+    "title_page",
+    "write_deck",
+]

@@ -120,3 +120,9 @@ def disassemble(plan: Plan, params: LayerParams) -> dict[str, np.ndarray]:
                 a[p.source_rows[0]:p.source_rows[1], p.source_cols[0]:p.source_cols[1]] = block
         out[name] = a
     return out
+
+
+__all__ = [
+    "assemble",
+    "disassemble",
+]

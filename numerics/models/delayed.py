@@ -1,7 +1,7 @@
 """The delayed recurrent network: one wide layer read out ``d`` steps late (NumPy).
 
 A :class:`theory.layout.Plan` gives the blocks (``widths``, per-block
-``activations``, start schedule), the read-out, the delay and, for GRU, what
+``activations``, holds), the read-out, the delay and, for GRU, what
 the reset gate multiplies. The conversions from and to stacked networks are
 :meth:`numerics.models.stacked.StackedRNN.to_delayed` and
 :meth:`numerics.models.stacked.StackedRNN.from_delayed`, one layer up.
@@ -75,7 +75,7 @@ class DelayedRNN:
     The input is padded with ``d`` zero steps, the layer runs ``T + d``
     steps, and the state at step ``t + d`` (its read-out blocks) is the output
     for time ``t``. The :class:`theory.layout.Plan` gives the blocks (widths,
-    per-block activations, start schedule), the read-out and the delay.
+    per-block activations, holds), the read-out and the delay.
 
     Attributes
     ----------
@@ -163,7 +163,7 @@ class DelayedRNN:
         activations : str or sequence of str
             Elman activation per block.
         hold : sequence of int, optional
-            Start schedule: block ``l`` keeps its initial state for its first
+            Holds: block ``l`` keeps its initial state for its first
             ``hold[l]`` steps (default 0).
         readout : sequence of int, optional
             Blocks read out (default: all blocks if ``widths`` is omitted,
@@ -455,3 +455,10 @@ class DelayedRNN:
         if not return_state_grads:
             return dx, net
         return dx, net, ((dh0, dc0) if self.cell == "lstm" else dh0)
+
+
+__all__ = [
+    "ENGINES",
+    "DelayedCache",
+    "DelayedRNN",
+]

@@ -541,3 +541,11 @@ class BidirectionalRNN:
         if not return_state_grads:
             return g, net
         return g, net, state_grads(self.cell, dh0, dc0)
+
+
+__all__ = [
+    "BidirectionalCache",
+    "BidirectionalRNN",
+    "StackedCache",
+    "StackedRNN",
+]

@@ -331,3 +331,16 @@ def truncation_bound(rho: float, width: int, horizon: int, steps: int, *, exact_
     left = steps - 1 - np.arange(steps)  # T - t for t = 1 … T
     bound = np.sqrt(width) * float(rho) ** (np.minimum(horizon, left) + 1)
     return np.where(left <= horizon, 0.0, bound) if exact_end else bound
+
+
+__all__ = [
+    "BACKWARD_MODES",
+    "TopologyRNN",
+    "assemble_compiled",
+    "backward_contraction",
+    "compiled_delayed",
+    "run_plan_exact",
+    "streaming",
+    "truncation_bound",
+    "truncation_error",
+]

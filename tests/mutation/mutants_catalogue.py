@@ -22,10 +22,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-import numerics.engine.blocked as blocked
 import numerics.engine.dense as dense
 import numerics.engine.layer as layer
-import numerics.engine.schedule as schedule
+import numerics.engine.units as schedule
+import numerics.engine.wavefront as blocked
 import numerics.models.delayed as delayed
 import theory.layout as layout
 import theory.receptive as receptive

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 
 from numerics import DelayedRNN, StackedRNN
-from numerics.engine.blocked import has_stacked_structure
 from numerics.engine.select import prefer_wavefront
+from numerics.engine.wavefront import has_stacked_structure
 from numerics.models import delayed_gru
 from numerics.testing import EquivalenceCase, stacked_cases
 from theory.layout import relaxed_plan

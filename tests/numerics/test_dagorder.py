@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import DelayedRNN
-from numerics.engine._dagorder import block_order, dag_backward, dag_forward, topological_blocks
+from numerics.engine.blockorder import block_order, dag_backward, dag_forward, topological_blocks
 from numerics.engine.layer import layer_backward, layer_forward
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from numerics.engine.select import prefer_block_order
 from numerics.engine.sparse import sparse_backward, sparse_forward, sparse_product
+from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from numerics.testing import assert_gradients_match
 from theory.layout import Plan, relaxed_plan
 from theory.topologies import topology_patterns

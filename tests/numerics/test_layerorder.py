@@ -18,8 +18,8 @@ from numerics.engine.layerorder import (
     layer_order_forward,
     supports_layer_order,
 )
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from numerics.engine.select import cheapest
+from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from numerics.models import delayed_gru
 from numerics.testing import assert_gradients_match
 from theory.layout import relaxed_plan

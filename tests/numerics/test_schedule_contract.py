@@ -177,7 +177,7 @@ def test_the_model_imports_no_schedule_module_and_the_engine_has_no_import_circl
                 out |= {a.name for a in node.names}
         return out
 
-    schedule_modules = {"numerics.engine." + m for m in ("dense", "blocked", "layerorder", "sparse", "_dagorder",
+    schedule_modules = {"numerics.engine." + m for m in ("dense", "wavefront", "layerorder", "sparse", "blockorder",
                                                           "layer")}
     assert not imports(root / "numerics" / "models" / "delayed.py") & schedule_modules
     mods = {f"numerics.engine.{p.stem}": p for p in engine.glob("*.py") if p.stem != "__init__"}

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from numerics import DelayedRNN, StackedRNN
 from numerics.engine import _workspace as workspace
-from numerics.engine.blocked import WaveCache, has_stacked_structure
 from numerics.engine.cost import schedule_costs
 from numerics.engine.select import MARGIN, cheapest
+from numerics.engine.wavefront import WaveCache, has_stacked_structure
 from numerics.models import delayed_gru
 from numerics.testing import assert_gradients_match
 from theory.layout import relaxed_plan

@@ -1,6 +1,6 @@
 """Block order for any plan whose block graph is acyclic: each block over all steps, one after the other.
 
-The wavefronts (:mod:`numerics.engine.sparse`, :mod:`numerics.engine.blocked`)
+The wavefronts (:mod:`numerics.engine.sparse`, :mod:`numerics.engine.wavefront`)
 compute all blocks of one step together, so a block's reading of another
 block is produced inside the loop over time. If the recurrent edges between
 *different* blocks form a directed acyclic graph (stacked, skip and dense
@@ -40,7 +40,7 @@ from numerics.engine.layer import (
 )
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import Grads, Schedule, dense_backward, mask_grads, readout_states, state_grad
-from numerics.engine.schedule import reset_mask, unit_groups
+from numerics.engine.units import reset_mask, unit_groups
 from theory.layout import Plan, check_plan
 
 
@@ -229,7 +229,7 @@ def dag_forward(
     keep_cache : bool
         False for inference: no cache is returned.
     plan_reset_mask : bool ndarray, shape (N, N), or None
-        :func:`numerics.engine.schedule.reset_mask` of the plan, stored in the cache.
+        :func:`numerics.engine.units.reset_mask` of the plan, stored in the cache.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Block-batched forward pass of a delayed network with the stacked structure.
+"""The wavefront: a delayed network with the stacked structure, all blocks of a step in one batched product.
 
 A delayed network built from an ``L``-layer stacked network (docs/theory/theorem1.md) has a
 block lower-bidiagonal ``W_hh``: block ``l`` reads only itself and block
@@ -11,9 +11,10 @@ product ``(L, B, 2n) @ (L, 2n, G·n)`` computes all blocks of a step at once:
 Runtime).
 
 Padded units never influence real ones: their rows in the padded weights are
-zero and so are the weights that read them. The result is returned as the
-same :class:`numerics.engine.layer.LayerCache` the dense engine produces, so the
-backward pass is shared and the two engines are interchangeable.
+zero and so are the weights that read them. The cache (:class:`WaveCache`)
+stays in the padded layout and carries its own backward
+(:func:`wave_backward`, the mirror image of the forward loop); ``cache.layer``
+assembles the dense :class:`numerics.engine.params.LayerCache` on demand.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from numerics.engine.cells import (
 from numerics.engine.cost import schedule_cost
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import Grads, Schedule, dense_backward
-from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
+from numerics.engine.units import block_runs, reset_mask, unit_groups, unit_holds
 from theory.layout import Plan
 
 
@@ -258,7 +259,7 @@ def wave_forward(
     return WaveCache(plan, params, x, S, A if (lstm or gru) else None, C, E, mask)
 
 
-def blocked_forward(
+def wavefront_forward(
     plan: Plan,
     params: LayerParams,
     x: np.ndarray,
@@ -302,7 +303,7 @@ class WaveCache:
     E : ndarray, shape (T', L, B, n), or None
         LSTM ``tanh(c_t)``, GRU ``D h_{t-1} + b_hn`` (the reset gate's operand).
     mask : ndarray, shape (N, N), or None
-        The own-reset GRU's reset mask (:func:`numerics.engine.schedule.reset_mask`).
+        The own-reset GRU's reset mask (:func:`numerics.engine.units.reset_mask`).
     """
 
     schedule: ClassVar[str] = "wavefront"
@@ -602,5 +603,13 @@ SCHEDULE = Schedule(
     aliases=("blocked",),
 )
 
-__all__ = ["SCHEDULE", "STACKED_NEED", "WaveCache", "blocked_forward", "has_stacked_structure", "wave_backward",
-           "wave_forward", "wave_run"]
+__all__ = [
+    "SCHEDULE",
+    "STACKED_NEED",
+    "WaveCache",
+    "has_stacked_structure",
+    "wave_backward",
+    "wave_forward",
+    "wave_run",
+    "wavefront_forward",
+]
