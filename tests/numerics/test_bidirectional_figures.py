@@ -13,8 +13,8 @@ from numerics.figures.bidirectional import plot_conversion, plot_horizon_error, 
 def _cell_texts(ax):
     """``{(row label, step): text}`` of the pipeline table."""
     names = {"input": "x@", "backward": "b1.", "forward": "h1"}
-    rows = [names[t.get_text().split(" ")[0]] + ("" if t.get_text().startswith("forward") else t.get_text().split(" ")[-1])
-            for t in ax.get_yticklabels()]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    rows = [names[s.split(" ")[0]] + ("" if s.startswith("forward") else s.split(" ")[-1]) for s in labels]
     return {(rows[round(t.get_position()[1])], round(t.get_position()[0])): t.get_text() for t in ax.texts}
 
 

@@ -1,20 +1,18 @@
-"""``drnn slides``: the lecture deck drawn from its YAML source, numbered, inside its margins, numbers read from files."""
+"""``drnn slides``: the deck drawn from its YAML source, numbered, inside its margins, numbers read from files."""
 
 import csv
 import math
 import re
 import shutil
 import statistics
-import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+import tomllib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import Collection
 from matplotlib.image import AxesImage
-from matplotlib.lines import Line2D
 from matplotlib.text import Text
 
 from numerics.cli.main import main
@@ -67,6 +65,7 @@ def _data_points(ax):
 
 def _legends_over_data(fig):
     """Legends of ``fig`` whose box covers a data point or an image of any of its axes."""
+    FigureCanvasAgg(fig).draw()
     r = fig.canvas.get_renderer()
     legends = list(fig.legends) + [ax.get_legend() for ax in fig.axes if ax.get_legend() is not None]
     bad = []
@@ -77,7 +76,7 @@ def _legends_over_data(fig):
             inside = ((pts[:, 0] > box.x0) & (pts[:, 0] < box.x1) & (pts[:, 1] > box.y0) & (pts[:, 1] < box.y1))
             images = [im for im in ax.get_images() if isinstance(im, AxesImage) and
                       im.get_window_extent(r).overlaps(box)]
-            if np.isfinite(pts).all() and inside.any() or images:
+            if (np.isfinite(pts).all() and inside.any()) or images:
                 bad.append([t.get_text() for t in leg.get_texts()][:2])
     return bad
 
@@ -149,7 +148,7 @@ def test_the_legend_check_sees_a_legend_over_data():
 
 
 def _page_texts(pages, needle):
-    name, draw = next(p for p in pages if needle in p[0].lower())
+    _name, draw = next(p for p in pages if needle in p[0].lower())
     return " | ".join(t.get_text() for t in _texts(draw()))
 
 
@@ -242,7 +241,8 @@ def test_a_lecturer_source_reorders_and_rewords(tmp_path, capsys):
     ("pages: [\n  {kind: bullets, title: x, items: [a]\n", "not valid YAML at line"),
     ("pages:\n  - {kind: bulets, title: T, items: [a]}\n", r"pages\[0\] \('T'\): 'kind' must be one of"),
     ("pages:\n  - {kind: title, title: A}\n  - {kind: figure, figure: nope}\n", r"pages\[1\] \(figure 'nope'\)"),
-    ("pages:\n  - {kind: equations, title: E}\n", r"pages\[0\] \('E'\): a equations page needs the key\(s\) \['lines'\]"),
+    ("pages:\n  - {kind: equations, title: E}\n",
+     r"pages\[0\] \('E'\): a equations page needs the key\(s\) \['lines'\]"),
     ("pages:\n  - {kind: bullets, title: B, items: [a], colour: red}\n", r"unknown key\(s\) \['colour'\]"),
     ("pages:\n  - {kind: results, title: R, table: nope}\n", r"unknown table 'nope'"),
     ("pages:\n  - {kind: bullets, title: B, items: ['<<nope>>']}\n", r"unknown value <<nope>>"),
