@@ -27,7 +27,7 @@ from numerics._validate import check_path
 from numerics.figures._style import check_figure
 from numerics.figures.results_tables import ResultTable
 from numerics.figures.slides import MIN_TEXT_PT, SLIDE_TITLE_PT, bidirectional_diagram, slide_figure
-from theory._checks import check_sequence, check_type
+from theory._checks import check_count, check_sequence, check_type
 
 __all__ = ["DECK_METADATA", "EQUATION_PT", "MARGIN_IN", "bidirectional_diagram", "bullets_page", "content_box",
            "equation_page", "finish_page", "table_page", "title_page", "write_deck"]
@@ -52,7 +52,7 @@ _GREY = "0.3"
 
 def content_box(fig: Figure) -> tuple[float, float, float, float]:
     """``(left, bottom, right, top)`` of the area text may use, as fractions of the page (footer band excluded)."""
-    w, h = fig.get_size_inches()
+    w, h = check_figure(fig).get_size_inches()
     return MARGIN_IN / w, (MARGIN_IN + FOOTER_IN) / h, 1 - MARGIN_IN / w, 1 - MARGIN_IN / h
 
 
@@ -107,7 +107,7 @@ def title_page(title: str = "Stacked, delayed and bidirectional RNNs",
     """The deck's title page: title, subtitle and lines such as the citation, centred."""
     check_type(title, str, "title")
     check_type(subtitle, str, "subtitle")
-    lines = [check_type(v, str, f"lines[{i}]") for i, v in enumerate(lines)]
+    lines = [check_type(v, str, f"lines[{i}]") for i, v in enumerate(check_sequence(lines, "lines", "str"))]
     fig = slide_figure()
     fig.set_layout_engine(None)
     left, _, right, _ = content_box(fig)
@@ -138,6 +138,8 @@ def bullets_page(title: str, items: Sequence[str | Sequence[str]], note: str | N
         not fit the page even at the smallest font.
     """
     check_type(title, str, "title")
+    if note is not None:
+        check_type(note, str, "note", "a str or None")
     items = check_sequence(items, "items", "str or list of str", nonempty=True)
     flat: list[tuple[int, str]] = []
     for i, item in enumerate(items):
@@ -247,6 +249,8 @@ def table_page(title: str, table: ResultTable, note: str | None = None) -> Figur
     """
     check_type(title, str, "title")
     check_type(table, ResultTable, "table", "a ResultTable")
+    if note is not None:
+        check_type(note, str, "note", "a str or None")
     fig = slide_figure()
     fig.set_layout_engine(None)
     left, bottom, right, _ = content_box(fig)
@@ -292,6 +296,9 @@ def finish_page(fig: Figure, number: int, total: int, footer: str = "") -> Figur
     its titles, labels and legends keep :data:`MARGIN_IN` from the edge and leave the bottom band free.
     """
     check_figure(fig)
+    total = check_count(total, "total")
+    number = check_count(number, "number", 1, total)
+    check_type(footer, str, "footer")
     left, bottom, right, top = content_box(fig)
     engine = fig.get_layout_engine()
     if engine is not None and "rect" in engine.get():
@@ -314,17 +321,16 @@ def finish_page(fig: Figure, number: int, total: int, footer: str = "") -> Figur
     return fig
 
 
-def write_deck(path: Path | str, pages: Sequence[tuple[str, Callable[[], Figure]]] | None = None,
-               footer: str = "") -> Path:
+def write_deck(path: Path | str, pages: Sequence[tuple[str, Callable[[], Figure]]], footer: str = "") -> Path:
     """Draw the pages, number them and save them as one PDF, one page each.
 
     Parameters
     ----------
     path : Path or str
         The PDF file to write; its directory must exist.
-    pages : sequence of (str, callable), optional
-        Page names and zero-argument functions returning the page's Figure. Default: the pages of the
-        lecture source shipped with the package (:func:`numerics.figures.lecture.lecture_pages`).
+    pages : sequence of (str, callable)
+        Page names and zero-argument functions returning the page's Figure, such as
+        :func:`numerics.figures.lecture.lecture_pages` of a lecture source.
     footer : str
         Text at the bottom left of every page but the first.
 
@@ -340,11 +346,9 @@ def write_deck(path: Path | str, pages: Sequence[tuple[str, Callable[[], Figure]
         pairs whose functions return Figures.
     """
     path = check_path(path, "path")
+    check_type(footer, str, "footer")
     if path.suffix.lower() != ".pdf":
         raise ValueError(f"path must name a PDF file (the deck); got the file name {path.name!r}")
-    if pages is None:
-        from numerics.figures.lecture import lecture_pages  # the source names figures of this package
-        pages = lecture_pages()
     pages = _check_pages(pages)
     with PdfPages(path, metadata=DECK_METADATA) as pdf:
         for i, (_name, draw) in enumerate(pages):

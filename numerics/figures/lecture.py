@@ -28,6 +28,7 @@ the file, the page and the key.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -38,6 +39,7 @@ import numpy as np
 import yaml
 from matplotlib.figure import Figure
 
+from numerics._validate import check_path
 from numerics.figures.deck import bullets_page, equation_page, table_page, title_page
 from numerics.figures.results_tables import (
     ResultTable,
@@ -157,11 +159,16 @@ def load_lecture(source: Path | str | None = None) -> dict[str, Any]:
         (a ValueError) The file is missing, not YAML, or an entry is malformed: one line naming the
         file, the page (``pages[i]`` and its title) and the key.
     """
+    if source is not None and not isinstance(source, (str, os.PathLike)):
+        raise TypeError(f"source must be a str or os.PathLike naming a YAML file; got {type(source).__name__}")
+    if source is not None and not os.fspath(source):
+        raise ValueError("source must name a YAML file; got an empty path")
     path = Path(DEFAULT_SOURCE if source is None else source)
     try:
         text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LectureSourceError(f"{path}: cannot read the lecture source ({exc.strerror or exc})") from None
+    except (OSError, ValueError) as exc:  # a NUL byte in the name is a ValueError
+        raise LectureSourceError(f"{path}: cannot read the lecture source ({getattr(exc, 'strerror', None) or exc})"
+                                 ) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -281,10 +288,7 @@ def lecture_pages(source: Path | str | None = None, results: Path | str | None =
         A malformed source or result file (one line naming the file, page and key).
     """
     lecture = load_lecture(source)
-    if results is None:
-        results = default_results_dir()
-    elif not Path(results).is_dir():
-        raise LectureSourceError(f"results directory {results} does not exist")
+    results = default_results_dir() if results is None else check_path(results, "results", directory=True)
     pages = []
     for page in lecture["pages"]:
         draw = _draw(page, None if results is None else Path(results))

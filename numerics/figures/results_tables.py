@@ -17,10 +17,14 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from numerics._validate import check_path
+from theory._checks import check_type
 
 __all__ = ["POS_COLUMNS", "ResultTable", "conversion_table", "default_results_dir", "pos_table",
            "reversal_table", "runtime_table", "sine_table"]
@@ -65,7 +69,10 @@ def _by_model(rows: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
 
 
 def _profile_dir(results: Path, profile: str) -> Path:
-    return Path(results) / f"reproduce-{profile}"
+    check_type(profile, str, "profile")
+    if not re.fullmatch(r"[\w.-]+", profile):
+        raise ValueError(f"profile must name a reproduce-<profile> directory (letters, digits, _ . -); got {profile!r}")
+    return check_path(results, "results", directory=True) / f"reproduce-{profile}"
 
 
 def reversal_table(results: Path, profile: str) -> ResultTable:
@@ -149,7 +156,8 @@ def pos_table(results: Path, profile: str) -> ResultTable | None:
 
 def conversion_table(results: Path, task: str = "sine") -> ResultTable:
     """A trained bidirectional network converted to horizon ``h`` against d-RNNs trained with delay ``h``."""
-    path = Path(results) / "bidirectional_conversion.json"
+    check_type(task, str, "task")
+    path = check_path(results, "results", directory=True) / "bidirectional_conversion.json"
     if not path.is_file():
         raise ValueError(f"results file {path} does not exist (run benchmarks/bidirectional_conversion.py)")
     data = json.loads(path.read_text(encoding="utf-8"))

@@ -283,7 +283,13 @@ def test_page_functions_refuse_bad_input(tmp_path):
     with pytest.raises(ValueError, match="too many rows"):
         table_page("t", ResultTable(("a",), tuple(("1",) for _ in range(40)), "note"))
     with pytest.raises(ValueError, match="PDF"):
-        write_deck(tmp_path / "deck.png")
+        write_deck(tmp_path / "deck.png", [])
+    with pytest.raises(TypeError, match="pages must be a sequence"):
+        write_deck(tmp_path / "deck.pdf", None)
+    with pytest.raises(ValueError, match=r"number must be an int in \[1, 3\]"):
+        finish_page(bidirectional_diagram(), 4, 3)
+    with pytest.raises(TypeError, match="source must be a str or os.PathLike"):
+        load_lecture(3)
     with pytest.raises(TypeError, match=r"pages\[0\] must be a \(str, callable\) pair"):
         write_deck(tmp_path / "d.pdf", [("t", "x")])
 
