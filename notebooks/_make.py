@@ -448,16 +448,32 @@ print(f"proved: {report.proved}   ({report.plans_checked} plans checked for the 
 for fact in report.steps:
     verdict = "holds" if fact.holds else "fails (as expected)"
     print(f"  {'ok ' if fact.ok else 'BAD'} {fact.name:<45} {verdict}")"""),
-    md("The Elman step for a generic block `l >= 2`, delayed side and stacked side:"),
+    md("""\
+The Elman step for a generic block `l >= 2`, delayed side (top) and stacked
+side (bottom). SymPy writes the index `t - l` as `-l + t` and names the GRU
+parameters `Wn_l`, `bhn_l`; `readable` rewrites both the way the theory
+pages do ($h^l_{t-l}$, $W^n_l$, $b^{hn}_l$) and puts each side on its own line."""),
     code("""\
+import re
+
+def readable(latex: str) -> str:
+    latex = re.sub(r"_\\{-l \\+ t\\}", "_{t-l}", latex)
+    latex = re.sub(r"_\\{-l \\+ t \\+ 1\\}", "_{t-l+1}", latex)
+    latex = re.sub(r"\\b([WU])([rzn])_\\{l\\}", r"\\1^{\\2}_{l}", latex)
+    latex = re.sub(r"\\bb(in|hn|r|z)_\\{l\\}", r"b^{\\1}_{l}", latex)
+    for rel in (r"\\;=\\;", r"\\;\\neq\\;"):
+        latex = latex.replace(rel, r"\\\\ &" + rel[2:-2] + " ")
+    return r"\\begin{aligned} &" + latex + r"\\end{aligned}"
+
 step = next(f for f in report.steps if f.name == "elman: step, block l >= 2")
-display(Math(step.latex()))                 # a LaTeX object, typeset by MathJax"""),
+display(Math(readable(step.latex())))       # typeset by MathJax"""),
     md("""\
 And where the GRU breaks: the naive single layer puts the lower block's
-contribution `W_n h^{l-1}` *inside* the reset gate."""),
+contribution $W^n_l h^{l-1}_{t-l+1}$ *inside* the reset gate (top line);
+the stacked GRU adds it outside (bottom line)."""),
     code("""\
 gru = next(f for f in report.steps if f.name.startswith("gru (all reset)"))
-display(Math(gru.latex()))"""),
+display(Math(readable(gru.latex())))"""),
     md("""\
 ## Exercises
 
@@ -769,7 +785,7 @@ from numerics import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.experiments.tasks import reversal, reversal_accuracy_bound
 from numerics.train import Readout, evaluate, predict, train
 from theory.layout import relaxed_plan"""),
-    code("""\\
+    code("""\
 V, T = 4, 6
 data = reversal(V=V, T=T, sizes=(1200, 200, 200), seed=0)
 print("inputs", data.train.x.shape, "targets", data.train.y.shape)
@@ -778,7 +794,7 @@ print("first sequence:", data.train.x[:, 0].argmax(-1), "->", data.train.y[:, 0]
 The best accuracy a network with look-ahead `d` can reach is known in
 closed form: positions whose source symbol lies more than `d` steps ahead
 can only be guessed (right with probability `1 / V`)."""),
-    code("""\\
+    code("""\
 for d in (0, T // 2, T - 1):
     print(f"look-ahead {d}: accuracy at most {reversal_accuracy_bound(V, T, d):.3f}")"""),
     md("""\
@@ -788,7 +804,7 @@ The one-layer LSTM and the d-LSTM have width 24; the bidirectional LSTM has
 width 16 in each direction, which gives it about as many parameters. The
 d-LSTM here is a single dense block: its delay, not its block pattern, is
 what gives it the look-ahead."""),
-    code("""\\
+    code("""\
 width, d = 24, T - 1
 dense = relaxed_plan("lstm", V, [width], np.ones((1, 1), bool), np.ones(1, bool),
                      delay=d, description="dense d-LSTM")
@@ -801,7 +817,7 @@ models = {name: Readout.random(body, V, seed=0) for name, body in bodies.items()
 for name, body in bodies.items():
     n = sum(a.size for a in body.state_dict().values())
     print(f"{name:>24}: {n} parameters")"""),
-    code("""\\
+    code("""\
 results = {}
 for name, model in models.items():
     res = train(model, data.train.x, data.train.y, loss="cross_entropy",
@@ -816,7 +832,7 @@ for name, model in models.items():
 Accuracy per output position tells the three apart: the causal network has
 seen the source symbol only in the second half of the output; the other two
 have seen all of it."""),
-    code("""\\
+    code("""\
 fig, (ax_loss, ax_pos) = plt.subplots(1, 2, figsize=(12, 4.2), layout="constrained")
 for name, res in results.items():
     ax_loss.plot(range(1, res.epochs + 1), res.val_losses, "o-", label=name)
@@ -841,7 +857,7 @@ steps, so it can run online."""),
 Change the symbol at one input position `s` and count how often the
 prediction at each output time `t` changes. The trained network reads the
 mirrored position `s = T - t + 1`, inside its receptive field `s <= t + d`."""),
-    code("""\\
+    code("""\
 trained = results[f"d-LSTM, d = {d}"].model
 x = data.test.x
 base = predict(trained, x).argmax(-1)                    # (T, N)
@@ -850,7 +866,7 @@ for s in range(T):
     x2 = x.copy()
     x2[s] = np.roll(x[s], 1, axis=-1)                    # another symbol at position s
     flips[:, s] = (predict(trained, x2).argmax(-1) != base).mean(axis=1)"""),
-    code("""\\
+    code("""\
 fig, ax = plt.subplots(figsize=(5.5, 4.6), layout="constrained")
 im = ax.imshow(flips, cmap="viridis", vmin=0, vmax=1,
                extent=(0.5, T + 0.5, T + 0.5, 0.5))
