@@ -52,8 +52,14 @@ def test_docs(tmp_path: Path) -> None:
 def check_pages_built(out: Path) -> None:
     for page in ("index.html", "theory/lecture0.html", "theory/theorem1.html", "gallery.html", "api.html",
                  "tutorials/notebooks/00_stacked_and_bidirectional.html",
-                 "tutorials/notebooks/01_block_matrix.html"):
+                 "tutorials/notebooks/01_block_matrix.html", "course/index.html", "course/bidirectional.html",
+                 "course/labs.html", "course/lab1.html", "course/lab2.html", "course/lab3.html",
+                 "course/notebooks/lab1_delayed_by_hand.html"):
         assert (out / page).is_file(), f"{page} was not built"
+    # The labs' student copies are rendered as handed out: the blanks, no solution, not executed.
+    lab = (out / "course" / "notebooks" / "lab1_delayed_by_hand.html").read_text(encoding="utf-8")
+    assert "NotImplementedError" in lab and "BEGIN SOLUTION" not in lab and "Task 1 (10 min)" in lab
+    assert "cell_output" not in lab, "a student copy was executed in the docs"
     gallery = (out / "gallery.html").read_text(encoding="utf-8")
     assert "wavefront.png" in gallery and "gru_counterexample.png" in gallery
 
@@ -89,8 +95,9 @@ def check_no_broken_local_link(built_docs: Path) -> None:
 
 
 def check_exercise_solutions_are_collapsed(built_docs: Path) -> None:
-    for chapter in ("lecture0", "notation", "theorem1", "cells", "acausality", "extensions"):
-        html = (built_docs / "theory" / f"{chapter}.html").read_text(encoding="utf-8")
+    for chapter in ("theory/lecture0", "theory/notation", "theory/theorem1", "theory/cells", "theory/acausality",
+                    "theory/extensions", "course/bidirectional"):
+        html = (built_docs / f"{chapter}.html").read_text(encoding="utf-8")
         solutions = re.findall(r"<details[^>]*sd-dropdown[^>]*>", html)
         assert solutions, f"{chapter}: no collapsed solution"
         assert not any(" open" in tag for tag in solutions), f"{chapter}: a solution is open by default"
@@ -179,4 +186,9 @@ def test_display_math_starts_a_paragraph() -> None:
     assert display_math_after_text("text\n\n$$\nx\n$$\nmore\n") == []
     bad = [f"{p.relative_to(DOCS)}:{n}" for p in sorted(DOCS.rglob("*.md")) if "_build" not in p.parts
            for n in display_math_after_text(p.read_text(encoding="utf-8"))]
+    nbformat = pytest.importorskip("nbformat")
+    for path in sorted((DOCS.parent / "notebooks").rglob("*.ipynb")):  # myst-nb renders their markdown the same way
+        cells = nbformat.read(path, as_version=4).cells
+        bad += [f"{path.name} cell {i} line {n}" for i, cell in enumerate(cells) if cell.cell_type == "markdown"
+                for n in display_math_after_text(cell.source)]
     assert not bad, "`$$` directly after a text line (add a blank line before it): " + ", ".join(bad)
