@@ -106,7 +106,9 @@ def runtime_point(spec: RunSpec) -> dict[str, Any]:
         for name, (net, _, _) in nets.items():
             times[name]["forward"].append(_time_call(lambda net=net: fwd(net)))
             times[name]["forward_backward"].append(_time_call(lambda net=net: fwd_bwd(net)))
-    engine = nets["d-LSTM (construction)"][0].engine()
+    # The schedule forward() picks at this point's own batch and length (the default arguments of engine() are
+    # batch 32 and 100 steps, which is not what ran here).
+    engine = nets["d-LSTM (construction)"][0].engine(batch=B, steps=T)
     return {
         "T": T, "batch": B, "repeats": reps, "input_size": I, "width": w, "depth": L,
         "construction_engine": engine,
@@ -184,6 +186,10 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
     """Run one spec and return its result (no files touched): training runs or a runtime point."""
     if spec.task == "runtime":
         return runtime_point(spec)
+    if spec.task == "pos":
+        from numerics.experiments.pos import pos_run
+
+        return pos_run(spec)
     return train_run(spec)
 
 
@@ -200,6 +206,8 @@ def describe(spec: RunSpec) -> str:
     if spec.task == "runtime":
         return f"runtime width {spec.width} depth {spec.depth}"
     assert spec.model is not None
+    if spec.task == "pos":
+        return f"pos: {spec.model.label} (width {spec.model.width}) seed {spec.seed}"
     tp = spec.task_params
     where = f"T={tp['T']}" if spec.task == "reversal" else f"a={tp['acausal']} scale={tp['scale']:g}"
     return f"{spec.task} {where}: {spec.model.label} (width {spec.model.width}) seed {spec.seed}"
@@ -209,6 +217,8 @@ def summary(spec: RunSpec, result: dict[str, Any]) -> str:
     """The headline number of a finished run."""
     if spec.task == "reversal":
         return f"test accuracy {100 * result['test_accuracy']:.1f}% ({result['epochs']} epochs)"
+    if spec.task == "pos":
+        return f"test accuracy {100 * result['test_accuracy']:.2f}% (best epoch {result['best_epoch']})"
     if spec.task == "sine":
         return f"test NMSE {result['test_nmse']:.4f} ({result['epochs']} epochs)"
     m = result["models"]
