@@ -33,6 +33,7 @@ from numerics._progress import bar
 from numerics.experiments.specs import ModelSpec, RunSpec, build_model, matched_width, recurrent_parameter_count
 from numerics.experiments.storage import (
     clean_stale_temps,
+    code_version,
     locked,
     make_record,
     runs_dir,
@@ -336,9 +337,12 @@ def run_all(specs: Sequence[RunSpec], out: str | Path, *, jobs: int = 1,
         say(f"{len(todo) + len(skipped)} runs: {len(skipped)} already done in {d}, {total} to run with {how}")
         t_start = time.perf_counter()
         ran: list[str] = []
+        # The code that runs is the code imported now (workers start now too): later edits to a checkout
+        # during a long invocation must not change what the records say about it.
+        code = code_version()
 
         def finish(spec: RunSpec, result: dict[str, Any], seconds: float) -> None:
-            save_record(out, make_record(spec, result, seconds), say)
+            save_record(out, make_record(spec, result, seconds, code), say)
             ran.append(spec.run_id)
             elapsed = time.perf_counter() - t_start
             say(f"[{bar(len(ran), total)}] {len(ran)}/{total} {describe(spec)}: {summary(spec, result)} "
