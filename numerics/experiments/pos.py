@@ -83,6 +83,11 @@ class PosProfile:
         Character-level word encoder (0: none, the word-level configuration).
     dev_sentences, test_sentences : int or None
         Only for ``smoke``: first ``n`` sentences (``None``: whole split).
+    embedding_scale : float
+        Word embeddings start ``N(0, scale²)``; 1 is PyTorch's default (the reference). At the reduced
+        budgets 0.1 is used: with Adam a rare word's row moves about ``lr`` per update, so ``N(0, 1)`` rows
+        of words seen a few times stay mostly random (measured on the quick sizes, 3 epochs at lr 1e-2: dev
+        accuracy d = 0 84.1 % -> 84.9 %, d = 3 68.2 % -> 77.4 %).
     """
 
     name: str
@@ -96,6 +101,7 @@ class PosProfile:
     char_embedding: int = 0
     dev_sentences: int | None = None
     test_sentences: int | None = None
+    embedding_scale: float = 1.0
     notes: str = ""
 
 
@@ -108,13 +114,14 @@ POS_PROFILES: dict[str, PosProfile] = {
                         notes="reference sizes: word LSTM 300 units / 64-dim embeddings, char LSTM 200 units / "
                               "100-dim embeddings, batch 32, lr 1e-3, 20 epochs, all of EWT, 3 seeds"),
     "standard": PosProfile("standard", None, 128, 64, (0, 1, 2, 3, 4),
-                           TrainConfig(epochs=8, batch_size=32, lr=2e-3, clip=5.0, patience=8),
+                           TrainConfig(epochs=8, batch_size=32, lr=5e-3, clip=5.0, patience=8), embedding_scale=0.1,
                            notes="all of EWT (12,544 train sentences), word-level LSTMs of width 128, 64-dim "
-                                 "embeddings, 8 epochs at lr 2e-3, 3 seeds; no character encoder"),
+                                 "embeddings (init N(0, 0.1²)), 8 epochs at lr 5e-3, 3 seeds; no character encoder"),
     "quick": PosProfile("quick", 5000, 64, 64, (0, 1, 2, 3, 4),
-                        TrainConfig(epochs=8, batch_size=32, lr=4e-3, clip=5.0, patience=8),
+                        TrainConfig(epochs=8, batch_size=32, lr=1e-2, clip=5.0, patience=8), embedding_scale=0.1,
                         notes="first 5,000 EWT train sentences, whole dev and test; word-level LSTMs of width 64, "
-                              "64-dim embeddings, 8 epochs at lr 4e-3, 3 seeds; no character encoder"),
+                              "64-dim embeddings (init N(0, 0.1²)), 8 epochs at lr 1e-2, 3 seeds; no character "
+                              "encoder"),
     "smoke": PosProfile("smoke", 60, 8, 8, (0, 2), TrainConfig(epochs=1, batch_size=16, lr=1e-2, clip=5.0,
                                                                  patience=1),
                         seeds=(0,), char_width=4, char_embedding=4, dev_sentences=20, test_sentences=40,
@@ -137,7 +144,7 @@ def plan_pos(profile: PosProfile, treebank: str | None = None) -> list[RunSpec]:
                           "train_sentences": profile.train_sentences, "dev_sentences": profile.dev_sentences,
                           "test_sentences": profile.test_sentences, "embedding": profile.embedding,
                           "char_width": profile.char_width, "char_embedding": profile.char_embedding,
-                          "min_count": 2, "lower": False}
+                          "min_count": 2, "lower": False, "embedding_scale": profile.embedding_scale}
     return [RunSpec("pos", dict(tp), m, s, profile.train) for s in profile.seeds for m in pos_models(profile)]
 
 
@@ -199,7 +206,8 @@ def build_tagger(spec: RunSpec, vocab: Vocabulary, chars: Vocabulary | None) -> 
         n_in += enc.output_size
     assert spec.model is not None
     body = build_model(spec.model, n_in, seed=spec.seed, dtype=dt)
-    return Tagger.random(body, len(vocab), int(tp["embedding"]), len(UPOS_TAGS), seed=10_000 + spec.seed, chars=enc)
+    return Tagger.random(body, len(vocab), int(tp["embedding"]), len(UPOS_TAGS), seed=10_000 + spec.seed, chars=enc,
+                         embedding_scale=float(tp.get("embedding_scale", 1.0)))
 
 
 def _pack(correct: np.ndarray) -> str:

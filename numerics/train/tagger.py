@@ -77,11 +77,13 @@ class Embedding:
 
     @classmethod
     def random(cls, num_embeddings: int, dim: int, *, seed: int | np.random.Generator | None = 0,
-               dtype: Any = np.float64) -> Embedding:
-        """``N(0, 1)`` entries (PyTorch's initialisation), padding row zero."""
+               dtype: Any = np.float64, scale: float = 1.0) -> Embedding:
+        """``N(0, scale²)`` entries (``scale = 1``: PyTorch's initialisation), padding row zero."""
         V = check_count(num_embeddings, "num_embeddings")
         E = check_count(dim, "dim")
-        w = np.random.default_rng(check_seed(seed)).standard_normal((V, E)).astype(dtype)
+        if not (isinstance(scale, (int, float)) and scale > 0):
+            raise ValueError(f"scale must be a positive number; got {scale!r}")
+        w = (scale * np.random.default_rng(check_seed(seed)).standard_normal((V, E))).astype(dtype)
         w[0] = 0
         return cls(w)
 
@@ -240,11 +242,12 @@ class Tagger:
 
     @classmethod
     def random(cls, body: Any, vocab_size: int, embedding_dim: int, tags: int, *, seed: int = 0,
-               chars: CharEncoder | None = None) -> Tagger:
-        """Embedding ``N(0, 1)``, read-out ``U(-k, k)``, ``k = 1/sqrt(features)`` (PyTorch's defaults)."""
+               chars: CharEncoder | None = None, embedding_scale: float = 1.0) -> Tagger:
+        """Embedding ``N(0, embedding_scale²)``, read-out ``U(-k, k)``, ``k = 1/sqrt(features)`` (PyTorch's
+        defaults for ``embedding_scale = 1``)."""
         rng = np.random.default_rng(check_seed(seed))
         dt = body.dtype
-        emb = Embedding.random(vocab_size, embedding_dim, seed=rng, dtype=dt)
+        emb = Embedding.random(vocab_size, embedding_dim, seed=rng, dtype=dt, scale=embedding_scale)
         k = 1.0 / math.sqrt(body.output_size)
         tags = check_count(tags, "tags")
         w = rng.uniform(-k, k, (tags, body.output_size)).astype(dt)
