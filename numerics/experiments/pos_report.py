@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from numerics.experiments.report import write_csv
+from numerics.experiments.report import code_versions, write_csv
 from numerics.experiments.specs import RunSpec
 from numerics.experiments.storage import write_text_atomic
 
@@ -68,15 +68,6 @@ def pos_summary(records: Sequence[dict[str, Any]], baseline: float | None = None
         rows.append({"model": "majority tag (per word, from train)", "kind": "baseline", "delay": "", "n_seeds": 1,
                      "accuracy_mean": round(100 * baseline, 4), "accuracy_sd": "", "gap_mean": "", "gap_sd": ""})
     return rows
-
-
-def code_versions(records: Sequence[dict[str, Any]]) -> list[str]:
-    """The distinct code versions (``package@commit``) that computed ``records``; ``unrecorded`` for old records."""
-    seen: dict[str, None] = {}
-    for r in records:
-        c = r.get("result", {}).get("code")
-        seen[f"{c.get('package', '?')}@{c.get('commit') or 'no-git'}" if isinstance(c, dict) else "unrecorded"] = None
-    return list(seen)
 
 
 def pos_markdown(rows: Sequence[dict[str, Any]], records: Sequence[dict[str, Any]], profile: str = "",

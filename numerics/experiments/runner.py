@@ -42,8 +42,9 @@ from numerics.experiments.storage import (
     spec_key,
 )
 from numerics.experiments.tasks import TaskData, make_task
-from numerics.models import BidirectionalRNN, StackedRNN
-from numerics.train.loop import evaluate, train
+from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.train.loop import evaluate, predict, train
+from numerics.train.losses import log_softmax
 from numerics.train.readout import Readout, count_parameters
 from theory._checks import check_count
 
@@ -147,9 +148,12 @@ def train_run(spec: RunSpec) -> dict[str, Any]:
     -------
     dict
         ``params``, ``epochs``, ``best_epoch``, ``stopped_early``,
-        ``train_seconds``, ``history`` (per-epoch losses), and
-        ``test_accuracy`` (reversal) or ``test_mse`` and ``test_nmse``
-        (sine; MSE divided by the test targets' variance).
+        ``train_seconds``, ``history`` (per-epoch losses), ``engine`` (delayed
+        networks: the schedule used at the run's batch size and length), and
+        ``test_accuracy`` (reversal: argmax of the output distribution) with
+        ``test_accuracy_sampled`` (the expected accuracy when each symbol is
+        sampled from it, as the reference code does) or ``test_mse`` and
+        ``test_nmse`` (sine; MSE divided by the test targets' variance).
     """
     if spec.model is None or spec.train is None or spec.task not in ("reversal", "sine"):
         raise ValueError(f"train_run needs a reversal or sine spec with a model and a training config; got {spec}")
@@ -172,9 +176,17 @@ def train_run(spec: RunSpec) -> dict[str, Any]:
         "train_seconds": seconds,
         "history": [{k: round(float(v), 6) for k, v in h.items()} for h in res.history],
     }
+    if isinstance(res.model.body, DelayedRNN):
+        # The schedule forward() ran in training, at this run's batch size and padded length.
+        out["engine"] = res.model.body.engine(batch=cfg.batch_size, steps=int(data.train.x.shape[0]))
     if loss == "cross_entropy":
         out["test_accuracy"] = float(test["accuracy"])
         out["test_loss"] = float(test["loss"])
+        # The reference code samples each output symbol from the softmax instead of taking the argmax; the
+        # expected accuracy of that sampling is the mean probability the model gives the right symbol.
+        logp = log_softmax(predict(res.model, data.test.x))
+        out["test_accuracy_sampled"] = float(np.mean(np.exp(np.take_along_axis(
+            logp, np.asarray(data.test.y)[..., None].astype(np.intp), axis=-1))))
     else:
         # The loss module's MSE is the mean over positions; NMSE makes scales comparable.
         out["test_mse"] = float(test["loss"])

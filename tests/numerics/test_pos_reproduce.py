@@ -81,3 +81,21 @@ def test_reproduce_pos_bad_treebank_is_one_line(tmp_path, capsys):
     assert len(err) == 1 and "--treebank" in err[0] and "does not exist" in err[0]
     assert main(["reproduce", "pos", "--profile", "nope", "--out", str(tmp_path / "o")]) == 2
     assert "--profile must be one of" in capsys.readouterr().err
+
+
+def test_reversal_records_carry_sampled_accuracy_engine_and_code(tmp_path):
+    """Issue 20 item 6: argmax and sampled accuracy side by side, the engine at the run's batch and length."""
+    from numerics.experiments.profiles import EXPERIMENT_PROFILES, plan_runs
+    from numerics.experiments.report import markdown_report
+    from numerics.experiments.runner import run_all
+    from numerics.experiments.storage import load_records
+
+    specs = [s for s in plan_runs(EXPERIMENT_PROFILES["smoke"], ["reversal"]) if s.model.kind == "delayed"][:1]
+    run_all(specs, tmp_path, log=None)
+    (rec,) = load_records(tmp_path)
+    r = rec["result"]
+    V = specs[0].task_params["V"]
+    assert 0.0 < r["test_accuracy_sampled"] <= 1.0 and r["test_accuracy_sampled"] != r["test_accuracy"]
+    assert r["engine"] == "dense" and set(r["code"]) == {"package", "commit"} and V >= 2
+    md = markdown_report([rec])
+    assert "| sampled |" in md and f"{100 * r['test_accuracy_sampled']:.1f}%" in md
