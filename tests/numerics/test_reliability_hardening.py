@@ -161,3 +161,30 @@ def test_drnn_figures_says_which_file_is_too_large(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr.strip() == "drnn figures: error: [Errno 27] File too large: " + repr(
         str(Path("figs") / "wavefront.svg")), proc.stderr[-800:]
+
+
+# --------------------------------------------------------------- whatever MPLBACKEND holds
+def _drnn(args: list[str], tmp_path, backend: str) -> subprocess.CompletedProcess:
+    code = "import sys; from numerics.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": ROOT, "MPLBACKEND": backend})
+
+
+WARNING = "drnn: warning: MPLBACKEND='{}' is not a matplotlib backend; drawing with Agg"
+
+
+@pytest.mark.parametrize("args, backend", [(["--help"], "garbage"), (["verify", "--list"], "garbage"),
+                                           (["figures", "--list"], "garbage"), (["--help"], "module://")])
+def test_drnn_works_whatever_mplbackend_holds(args, backend, tmp_path):
+    proc = _drnn(args, tmp_path, backend)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert proc.stderr.strip() in ("", WARNING.format(backend)), proc.stderr[-800:]
+    assert proc.stdout.strip()
+
+
+@pytest.mark.parametrize("backend", ["garbage", "tkagg"])
+def test_figure_commands_fall_back_to_agg(backend, tmp_path):
+    proc = _drnn(["figures", "--out", "figs", "--only", "wavefront", "--format", "png"], tmp_path, backend)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert proc.stderr.strip() == ("" if backend == "tkagg" else WARNING.format(backend))
+    assert (tmp_path / "figs" / "wavefront.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
