@@ -15,12 +15,12 @@ import time
 from collections.abc import Callable, Iterable
 from types import ModuleType
 
-from numerics.verify.claims import cells, elman, engine_reference, gradients, theory, topology
+from numerics.verify.claims import cells, elman, engine_reference, export, gradients, theory, topology
 from numerics.verify.registry import EFFORTS, Effort, Entry, merge
 from theory.claims import ClaimResult, MethodResult
 
 #: The claim modules, in report order.
-CLAIM_MODULES: tuple[ModuleType, ...] = (elman, cells, theory, engine_reference, gradients, topology)
+CLAIM_MODULES: tuple[ModuleType, ...] = (elman, cells, theory, engine_reference, gradients, export, topology)
 
 
 def catalogue() -> dict[str, Entry]:
