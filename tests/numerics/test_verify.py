@@ -10,7 +10,17 @@ import sys
 import pytest
 
 from numerics.verify import oracle
-from numerics.verify.claims import cells, elman, engine_reference, export, gradients, theory, topology
+from numerics.verify.claims import (
+    cells,
+    elman,
+    engine_reference,
+    export,
+    gradients,
+    theory,
+    topology,
+    topology_bounds,
+    topology_lines,
+)
 from numerics.verify.registry import EFFORTS, ClaimSet, Effort, merge
 from numerics.verify.runner import CLAIM_MODULES, catalogue, claim_ids, run_claim
 from theory.claims import MethodResult
@@ -33,7 +43,8 @@ def _shape() -> dict[str, list[str]]:
 
 
 def test_catalogue_lists_every_claim_in_report_order_with_methods_from_all_modules():
-    assert CLAIM_MODULES == (elman, cells, theory, engine_reference, gradients, export, topology)
+    assert CLAIM_MODULES == (elman, cells, theory, engine_reference, gradients, export, topology,
+                             topology_bounds, topology_lines)
     assert claim_ids() == ORDER
     shape = _shape()
     assert shape["elman-staggered"] == ["property-float64", "property-float32", "torch", "symbolic",
