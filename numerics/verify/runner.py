@@ -7,7 +7,9 @@ structural checks (:mod:`~numerics.verify.claims.theory`), which also add
 methods to the first two modules' claims; the engine against the per-step
 reference (:mod:`~numerics.verify.claims.engine_reference`), every backward
 pass against central differences (:mod:`~numerics.verify.claims.gradients`),
-the state-dict export (:mod:`~numerics.verify.claims.export`), and the
+the state-dict export (:mod:`~numerics.verify.claims.export`), the exact
+contracts of ``min_steps`` and ``reference_field``
+(:mod:`~numerics.verify.claims.contracts`), and the
 topology compiler, its bounds and its delay lines
 (:mod:`~numerics.verify.claims.topology`,
 :mod:`~numerics.verify.claims.topology_bounds`,
@@ -24,6 +26,7 @@ from types import ModuleType
 
 from numerics.verify.claims import (
     cells,
+    contracts,
     elman,
     engine_reference,
     export,
@@ -38,7 +41,7 @@ from theory.claims import ClaimResult, MethodResult
 
 #: The claim modules, in report order.
 CLAIM_MODULES: tuple[ModuleType, ...] = (
-    elman, cells, theory, engine_reference, gradients, export, topology, topology_bounds, topology_lines,
+    elman, cells, theory, engine_reference, gradients, export, contracts, topology, topology_bounds, topology_lines,
 )
 
 

@@ -287,9 +287,9 @@ def _long_enough(plan: Any) -> int:
 
 def _three_ways(plan: Any) -> tuple[int | None, int | None, int | None]:
     """Closed form ``d - m`` (block graph), the unit-level search over the assembled weights, and the block
-    field's ``max(s - t)`` at ``T = min_steps + 2``."""
+    field's ``max(s - t)`` at ``T = min_steps`` (the shortest length that reaches it)."""
     unrolled = field_lookahead(unrolled_field(plan, *_assembled(plan), _long_enough(plan)))
-    return lookahead(plan), unrolled, field_lookahead(receptive_field(plan, min_steps(plan) + 2))
+    return lookahead(plan), unrolled, field_lookahead(receptive_field(plan, min_steps(plan)))
 
 
 def _lag_violation(plan: Any) -> dict[str, int] | None:
