@@ -109,7 +109,8 @@ CLAIMS.claim(
     "reference-field",
     "reference_field(top, T) is the receptive field of the reference network: x_s reaches y_t exactly when the "
     "unrolled time-step graph of the topology (forward states read their sources now and their previous state, "
-    "backward states truncated to horizon h read their sources at t ... t + h inside the sequence) links them.",
+    "backward states truncated to horizon h read their sources at t ... t + h inside the sequence, 0-based "
+    "t = 0 ... T-1) links them.",
     "ours (docs/theory/bidirectional.md, the reference network)",
     "holds",
     "Both describe the same graph; reference_field collects offsets s - t layer by layer, the check unrolls "

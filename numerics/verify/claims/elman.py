@@ -82,7 +82,8 @@ def deep_and_long(case: EquivalenceCase) -> bool:
 
 def warmup_matters(case: EquivalenceCase) -> bool:
     """Non-trivial for the start rules: :func:`deep_and_long` and some block ``l >= 2`` (1-based) has a
-    non-zero warm-up state, the exact condition under which the zero start differs from zero states.
+    non-zero warm-up state, without which the zero start cannot differ from zero states (with it, it usually
+    does, not always: ``U_2 = 0`` makes block 2 ignore its own state).
 
     A network whose warm-up states cannot be computed counts as trivial (the claim's own error reports
     the raise).
@@ -165,8 +166,10 @@ CLAIMS.claim(
     "The zero-start delayed network equals the stacked network started from zero states, for any biases.",
     SOURCE + " (the paper's construction read literally)",
     "fails",
-    "The outputs differ exactly when some warm-up state of a block l >= 2 (1-based) is non-zero: that block "
-    "enters its first real step from it while the stacked layer starts from 0. A non-zero b_1 alone never "
+    "The outputs can differ only if some warm-up state of a block l >= 2 (1-based) is non-zero: that block "
+    "enters its first real step from it while the stacked layer starts from 0 (not exactly then: with L = 2, "
+    "U_2 = 0 and b_2 != 0 the warm-up state is non-zero and the outputs are equal, because block 2 never "
+    "reads its own state). A non-zero b_1 alone never "
     "matters (block 1 starts at 0), and a sigmoid block differs even with zero biases (sigma(0) = 1/2).",
 )
 

@@ -70,9 +70,10 @@ def _bound_excess(c: dict[str, Any]) -> float:
 CLAIMS.claim(
     "bidir-approx-bound",
     "For one bidirectional tanh layer whose backward weights satisfy ||U_b||_2 <= rho, the single delayed "
-    "layer compiled with horizon h (no retraining) differs from the full bidirectional layer at time t by at "
-    "most rho^(h+1) ||b_{t+h+1}||_2 <= sqrt(n) rho^(h+1) when t + h < T, and by at most sqrt(n) rho^(T-t+1) "
-    "near the end (0 without backward bias): so ||y~_t - y_t||_2 <= sqrt(n) rho^(min(h, T-t)+1) for all t.",
+    "layer compiled with horizon h (no retraining) differs from the full bidirectional layer at 0-based time "
+    "t = 0 ... T-1 by at most rho^(h+1) ||b_{t+h+1}||_2 <= sqrt(n) rho^(h+1) when t + h < T - 1, and by at "
+    "most sqrt(n) rho^(T-t) near the end (0 without backward bias): so ||y~_t - y_t||_2 <= "
+    "sqrt(n) rho^(min(h, T-1-t)+1) for all t.",
     SOURCE + " §6 (approximation)",
     "holds",
     "The forward half is exact. b_t and b~_t are the same h+1 cell applications to u_{t+h}, ..., u_t, started "
@@ -111,7 +112,7 @@ CLAIMS.claim(
     "For two stacked bidirectional tanh layers (widths n1, n2) with the same horizon h, whose layer-1 backward "
     "and layer-2 forward and backward recurrent weights have ||U||_2 <= rho < 1 and whose layer-2 input "
     "weights have ||W||_2 <= omega, the single delayed layer compiled with horizon h differs from the full "
-    "network at every t with t + 2h < T by at most rho^(h+1) (sqrt(n2) + 2 omega sqrt(n1) / (1 - rho)).",
+    "network at every 0-based t with t + 2h < T by at most rho^(h+1) (sqrt(n2) + 2 omega sqrt(n1) / (1 - rho)).",
     SOURCE + " §6 (approximation, stacked)",
     "holds",
     "Layer 1's forward half is exact and its backward half is off by e1 <= sqrt(n1) rho^(h+1) wherever the "
@@ -371,9 +372,9 @@ def _near_end_exact(effort: Effort) -> MethodResult:
 
 CLAIMS.claim(
     "bidir-near-end-exact-top-only",
-    "For stacked bidirectional Elman layers with clipped backward windows, the output at t with "
-    "t + h_L >= T - 1 equals the full network's whenever the top layer's window reaches the end, whatever the "
-    "horizons of the layers below.",
+    "For stacked bidirectional Elman layers with clipped backward windows, the output at 0-based t with "
+    "t + h_L >= T - 1 equals the full network's whenever the top layer's window reaches the end, whatever "
+    "the horizons of the layers below.",
     SOURCE + " §6 (the end of the sequence)",
     "fails",
     "A lower layer with h < T - 1 is truncated at its early times, and the top layer reads those times: its "
