@@ -382,6 +382,5 @@ __all__ = [
     "finish_page",
     "table_page",
     "title_page",
-    "wrap",
     "write_deck",
 ]
