@@ -78,6 +78,8 @@ EXCLUDED: dict[str, str] = {
     "theory.symbolic_run.Activations": "record of SymPy function symbols made by uninterpreted() (fuzzed)",
     "theory.symbolic_run.Trace": "result record of the run_* kernels",
     "theory.symbolic.IdentityCheck": "result record of check_identity",
+    "numerics.models.construction.fill_placements": "kernel of assemble and assemble_compiled (both fuzzed), "
+    "which check their arguments",
     "theory.symbolic.fill_placements": "kernel of theory.symbolic.assemble and "
     "theory.topology_symbolic.compiled_matrices, which check their arguments and are fuzzed",
     "theory.topology_symbolic.run_": "SymPy unrolling kernels on matrices made by compiled_matrices/topology_symbols; "
