@@ -83,7 +83,7 @@ def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = N
     blocks = list(plan.blocks)
     order = [b for b in blocks if b.name.startswith("x@")] + \
         [b for b in blocks if b.name.startswith("b1.")] + [b for b in blocks if b.name == "h1"]
-    ax = new_axes(ax, (1.0 + 1.05 * steps, 0.9 + 0.55 * len(order)))
+    ax = new_axes(ax, (1.9 + 0.75 * steps, 1.7 + 0.42 * len(order)))
     traced: set[tuple[str, int]] = set()
     for j in range(h + 1):
         tau = t + h + j  # stage j computes the window for t at step t + h + j
@@ -127,7 +127,7 @@ def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = N
                      "$\\tilde h^b_{a:b}$ = backward cell run from 0 over $x_b, \\dots, x_a$"),
               title_fontsize=TEXT_SIZE)
     return set_labels(ax, None if slide else
-                      f"Horizon-{h} bidirectional layer as one delayed layer (delay $2h$ = {plan.delay})",
+                      f"Horizon $h$ = {h} as one delayed layer (delay $2h$ = {plan.delay})",
                       "d-RNN step $\\tau$", None)
 
 
@@ -220,7 +220,7 @@ def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4,
               title="bound: $\\sqrt{n}\\,\\rho^{h+1}$", title_fontsize=TEXT_SIZE)
     ax.grid(True, which="major", alpha=0.3)
     return set_labels(ax, None if slide else
-                      f"Truncation error of a bidirectional tanh layer ($n$ = {width}, $T$ = {T})",
+                      f"Truncation error of a bidirectional\ntanh layer ($n$ = {width}, $T$ = {T})",
                       "horizon $h$ (steps of future input)",
                       "largest $\\|\\tilde h^b_t - h^b_t\\|_2$")
 
