@@ -120,11 +120,16 @@ def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = N
              Patch(facecolor=KIND_COLOURS["stage"], alpha=0.45, label="backward stage"),
              Patch(facecolor=KIND_COLOURS["forward"], alpha=0.45, label="forward block")]
     # On a slide the row labels name the kinds; the legend keeps the outline and the symbols' definitions.
+    definitions = ("slot $i$ holds $x_{\\tau-i}$;   the output for $t$ is read at step $t + 2h$\n"
+                   "$\\tilde h^b_{a:b}$ = backward cell run from 0 over $x_b, \\dots, x_a$")
+    if slide:  # beside the table, which keeps the height its rows need
+        definitions = ("slot $i$ holds $x_{\\tau-i}$\n\n$\\tilde h^b_{a:b}$: backward cell\nrun from 0 over\n"
+                       "$x_b, \\dots, x_a$\n\noutput for $t$ read\nat step $t + 2h$\n")
     ax.legend(handles=[outline] if slide else [*kinds, outline],
-              loc="upper center", bbox_to_anchor=(0.5, -0.2 if slide else -0.16), ncol=1 if slide else 2,
+              loc="center left" if slide else "upper center",
+              bbox_to_anchor=(1.02, 0.5) if slide else (0.5, -0.16), ncol=1 if slide else 2,
               fontsize=TEXT_SIZE, frameon=False, handlelength=1.2, columnspacing=1.0,
-              title=("slot $i$ holds $x_{\\tau-i}$;   the output for $t$ is read at step $t + 2h$\n"
-                     "$\\tilde h^b_{a:b}$ = backward cell run from 0 over $x_b, \\dots, x_a$"),
+              title=definitions, alignment="left" if slide else "center",
               title_fontsize=TEXT_SIZE)
     return set_labels(ax, None if slide else
                       f"Horizon $h$ = {h} as one delayed layer (delay $2h$ = {plan.delay})",
