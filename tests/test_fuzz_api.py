@@ -171,6 +171,7 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
 
     from numerics.engine.layer import layer_backward, layer_forward
     from numerics.engine.params import LayerParams
+    from numerics.engine.registry import schedule_names
     from numerics.experiments import specs, tasks
     from numerics.experiments.bidirectional import as_topology_net
     from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN, assemble, delayed_gru, disassemble
@@ -352,6 +353,8 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
         "numerics.models.delayed.DelayedRNN.astype": (m(dnet, "astype"), dict(dtype=np.float32)),
         "numerics.models.delayed.DelayedRNN.initial_states": (m(dnet, "initial_states"), dict(h0=None, batch=2)),
         "numerics.models.delayed.DelayedRNN.engine": (m(dnet, "engine"), dict(engine="auto", batch=2, steps=4)),
+        "numerics.models.delayed.DelayedRNN.schedules": (m(dnet, "schedules"), {}),
+        "numerics.engine.registry.schedule_names": (schedule_names, {}),
         "numerics.models.delayed.DelayedRNN.forward": (m(dnet, "forward"), dict(x=x, h0=None, engine="auto")),
         "numerics.models.delayed.DelayedRNN.states": (m(dnet, "states"), dict(x=x, h0=None)),
         "numerics.models.delayed.DelayedRNN.readout": (m(dnet, "readout"), dict(states=np.zeros((4, 2, 3)))),
