@@ -7,6 +7,7 @@ delayed network computes ``h^l_t`` at d-RNN step ``t + l - 1``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -383,13 +384,15 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
         for (r, c), t in texts.items():
             ax.text(c, r, t, ha="center", va="center", fontsize=TEXT_SIZE + 1)
         ax.axvline(0.5, color="black", lw=1.5)
-        ax.set_xticks(range(L + 1), ["x"] + [b.name for b in plan.blocks])
-        ax.set_yticks(range(L), [b.name for b in plan.blocks])
+        # Numbered blocks are the blocks s^l of the d-RNN state (the notation of the lecture and the docs).
+        names = [re.sub(r"^[bh](\d+)$", r"$s^{\1}$", b.name) for b in plan.blocks]
+        ax.set_xticks(range(L + 1), ["$x$", *names])
+        ax.set_yticks(range(L), names)
         ax.set_xticks(np.arange(-0.5, L + 1), minor=True)
         ax.set_yticks(np.arange(-0.5, L), minor=True)
         ax.grid(which="minor", color="0.6", lw=0.6)
         ax.tick_params(which="minor", length=0)
-        set_labels(ax, name, "reads (x = input)", "block", TITLE_SIZE - 1)
+        set_labels(ax, name, "reads ($x$ = input)", "block", TITLE_SIZE - 1)
     labels = {"vertical": "same time: layer below / input (0)", "recurrent": "own past (+1)",
               "acausal": "look-ahead into the future (< 0)", "feedback": "feedback from the past (≥ 2)"}
     handles = [Patch(facecolor=SHIFT_COLOURS[k], alpha=BLOCK_ALPHA["sparsity"], edgecolor="0.3", label=labels[k])
