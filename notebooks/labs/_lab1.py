@@ -61,9 +61,11 @@ print("Task 1 passed")""", 1),
 
 Block $l$ reads its own previous state through $U_l$ (on the diagonal) and
 block $l-1$'s previous state through $W_l$ (just below the diagonal):
+
 $$
 \hat U = \begin{pmatrix} U_1 & 0 & 0 \\ W_2 & U_2 & 0 \\ 0 & W_3 & U_3 \end{pmatrix}.
 $$
+
 Write `U_hat_of` for any number of layers. Before you run the check: how
 many of its $11 \times 11$ entries are non-zero?"""),
         solution("lab1-U", """\

@@ -17,6 +17,7 @@ Task 2 (one step by hand) 20 · Task 3 (which term?) 10 · Task 4 (the
 own-reset layer) 30 · Task 5 (why not the LSTM?) 10 · wrap-up 5.
 
 The GRU, as PyTorch writes it (gate rows in the order $r, z, n$):
+
 $$
 \begin{aligned}
 r &= \sigma(W_r x + b_{ir} + U_r h + b_{hr}), \qquad
@@ -25,6 +26,7 @@ n &= \tanh\bigl(W_n x + b_{in} + r \odot (U_n h + b_{hn})\bigr), \qquad
 h' = (1 - z) \odot n + z \odot h.
 \end{aligned}
 $$
+
 Replace each `raise NotImplementedError()` and run the check below it."""),
         code("""\
 import numpy as np
@@ -131,9 +133,11 @@ print("Task 3 passed: the naive construction is exact once that path is gone")""
 Zeroing a weight is no fix. Instead change the wide cell: split $\hat U_n$
 into its diagonal blocks $D$ (each block reading its own state) and the rest
 $C = \hat U_n - D$, and compute
+
 $$
 n = \tanh\bigl(\hat W_n x + b_{in} + C s + r \odot (D s + b_{hn})\bigr).
 $$
+
 Write `run_gru(x, params, widths, reset)` for the wide layer: `params` has
 `weight_ih` $(3N, n_0)$, `weight_hh` $(3N, N)$, `bias_ih`, `bias_hh`
 $(3N,)$ with the gates stacked $r, z, n$ along the rows (`np.split(…, 3)`).

@@ -6,7 +6,11 @@ used to hang, cut an array silently, raise MemoryError or name something the use
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,6 +23,7 @@ from numerics.models.torch_io import from_torch
 from numerics.train import train
 from numerics.train.readout import Readout
 
+ROOT = str(Path(__file__).resolve().parents[2])
 NET = StackedRNN.random(2, [3, 2], cell="elman", seed=0)
 PLAN = NET.to_delayed().plan
 
@@ -129,3 +134,57 @@ def test_a_bad_or_diverging_lr_is_reported_by_the_name_the_user_passed(lr):
     with pytest.raises((ValueError, FloatingPointError), match=r"\blr\b") as info:
         train(model, x, x, epochs=3, clip=None, lr=lr)
     assert "dy" not in str(info.value)
+
+
+# --------------------------------------------------------------- "[Errno 27] File too large" names the file
+def _under_file_size_limit(code: str, tmp_path) -> subprocess.CompletedProcess:
+    limit = "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000)); "
+    return subprocess.run([sys.executable, "-c", limit + code], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": ROOT, "MPLBACKEND": "Agg"})
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE")
+def test_a_record_too_large_for_the_file_size_limit_names_the_file(tmp_path):
+    proc = _under_file_size_limit(
+        "from pathlib import Path; from numerics.experiments.storage import write_json_atomic; "
+        "write_json_atomic(Path('big.json'), list(range(5000)))", tmp_path)
+    assert proc.returncode != 0
+    assert "[Errno 27] File too large: 'big.json'" in proc.stderr, proc.stderr[-500:]
+    assert [p.name for p in tmp_path.iterdir()] == []  # no temporary file left behind
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_FSIZE")
+def test_drnn_figures_says_which_file_is_too_large(tmp_path):
+    proc = _under_file_size_limit(
+        "import sys; from numerics.cli.main import main; "
+        "sys.exit(main(['figures', '--out', 'figs', '--only', 'wavefront', '--format', 'svg']))", tmp_path)
+    assert proc.returncode == 2
+    assert proc.stderr.strip() == "drnn figures: error: [Errno 27] File too large: " + repr(
+        str(Path("figs") / "wavefront.svg")), proc.stderr[-800:]
+
+
+# --------------------------------------------------------------- whatever MPLBACKEND holds
+def _drnn(args: list[str], tmp_path, backend: str) -> subprocess.CompletedProcess:
+    code = "import sys; from numerics.cli.main import main; sys.exit(main(sys.argv[1:]))"
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=300,
+                          cwd=tmp_path, env={**os.environ, "PYTHONPATH": ROOT, "MPLBACKEND": backend})
+
+
+WARNING = "drnn: warning: MPLBACKEND='{}' is not a matplotlib backend; drawing with Agg"
+
+
+@pytest.mark.parametrize("args, backend", [(["--help"], "garbage"), (["verify", "--list"], "garbage"),
+                                           (["figures", "--list"], "garbage"), (["--help"], "module://")])
+def test_drnn_works_whatever_mplbackend_holds(args, backend, tmp_path):
+    proc = _drnn(args, tmp_path, backend)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert proc.stderr.strip() in ("", WARNING.format(backend)), proc.stderr[-800:]
+    assert proc.stdout.strip()
+
+
+@pytest.mark.parametrize("backend", ["garbage", "tkagg"])
+def test_figure_commands_fall_back_to_agg(backend, tmp_path):
+    proc = _drnn(["figures", "--out", "figs", "--only", "wavefront", "--format", "png"], tmp_path, backend)
+    assert proc.returncode == 0, proc.stderr[-800:]
+    assert proc.stderr.strip() == ("" if backend == "tkagg" else WARNING.format(backend))
+    assert (tmp_path / "figs" / "wavefront.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
