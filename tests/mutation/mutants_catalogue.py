@@ -35,10 +35,12 @@ import numpy as np
 import pytest
 
 import numerics.engine.activations as activations
-import numerics.engine.blocked as blocked
+import numerics.engine.cells as cells
+import numerics.engine.dense as dense
 import numerics.engine.layer as layer
 import numerics.engine.layerorder as layerorder
-import numerics.engine.schedule as schedule
+import numerics.engine.units as schedule
+import numerics.engine.wavefront as blocked
 import numerics.models.delayed as delayed
 import numerics.models.topology as topology_models
 import numerics.testing as testing
@@ -168,24 +170,21 @@ def _swap_lstm_gates(mp: pytest.MonkeyPatch) -> None:
 
 
 def _no_dense_holds(mp: pytest.MonkeyPatch) -> None:
-    mp.setattr(delayed, "unit_holds", lambda plan: None)
+    mp.setattr(dense, "unit_holds", lambda plan: None)
 
 
 def _short_padding(mp: pytest.MonkeyPatch) -> None:
     # DelayedRNN._run with the padded length off by one: d - 1 zero steps instead of d
-    def run(self: delayed.DelayedRNN, x: Any, h0: Any, engine: str) -> Any:
+    def run(self: delayed.DelayedRNN, x: Any, h0: Any, engine: str, keep_cache: bool = True,
+            full: bool = False) -> Any:
         x = delayed.as_sequence(x, self.input_size, self.dtype)
         T, B, I = x.shape
         h, c = self.initial_states(h0, B)
         xp = np.concatenate([x, np.zeros((max(self.delay - 1, 0), B, I), dtype=self.dtype)], axis=0)
-        if self.engine(engine) == "blocked":
-            states, cache = delayed.blocked_forward(self.plan, self.params, xp, h, c)
-        else:
-            states, cache = delayed.layer_forward(self.cell, self.params, xp, h, c,
-                                                  activations=delayed.unit_groups(self.plan),
-                                                  hold=delayed.unit_holds(self.plan),
-                                                  reset_mask=delayed.reset_mask(self.plan))
-        return states, delayed.DelayedCache(cache, T)
+        name = self.engine(engine, batch=B, steps=T, training=keep_cache)
+        states, cache = delayed.get_schedule(name).run(self.plan, self.params, self._prepare(name), xp, h, c,
+                                                       keep_cache, True)
+        return (states if full else self.readout(states)), (delayed.DelayedCache(cache, T) if keep_cache else None)
 
     mp.setattr(delayed.DelayedRNN, "_run", run)
 
@@ -268,18 +267,16 @@ def _wrap(module: Any, name: str, make: Callable[[Any], Any]) -> Callable[[pytes
 
 
 def _gru_z_sign(original: Any) -> Any:
-    def gru_local(r, z, n, hn, h_prev, local, local_hn=None):  # type: ignore[no-untyped-def]
-        out = original(r, z, n, hn, h_prev, local, local_hn)
-        H = r.shape[-1]
-        local[..., H:2 * H] *= -1  # ∂h/∂z with the wrong sign
-        return out
+    def gru_local(r, z, n, hn, h_prev, d_r, d_z, d_hn, d_n):  # type: ignore[no-untyped-def]
+        original(r, z, n, hn, h_prev, d_r, d_z, d_hn, d_n)
+        d_z *= -1  # ∂h/∂a_z with the wrong sign
 
     return gru_local
 
 
 def _lstm_forget_tanh_c(original: Any) -> Any:
-    def lstm_local(i, f, g, o, c_prev, tc, local, dh_dc=None):  # type: ignore[no-untyped-def]
-        return original(i, f, g, o, tc, tc, local, dh_dc)  # tanh(c_t) where c_{t-1} belongs
+    def lstm_local(gates4, c_prev, tc, local4, dh_dc, scratch4=None):  # type: ignore[no-untyped-def]
+        return original(gates4, tc, tc, local4, dh_dc, scratch4)  # tanh(c_t) where c_{t-1} belongs
 
     return lstm_local
 
@@ -345,10 +342,10 @@ def _swap_reverse_biases(mp: pytest.MonkeyPatch) -> None:
 #: The mutants of issue 21: backward passes in every schedule, bounds, contracts, bidirectional export, helpers.
 GRADIENT_MUTANTS: tuple[Mutant, ...] = (
     Mutant("gru-z-derivative-sign", "backward", "the GRU update gate's local derivative has the wrong sign",
-           _wrap(layer, "gru_local", _gru_z_sign),
+           _wrap(cells, "gru_local", _gru_z_sign),
            killed_by=('gradient-stacked', 'gradient-bidirectional', 'gradient-delayed')),
     Mutant("lstm-forget-derivative-tanh-c", "backward", "the LSTM forget gate's derivative uses tanh(c_t), not c_{t-1}",
-           _wrap(layer, "lstm_local", _lstm_forget_tanh_c),
+           _wrap(cells, "lstm_local", _lstm_forget_tanh_c),
            killed_by=('gradient-stacked', 'gradient-bidirectional', 'gradient-delayed')),
     Mutant("sigmoid-derivative-1-h2", "backward", "the sigmoid derivative computed as 1 - h^2",
            _wrap(activations, "derivative_from_output", _sigmoid_as_tanh),
