@@ -532,7 +532,7 @@ def pos_targets() -> dict[str, tuple[Any, dict[str, Any]]]:
             sentences=[sent], vocab=v, batch_size=2, rng=np.random.default_rng(0), chars=None, pool=2)),
         "numerics.experiments.pos.check_profile": (pos.check_profile, dict(name="smoke")),
         "numerics.experiments.pos.latency_steps": (pos.latency_steps, dict(model=ModelSpec("delayed", delay=2),
-                                                                           mean_length=10.0)),
+                                                                           lengths=[3, 5])),
         "numerics.experiments.pos.majority_baseline": (pos.majority_baseline, dict(train=[sent], test=[sent])),
         "numerics.experiments.pos.plan_pos": (pos.plan_pos, dict(profile=prof, treebank=None)),
         "numerics.experiments.pos.pos_models": (pos.pos_models, dict(profile=prof)),

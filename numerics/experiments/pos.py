@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -298,17 +299,23 @@ def majority_baseline(train: list[Sentence], test: list[Sentence]) -> dict[str, 
     return {"accuracy": hits / words, "words": words, "fallback_tag": overall}
 
 
-def latency_steps(model: ModelSpec, mean_length: float) -> float:
-    """Words a tagger must read past word ``t`` before tagging it: ``d`` (delayed), 0 (stacked), the rest
-    of the sentence (bidirectional; mean over the words of sentences of mean length ``mean_length`` ≈ (n−1)/2)."""
+def latency_steps(model: ModelSpec, lengths: Sequence[int]) -> float:
+    """Words a tagger must read past a word before it can tag it, averaged over the words of sentences of ``lengths``.
+
+    ``d`` for a d-LSTM, 0 for the stacked LSTM, and for the bidirectional
+    LSTM the rest of the sentence: ``n − 1 − t`` for word ``t`` of a sentence
+    of ``n`` words, i.e. ``Σ n(n−1)/2 / Σ n`` over the sentences.
+    """
     check_type(model, ModelSpec, "model")
-    if isinstance(mean_length, bool) or not isinstance(mean_length, (int, float)) or not 0 <= mean_length < 1e9:
-        raise ValueError(f"mean_length must be a number >= 0; got {mean_length!r}")
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, Sequence) or not lengths or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and 1 <= n < 10**9 for n in lengths):
+        raise ValueError("lengths must be a non-empty sequence of sentence lengths (ints >= 1)")
     if model.kind == "delayed":
         return float(model.delay)
     if model.kind == "stacked":
         return 0.0
-    return max(0.0, (float(mean_length) - 1.0) / 2.0)
+    n = np.asarray(lengths, dtype=float)
+    return float((n * (n - 1) / 2).sum() / n.sum())
 
 
 def measure_cost(specs: list[RunSpec], *, batches: int = 20, repeats: int = 3) -> list[dict[str, Any]]:
@@ -343,13 +350,13 @@ def measure_cost(specs: list[RunSpec], *, batches: int = 20, repeats: int = 3) -
                 y, c = m.forward(b.ids, b.lengths, b.chars, b.char_lengths)
                 m.backward(c, np.ones_like(y) / b.words)
             trn[i].append(words / (time.perf_counter() - t0))
-    mean_len = float(np.mean([len(s) for s in test]))
+    lengths = [len(s) for s in test]
     out = []
     for s, i_r, t_r in zip(specs, inf, trn):
         assert s.model is not None
         out.append({"model": s.model.label, "kind": s.model.kind, "delay": s.model.delay,
                     "inference_words_per_s": float(np.median(i_r)), "training_words_per_s": float(np.median(t_r)),
-                    "latency_steps": latency_steps(s.model, mean_len)})
+                    "latency_steps": latency_steps(s.model, lengths)})
     return out
 
 
