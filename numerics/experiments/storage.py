@@ -25,6 +25,7 @@ import math
 import os
 import re
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +44,8 @@ RESULT_VERSION = 2
 #: Sub-directory of ``OUT`` that receives damaged or duplicate run files.
 QUARANTINE = "quarantine"
 LOCK_NAME = ".drnn-reproduce.lock"
+#: Largest run file read (a record is a few KB): anything bigger is quarantined unread.
+MAX_RECORD_BYTES = 16 << 20
 # Temporary files of write_text_atomic: ".<target name>.<random>.tmp".
 _TEMP = re.compile(r"^\..+\.tmp$")
 
@@ -107,6 +110,11 @@ def write_text_atomic(path: Path, write: Callable[[Any], None], newline: str | N
             os.fsync(fh.fileno())
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write() (e.g. "[Errno 27] File too large") names no file
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -261,6 +269,11 @@ def validate_record(rec: Any, name: str = "record") -> RunSpec:
     return spec
 
 
+def _int_digits() -> int:
+    # The limit exists from Python 3.10.7 / 3.11 on; 4300 is its default.
+    return int(getattr(sys, "get_int_max_str_digits", lambda: 4300)())
+
+
 def read_record(path: Path, name: str | None = None) -> dict[str, Any]:
     """Read and validate one run file.
 
@@ -278,10 +291,17 @@ def read_record(path: Path, name: str | None = None) -> dict[str, Any]:
     if not stat.S_ISREG(st.st_mode):
         # Opening a FIFO would block forever; a directory cannot be read at all.
         raise RecordError(f"{name}: not a regular file")
+    too_big = f"larger than the {MAX_RECORD_BYTES >> 20} MiB a run record may have"
+    if st.st_size > MAX_RECORD_BYTES:  # a sparse 1.5 GB file would otherwise be read whole
+        raise RecordError(f"{name}: {st.st_size} bytes, {too_big}")
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_RECORD_BYTES + 1)  # the file may grow after the lstat
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RecordError(f"{name}: cannot read ({exc})") from None
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordError(f"{name}: more than {MAX_RECORD_BYTES} bytes, {too_big}")
     try:
         rec = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -289,7 +309,19 @@ def read_record(path: Path, name: str | None = None) -> dict[str, Any]:
         torn = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         what = "empty file" if not text.strip() else "truncated" if torn else "invalid JSON"
         raise RecordError(f"{name}: {what} ({exc})") from None
-    validate_record(rec, name)
+    except RecursionError:  # the C decoder stops at the interpreter's recursion limit, cleanly
+        raise RecordError(f"{name}: invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # an integer past sys.get_int_max_str_digits()
+        raise RecordError(f"{name}: invalid JSON (an integer of more than {_int_digits()} "
+                          f"digits: {str(exc)[:120]})") from None
+    try:
+        spec = validate_record(rec, name)
+    except RecursionError:  # nesting below the decoder's limit can still exceed it when hashed
+        raise RecordError(f"{name}: nested too deeply") from None
+    # The id names the file and is derived from the spec: a missing one is filled in, a different one is an edit.
+    run_id = rec.setdefault("run_id", spec.run_id)
+    if run_id != spec.run_id:
+        raise RecordError(f"{name}: run_id {run_id!r} is not the id of its spec ({spec.run_id})"[:300])
     return rec
 
 
