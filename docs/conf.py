@@ -7,6 +7,7 @@ Build with (warnings are errors, as in CI)::
 At start-up this file copies the notebooks from ``../notebooks`` into
 ``tutorials/notebooks`` (rendered by myst-nb; executed once and cached in
 ``_build/.jupyter_cache``, or not at all with ``DRNN_DOCS_EXECUTE=off``) and
+the labs' student copies into ``course/notebooks`` (never executed), and
 draws the figure gallery into ``_generated/gallery`` with
 :func:`numerics.cli.figures.write_figures`, writing the page ``gallery.md``
 (the theory chapters show some of these figures too), and the wavefront
@@ -57,6 +58,8 @@ nb_execution_mode = os.environ.get("DRNN_DOCS_EXECUTE", "cache")
 nb_execution_cache_path = os.environ.get("DRNN_DOCS_CACHE", str(DOCS / "_build" / ".jupyter_cache"))
 nb_execution_timeout = 180
 nb_execution_raise_on_error = True
+# The labs' student copies are shown as handed out: blanks that raise NotImplementedError, not executed.
+nb_execution_excludepatterns = ["course/notebooks/*"]
 nb_merge_streams = True
 # Widgets are shown as their static text: the default would load require.js and the widget manager from a CDN.
 nb_ipywidgets_js: dict = {}
@@ -87,9 +90,12 @@ html_css_files = ["drnn.css"]  # wide code, outputs and tables scroll instead of
 
 # -- generated sources --------------------------------------------------------
 def _copy_notebooks() -> None:
-    target = DOCS / "tutorials" / "notebooks"
+    _copy(sorted((ROOT / "notebooks").glob("*.ipynb")), DOCS / "tutorials" / "notebooks")
+    _copy(sorted((ROOT / "notebooks" / "labs" / "student").glob("*.ipynb")), DOCS / "course" / "notebooks")
+
+
+def _copy(sources: list[Path], target: Path) -> None:
     target.mkdir(parents=True, exist_ok=True)
-    sources = sorted((ROOT / "notebooks").glob("*.ipynb"))
     for old in target.glob("*.ipynb"):
         if old.name not in {nb.name for nb in sources}:
             old.unlink(missing_ok=True)  # a notebook removed from notebooks/

@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -45,13 +46,20 @@ def test_docs(tmp_path: Path) -> None:
     check_no_network_resource(out)
     check_no_broken_local_link(out)
     check_exercise_solutions_are_collapsed(out)
+    check_no_tex_as_text(out)
 
 
 def check_pages_built(out: Path) -> None:
     for page in ("index.html", "theory/lecture0.html", "theory/theorem1.html", "gallery.html", "api.html",
                  "tutorials/notebooks/00_stacked_and_bidirectional.html",
-                 "tutorials/notebooks/01_block_matrix.html"):
+                 "tutorials/notebooks/01_block_matrix.html", "course/index.html", "course/bidirectional.html",
+                 "course/labs.html", "course/lab1.html", "course/lab2.html", "course/lab3.html",
+                 "course/notebooks/lab1_delayed_by_hand.html"):
         assert (out / page).is_file(), f"{page} was not built"
+    # The labs' student copies are rendered as handed out: the blanks, no solution, not executed.
+    lab = (out / "course" / "notebooks" / "lab1_delayed_by_hand.html").read_text(encoding="utf-8")
+    assert "NotImplementedError" in lab and "BEGIN SOLUTION" not in lab and "Task 1 (10 min)" in lab
+    assert "cell_output" not in lab, "a student copy was executed in the docs"
     gallery = (out / "gallery.html").read_text(encoding="utf-8")
     assert "wavefront.png" in gallery and "gru_counterexample.png" in gallery
 
@@ -87,10 +95,100 @@ def check_no_broken_local_link(built_docs: Path) -> None:
 
 
 def check_exercise_solutions_are_collapsed(built_docs: Path) -> None:
-    for chapter in ("lecture0", "notation", "theorem1", "cells", "acausality", "extensions"):
-        html = (built_docs / "theory" / f"{chapter}.html").read_text(encoding="utf-8")
+    for chapter in ("theory/lecture0", "theory/notation", "theory/theorem1", "theory/cells", "theory/acausality",
+                    "theory/extensions", "course/bidirectional"):
+        html = (built_docs / f"{chapter}.html").read_text(encoding="utf-8")
         solutions = re.findall(r"<details[^>]*sd-dropdown[^>]*>", html)
         assert solutions, f"{chapter}: no collapsed solution"
         assert not any(" open" in tag for tag in solutions), f"{chapter}: a solution is open by default"
     nb = (built_docs / "tutorials" / "notebooks" / "00_stacked_and_bidirectional.html").read_text(encoding="utf-8")
     assert "<details><summary>Solution 0.5</summary>" in nb
+
+
+#: TeX that shows as text when MathJax did not get it (`$$` straight after a text line, a stray `$`).
+_TEX_AS_TEXT = re.compile(r"\$|\\(?:frac|sum|prod|le|ge|sqrt|rho|hat|tilde|mathbb|begin)\b|[\^_]\{")
+#: Elements whose text is not prose: code, API signatures, math containers (MathJax typesets them), scripts.
+_SKIP_TAGS = {"script", "style", "pre", "code", "kbd", "samp", "tt", "textarea", "math", "svg"}
+_SKIP_CLASSES = {"math", "highlight", "MathJax", "output", "cell_output", "viewcode-block", "sig", "pre"}
+_VOID_TAGS = {"br", "img", "meta", "link", "input", "hr", "col", "area", "base", "source", "wbr", "embed"}
+
+
+class _ProseText(HTMLParser):
+    """Collects the text of an HTML page outside code, math containers and scripts."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, bool]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID_TAGS:
+            return
+        classes = set((dict(attrs).get("class") or "").split())
+        skip = tag in _SKIP_TAGS or bool(classes & _SKIP_CLASSES) or any(c.startswith("highlight") for c in classes)
+        self.stack.append((tag, skip or (bool(self.stack) and self.stack[-1][1])))
+
+    def handle_endtag(self, tag: str) -> None:
+        for i in range(len(self.stack) - 1, -1, -1):  # tolerate an unclosed inner element
+            if self.stack[i][0] == tag:
+                del self.stack[i:]
+                return
+
+    def handle_data(self, data: str) -> None:
+        if not (self.stack and self.stack[-1][1]):
+            self.text.append(data)
+
+
+def tex_as_text(html: str) -> list[str]:
+    """Snippets of TeX left as visible text in a built page (empty when all math is in math containers)."""
+    parser = _ProseText()
+    parser.feed(html)
+    prose = " ".join(parser.text)
+    return [prose[max(0, m.start() - 40):m.end() + 40].replace("\n", " ") for m in _TEX_AS_TEXT.finditer(prose)]
+
+
+def check_no_tex_as_text(built_docs: Path) -> None:
+    """No page shows `$`, `$$`, `\\frac` or `^{` as text: every formula reached MathJax."""
+    found = []
+    for page in sorted(built_docs.rglob("*.html")):
+        rel = page.relative_to(built_docs)
+        if rel.parts[0] in {"_modules", "_static", "_sources", "_generated"}:
+            continue  # highlighted source listings and copied assets, not pages
+        found += [f"{rel}: ...{snippet}..." for snippet in tex_as_text(page.read_text(encoding="utf-8"))]
+    assert not found, "TeX shown as text (is `$$` directly after a text line?):\n" + "\n".join(found[:20])
+
+
+def test_tex_as_text_finds_the_garbled_theorem() -> None:
+    """The checker flags the way `$$` after a text line renders, and passes typeset math and code."""
+    garbled = ("<p>the full layer at time <span class=\"math\">\\(t\\)</span> by\n$$\n"
+               "\\|y\\| \\le \\sqrt{n}\\, \\rho^{h+1}\n$$</p>")
+    assert tex_as_text(garbled), "a garbled display formula was not found"
+    assert tex_as_text("<p>costs C_{L} as text</p>")
+    fine = ("<p>by</p><div class=\"math notranslate nohighlight\">\\[\\frac{a}{b}^{2}\\]</div>"
+            "<div class=\"highlight-python\"><pre>x = \"$5\"</pre></div><p>text <code>a_{1}</code></p>")
+    assert tex_as_text(fine) == []
+
+
+def display_math_after_text(text: str) -> list[int]:
+    """Line numbers (1-based) of an opening `$$` line directly after a text line (MyST then leaves it as text)."""
+    lines, inside, bad = text.split("\n"), False, []
+    for i, line in enumerate(lines):
+        if line.strip() == "$$":
+            if not inside and i > 0 and lines[i - 1].strip():
+                bad.append(i + 1)
+            inside = not inside
+    return bad
+
+
+def test_display_math_starts_a_paragraph() -> None:
+    """The source-side twin of check_no_tex_as_text: every `$$` block in the docs follows a blank line."""
+    assert display_math_after_text("text\n$$\nx\n$$\n") == [2]
+    assert display_math_after_text("text\n\n$$\nx\n$$\nmore\n") == []
+    bad = [f"{p.relative_to(DOCS)}:{n}" for p in sorted(DOCS.rglob("*.md")) if "_build" not in p.parts
+           for n in display_math_after_text(p.read_text(encoding="utf-8"))]
+    nbformat = pytest.importorskip("nbformat")
+    for path in sorted((DOCS.parent / "notebooks").rglob("*.ipynb")):  # myst-nb renders their markdown the same way
+        cells = nbformat.read(path, as_version=4).cells
+        bad += [f"{path.name} cell {i} line {n}" for i, cell in enumerate(cells) if cell.cell_type == "markdown"
+                for n in display_math_after_text(cell.source)]
+    assert not bad, "`$$` directly after a text line (add a blank line before it): " + ", ".join(bad)

@@ -30,7 +30,11 @@ THEORY = ROOT / "docs" / "theory"
 NOTEBOOK_DIR = ROOT / "notebooks"
 #: Every notebook ends with exercises.
 NOTEBOOKS = ("00_stacked_and_bidirectional", "01_block_matrix", "02_symbolic_proof",
-             "03_receptive_fields", "04_lstm_holds_gru_breaks", "05_training_acausal")
+             "03_receptive_fields", "04_lstm_holds_gru_breaks", "05_training_acausal",
+             "06_bidirectional_to_streaming")
+#: The course's own pages with exercises (docs/course/*.md), numbered on from the theory chapters.
+COURSE = ROOT / "docs" / "course"
+COURSE_PAGES = ("bidirectional",)
 
 #: Every theory chapter ends with exercises (the index page is a table of contents).
 CHAPTERS = ("lecture0", "notation", "theorem1", "cells", "acausality", "extensions")
@@ -49,6 +53,7 @@ def _notebook_markdown(stem: str) -> str:
 
 def _sources() -> dict[str, str]:
     out = {name: (THEORY / f"{name}.md").read_text(encoding="utf-8") for name in CHAPTERS}
+    out |= {f"course/{name}": (COURSE / f"{name}.md").read_text(encoding="utf-8") for name in COURSE_PAGES}
     for stem in NOTEBOOKS:
         out[f"notebook {stem[:2]}"] = _notebook_markdown(stem)
     return out
@@ -335,6 +340,37 @@ def ex_N5_2() -> list[float]:
 def ex_N5_3() -> list[float]:
     return [_n_params(BidirectionalRNN.random(4, [16], cell="lstm", seed=0)),
             _n_params(StackedRNN.random(4, [24], cell="lstm", seed=0))]
+
+
+def _streaming(widths: list[int], horizon: int | list[int], input_size: int = 1) -> object:
+    from numerics.experiments.bidirectional import as_topology_net
+    from numerics.models.topology import streaming
+
+    return streaming(as_topology_net(BidirectionalRNN.random(input_size, widths, bias=False)), horizon)[0]
+
+
+def ex_N6_1() -> list[float]:
+    return [_streaming([16], 3, input_size=2).units]
+
+
+def ex_N6_2() -> list[float]:
+    # A dense d-RNN with delay 3 looks 3 ahead; the conversion at h = 3 has latency (delay) 6.
+    return [_dense(3).delay, lookahead(_dense(3)), _streaming([4], 3).delay]
+
+
+def ex_7_1() -> list[float]:
+    return [_streaming([3], 4).delay, 4]
+
+
+def ex_7_2() -> list[float]:
+    return [_streaming([3, 3], [2, 3]).delay]
+
+
+def ex_7_3() -> list[float]:
+    from numerics.models.topology import truncation_bound
+
+    # truncation_bound(...)[0] is the bound at t = 1, away from the end for T = 100.
+    return [min(h for h in range(40) if truncation_bound(0.5, 16, h, 100)[0] <= 1e-3)]
 
 
 CHECKS: dict[str, Callable[[], list[float] | str]] = {

@@ -85,3 +85,11 @@ def test_cells_are_short(path: Path) -> None:
         problems += [f"cell {i} line {j + 1} has {len(line)} characters"
                      for j, line in enumerate(lines) if len(line) > MAX_LINE_CHARS]
     assert not problems, f"{path.name}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_stray_backslash_lines(path: Path) -> None:
+    """A `code(\"\"\"\\\\` in notebooks/_make.py once left a line holding only `\\` at the top of cells."""
+    nb = nbformat.read(path, as_version=4)
+    bad = [i for i, cell in enumerate(nb.cells) if any(line.strip() == "\\" for line in cell.source.splitlines())]
+    assert not bad, f"{path.name}: cells {bad} have a line holding only a backslash"

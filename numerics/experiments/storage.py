@@ -131,11 +131,43 @@ def content_hash(spec: dict[str, Any], result: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def make_record(spec: RunSpec, result: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """The stored form of a finished run: version, id, spec, result, content hash, wall time, finishing time."""
+def code_version() -> dict[str, str]:
+    """The code that computes a record: the installed package version and, from a git checkout, the commit.
+
+    ``commit`` ends in ``+dirty`` when the checkout has uncommitted changes to tracked files, and is ``""``
+    when the package does not run from a git checkout (an installed wheel) or git is unavailable.
+    """
+    import subprocess
+    from importlib import metadata
+
+    try:
+        version = metadata.version("drnn-toolkit")
+    except metadata.PackageNotFoundError:
+        version = "uninstalled"
+    root = Path(__file__).resolve().parents[2]
+    commit = ""
+    if (root / ".git").exists():
+        try:
+            run = lambda *a: subprocess.run(["git", "-C", str(root), *a], capture_output=True, text=True,  # noqa: E731
+                                            timeout=10, check=True).stdout.strip()
+            commit = run("rev-parse", "HEAD")
+            if run("status", "--porcelain", "--untracked-files=no", "--", "numerics", "theory"):
+                commit += "+dirty"
+        except (OSError, subprocess.SubprocessError):
+            commit = ""
+    return {"package": version, "commit": commit}
+
+
+def make_record(spec: RunSpec, result: dict[str, Any], seconds: float,
+                code: dict[str, str] | None = None) -> dict[str, Any]:
+    """The stored form of a finished run: version, id, spec, result, content hash, wall time, finishing time.
+
+    ``code`` (default :func:`code_version`) says which code computed the result; it is stored in the
+    result (so the content hash covers it) as ``result["code"]``.
+    """
     sd = spec.to_dict()
     # Round-trip the result through JSON first so the hash is of exactly what a reader will see.
-    res = json.loads(json.dumps(result))
+    res = json.loads(json.dumps({**result, "code": code if code is not None else code_version()}))
     return {"version": RESULT_VERSION, "run_id": spec.run_id, "spec": sd, "result": res,
             "sha256": content_hash(sd, res), "seconds": round(seconds, 3),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
@@ -175,6 +207,7 @@ _RESULT_FIELDS = {
     "reversal": {**_TRAINING, "test_accuracy": "fraction"},
     "sine": {**_TRAINING, "test_mse": "number", "test_nmse": "number"},
     "runtime": {"T": "int", "batch": "int", "repeats": "int", "width": "int", "depth": "int"},
+    "pos": {**_TRAINING, "test_accuracy": "fraction", "test_words": "int", "best_epoch": "int"},
 }
 _RUNTIME_MODEL_FIELDS = {"forward_s": "time", "forward_backward_s": "time", "params": "int", "width": "int"}
 
