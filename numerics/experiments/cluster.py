@@ -200,3 +200,13 @@ def _gather(client: Any, distributed: Any, work: Work,
         if futures:
             client.cancel(list(futures), force=True)
         raise
+
+
+__all__ = [
+    "LOCAL_PREFIX",
+    "MissingDask",
+    "dask_execute",
+    "import_distributed",
+    "parse_scheduler",
+    "task_key",
+]
