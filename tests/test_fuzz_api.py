@@ -55,6 +55,13 @@ EXCLUDED: dict[str, str] = {
     "numerics.experiments.bidirectional.conversion_experiment": "trains several networks (minutes); the "
     "conversion it is built on (streaming, truncation_error, as_topology_net) is fuzzed here",
     "numerics.experiments.report.": "tables of validated store records; tested through `drnn reproduce`",
+    # Added by the part-of-speech experiment (issue 20) after this fuzz was written. NOT fuzzed yet: their
+    # bad-input checks are tested in tests/numerics/test_tagger.py, test_treebank.py, test_pos_reproduce.py.
+    "numerics.experiments.pos.": "POS experiment (issue 20), not yet a fuzz target; see test_pos_reproduce.py",
+    "numerics.experiments.pos_report.": "POS tables of validated records; tested through `drnn reproduce pos`",
+    "numerics.experiments.treebank.": "CoNLL-U reader (issue 20), not yet a fuzz target; see test_treebank.py",
+    "numerics.figures.pos.": "plots of POS records, which exist only after training runs; see test_pos_reproduce.py",
+    "numerics.train.tagger.": "POS tagger (issue 20), not yet a fuzz target; see tests/numerics/test_tagger.py",
     "numerics.experiments.profiles.": "fixed profiles of `drnn reproduce`, selected by name on the command line",
     "numerics.experiments.specs.TrainConfig": "plain record of training settings, checked by train(), fuzzed here",
     "numerics.experiments.specs.RunSpec": "built by the runner from validated profiles; from_dict is checked by "
@@ -140,7 +147,8 @@ STRATEGIES = {
     for n in ("weights", "stacked_rnns", "sequences", "initial_states", "stacked_cases", "relaxed_plans")
 }
 #: Names fuzzed although an EXCLUDED prefix covers their module.
-FUZZED_DESPITE_PREFIX = {"theory.induction.StepCheck.latex", "numerics.testing.EquivalenceCase.describe"}
+FUZZED_DESPITE_PREFIX = {"theory.induction.StepCheck.latex", "numerics.testing.EquivalenceCase.describe",
+                         "numerics.engine.registry.schedule_names"}
 
 
 #: Targets with unclean outcomes this fuzz found that are not fixed yet, each with the reason (none now: every
@@ -949,13 +957,31 @@ def fuzz_in_subprocess(calls: int, out: Path) -> dict[str, Any]:
     return result
 
 
+def _resolves(dotted: str) -> bool:
+    """Whether ``dotted`` names an attribute reachable from an importable module."""
+    parts = dotted.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[i:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return False
+        return True
+    return False
+
+
 def test_every_public_name_is_fuzzed_or_excluded():
     fuzzed = set(targets())
     names = public_names()
     # An EXCLUDED key covers every name it starts (a module, a class and its methods, a family of kernels).
     missing = [n for n in names if n not in fuzzed and not any(n.startswith(p) for p in EXCLUDED)]
     assert not missing, f"public names neither fuzzed nor excluded with a reason: {missing}"
-    stale = sorted(n for n in fuzzed - set(names) if not n.startswith(SCENARIO))
+    # A method now inherited from a base class in a private module is no longer listed, but still public here.
+    stale = sorted(n for n in fuzzed - set(names) if not n.startswith(SCENARIO) and not _resolves(n))
     assert not stale, f"fuzz targets that are not public names (renamed?): {stale}"
     covered = [n for n in fuzzed if any(n.startswith(p) for p in EXCLUDED if p.endswith("."))]
     assert set(covered) <= FUZZED_DESPITE_PREFIX, covered
