@@ -55,6 +55,13 @@ EXCLUDED: dict[str, str] = {
     "numerics.experiments.bidirectional.conversion_experiment": "trains several networks (minutes); the "
     "conversion it is built on (streaming, truncation_error, as_topology_net) is fuzzed here",
     "numerics.experiments.report.": "tables of validated store records; tested through `drnn reproduce`",
+    # Added by the part-of-speech experiment (issue 20) after this fuzz was written. NOT fuzzed yet: their
+    # bad-input checks are tested in tests/numerics/test_tagger.py, test_treebank.py, test_pos_reproduce.py.
+    "numerics.experiments.pos.": "POS experiment (issue 20), not yet a fuzz target; see test_pos_reproduce.py",
+    "numerics.experiments.pos_report.": "POS tables of validated records; tested through `drnn reproduce pos`",
+    "numerics.experiments.treebank.": "CoNLL-U reader (issue 20), not yet a fuzz target; see test_treebank.py",
+    "numerics.figures.pos.": "plots of POS records, which exist only after training runs; see test_pos_reproduce.py",
+    "numerics.train.tagger.": "POS tagger (issue 20), not yet a fuzz target; see tests/numerics/test_tagger.py",
     "numerics.experiments.profiles.": "fixed profiles of `drnn reproduce`, selected by name on the command line",
     "numerics.experiments.specs.TrainConfig": "plain record of training settings, checked by train(), fuzzed here",
     "numerics.experiments.specs.RunSpec": "built by the runner from validated profiles; from_dict is checked by "
@@ -163,7 +170,8 @@ STRATEGIES = {
     for n in ("weights", "stacked_rnns", "sequences", "initial_states", "stacked_cases", "relaxed_plans")
 }
 #: Names fuzzed although an EXCLUDED prefix covers their module.
-FUZZED_DESPITE_PREFIX = {"theory.induction.StepCheck.latex", "numerics.testing.EquivalenceCase.describe"}
+FUZZED_DESPITE_PREFIX = {"theory.induction.StepCheck.latex", "numerics.testing.EquivalenceCase.describe",
+                         "numerics.engine.registry.schedule_names"}
 
 
 #: Targets with unclean outcomes this fuzz found that are not fixed yet, each with the reason (none now: every
@@ -488,6 +496,45 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
     from numerics.models.torch_io import from_torch
 
     t["numerics.models.torch_io.from_torch"] = (from_torch, dict(state_dict=net.state_dict(), mode="LSTM"))
+    t.update(edit_targets(net, bi, dnet, x, dy))
+    return t
+
+
+#: Prefix of targets that are scenarios over several public calls, not one public name.
+SCENARIO = "scenario:"
+
+
+def edit_targets(net: Any, bi: Any, dnet: Any, x: Any, dy: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """forward, then in-place edits of the caller's input buffer and of the output, then backward.
+
+    The gradients must equal those of an untouched run, and the output must refuse the edit
+    (issue 22: they changed silently before). Any model, every schedule of the delayed network.
+    """
+    import numpy as np
+
+    def scenario(model: Any, kw: dict[str, Any]) -> Any:
+        def run(x: Any, dy: Any) -> None:
+            x = x.copy() if isinstance(x, np.ndarray) else x  # the valid x is shared by every call
+            y, cache = model.forward(x, **kw)
+            _, ref_cache = model.forward(np.array(x, copy=True), **kw)
+            if isinstance(x, np.ndarray):
+                x[...] = 7  # the caller refills its buffer
+            try:
+                y[...] = 0
+            except ValueError:
+                pass
+            else:
+                raise AssertionError("forward's output accepted an in-place edit")
+            got, ref = model.backward(cache, dy), model.backward(ref_cache, dy)
+            np.testing.assert_array_equal(got[0], ref[0])
+            for k, v in ref[1].state_dict().items():
+                np.testing.assert_array_equal(got[1].state_dict()[k], v)
+        return run
+
+    t = {f"{SCENARIO}StackedRNN.edit": (scenario(net, {}), dict(x=x, dy=dy)),
+         f"{SCENARIO}BidirectionalRNN.edit": (scenario(bi, {}), dict(x=x, dy=np.ones((4, 2, 2 * bi.hidden_sizes[-1]))))}
+    for name in dnet.schedules():
+        t[f"{SCENARIO}DelayedRNN.edit[{name}]"] = (scenario(dnet, {"engine": name}), dict(x=x, dy=dy))
     return t
 
 
@@ -849,7 +896,16 @@ def bad_values() -> Any:
         np.ones((3, 2)),
         np.ones(3),
         np.array(True),
+        # Views that declare far more entries than they hold (issue 22): refused before any allocation.
+        np.broadcast_to(np.zeros(3), (10**6, 10**4, 3)),
+        np.broadcast_to(np.zeros(2), (10**5, 10**5, 2)),
+        np.lib.stride_tricks.as_strided(np.zeros(1), shape=(2 * 10**6, 2 * 10**6), strides=(0, 0)),
+        np.lib.stride_tricks.as_strided(np.zeros(1), shape=(10**4, 2, 10**8), strides=(0, 0, 0)),
     ]
+    # State dicts with huge layer indices in their names (a hang before).
+    w = np.zeros((12, 2))
+    huge_names = [{"weight_ih_l0": w, "weight_hh_l0": np.zeros((12, 3)), f"weight_ih_l{i}": w}
+                  for i in ("1000000", "1000000000000", "9" * 5000)]
     return st.one_of(
         st.none(),
         st.booleans(),
@@ -867,6 +923,7 @@ def bad_values() -> Any:
         st.just(()),
         st.just((1, 2, 3, 4)),
         st.sampled_from(arrays),
+        st.sampled_from(huge_names),
     )
 
 
@@ -1001,13 +1058,31 @@ def fuzz_in_subprocess(calls: int, out: Path) -> dict[str, Any]:
     return result
 
 
+def _resolves(dotted: str) -> bool:
+    """Whether ``dotted`` names an attribute reachable from an importable module."""
+    parts = dotted.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[i:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return False
+        return True
+    return False
+
+
 def test_every_public_name_is_fuzzed_or_excluded():
     fuzzed = set(targets())
     names = public_names()
     # An EXCLUDED key covers every name it starts (a module, a class and its methods, a family of kernels).
     missing = [n for n in names if n not in fuzzed and not any(n.startswith(p) for p in EXCLUDED)]
     assert not missing, f"public names neither fuzzed nor excluded with a reason: {missing}"
-    stale = sorted(fuzzed - set(names))
+    # A method now inherited from a base class in a private module is no longer listed, but still public here.
+    stale = sorted(n for n in fuzzed - set(names) if not n.startswith(SCENARIO) and not _resolves(n))
     assert not stale, f"fuzz targets that are not public names (renamed?): {stale}"
     covered = [n for n in fuzzed if any(n.startswith(p) for p in EXCLUDED if p.endswith("."))]
     assert set(covered) <= FUZZED_DESPITE_PREFIX, covered

@@ -45,7 +45,7 @@ def test_bad_arguments() -> None:
     (lambda tmp: save_wavefront_animation(None), TypeError, r"out must be a str or os.PathLike"),
     (lambda tmp: save_wavefront_animation(tmp / "missing"), ValueError,
      r"out must be an existing directory; directory .*missing' does not exist"),
-    (lambda tmp: save_wavefront_animation(tmp, dpi=10**5), ValueError, r"dpi must be an int in \[1, 600\]"),
+    (lambda tmp: save_wavefront_animation(tmp, dpi=10**5), ValueError, r"dpi must be an int in \[10, 600\]"),
     (lambda tmp: save_wavefront_animation(tmp, T=10**13), ValueError, r"T must be an int in \[1, 32\]"),
 ])
 def test_bad_arguments_are_named(tmp_path: Path, call, exc, match) -> None:
