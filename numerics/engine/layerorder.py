@@ -478,14 +478,56 @@ def layer_order_backward(
     return dx, grads, dh0, dc0
 
 
+def _join(head: LayerCache, tail: LayerCache) -> LayerCache:
+    """One block's layer cache over its head steps followed by its tail steps (the tail starts where the head ended)."""
+    def cat(a: np.ndarray | None, b: np.ndarray | None, state: bool) -> np.ndarray | None:
+        return None if a is None else np.concatenate([a, b[1:] if state else b])
+
+    return replace(head, x=np.concatenate([head.x, tail.x]), h=cat(head.h, tail.h, True),
+                   c=cat(head.c, tail.c, True), gates=cat(head.gates, tail.gates, False),
+                   tanh_c=cat(head.tanh_c, tail.tanh_c, False), hn=cat(head.hn, tail.hn, False))
+
+
+def resume_full(bc: BlockCaches) -> BlockCaches:
+    """A truncated pass (:func:`step_ranges` with ``full=False``) continued to the last step.
+
+    Runs only the tail steps each block skipped (at most ``d`` per block),
+    from the state where it stopped and block ``l - 1``'s (now full) states,
+    instead of the whole pass again; the caches are joined with one copy.
+    """
+    if bc.layers is None:
+        raise ValueError("resuming a layer-order pass needs its cache (keep_cache=True)")
+    plan, params, x = bc.plan, bc.params, bc.x
+    Tp = x.shape[0]
+    full = step_ranges(plan, Tp, True)
+    layers, outs = list(bc.layers), list(bc.outs)
+    for l, bp in enumerate(block_params(plan, params)):
+        (s, e), (_, end) = bc.ranges[l], full[l]
+        if e == end:
+            continue
+        r0, r1 = _spans(plan)[l]
+        lc = layers[l]
+        h_at = lc.h[-1]
+        c_at = lc.c[-1] if lc.c is not None else None
+        if e == s and bc.c0 is not None:
+            c_at = bc.c0[:, r0:r1]
+        part = replace(bc, layers=None, outs=tuple(outs), ranges=tuple(full[:l]) + bc.ranges[l:])
+        inp = x[e:end] if l == 0 else part.block_states(l - 1, e - 1, end - 1)
+        acts = (ActGroup(str(plan.activations[l]), 0, r1 - r0),) if plan.cell == "elman" else ()
+        hs, tail = layer_forward(plan.cell, bp, inp, h_at, c_at, activations=acts, keep_cache=True)
+        layers[l] = _join(lc, tail)
+        outs[l] = np.concatenate([outs[l], hs])
+    return replace(bc, layers=tuple(layers), outs=tuple(outs), ranges=full)
+
+
 @dataclass(frozen=True)
 class LayerOrderCache:
     """Cache of the layer-order schedule: the per-block caches, and their backward.
 
     Each block stops at the last step the read-out needs, so the steps that
-    only change the final states are skipped; :attr:`full_blocks` runs them
-    when asked for (the final states, a final-state gradient, the dense
-    cache), once.
+    only change the final states are skipped; :attr:`full_blocks` runs those
+    tail steps only (:func:`resume_full`) when asked for (the final states, a
+    final-state gradient, the dense cache), once.
     """
 
     schedule: ClassVar[str] = "layers"
@@ -501,7 +543,7 @@ class LayerOrderCache:
         bc = self.blocks
         if bc.full:
             return bc
-        return layer_order_run(bc.plan, bc.params, bc.x, bc.h0, bc.c0, keep_cache=True, full=True)
+        return resume_full(bc)
 
     @property
     def states(self) -> np.ndarray:

@@ -227,3 +227,28 @@ def test_auto_runs_one_block_as_the_stacked_layer(cell: str) -> None:
     assert d.engine("auto", batch=32, steps=50) == "layers"
     x = np.random.default_rng(1).standard_normal((6, 2, 3))
     np.testing.assert_allclose(d(x), net(x), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])
+def test_resuming_a_truncated_pass_equals_the_full_pass(cell: str) -> None:
+    """The final-state path runs only the skipped tail steps, and gives the full pass's caches exactly."""
+    from numerics.engine.layerorder import layer_order_run, resume_full
+
+    net = StackedRNN.random(2, [3, 2, 3], cell=cell, seed=1)
+    d = delayed_gru(net, "own") if cell == "gru" else net.to_delayed()
+    plan = replace(d.plan, blocks=tuple(replace(b, hold=h) for b, h in zip(d.plan.blocks, (0, 2, 1))))
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((6 + plan.delay, 2, 2))
+    h0 = rng.standard_normal((2, plan.hidden_size))
+    c0 = rng.standard_normal((2, plan.hidden_size)) if cell == "lstm" else None
+    part = layer_order_run(plan, d.params, x, h0, c0, keep_cache=True, full=False)
+    assert not part.full
+    resumed, full = resume_full(part), layer_order_run(plan, d.params, x, h0, c0, keep_cache=True, full=True)
+    assert resumed.ranges == full.ranges
+    np.testing.assert_array_equal(resumed.states, full.states)
+    for a, b in zip(resumed.layers, full.layers):
+        for k in ("x", "h", "c", "gates", "tanh_c", "hn"):
+            u, v = getattr(a, k), getattr(b, k)
+            assert (u is None) == (v is None), k
+            if u is not None:
+                np.testing.assert_allclose(u, v, rtol=1e-13, atol=1e-14, err_msg=k)
