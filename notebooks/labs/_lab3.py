@@ -21,6 +21,7 @@ Notation: forward states $h^f_t$, backward states $h^b_t$, horizon $h$,
 truncated backward states $\tilde h^b_t$, latency in steps of the delayed
 layer. Replace each `raise NotImplementedError()` and run the check below it."""),
         code("""\
+%matplotlib inline
 import time
 import numpy as np
 import matplotlib.pyplot as plt
@@ -132,7 +133,8 @@ ax.semilogy([r["latency"] for r in rows], [r["nmse"] for r in rows], "o-",
             label="converted, latency $2h$")
 ax.axhline(nmse_full, color="0.3", ls="--", label="bidirectional (full pass)")
 ax.set(xlabel="latency (steps)", ylabel="test NMSE", xticks=range(0, 23, 2))
-ax.legend();"""),
+ax.legend()
+fig"""),
         md(r"""## Task 3 (10 min): choose $h$
 
 Set `h_star` to the smallest horizon whose NMSE is within 10 % of the
