@@ -46,7 +46,12 @@ import numpy as np
 
 from numerics.experiments.bidirectional import conversion_experiment
 from numerics.models.topology import truncation_error
-from numerics.verify.claims.topology import deep_bound, deep_contractive_net, stacked_bound, stacked_contractive_net
+from numerics.verify.claims.topology_bounds import (
+    deep_bound,
+    deep_contractive_net,
+    stacked_bound,
+    stacked_contractive_net,
+)
 
 OUT = Path(__file__).resolve().parent / "bidirectional_conversion.json"
 

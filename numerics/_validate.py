@@ -95,6 +95,9 @@ def as_float_array(value: Any, name: str, dtype: np.dtype | None = None) -> np.n
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real; got dtype {arr.dtype}")
     target = dtype if dtype is not None else (arr.dtype if arr.dtype in FLOAT_DTYPES else np.dtype(np.float64))
+    # Before the cast and the finiteness check, which allocate the full size even for a broadcast or
+    # zero-stride view (a (10^6, 10^4, 3) view of 3 numbers would otherwise end in MemoryError).
+    check_allocation(arr.size, max(target.itemsize, 1), name)
     arr = arr.astype(target, copy=False)
     if not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]

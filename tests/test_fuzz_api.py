@@ -60,6 +60,12 @@ EXCLUDED: dict[str, str] = {
     "numerics.experiments.specs.RunSpec": "built by the runner from validated profiles; from_dict is checked by "
     "the result store's schema",
     "numerics.experiments.tasks.Split": "plain result record of the task generators",
+    "numerics.figures.results_tables.ResultTable": "plain record of a results page (strings), made by the table "
+    "functions, which are fuzzed; table_page checks its type",
+    "numerics.figures.results_tables.default_results_dir": "takes no argument",
+    "numerics.figures.lecture.LectureSourceError": "an exception class",
+    "numerics.figures.slides.slide_pipeline": "takes no argument; drawn by tests/numerics/test_deck.py",
+    "numerics.figures.slides.slide_horizon_error": "takes no argument; drawn by tests/numerics/test_deck.py",
     "numerics.experiments.tasks.TaskData": "plain result record of the task generators",
     "numerics.experiments.tasks.lookahead_needed": "takes a TaskData made by reversal()/sine(), which are fuzzed",
     "numerics.figures.experiments.": "plots of `drnn reproduce` records, which exist only after training runs "
@@ -165,6 +171,7 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
 
     from numerics.engine.layer import layer_backward, layer_forward
     from numerics.engine.params import LayerParams
+    from numerics.engine.registry import schedule_names
     from numerics.experiments import specs, tasks
     from numerics.experiments.bidirectional import as_topology_net
     from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN, assemble, delayed_gru, disassemble
@@ -346,6 +353,8 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
         "numerics.models.delayed.DelayedRNN.astype": (m(dnet, "astype"), dict(dtype=np.float32)),
         "numerics.models.delayed.DelayedRNN.initial_states": (m(dnet, "initial_states"), dict(h0=None, batch=2)),
         "numerics.models.delayed.DelayedRNN.engine": (m(dnet, "engine"), dict(engine="auto", batch=2, steps=4)),
+        "numerics.models.delayed.DelayedRNN.schedules": (m(dnet, "schedules"), {}),
+        "numerics.engine.registry.schedule_names": (schedule_names, {}),
         "numerics.models.delayed.DelayedRNN.forward": (m(dnet, "forward"), dict(x=x, h0=None, engine="auto")),
         "numerics.models.delayed.DelayedRNN.states": (m(dnet, "states"), dict(x=x, h0=None)),
         "numerics.models.delayed.DelayedRNN.readout": (m(dnet, "readout"), dict(states=np.zeros((4, 2, 3)))),
@@ -524,14 +533,17 @@ def figure_targets(net: Any, dnet: Any) -> dict[str, tuple[Any, dict[str, Any]]]
         catalogue,
         deck,
         gru,
+        lecture,
         palette,
         receptive,
+        results_tables,
         slides,
     )
     from numerics.models.jacobian import input_jacobian
     from theory.layout import stacked_plan
 
     small = stacked_plan("lstm", 1, [1, 1])
+    BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
     record = {
         "task": "sine",
         "metric": "nmse",
@@ -581,9 +593,29 @@ def figure_targets(net: Any, dnet: Any) -> dict[str, tuple[Any, dict[str, Any]]]
             catalogue.readable_at_1024,
             dict(fig=Figure(figsize=(4, 3)), min_px=12.0),
         ),
-        "numerics.figures.deck.title_page": (deck.title_page, {}),
-        "numerics.figures.deck.equation_page": (deck.equation_page, dict(title="t", lines=["$x$"], note=None)),
+        "numerics.figures.deck.title_page": (deck.title_page, dict(title="t", subtitle="s", lines=["l"])),
+        "numerics.figures.deck.equation_page": (
+            deck.equation_page, dict(title="t", lines=["$x$"], note=None, where=["$x$: input"])),
         "numerics.figures.deck.bidirectional_diagram": (deck.bidirectional_diagram, dict(T=3)),
+        "numerics.figures.deck.bullets_page": (deck.bullets_page, dict(title="t", items=["a", ["b"]], note=None)),
+        "numerics.figures.deck.content_box": (deck.content_box, dict(fig=Figure())),
+        "numerics.figures.deck.finish_page": (
+            deck.finish_page, dict(fig=Figure(figsize=(8, 4.5)), number=1, total=2, footer="f")),
+        "numerics.figures.deck.table_page": (
+            deck.table_page, dict(title="t", table=results_tables.ResultTable(("a",), (("1",),), "n"), note=None)),
+        "numerics.figures.slides.bidirectional_diagram": (slides.bidirectional_diagram, dict(T=3)),
+        "numerics.figures.lecture.load_lecture": (lecture.load_lecture, dict(source=None)),
+        "numerics.figures.lecture.lecture_pages": (lecture.lecture_pages, dict(source=None, results=None)),
+        "numerics.figures.results_tables.reversal_table": (
+            results_tables.reversal_table, dict(results=BENCHMARKS, profile="quick")),
+        "numerics.figures.results_tables.sine_table": (
+            results_tables.sine_table, dict(results=BENCHMARKS, profile="quick")),
+        "numerics.figures.results_tables.runtime_table": (
+            results_tables.runtime_table, dict(results=BENCHMARKS, profile="quick")),
+        "numerics.figures.results_tables.pos_table": (
+            results_tables.pos_table, dict(results=BENCHMARKS, profile="quick")),
+        "numerics.figures.results_tables.conversion_table": (
+            results_tables.conversion_table, dict(results=BENCHMARKS, task="sine")),
         "numerics.figures.deck.write_deck": (
             deck.write_deck,
             dict(path=Path("deck.pdf"), pages=[("eq", lambda: deck.equation_page("t", ["$x$"]))]),

@@ -182,17 +182,29 @@ def lookahead_from_lags(plan: Plan) -> int | None:
 
 
 def min_steps(plan: Plan) -> int:
-    """A sequence length from which the field's look-ahead equals :func:`lookahead`.
+    """The shortest sequence length whose receptive field reaches the look-ahead :func:`lookahead`.
 
-    The shortest path (``m`` edges) must start at a step past every hold and
-    fit, with its input and output times, inside ``0 … T-1``:
-    ``T >= max(hold) + |d - m| + 1`` suffices.
+    Exact: at ``T = min_steps(plan)`` the field's ``max(s - t)`` equals
+    ``lookahead(plan)``, and at ``T - 1`` (when ``>= 1``) it does not, so a
+    caller needs no safety margin. The field's look-ahead never decreases
+    with ``T`` (a shorter sequence's paths exist in every longer one), and
+    ``T = max(hold) + |d - m| + 1`` always suffices (the shortest path, ``m``
+    edges, started past every hold, fits with its input and output times
+    inside ``0 … T-1``); the smallest length is found by bisection below that.
+    ``1`` when the output does not depend on the input.
     """
     m = shortest_input_path(plan)
     if m is None:
         return 1
-    return max(plan.holds) + abs(plan.delay - m) + 1
-
+    want = plan.delay - m
+    lo, hi = 1, max(plan.holds) + abs(want) + 1
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if field_lookahead(receptive_field(plan, mid)) == want:
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
 
 
 def unrolled_reach(plan: Plan, weight_hh: np.ndarray, weight_ih: np.ndarray, steps: int) -> np.ndarray:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from numerics.cli._common import output_dir
+from numerics.cli._common import naming, output_dir
 from numerics.figures.animation import save_wavefront_animation
 from numerics.figures.catalogue import FIGURES
 from numerics.figures.slides import SLIDE_FIGURES
@@ -80,7 +80,8 @@ def write_figures(out: Path, formats: Sequence[str] = ("png", "svg"), names: Seq
         paths = []
         for fmt in formats:
             path = out / f"{name}.{fmt}"
-            fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+            with naming(path):
+                fig.savefig(path, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
             paths.append(path)
         written.extend(paths)
         if log:

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from numerics.cli import figures, reproduce, slides, verify
+from numerics.cli._common import take_backend_warning
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``drnn`` console script; returns the exit code."""
+    warning = take_backend_warning()
+    if warning:
+        print(warning, file=sys.stderr)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -29,8 +29,9 @@ from numerics.experiments.specs import RunSpec
 from numerics.experiments.storage import load_records, locked, spec_key
 from numerics.figures.experiments import save_plots
 
-#: The tasks of :data:`numerics.experiments.specs.TASKS`, and ``all`` of them.
-WHAT: tuple[str, ...] = ("reversal", "sine", "runtime", "all")
+#: The synthetic tasks, ``all`` of them, and the part-of-speech tagging experiment (``pos``, not part of ``all``:
+#: it reads a treebank and has its own profiles, :data:`numerics.experiments.pos.POS_PROFILES`).
+WHAT: tuple[str, ...] = ("reversal", "sine", "runtime", "all", "pos")
 #: Profiles offered on the command line; ``smoke`` (seconds, for tests) is accepted but not advertised.
 PUBLIC_PROFILES: tuple[str, ...] = ("quick", "standard", "paper")
 
@@ -86,8 +87,12 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     """Handler of ``drnn reproduce``; returns the exit code."""
     if args.profile not in EXPERIMENT_PROFILES:
         raise ValueError(f"--profile must be one of {list(PUBLIC_PROFILES)}; got {args.profile!r}")
+    if args.what == "pos":
+        return cmd_reproduce_pos(args)
+    if args.treebank is not None:
+        raise ValueError("--treebank applies to 'drnn reproduce pos' only")
     profile = EXPERIMENT_PROFILES[args.profile]
-    tasks = WHAT[:-1] if args.what == "all" else (args.what,)
+    tasks = ("reversal", "sine", "runtime") if args.what == "all" else (args.what,)
     out = output_dir(args.out)  # fail early (one line) on a bad --out
     ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     jobs = args.jobs if args.jobs is not None else max(1, min(ncpu, 2 if profile.name == "quick" else ncpu))
@@ -116,11 +121,87 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_scheduler(scheduler: str | None) -> bool:
+    """Fail early on a malformed ``--scheduler`` or a missing Dask; False after printing the error line."""
+    if scheduler is None:
+        return True
+    from numerics.experiments.cluster import MissingDask, import_distributed, parse_scheduler
+
+    parse_scheduler(scheduler)
+    try:
+        import_distributed()
+    except MissingDask as exc:
+        print(f"drnn reproduce: error: {exc}", file=sys.stderr)
+        return False
+    return True
+
+
+def cmd_reproduce_pos(args: argparse.Namespace) -> int:
+    """``drnn reproduce pos``: train and test the taggers; write ``pos.csv``, ``pos.md``, the cost table, the plot."""
+    from numerics.experiments.pos import POS_PROFILES, majority_baseline, measure_cost, plan_pos, pos_data
+    from numerics.experiments.pos_report import pos_summary, write_pos_tables
+    from numerics.experiments.treebank import TreebankError, find_treebank_files
+    from numerics.figures.pos import save_pos_plot
+
+    if args.profile not in POS_PROFILES:
+        raise ValueError(f"--profile must be one of {[p for p in POS_PROFILES if p != 'smoke']}; got {args.profile!r}")
+    profile = POS_PROFILES[args.profile]
+    treebank = None
+    if args.treebank is not None:
+        try:
+            find_treebank_files(args.treebank)
+        except TreebankError as exc:
+            raise ValueError(f"--treebank: {exc}") from None
+        treebank = str(Path(args.treebank).resolve())
+    out = output_dir(args.out)
+    if not _check_scheduler(args.scheduler):
+        return 2
+    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    # smoke: one process reads the treebank once (reading EWT with conllu takes seconds per process).
+    default = 1 if profile.name == "smoke" else max(1, min(ncpu, 2 if profile.name == "quick" else ncpu))
+    jobs = args.jobs if args.jobs is not None else default
+    specs = plan_pos(profile, treebank)
+    t0 = time.perf_counter()
+    print(f"drnn reproduce pos --profile {profile.name}: {profile.notes}", flush=True)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    with locked(out):
+        try:
+            train, _, test, _, _ = pos_data(specs[0].task_params)  # a damaged treebank fails before any run
+        except TreebankError as exc:
+            raise ValueError(f"treebank: {exc}") from None
+        report = run_all(specs, out, jobs=jobs, log=say, scheduler=args.scheduler)
+        wanted = {spec_key(s) for s in specs}
+        records = [r for r in load_records(out, warn=say) if spec_key(r["spec"]) in wanted]
+        base = majority_baseline(train, test)
+        rows = pos_summary(records, base["accuracy"])
+        # Cost of the best d-LSTM (by mean accuracy) and the bidirectional LSTM, measured here one after another.
+        delayed = [r for r in rows if r["kind"] == "delayed"]
+        cost = []
+        if delayed:
+            best = max(delayed, key=lambda r: r["accuracy_mean"])
+            chosen = [s for s in specs if s.seed == specs[0].seed and s.model is not None and
+                      (s.model.kind in ("bidirectional", "stacked") or s.model.delay in (0, best["delay"]))]
+            say("measuring cost (inference and training words/s) of " +
+                ", ".join(s.model.label for s in chosen if s.model is not None))
+            cost = measure_cost(chosen)
+        paths = write_pos_tables(out, rows, records, profile.name, cost, profile.notes)
+        if not args.no_plots and rows:
+            paths.append(save_pos_plot(rows, out))
+        for path in paths:
+            print(f"wrote {path}", flush=True)
+    print(f"done: {len(report['ran'])} run(s) in {time.perf_counter() - t0:.1f} s, "
+          f"{len(report['skipped'])} resumed from earlier invocations", flush=True)
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``reproduce`` sub-command."""
     p = subparsers.add_parser(
         "reproduce",
-        help="reproduce the paper's synthetic experiments (reversal, sine filtering, runtime)",
+        help="reproduce the paper's experiments (reversal, sine filtering, runtime; pos: part-of-speech tagging)",
         description="Train and time the networks of the paper's synthetic experiments (docs/experiments.md) and write "
                     "a results table (CSV, Markdown) and plots. Finished runs are saved one file each under "
                     "OUT/runs; rerunning the same command resumes without redoing them.",
@@ -137,5 +218,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="run the runs as Dask tasks: 'local:N' starts a LocalCluster of N worker processes, an "
                         "address (e.g. tcp://host:8786) uses a running dask scheduler; needs the 'cluster' extra. "
                         "Default: a local process pool (--jobs)")
+    p.add_argument("--treebank", default=None, metavar="DIR",
+                   help="pos only: a UD treebank directory with *-ud-{train,dev,test}.conllu[.xz] files (default: the "
+                        "UD English EWT v2.15 extract shipped with the package)")
     p.add_argument("--no-plots", action="store_true", help="write tables only")
     p.set_defaults(func=cmd_reproduce)

@@ -434,6 +434,11 @@ def layer_order_grads(
         from_above = [(s - 1, dxl)]
         if l == 0:
             dx = (s, dxl)
+    rec = plan.recurrent_block_mask()
+    if not all(rec[l, l] for l in range(L)):
+        # A block without a self edge (a backward layer of horizon 0) has no recurrent weights of its own,
+        # but its per-block backward pass returned a gradient for them: zero it, as the plan's pattern says.
+        d_hh = d_hh * plan.weight_hh_mask()
     return dx, LayerParams(d_ih, d_hh, d_bih, d_bhh), dh0, dc0
 
 

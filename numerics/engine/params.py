@@ -98,3 +98,39 @@ class LayerCache:
     hold: np.ndarray | None
     reverse: bool
     reset_mask: np.ndarray | None = None
+
+
+class ParamsKeyed:
+    """A value derived from a layer's parameters, rebuilt whenever any parameter array changed.
+
+    A schedule that prepares something from the weights once per network
+    (the block-sparse product, gathered weight blocks) keeps it here, keyed on
+    a copy of the arrays it was built from: an in-place edit of any array
+    (``net.params.weight_hh *= 0.5``, an optimiser step) is caught by one
+    comparison per call, which costs a fraction of one forward step.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, np.ndarray] | None = None
+        self._value: Any = None
+
+    def get(self, params: LayerParams, build: Any) -> Any:
+        """``build(params)``, or the value built before if every array still holds the same numbers.
+
+        Parameters
+        ----------
+        params : LayerParams
+        build : callable
+            ``build(params)`` makes the value.
+        """
+        arrays = params.arrays()
+        seen = self._seen
+        if (seen is None or seen.keys() != arrays.keys()
+                or any(seen[k].shape != a.shape or seen[k].dtype != a.dtype
+                       or not np.array_equal(seen[k], a, equal_nan=True) for k, a in arrays.items())):
+            self._value = build(params)
+            self._seen = {k: a.copy() for k, a in arrays.items()}
+        return self._value
+
+
+__all__ = ["LayerCache", "LayerParams", "ParamsKeyed"]

@@ -18,6 +18,7 @@ package, and ``drnn reproduce`` without ``--scheduler``, never need it.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -25,6 +26,11 @@ from numerics.experiments.specs import RunSpec
 
 #: Prefix of ``--scheduler`` values that start a LocalCluster, e.g. ``local:4``.
 LOCAL_PREFIX = "local:"
+#: Largest ``N`` of ``local:N``: the bound of ``--jobs`` (:data:`numerics.experiments.runner.MAX_JOBS`).
+MAX_WORKERS = 1024
+#: A scheduler address: an optional network protocol, a host name or (bracketed IPv6) address, a port.
+_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.-]+)"
+                      r"(?::(?P<port>[0-9]{1,5}))?$")
 #: Environment variables that pin each worker's BLAS to one thread (one run per worker thread).
 _ONE_THREAD_BLAS = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 #: The task a worker runs: ``work(spec_dict) -> (result, seconds)``.
@@ -57,8 +63,9 @@ def parse_scheduler(value: str) -> tuple[str, int | str]:
     Parameters
     ----------
     value : str
-        ``local:N`` (``N >= 1`` worker processes) or the address of a running
-        scheduler, e.g. ``tcp://10.0.0.5:8786``.
+        ``local:N`` (``1 <= N <= 1024`` worker processes) or the address of a
+        running scheduler, e.g. ``tcp://10.0.0.5:8786`` (protocols ``tcp``,
+        ``tls``, ``ucx``, ``ws``, ``wss``; none means ``tcp``).
 
     Returns
     -------
@@ -68,16 +75,25 @@ def parse_scheduler(value: str) -> tuple[str, int | str]:
     Raises
     ------
     ValueError
-        If the value is empty or ``local:`` is not followed by a positive int.
+        If the value is empty, ``local:`` is not followed by an int from 1 to
+        1024, or an address is not ``[PROTOCOL://]HOST[:PORT]``.
     """
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"scheduler must be 'local:N' or a scheduler address; got {value!r}")
     value = value.strip()
     if value.startswith(LOCAL_PREFIX):
         tail = value[len(LOCAL_PREFIX):]
-        if not tail.isdigit() or int(tail) < 1:
-            raise ValueError(f"scheduler 'local:N' needs a number of worker processes N >= 1; got {value!r}")
+        # Bounded like --jobs; the length test comes first so a 5,000-digit N never reaches int().
+        if not (tail.isascii() and tail.isdigit() and len(tail) <= 9 and 1 <= int(tail) <= MAX_WORKERS):
+            raise ValueError(f"scheduler 'local:N' needs a number of worker processes from 1 to {MAX_WORKERS}; "
+                             f"got {value!r}")
         return "local", int(tail)
+    match = _ADDRESS.match(value)
+    port = match.group("port") if match else None
+    if match is None or (port is not None and not 1 <= int(port) <= 65535):
+        # Dask's own parser fails on these with "not enough values to unpack" or a bare socket error.
+        raise ValueError("scheduler address must be HOST:PORT or tcp://HOST:PORT (tls, ucx, ws, wss); "
+                         f"got {value!r}")
     return "address", value
 
 

@@ -23,6 +23,7 @@ from numerics.experiments.tasks import reversal_accuracy_bound
 RESULT_COLUMNS: tuple[str, ...] = (
     "task", "T", "V", "causal", "acausal", "scale", "model", "kind", "cell", "layers", "width", "delay", "params",
     "seed", "epochs", "train_seconds", "test_accuracy", "accuracy_bound", "test_mse", "test_nmse",
+    "test_accuracy_sampled",
 )
 RUNTIME_COLUMNS: tuple[str, ...] = ("width", "depth", "model", "model_width", "params", "forward_ms",
                                     "forward_backward_ms", "ratio_to_stacked", "ratio_to_bidirectional")
@@ -43,7 +44,9 @@ def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
                    train_seconds=round(r["train_seconds"], 1))
         if spec.task == "reversal":
             look = m.delay if m.kind == "delayed" else (tp["T"] - 1 if m.kind == "bidirectional" else 0)
+            sampled = r.get("test_accuracy_sampled")
             row.update(V=tp["V"], test_accuracy=round(r["test_accuracy"], 4),
+                       test_accuracy_sampled="" if sampled is None else round(sampled, 4),
                        accuracy_bound=round(reversal_accuracy_bound(tp["V"], tp["T"], look), 4))
         else:
             row.update(causal=tp["causal"], acausal=tp["acausal"], scale=tp["scale"],
@@ -107,6 +110,16 @@ def grouped(rows: Sequence[dict[str, Any]], keys: Sequence[str]) -> dict[tuple, 
     return groups
 
 
+def code_versions(records: Iterable[dict[str, Any]]) -> list[str]:
+    """Distinct code versions (``package@commit``) that computed ``records``; ``unrecorded`` for records made
+    before the version was stored."""
+    seen: dict[str, None] = {}
+    for r in records:
+        c = r.get("result", {}).get("code")
+        seen[f"{c.get('package', '?')}@{c.get('commit') or 'no-git'}" if isinstance(c, dict) else "unrecorded"] = None
+    return list(seen)
+
+
 def markdown_report(records: Sequence[dict[str, Any]], profile: str = "") -> str:
     """The results as Markdown tables (means ± sample s.d. over seeds where there are several)."""
     rows = result_rows(records)
@@ -115,15 +128,19 @@ def markdown_report(records: Sequence[dict[str, Any]], profile: str = "") -> str
     if rev:
         T, V = rev[0]["T"], rev[0]["V"]
         parts += [f"## Sequence reversal (V = {V}, T = {T}; a delay of d >= T - 1 = {T - 1} sees every symbol)", "",
-                  "Test accuracy per symbol; *bound* is the best expected accuracy with the model's look-ahead "
-                  "(symbols it cannot see are guessed, 1/V).", ""]
+                  "Test accuracy per symbol, taking the most likely symbol (argmax); *sampled* is the expected "
+                  "accuracy when each symbol is sampled from the output distribution, as the reference code does "
+                  "(blank for records made before it was stored); *bound* is the best expected accuracy with the "
+                  "model's look-ahead (symbols it cannot see are guessed, 1/V).", ""]
         body = []
         for (model, width, params), grp in grouped(rev, ("model", "width", "params")).items():
+            smp = [100 * g["test_accuracy_sampled"] for g in grp if g["test_accuracy_sampled"] != ""]
             body.append([model, width, params, len(grp), _mean_sd([100 * g["test_accuracy"] for g in grp], ".1f") + "%",
+                         (_mean_sd(smp, ".1f") + "%") if len(smp) == len(grp) else "",
                          f"{100 * grp[0]['accuracy_bound']:.1f}%",
                          _mean_sd([g["epochs"] for g in grp], ".0f"), _mean_sd([g["train_seconds"] for g in grp],
                                                                                 ".0f")])
-        parts += [_md_table(["model", "width", "parameters", "seeds", "test accuracy", "bound", "epochs",
+        parts += [_md_table(["model", "width", "parameters", "seeds", "test accuracy", "sampled", "bound", "epochs",
                              "train time (s)"], body), ""]
     sine = [r for r in rows if r["task"] == "sine"]
     if sine:
@@ -136,6 +153,11 @@ def markdown_report(records: Sequence[dict[str, Any]], profile: str = "") -> str
                          _mean_sd([g["test_mse"] for g in grp], ".3g"), _mean_sd([g["epochs"] for g in grp], ".0f")])
         parts += [_md_table(["acausal a", "scale", "model", "width", "parameters", "seeds", "test NMSE", "test MSE",
                              "epochs"], body), ""]
+    versions = code_versions(records)
+    if len(versions) > 1:
+        parts += [f"**Mixed code versions:** these records were computed by {len(versions)} versions of the code "
+                  f"({', '.join(versions)}); a resumed run reused records of another version, whose numbers may "
+                  "differ from a fresh run of this one.", ""]
     rt = runtime_rows(records)
     if rt:
         first = next(r for r in records if r["spec"]["task"] == "runtime")["result"]

@@ -33,6 +33,7 @@ from numerics._progress import bar
 from numerics.experiments.specs import ModelSpec, RunSpec, build_model, matched_width, recurrent_parameter_count
 from numerics.experiments.storage import (
     clean_stale_temps,
+    code_version,
     locked,
     make_record,
     runs_dir,
@@ -41,8 +42,9 @@ from numerics.experiments.storage import (
     spec_key,
 )
 from numerics.experiments.tasks import TaskData, make_task
-from numerics.models import BidirectionalRNN, StackedRNN
-from numerics.train.loop import evaluate, train
+from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
+from numerics.train.loop import evaluate, predict, train
+from numerics.train.losses import log_softmax
 from numerics.train.readout import Readout, count_parameters
 from theory._checks import check_count
 
@@ -106,7 +108,9 @@ def runtime_point(spec: RunSpec) -> dict[str, Any]:
         for name, (net, _, _) in nets.items():
             times[name]["forward"].append(_time_call(lambda net=net: fwd(net)))
             times[name]["forward_backward"].append(_time_call(lambda net=net: fwd_bwd(net)))
-    engine = nets["d-LSTM (construction)"][0].engine()
+    # The schedule forward() picks at this point's own batch and length (the default arguments of engine() are
+    # batch 32 and 100 steps, which is not what ran here).
+    engine = nets["d-LSTM (construction)"][0].engine(batch=B, steps=T)
     return {
         "T": T, "batch": B, "repeats": reps, "input_size": I, "width": w, "depth": L,
         "construction_engine": engine,
@@ -144,9 +148,12 @@ def train_run(spec: RunSpec) -> dict[str, Any]:
     -------
     dict
         ``params``, ``epochs``, ``best_epoch``, ``stopped_early``,
-        ``train_seconds``, ``history`` (per-epoch losses), and
-        ``test_accuracy`` (reversal) or ``test_mse`` and ``test_nmse``
-        (sine; MSE divided by the test targets' variance).
+        ``train_seconds``, ``history`` (per-epoch losses), ``engine`` (delayed
+        networks: the schedule used at the run's batch size and length), and
+        ``test_accuracy`` (reversal: argmax of the output distribution) with
+        ``test_accuracy_sampled`` (the expected accuracy when each symbol is
+        sampled from it, as the reference code does) or ``test_mse`` and
+        ``test_nmse`` (sine; MSE divided by the test targets' variance).
     """
     if spec.model is None or spec.train is None or spec.task not in ("reversal", "sine"):
         raise ValueError(f"train_run needs a reversal or sine spec with a model and a training config; got {spec}")
@@ -169,9 +176,17 @@ def train_run(spec: RunSpec) -> dict[str, Any]:
         "train_seconds": seconds,
         "history": [{k: round(float(v), 6) for k, v in h.items()} for h in res.history],
     }
+    if isinstance(res.model.body, DelayedRNN):
+        # The schedule forward() ran in training, at this run's batch size and padded length.
+        out["engine"] = res.model.body.engine(batch=cfg.batch_size, steps=int(data.train.x.shape[0]))
     if loss == "cross_entropy":
         out["test_accuracy"] = float(test["accuracy"])
         out["test_loss"] = float(test["loss"])
+        # The reference code samples each output symbol from the softmax instead of taking the argmax; the
+        # expected accuracy of that sampling is the mean probability the model gives the right symbol.
+        logp = log_softmax(predict(res.model, data.test.x))
+        out["test_accuracy_sampled"] = float(np.mean(np.exp(np.take_along_axis(
+            logp, np.asarray(data.test.y)[..., None].astype(np.intp), axis=-1))))
     else:
         # The loss module's MSE is the mean over positions; NMSE makes scales comparable.
         out["test_mse"] = float(test["loss"])
@@ -184,6 +199,10 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
     """Run one spec and return its result (no files touched): training runs or a runtime point."""
     if spec.task == "runtime":
         return runtime_point(spec)
+    if spec.task == "pos":
+        from numerics.experiments.pos import pos_run
+
+        return pos_run(spec)
     return train_run(spec)
 
 
@@ -200,6 +219,8 @@ def describe(spec: RunSpec) -> str:
     if spec.task == "runtime":
         return f"runtime width {spec.width} depth {spec.depth}"
     assert spec.model is not None
+    if spec.task == "pos":
+        return f"pos: {spec.model.label} (width {spec.model.width}) seed {spec.seed}"
     tp = spec.task_params
     where = f"T={tp['T']}" if spec.task == "reversal" else f"a={tp['acausal']} scale={tp['scale']:g}"
     return f"{spec.task} {where}: {spec.model.label} (width {spec.model.width}) seed {spec.seed}"
@@ -209,6 +230,8 @@ def summary(spec: RunSpec, result: dict[str, Any]) -> str:
     """The headline number of a finished run."""
     if spec.task == "reversal":
         return f"test accuracy {100 * result['test_accuracy']:.1f}% ({result['epochs']} epochs)"
+    if spec.task == "pos":
+        return f"test accuracy {100 * result['test_accuracy']:.2f}% (best epoch {result['best_epoch']})"
     if spec.task == "sine":
         return f"test NMSE {result['test_nmse']:.4f} ({result['epochs']} epochs)"
     m = result["models"]
@@ -326,9 +349,12 @@ def run_all(specs: Sequence[RunSpec], out: str | Path, *, jobs: int = 1,
         say(f"{len(todo) + len(skipped)} runs: {len(skipped)} already done in {d}, {total} to run with {how}")
         t_start = time.perf_counter()
         ran: list[str] = []
+        # The code that runs is the code imported now (workers start now too): later edits to a checkout
+        # during a long invocation must not change what the records say about it.
+        code = code_version()
 
         def finish(spec: RunSpec, result: dict[str, Any], seconds: float) -> None:
-            save_record(out, make_record(spec, result, seconds), say)
+            save_record(out, make_record(spec, result, seconds, code), say)
             ran.append(spec.run_id)
             elapsed = time.perf_counter() - t_start
             say(f"[{bar(len(ran), total)}] {len(ran)}/{total} {describe(spec)}: {summary(spec, result)} "

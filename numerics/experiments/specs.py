@@ -28,8 +28,9 @@ from theory.layout import GATES, relaxed_plan
 
 KINDS: tuple[str, ...] = ("stacked", "bidirectional", "delayed")
 CELLS: tuple[str, ...] = ("lstm", "elman")
-#: Task names of :class:`RunSpec`: the two training tasks of :mod:`numerics.experiments.tasks` and timing.
-TASKS: tuple[str, ...] = ("reversal", "sine", "runtime")
+#: Task names of :class:`RunSpec`: the two synthetic training tasks of :mod:`numerics.experiments.tasks`, timing,
+#: and part-of-speech tagging on a treebank (:mod:`numerics.experiments.pos`).
+TASKS: tuple[str, ...] = ("reversal", "sine", "runtime", "pos")
 #: The four LSTM networks of a runtime point, in the order tables and plots list them.
 RUNTIME_MODELS: tuple[str, ...] = ("stacked", "bidirectional", "d-LSTM (construction)", "d-LSTM (dense)")
 
@@ -183,10 +184,11 @@ class RunSpec:
 
     Attributes
     ----------
-    task : {"reversal", "sine", "runtime"}
+    task : {"reversal", "sine", "runtime", "pos"}
     task_params : dict
         Keyword arguments of :func:`numerics.experiments.tasks.make_task`; for
-        ``runtime`` the sizes ``T``, ``batch``, ``repeats``, ``input_size``.
+        ``runtime`` the sizes ``T``, ``batch``, ``repeats``, ``input_size``;
+        for ``pos`` the treebank and the tagger's sizes (:func:`numerics.experiments.pos.plan_pos`).
     model : ModelSpec or None
         ``None`` for runtime points (they time several models).
     seed : int

@@ -25,6 +25,7 @@ import math
 import os
 import re
 import stat
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -43,6 +44,8 @@ RESULT_VERSION = 2
 #: Sub-directory of ``OUT`` that receives damaged or duplicate run files.
 QUARANTINE = "quarantine"
 LOCK_NAME = ".drnn-reproduce.lock"
+#: Largest run file read (a record is a few KB): anything bigger is quarantined unread.
+MAX_RECORD_BYTES = 16 << 20
 # Temporary files of write_text_atomic: ".<target name>.<random>.tmp".
 _TEMP = re.compile(r"^\..+\.tmp$")
 
@@ -107,6 +110,11 @@ def write_text_atomic(path: Path, write: Callable[[Any], None], newline: str | N
             os.fsync(fh.fileno())
         os.chmod(tmp, _umask_mode())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename is None:  # a failed write() (e.g. "[Errno 27] File too large") names no file
+            raise OSError(exc.errno, exc.strerror or str(exc), str(path)) from exc
+        raise
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -123,11 +131,43 @@ def content_hash(spec: dict[str, Any], result: dict[str, Any]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def make_record(spec: RunSpec, result: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """The stored form of a finished run: version, id, spec, result, content hash, wall time, finishing time."""
+def code_version() -> dict[str, str]:
+    """The code that computes a record: the installed package version and, from a git checkout, the commit.
+
+    ``commit`` ends in ``+dirty`` when the checkout has uncommitted changes to tracked files, and is ``""``
+    when the package does not run from a git checkout (an installed wheel) or git is unavailable.
+    """
+    import subprocess
+    from importlib import metadata
+
+    try:
+        version = metadata.version("drnn-toolkit")
+    except metadata.PackageNotFoundError:
+        version = "uninstalled"
+    root = Path(__file__).resolve().parents[2]
+    commit = ""
+    if (root / ".git").exists():
+        try:
+            run = lambda *a: subprocess.run(["git", "-C", str(root), *a], capture_output=True, text=True,  # noqa: E731
+                                            timeout=10, check=True).stdout.strip()
+            commit = run("rev-parse", "HEAD")
+            if run("status", "--porcelain", "--untracked-files=no", "--", "numerics", "theory"):
+                commit += "+dirty"
+        except (OSError, subprocess.SubprocessError):
+            commit = ""
+    return {"package": version, "commit": commit}
+
+
+def make_record(spec: RunSpec, result: dict[str, Any], seconds: float,
+                code: dict[str, str] | None = None) -> dict[str, Any]:
+    """The stored form of a finished run: version, id, spec, result, content hash, wall time, finishing time.
+
+    ``code`` (default :func:`code_version`) says which code computed the result; it is stored in the
+    result (so the content hash covers it) as ``result["code"]``.
+    """
     sd = spec.to_dict()
     # Round-trip the result through JSON first so the hash is of exactly what a reader will see.
-    res = json.loads(json.dumps(result))
+    res = json.loads(json.dumps({**result, "code": code if code is not None else code_version()}))
     return {"version": RESULT_VERSION, "run_id": spec.run_id, "spec": sd, "result": res,
             "sha256": content_hash(sd, res), "seconds": round(seconds, 3),
             "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
@@ -167,6 +207,7 @@ _RESULT_FIELDS = {
     "reversal": {**_TRAINING, "test_accuracy": "fraction"},
     "sine": {**_TRAINING, "test_mse": "number", "test_nmse": "number"},
     "runtime": {"T": "int", "batch": "int", "repeats": "int", "width": "int", "depth": "int"},
+    "pos": {**_TRAINING, "test_accuracy": "fraction", "test_words": "int", "best_epoch": "int"},
 }
 _RUNTIME_MODEL_FIELDS = {"forward_s": "time", "forward_backward_s": "time", "params": "int", "width": "int"}
 
@@ -228,6 +269,11 @@ def validate_record(rec: Any, name: str = "record") -> RunSpec:
     return spec
 
 
+def _int_digits() -> int:
+    # The limit exists from Python 3.10.7 / 3.11 on; 4300 is its default.
+    return int(getattr(sys, "get_int_max_str_digits", lambda: 4300)())
+
+
 def read_record(path: Path, name: str | None = None) -> dict[str, Any]:
     """Read and validate one run file.
 
@@ -245,10 +291,17 @@ def read_record(path: Path, name: str | None = None) -> dict[str, Any]:
     if not stat.S_ISREG(st.st_mode):
         # Opening a FIFO would block forever; a directory cannot be read at all.
         raise RecordError(f"{name}: not a regular file")
+    too_big = f"larger than the {MAX_RECORD_BYTES >> 20} MiB a run record may have"
+    if st.st_size > MAX_RECORD_BYTES:  # a sparse 1.5 GB file would otherwise be read whole
+        raise RecordError(f"{name}: {st.st_size} bytes, {too_big}")
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as fh:
+            data = fh.read(MAX_RECORD_BYTES + 1)  # the file may grow after the lstat
+        text = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RecordError(f"{name}: cannot read ({exc})") from None
+    if len(data) > MAX_RECORD_BYTES:
+        raise RecordError(f"{name}: more than {MAX_RECORD_BYTES} bytes, {too_big}")
     try:
         rec = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -256,7 +309,19 @@ def read_record(path: Path, name: str | None = None) -> dict[str, Any]:
         torn = exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string")
         what = "empty file" if not text.strip() else "truncated" if torn else "invalid JSON"
         raise RecordError(f"{name}: {what} ({exc})") from None
-    validate_record(rec, name)
+    except RecursionError:  # the C decoder stops at the interpreter's recursion limit, cleanly
+        raise RecordError(f"{name}: invalid JSON (nested too deeply)") from None
+    except ValueError as exc:  # an integer past sys.get_int_max_str_digits()
+        raise RecordError(f"{name}: invalid JSON (an integer of more than {_int_digits()} "
+                          f"digits: {str(exc)[:120]})") from None
+    try:
+        spec = validate_record(rec, name)
+    except RecursionError:  # nesting below the decoder's limit can still exceed it when hashed
+        raise RecordError(f"{name}: nested too deeply") from None
+    # The id names the file and is derived from the spec: a missing one is filled in, a different one is an edit.
+    run_id = rec.setdefault("run_id", spec.run_id)
+    if run_id != spec.run_id:
+        raise RecordError(f"{name}: run_id {run_id!r} is not the id of its spec ({spec.run_id})"[:300])
     return rec
 
 

@@ -19,7 +19,7 @@ from theory._checks import check_choice, check_count, check_type
 MAX_DPI = 600
 
 
-def wavefront_animation(L: int = 4, T: int = 6, *, interval_ms: int = 900) -> FuncAnimation:
+def wavefront_animation(L: int = 4, T: int = 8, *, interval_ms: int = 900) -> FuncAnimation:
     """An animation of the d-RNN steps ``1 … T + L - 1`` over the unrolled stacked network.
 
     Frame ``s`` fills the nodes computed so far (``t + l - 1 <= s``),
@@ -47,7 +47,7 @@ def wavefront_animation(L: int = 4, T: int = 6, *, interval_ms: int = 900) -> Fu
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     cmap = mpl.colormaps["viridis"].resampled(last)
-    r = 0.28
+    r = 0.3
     for l in range(1, L + 1):
         for t in range(1, T + 1):
             ax.add_patch(FancyArrowPatch((t, l - 1 + r), (t, l - r), arrowstyle="-|>", mutation_scale=10,
@@ -56,19 +56,19 @@ def wavefront_animation(L: int = 4, T: int = 6, *, interval_ms: int = 900) -> Fu
                 ax.add_patch(FancyArrowPatch((t - 1 + r, l), (t - r, l), arrowstyle="-|>", mutation_scale=10,
                                              color="0.6", lw=1.0))
     for t in range(1, T + 1):
-        ax.text(t, 0, f"$x_{{{t}}}$", ha="center", va="center", fontsize=MIN_TEXT_PT + 1)
+        ax.text(t, 0, f"$x_{{{t}}}$", ha="center", va="center", fontsize=MIN_TEXT_PT + 3)
     nodes = {}
     for l in range(1, L + 1):
         for t in range(1, T + 1):
             nodes[(l, t)] = ax.add_patch(Circle((t, l), r, facecolor="white", edgecolor="0.3", lw=1.0))
-    labels = {key: ax.text(key[1], key[0], "", ha="center", va="center", fontsize=MIN_TEXT_PT,
+    labels = {key: ax.text(key[1], key[0], "", ha="center", va="center", fontsize=MIN_TEXT_PT + 2,
                            fontweight="bold") for key in nodes}
-    ax.set_xlim(0.4, T + 0.6)
-    ax.set_ylim(-0.6, L + 0.5)
+    ax.set_xlim(0.55, T + 0.45)
+    ax.set_ylim(-0.45, L + 0.45)
     ax.set_aspect("equal")
     ax.set_xticks(range(1, T + 1))
-    ax.set_yticks(range(0, L + 1), ["input", *[f"layer {l}" for l in range(1, L + 1)]])
-    ax.tick_params(labelsize=MIN_TEXT_PT + 1)
+    ax.set_yticks(range(0, L + 1), ["input $x_t$", *[f"layer {l}: $h^{l}_t$" for l in range(1, L + 1)]])
+    ax.tick_params(labelsize=MIN_TEXT_PT + 2, length=0)
     ax.set_xlabel("time $t$", fontsize=MIN_TEXT_PT + 2)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
@@ -135,7 +135,11 @@ def offline_jshtml(anim: FuncAnimation, default_mode: str = "once") -> str:
     return page
 
 
-def save_wavefront_animation(out: Path, L: int = 4, T: int = 6, *, dpi: int = 80) -> list[Path]:
+#: Resolution of the saved GIF: 160 dpi makes the 8 × 4.5 inch frames 1280 × 720 pixels (720p).
+GIF_DPI = 160
+
+
+def save_wavefront_animation(out: Path, L: int = 4, T: int = 8, *, dpi: int = GIF_DPI) -> list[Path]:
     """Write ``wavefront_animation.gif`` (Pillow) and ``wavefront_animation.html`` (HTML5/JavaScript) to ``out``.
 
     Parameters
@@ -145,7 +149,8 @@ def save_wavefront_animation(out: Path, L: int = 4, T: int = 6, *, dpi: int = 80
     L, T : int
         Layers and time steps (1 to :data:`~numerics.figures._style.MAX_GRID`).
     dpi : int
-        Resolution of the frames (80 gives 640 × 360 pixels), at most :data:`MAX_DPI`.
+        Resolution of the frames (the default 160 gives 1280 × 720 pixels, every label at least
+        24 pixels tall), at most :data:`MAX_DPI`.
 
     Returns
     -------

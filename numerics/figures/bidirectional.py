@@ -21,6 +21,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 from numerics.figures._style import HIGHLIGHT, TEXT_SIZE, new_axes, new_figure, set_labels
 from numerics.figures.palette import OKABE_ITO
@@ -42,18 +43,19 @@ def _holds(name: str, lag: int, tau: int) -> str | None:
         first, last = tau - 2 * j, tau - j  # stage j covers x_{τ-2j} … x_{τ-j}
         if first < 1:
             return None  # warm-up: the stage has not reached a real time step yet
-        return f"$\\tilde b[{first}{{:}}{last}]$" if first < last else f"$\\tilde b[{last}]$"
+        return f"$\\tilde h^b_{{{first}:{last}}}$"
     return f"$h^f_{{{t}}}$" if t >= 1 else None
 
 
-def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = None) -> Axes:
+def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = None, slide: bool = False) -> Axes:
     """The compiled horizon-``h`` bidirectional layer as a table: block (row) × d-RNN step (column).
 
     Rows are the blocks of ``compile_topology`` for one bidirectional layer
-    reading the input: the input delay line ``x@i`` (holds ``x_{τ-i}``),
-    the pipeline stages ``b1.j`` (stage ``j`` at step ``τ`` holds the
-    backward cell run over ``x_{τ-j}, …, x_{τ-2j}``, written
-    ``b̃[τ-2j : τ-j]``) and the forward block (holds ``h^f_{τ-2h}``).
+    reading the input: the slots ``i`` of the input delay line (slot ``i``
+    holds ``x_{τ-i}``), the backward pipeline stages ``j`` (stage ``j`` at
+    step ``τ`` holds the backward cell run from 0 over ``x_{τ-j}, …,
+    x_{τ-2j}``, written ``h̃^b_{τ-2j:τ-j}``) and the forward block (holds
+    ``h^f_{τ-2h}``). A line under the legend defines these symbols.
     The cells that produce the output for time ``t`` — the stages along the
     diagonal and the line slots they read — are outlined; the read-out at
     step ``t + 2h`` is ``[h^f_t ; b̃[t : t+h]]``.
@@ -67,6 +69,8 @@ def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = N
     t : int
         Time whose output is traced (1-based).
     ax : Axes, optional
+    slide : bool
+        Draw the legend in one row and leave the title to the caller (a 16:9 slide).
 
     Returns
     -------
@@ -104,14 +108,27 @@ def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = N
     ax.set_xlim(0.5, steps + 0.5)
     ax.set_ylim(len(order) - 0.5, -0.5)
     ax.set_xticks(range(1, steps + 1))
-    ax.set_yticks(range(len(order)), [f"{b.name} (lag {b.lag})" for b in order])
-    ax.legend(handles=[Patch(facecolor=KIND_COLOURS["line"], alpha=0.45, label="input delay line"),
-                       Patch(facecolor=KIND_COLOURS["stage"], alpha=0.45, label="backward pipeline stage"),
-                       Patch(facecolor=KIND_COLOURS["forward"], alpha=0.45, label="forward block"),
-                       Patch(fill=False, edgecolor=HIGHLIGHT, linewidth=2, label=f"computes the output for t = {t}")],
-              loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=TEXT_SIZE, frameon=False)
-    return set_labels(ax, f"Horizon-{h} bidirectional layer as one delayed layer (delay {plan.delay})",
-                      "d-RNN step τ", None)
+    def row_label(name: str) -> str:
+        if name.startswith("x@"):
+            return f"input slot {name[2:]}"
+        return f"backward stage {name.split('.')[1]}" if name.startswith("b1.") else "forward block"
+
+    ax.set_yticks(range(len(order)), [row_label(b.name) for b in order])
+    ax.tick_params(length=0)
+    outline = Patch(fill=False, edgecolor=HIGHLIGHT, linewidth=2, label=f"makes the output for $t = {t}$")
+    kinds = [Patch(facecolor=KIND_COLOURS["line"], alpha=0.45, label="input delay line"),
+             Patch(facecolor=KIND_COLOURS["stage"], alpha=0.45, label="backward stage"),
+             Patch(facecolor=KIND_COLOURS["forward"], alpha=0.45, label="forward block")]
+    # On a slide the row labels name the kinds; the legend keeps the outline and the symbols' definitions.
+    ax.legend(handles=[outline] if slide else [*kinds, outline],
+              loc="upper center", bbox_to_anchor=(0.5, -0.2 if slide else -0.16), ncol=1 if slide else 2,
+              fontsize=TEXT_SIZE, frameon=False, handlelength=1.2, columnspacing=1.0,
+              title=("slot $i$ holds $x_{\\tau-i}$;   the output for $t$ is read at step $t + 2h$\n"
+                     "$\\tilde h^b_{a:b}$ = backward cell run from 0 over $x_b, \\dots, x_a$"),
+              title_fontsize=TEXT_SIZE)
+    return set_labels(ax, None if slide else
+                      f"Horizon-{h} bidirectional layer as one delayed layer (delay $2h$ = {plan.delay})",
+                      "d-RNN step $\\tau$", None)
 
 
 def _contractive(rho: float, width: int, input_size: int, bias: bool, seed: int) -> TopologyRNN:
@@ -138,14 +155,15 @@ def _check_real_sequence(values: object, name: str, max_len: int) -> list[float]
 
 def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4, T: int = 40,
                        horizons: Sequence[int] = tuple(range(0, 21)), *, seed: int = 0,
-                       ax: Axes | None = None) -> Axes:
+                       ax: Axes | None = None, slide: bool = False) -> Axes:
     """Truncation error against horizon for random contractive tanh layers, with the bound ``√n ρ^{h+1}``.
 
     For each ``ρ`` a random bidirectional tanh layer (with biases) whose
     backward recurrent matrix is rescaled (the same random matrix each time) to ``‖U_b‖₂ = ρ`` runs on 64
     Gaussian sequences of length ``T``; the markers are the largest
-    ``‖ỹ_t - y_t‖₂`` over the steps with ``t + h < T`` (away from the
-    end), the dashed lines the bound.
+    ``‖h̃^b_t - h^b_t‖₂`` (equal to ``‖ỹ_t - y_t‖₂``: the forward half is
+    exact) over the steps with ``t + h < T`` (away from the end), the
+    dashed lines the bound.
 
     Parameters
     ----------
@@ -160,10 +178,13 @@ def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4,
     seed : int
         ``>= 0``.
     ax : Axes, optional
+    slide : bool
+        Leave the title to the caller (a 16:9 slide).
 
     Returns
     -------
     Axes
+        Integer ticks on the horizon axis; the legend right of the axes, off the data.
 
     Raises
     ------
@@ -192,12 +213,16 @@ def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4,
         measured = [truncation_error(net, x, h)[: T - 1 - h].max() for h in hs]
         bound = [truncation_bound(rho, width, h, T)[0] for h in hs]
         c = colours[i % len(colours)]
-        ax.semilogy(hs, np.maximum(measured, 1e-17), "o-", color=c, label=f"measured, ρ = {rho}")
-        ax.semilogy(hs, bound, "--", color=c, label=f"bound √n ρ^(h+1), ρ = {rho}")
-    ax.legend(fontsize=TEXT_SIZE - 1, ncol=2, loc="lower left")
+        ax.semilogy(hs, np.maximum(measured, 1e-17), "o-", color=c, label=f"measured, $\\rho$ = {rho}")
+        ax.semilogy(hs, bound, "--", color=c, label=f"bound, $\\rho$ = {rho}")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=TEXT_SIZE, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
+              title="bound: $\\sqrt{n}\\,\\rho^{h+1}$", title_fontsize=TEXT_SIZE)
     ax.grid(True, which="major", alpha=0.3)
-    return set_labels(ax, f"Truncation error of a bidirectional tanh layer (n = {width}, T = {T})",
-                      "horizon h", "max ‖ỹ_t − y_t‖₂ over t + h < T")
+    return set_labels(ax, None if slide else
+                      f"Truncation error of a bidirectional tanh layer ($n$ = {width}, $T$ = {T})",
+                      "horizon $h$ (steps of future input)",
+                      "largest $\\|\\tilde h^b_t - h^b_t\\|_2$")
 
 
 #: Score keys :func:`plot_conversion` knows how to label; any other metric is drawn with its key as the label.

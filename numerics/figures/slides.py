@@ -18,7 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
-from matplotlib.patches import Patch
+from matplotlib.patches import Circle, FancyArrowPatch, Patch, Rectangle
 from matplotlib.text import Text
 
 from numerics.figures._style import (
@@ -32,7 +32,9 @@ from numerics.figures._style import (
     set_labels,
 )
 from numerics.figures.architecture import plot_sparsity_patterns, plot_wavefront
+from numerics.figures.bidirectional import plot_horizon_error, plot_pipeline
 from numerics.figures.gru import plot_gru_counterexample
+from numerics.figures.palette import OKABE_ITO
 from numerics.figures.receptive import _field_outline, _time_ticks, plot_receptive_field, receptive_spectrum
 from theory._checks import check_choice, check_count, check_real
 from theory.layout import Plan, check_plan, stacked_plan
@@ -166,7 +168,8 @@ def plot_gate_matrices(plan: Plan, *, fig: Figure | None = None) -> Figure:
     fig = new_figure(fig, SLIDE_SIZE)
     N, n0, G = plan.hidden_size, plan.input_size, plan.gates
     axes = fig.subplots(1, G, squeeze=False, sharey=True)[0]
-    names = [b.name for b in plan.blocks]
+    # Blocks of a stacked plan are the d-RNN state's blocks s^l (the plan calls them h1, h2, ...).
+    names = [re.sub(r"^h(\d+)$", r"$s^{\1}$", b.name) for b in plan.blocks]
     centres = [(a + b) / 2 for a, b in (plan.span(i) for i in range(len(plan.blocks)))]
     for g, ax in enumerate(axes):
         ax.set_xlim(0, n0 + N)
@@ -186,7 +189,7 @@ def plot_gate_matrices(plan: Plan, *, fig: Figure | None = None) -> Figure:
             ax.axhline(o, color="0.5", lw=0.8, ls=":")
             ax.axvline(n0 + o, color="0.5", lw=0.8, ls=":")
         ax.set_aspect("equal")
-        ax.set_xticks([n0 / 2] + [n0 + c for c in centres], ["x", *names])
+        ax.set_xticks([n0 / 2] + [n0 + c for c in centres], ["$x$", *names])
         ax.set_yticks(centres, names)
         ax.tick_params(length=0)
         gate = GATE_NAMES[plan.cell][g]
@@ -263,19 +266,96 @@ def slide_receptive(index: int) -> Callable[[], Figure]:
 
 
 def slide_gru_counterexample() -> Figure:
-    """The GRU counterexample (outputs and per-step error) as a slide."""
+    """The GRU counterexample (outputs and per-step error) as a slide; each legend below its panel, off the data."""
     fig = plot_gru_counterexample(fig=slide_figure())
-    for ax, title in zip(fig.axes, ("output $h^L_t$, unit 1", "max |stacked − delayed|")):
+    for ax, title in zip(fig.axes, ("output $h^L_t$, unit 1", "max |stacked − delayed| per step")):
         ax.set_title(title)
         if ax.get_legend() is not None:
             ax.get_legend().remove()
     _title(fig, "LSTM holds, GRU breaks (the reset gate mixes blocks)")
     enlarge_text(fig)
     for ax in fig.axes:
-        ax.legend(fontsize=MIN_TEXT_PT, frameon=False)
+        ax.legend(fontsize=MIN_TEXT_PT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1)
     return fig
 
 
+_R = 0.3  # radius of a node of the bidirectional diagram, in data units
+
+
+def _node(ax: Axes, x: float, y: float, text: str, colour: str, square: bool = False) -> None:
+    patch = (Rectangle((x - _R, y - _R), 2 * _R, 2 * _R, facecolor="white", edgecolor="0.3", lw=1.4)
+             if square else Circle((x, y), _R, facecolor=colour, edgecolor="0.2", lw=1.2))
+    ax.add_patch(patch)
+    ax.text(x, y, text, ha="center", va="center", fontsize=MIN_TEXT_PT + 2, zorder=4)
+
+
+def _arrow(ax: Axes, a: tuple[float, float], b: tuple[float, float], colour: str = "0.45") -> None:
+    ax.add_patch(FancyArrowPatch(a, b, arrowstyle="-|>", mutation_scale=16, color=colour, lw=1.8,
+                                 shrinkA=0, shrinkB=0, zorder=1))
+
+
+def bidirectional_diagram(T: int = 5) -> Figure:
+    """The unrolled one-layer bidirectional network: a forward and a backward chain, concatenated.
+
+    Parameters
+    ----------
+    T : int
+        Number of time steps drawn (2 to 6).
+
+    Returns
+    -------
+    Figure
+        A 16:9 slide figure with one Axes.
+    """
+    T = check_count(T, "T", minimum=2, maximum=6)
+    fig = slide_figure()
+    ax = fig.add_subplot()
+    gap = 1.6  # horizontal distance of two time steps
+    side = 0.45  # horizontal offset of the edges that pass a node
+    for t in range(1, T + 1):
+        c = gap * t
+        _node(ax, c, 0, f"$x_{t}$", "white", square=True)
+        _node(ax, c, 1, f"$h^f_{t}$", SHIFT_COLOURS["input"])
+        _node(ax, c, 2, f"$h^b_{t}$", SHIFT_COLOURS["acausal"])
+        _node(ax, c, 3, f"$y_{t}$", "white", square=True)
+        _arrow(ax, (c, _R), (c, 1 - _R))                                   # x -> forward
+        ax.plot([c, c - side, c - side], [_R, _R + 0.15, 2 - 0.1], color="0.45", lw=1.8, zorder=1)
+        _arrow(ax, (c - side, 2 - 0.1), (c - _R, 2 - 0.05))                  # x -> backward
+        _arrow(ax, (c, 2 + _R), (c, 3 - _R))                               # backward -> y
+        ax.plot([c + _R, c + side, c + side], [1.05, 1.1, 3 - _R - 0.15], color="0.45", lw=1.8, zorder=1)
+        _arrow(ax, (c + side, 3 - _R - 0.15), (c + 0.15, 3 - _R))            # forward -> y
+        if t > 1:
+            _arrow(ax, (c - gap + _R, 1), (c - _R, 1), colour=OKABE_ITO["blue"])
+            _arrow(ax, (c - _R, 2), (c - gap + _R, 2), colour=HIGHLIGHT)
+    ax.set_xlim(gap - 0.8, gap * T + 0.8)
+    ax.set_ylim(-0.5, 3.5)
+    ax.set_aspect("equal")
+    ax.set_xticks([gap * t for t in range(1, T + 1)], [str(t) for t in range(1, T + 1)])
+    ax.set_yticks([0, 1, 2, 3], ["input $x_t$", "forward $h^f_t$", "backward $h^b_t$",
+                                 "output $y_t = [h^f_t; h^b_t]$"])
+    ax.tick_params(labelsize=MIN_TEXT_PT + 1, length=0)
+    ax.set_xlabel("time $t$", fontsize=MIN_TEXT_PT + 1)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    fig.suptitle(f"Bidirectional: $y_1$ needs $h^b_1$, which needs every input up to $x_{T}$",
+                 fontsize=SLIDE_TITLE_PT + 1)
+    return fig
+
+
+def slide_pipeline() -> Figure:
+    """The horizon-2 bidirectional layer compiled to one delayed layer (delay 2h = 4), as a slide."""
+    fig = slide_figure()
+    plot_pipeline(h=2, steps=7, t=2, ax=fig.add_subplot(), slide=True)
+    _title(fig, "Horizon $h = 2$ as one delayed layer: delay $2h = 4$")
+    return enlarge_text(fig)
+
+
+def slide_horizon_error() -> Figure:
+    """Truncation error against horizon with the bound $\\sqrt{n}\\,\\rho^{h+1}$, as a slide."""
+    fig = slide_figure()
+    plot_horizon_error(horizons=tuple(range(0, 13)), T=30, ax=fig.add_subplot(), slide=True)
+    _title(fig, "Cutting the backward pass at horizon $h$ costs at most $\\sqrt{n}\\,\\rho^{h+1}$")
+    return enlarge_text(fig)
 
 
 def _slug(name: str) -> str:
@@ -289,6 +369,9 @@ SLIDE_FIGURES: dict[str, Callable[[], Figure]] = {
     "block_matrices_lstm": slide_block_matrices_lstm,
     **{f"sparsity_{_slug(n)}": slide_sparsity(n) for n in topology_patterns()},
     "gru_counterexample": slide_gru_counterexample,
+    "bidirectional_diagram": bidirectional_diagram,
+    "bidirectional_pipeline": slide_pipeline,
+    "horizon_error": slide_horizon_error,
     **{f"receptive_{_slug(n)}": slide_receptive(i) for i, n in enumerate(_SPECTRUM)},
 }
 

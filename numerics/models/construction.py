@@ -14,7 +14,7 @@ import numpy as np
 from numerics._validate import as_float_array
 from numerics.engine.params import LayerParams
 from theory._checks import check_type
-from theory.layout import Plan
+from theory.layout import Placement, Plan
 
 
 def _shapes(plan: Plan) -> dict[str, tuple[int, ...]]:
@@ -23,6 +23,16 @@ def _shapes(plan: Plan) -> dict[str, tuple[int, ...]]:
     if plan.bias:
         shapes.update(bias_ih=(gn,), bias_hh=(gn,))
     return shapes
+
+
+def _source_shapes(placements: list[Placement]) -> dict[str, tuple[int, ...]]:
+    """The shape each stacked parameter must have: the placements of a plan cover every source whole."""
+    ends: dict[str, tuple[int, ...]] = {}
+    for p in placements:
+        end = (p.source_rows[1],) if p.source_cols is None else (p.source_rows[1], p.source_cols[1])
+        prev = ends.get(p.source, (0,) * len(end))
+        ends[p.source] = tuple(max(a, b) for a, b in zip(prev, end))
+    return ends
 
 
 def assemble(plan: Plan, state_dict: Mapping[str, Any], dtype: Any = None) -> LayerParams:
@@ -51,7 +61,11 @@ def assemble(plan: Plan, state_dict: Mapping[str, Any], dtype: Any = None) -> La
            for k, v in state_dict.items()}
     dt = np.dtype(dtype) if dtype is not None else next(iter(src.values())).dtype
     out = {k: np.zeros(s, dtype=dt) for k, s in _shapes(plan).items()}
-    for p in plan.placements():
+    placements = plan.placements()
+    for name, shape in _source_shapes(placements).items():
+        if name in src and src[name].shape != shape:  # an oversize array would otherwise be cut to fit
+            raise ValueError(f"state_dict[{name!r}] must have shape {shape} for this plan; got {src[name].shape}")
+    for p in placements:
         if p.source not in src:
             raise ValueError(f"state_dict is missing {p.source!r}, needed for {p.matrix}")
         a = src[p.source]

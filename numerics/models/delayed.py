@@ -43,7 +43,7 @@ from numerics.engine.layerorder import (
     layer_order_run,
     supports_layer_order,
 )
-from numerics.engine.params import LayerCache, LayerParams
+from numerics.engine.params import LayerCache, LayerParams, ParamsKeyed
 from numerics.engine.registry import AUTO, schedule_names
 from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
 from numerics.engine.sparse import SparseProduct, sparse_backward, sparse_forward, sparse_product
@@ -392,9 +392,13 @@ class DelayedRNN:
         return has_stacked_structure(self.plan), supports_layer_order(self.plan)
 
     @cached_property
+    def _sparse_kept(self) -> ParamsKeyed:
+        return ParamsKeyed()
+
+    @property
     def _sparse_product(self) -> SparseProduct:
-        """The block-sparse product of the plan's blocks (built once per network)."""
-        return sparse_product(self.plan, self.params)
+        """The block-sparse product of the plan's blocks, rebuilt when a parameter array was edited in place."""
+        return self._sparse_kept.get(self.params, lambda p: sparse_product(self.plan, p))
 
     @cached_property
     def _engine_choices(self) -> dict[tuple[Any, ...], str]:

@@ -92,6 +92,12 @@ def _check_targets(y: Any, x: np.ndarray, loss: str, out_size: int, dtype: np.dt
     return t
 
 
+def _diverged(what: str, epoch: int, lr: float, clip: float | None) -> None:
+    """Stop a diverging run naming the arguments the user passed, not the engine's internal ``dy``."""
+    raise FloatingPointError(f"training diverged at epoch {epoch}: {what} (lr={lr!r}, clip={clip!r}); "
+                             "lower lr or set clip")
+
+
 def _batches(n: int, batch_size: int) -> list[slice]:
     return [slice(i, min(i + batch_size, n)) for i in range(0, n, batch_size)]
 
@@ -120,6 +126,8 @@ def evaluate(model: Model, x: Any, y: Any, *, loss: str = "mse", mask: Any = Non
     check_choice(loss, tuple(LOSSES), "loss")
     batch_size = check_count(batch_size, "batch_size")
     x = as_sequence(x, model.input_size, model.dtype)
+    if x.shape[0] < 1:  # the models accept T = 0, but there is nothing to learn from (and no loss to average)
+        raise ValueError(f"x must have at least one time step (axis 0); got shape {x.shape}")
     y = _check_targets(y, x, loss, model.output_size, model.dtype, "y")
     m = check_mask(mask, x.shape[:2], "mask")
     total, hits, count = 0.0, 0.0, 0
@@ -219,6 +227,8 @@ def train(
     if patience is not None:
         patience = check_count(patience, "patience")
     x = as_sequence(x, model.input_size, model.dtype)
+    if x.shape[0] < 1:  # the models accept T = 0, but there is nothing to learn from (and no loss to average)
+        raise ValueError(f"x must have at least one time step (axis 0); got shape {x.shape}")
     y = _check_targets(y, x, loss, model.output_size, model.dtype, "y")
     m = check_mask(mask, x.shape[:2], "mask")
     if val is not None:
@@ -243,13 +253,18 @@ def train(
             for s in _batches(N, batch_size):
                 idx = order[s]
                 out, cache = model.forward(x[:, idx])
-                value, dout = loss_fn(out, y[:, idx], None if m is None else m[:, idx])
+                with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported just below, by name
+                    value, dout = loss_fn(out, y[:, idx], None if m is None else m[:, idx])
+                if not (math.isfinite(value) and np.all(np.isfinite(dout))):
+                    _diverged(f"the loss became {value}", epoch, lr, clip)
                 grads = model.backward(cache, dout)[1].state_dict()
                 if clip is not None:
                     grads, norm = clip_grad_norm(grads, clip)
                 else:
                     norm = global_norm(grads)
                 params = opt.step(params, grads)
+                if not all(np.all(np.isfinite(v)) for v in params.values()):
+                    _diverged("a parameter overflowed", epoch, lr, clip)
                 model = load_state_dict(model, params)
                 params = model.state_dict()
                 losses.append(value)

@@ -4,7 +4,16 @@ The claim modules are named here, in code, in report order: Elman
 (:mod:`~numerics.verify.claims.elman`), LSTM and gradients
 (:mod:`~numerics.verify.claims.cells`), then the symbolic, exact and
 structural checks (:mod:`~numerics.verify.claims.theory`), which also add
-methods to the first two modules' claims. :func:`catalogue` reads each
+methods to the first two modules' claims; the engine against the per-step
+reference (:mod:`~numerics.verify.claims.engine_reference`), every backward
+pass against central differences (:mod:`~numerics.verify.claims.gradients`),
+the state-dict export (:mod:`~numerics.verify.claims.export`), the exact
+contracts of ``min_steps`` and ``reference_field``
+(:mod:`~numerics.verify.claims.contracts`), and the
+topology compiler, its bounds and its delay lines
+(:mod:`~numerics.verify.claims.topology`,
+:mod:`~numerics.verify.claims.topology_bounds`,
+:mod:`~numerics.verify.claims.topology_lines`). :func:`catalogue` reads each
 module's ``CLAIMS`` when called, so a reloaded module's claims replace the
 old ones and import order plays no part.
 """
@@ -15,12 +24,25 @@ import time
 from collections.abc import Callable, Iterable
 from types import ModuleType
 
-from numerics.verify.claims import cells, elman, reference, theory, topology
+from numerics.verify.claims import (
+    cells,
+    contracts,
+    elman,
+    engine_reference,
+    export,
+    gradients,
+    theory,
+    topology,
+    topology_bounds,
+    topology_lines,
+)
 from numerics.verify.registry import EFFORTS, Effort, Entry, merge
 from theory.claims import ClaimResult, MethodResult
 
 #: The claim modules, in report order.
-CLAIM_MODULES: tuple[ModuleType, ...] = (elman, cells, theory, reference, topology)
+CLAIM_MODULES: tuple[ModuleType, ...] = (
+    elman, cells, theory, engine_reference, gradients, export, contracts, topology, topology_bounds, topology_lines,
+)
 
 
 def catalogue() -> dict[str, Entry]:

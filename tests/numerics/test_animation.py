@@ -70,3 +70,17 @@ def test_html_player_needs_no_network(tmp_path: Path) -> None:
     assert "▶" in page and "❚❚" in page
     _, html = save_wavefront_animation(tmp_path, L=2, T=2, dpi=40)
     assert "http" not in html.read_text() and "font-awesome" not in html.read_text()
+
+
+def test_default_gif_is_720p_with_large_labels_and_a_full_frame(tmp_path: Path) -> None:
+    gif, _ = save_wavefront_animation(tmp_path, L=1, T=1)  # one frame at the default resolution
+    with Image.open(gif) as im:
+        assert im.size == (1280, 720)
+    fig = wavefront_animation()._fig
+    anim_fig_px = smallest_text_px(fig, 1280)
+    assert anim_fig_px >= 18.0
+    # The drawing fills the frame: the grid's axes span most of its width and height.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    FigureCanvasAgg(fig).draw()
+    box = fig.axes[0].get_window_extent()
+    assert box.width >= 0.7 * fig.bbox.width and box.height >= 0.75 * fig.bbox.height, box

@@ -12,7 +12,9 @@ from numerics.figures.bidirectional import plot_conversion, plot_horizon_error, 
 
 def _cell_texts(ax):
     """``{(row label, step): text}`` of the pipeline table."""
-    rows = [t.get_text().split(" ")[0] for t in ax.get_yticklabels()]
+    names = {"input": "x@", "backward": "b1.", "forward": "h1"}
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    rows = [names[s.split(" ")[0]] + ("" if s.startswith("forward") else s.split(" ")[-1]) for s in labels]
     return {(rows[round(t.get_position()[1])], round(t.get_position()[0])): t.get_text() for t in ax.texts}
 
 
@@ -20,12 +22,31 @@ def test_pipeline_holds_the_truncated_window():
     ax = plot_pipeline(h=3, steps=12, t=2)
     cells = _cell_texts(ax)
     # Stage h at step t + 2h holds the backward cell run over x_{t+h}, …, x_t; the forward block holds h^f_t.
-    assert cells[("b1.3", 8)] == r"$\tilde b[2{:}5]$"
+    assert cells[("b1.3", 8)] == r"$\tilde h^b_{2:5}$"
     assert cells[("h1", 8)] == "$h^f_{2}$"
     assert cells[("x@0", 5)] == "$x_{5}$" and cells[("x@5", 7)] == "$x_{2}$"
     # Before a stage reaches a real step it holds nothing meaningful.
-    assert cells[("b1.2", 4)] == "·" and cells[("b1.2", 5)] == r"$\tilde b[1{:}3]$"
-    assert "delay 6" in ax.get_title()
+    assert cells[("b1.2", 4)] == "·" and cells[("b1.2", 5)] == r"$\tilde h^b_{1:3}$"
+    assert "= 6" in ax.get_title() and "$2h$" in ax.get_title()
+
+
+def test_pipeline_defines_every_symbol_it_shows():
+    # Row labels are words; the cell symbols x_{τ-i} and h̃^b_{a:b} are defined in the legend's title.
+    ax = plot_pipeline(h=2, steps=7, t=2)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert not any("@" in s or "lag" in s or s.startswith("b1.") for s in labels), labels
+    assert labels[0] == "input slot 0" and labels[-1] == "forward block"
+    legend = ax.get_legend().get_title().get_text()
+    assert r"slot $i$ holds $x_{\tau-i}$" in legend and r"$\tilde h^b_{a:b}$ = backward cell run" in legend
+
+
+def test_horizon_error_has_integer_ticks_and_math_bound():
+    ax = plot_horizon_error(rhos=(0.5,), width=2, T=12, horizons=(0, 1, 2, 3, 4, 5, 6, 7))
+    ticks = ax.get_xticks()
+    assert np.all(ticks == np.round(ticks)), ticks
+    legend = ax.get_legend()
+    assert r"$\sqrt{n}\,\rho^{h+1}$" in legend.get_title().get_text()
+    assert not any("^(" in t.get_text() for t in legend.get_texts())
 
 
 def test_horizon_error_stays_below_the_bound():

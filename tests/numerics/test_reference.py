@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from numerics.verify.reference import reference_outputs
+from numerics.verify.stepwise import reference_outputs
 
 
 def _sig(a: float) -> float:

@@ -28,6 +28,7 @@ from numerics.experiments.profiles import EXPERIMENT_PROFILES, plan_runs
 from numerics.experiments.runner import run_all
 from numerics.experiments.storage import (
     LOCK_NAME,
+    MAX_RECORD_BYTES,
     QUARANTINE,
     RecordError,
     load_records,
@@ -115,6 +116,17 @@ DAMAGE = {
                           "content hash mismatch"),
     "hash missing": (lambda p: _rewrite(p, lambda r: r.pop("sha256")), "sha256 (content hash) is missing"),
     "old format version": (lambda p: _rewrite(p, lambda r: r.update(version=1)), "format version 1"),
+    # Hostile files (issue 22): each used to block every rerun until removed by hand.
+    "deeply nested JSON": (lambda p: p.write_text('{"version": 2, "x": ' + "[" * 200_000 + "]" * 200_000 + "}"),
+                           "nested too deeply"),
+    "integer past 4,300 digits": (lambda p: p.write_text('{"version": 2, "seconds": ' + "9" * 5000 + "}"),
+                                  "invalid JSON (an integer of more than"),
+    "run_id not of its spec": (lambda p: _rewrite(p, lambda r: r.update(run_id="reversal-other")),
+                               "run_id 'reversal-other' is not the id of its spec"),
+    "run_id not a string": (lambda p: _rewrite(p, lambda r: r.update(run_id=[1])),
+                            "run_id [1] is not the id of its spec"),
+    "over the size cap": (lambda p: p.write_bytes(p.read_bytes().rstrip()[:-1] + b" " * MAX_RECORD_BYTES + b"}"),
+                          f"larger than the {MAX_RECORD_BYTES >> 20} MiB a run record may have"),
 }
 
 
@@ -132,6 +144,43 @@ def test_damaged_record_is_quarantined_and_recomputed(out, capsys, kind):
     assert (out / QUARANTINE / path.name).read_bytes() == damaged_bytes
     _check_complete(out, before, damaged=path.name)
     assert read_record(path)["result"]["test_accuracy"] != "0.35"
+
+
+def test_a_huge_sparse_run_file_is_quarantined_without_being_read(out, capsys):
+    import tracemalloc
+
+    path = _one(out)
+    with open(path, "r+b") as fh:  # 1.5 GB on paper, a few KB on disk
+        fh.truncate(1_500_000_000)
+    tracemalloc.start()
+    try:
+        with pytest.raises(RecordError, match=rf"^runs/{path.name}: 1500000000 bytes, larger than the"):
+            read_record(path, f"runs/{path.name}")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20  # the whole file was read before (0.95 GB of memory for a 400 MB one)
+    before = _files_small(out)
+    _, warnings = _rerun(out, capsys)
+    assert len(warnings) == 1 and f"runs/{path.name}: 1500000000 bytes" in warnings[0], warnings
+    assert (out / QUARANTINE / path.name).stat().st_size == 1_500_000_000
+    _check_complete(out, before, damaged=path.name)
+
+
+def _files_small(out: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in (out / "runs").iterdir() if p.is_file() and p.stat().st_size < 1 << 20}
+
+
+def test_a_copy_without_run_id_counts_as_its_run(out, capsys):
+    # run_id is derived from the spec (the hash covers the spec), so a record without it is still the run.
+    path = _one(out)
+    _rewrite(path, lambda r: r.pop("run_id"))
+    shutil.copy(path, out / "runs" / "copy-without-id.json")
+    before = _files(out)
+    _, warnings = _rerun(out, capsys)
+    assert len(warnings) == 1 and "runs/copy-without-id.json: a second copy of the run" in warnings[0], warnings
+    assert read_record(path)["run_id"] == SPECS[0].run_id
+    _check_complete(out, before, damaged="copy-without-id.json")
 
 
 def test_renamed_copy_is_one_run_not_two(out, capsys):

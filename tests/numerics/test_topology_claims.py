@@ -4,17 +4,17 @@ import numpy as np
 import pytest
 
 from numerics.models.topology import TopologyRNN, truncation_error
-from numerics.verify.claims import topology as topology_claims
-from numerics.verify.claims.topology import (
+from numerics.verify.claims import topology_bounds as topology_claims
+from numerics.verify.claims.topology import _square_degrees
+from numerics.verify.claims.topology_bounds import (
     _near_end_error,
-    _square_degrees,
     deep_bound,
     deep_constants,
     deep_contractive_net,
-    gated_pipeline_error,
     stacked_bound,
     stacked_contractive_net,
 )
+from numerics.verify.claims.topology_lines import gated_pipeline_error
 from numerics.verify.registry import Effort
 from numerics.verify.runner import run_claim
 from theory.topology import Layer, Topology, bidirectional_topology

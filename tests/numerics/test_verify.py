@@ -10,7 +10,18 @@ import sys
 import pytest
 
 from numerics.verify import oracle
-from numerics.verify.claims import cells, elman, reference, theory, topology
+from numerics.verify.claims import (
+    cells,
+    contracts,
+    elman,
+    engine_reference,
+    export,
+    gradients,
+    theory,
+    topology,
+    topology_bounds,
+    topology_lines,
+)
 from numerics.verify.registry import EFFORTS, ClaimSet, Effort, merge
 from numerics.verify.runner import CLAIM_MODULES, catalogue, claim_ids, run_claim
 from theory.claims import MethodResult
@@ -19,6 +30,8 @@ ORDER = ["elman-staggered", "elman-warmup", "elman-naive-zero-start", "elman-zer
          "lstm-staggered", "lstm-warmup", "lstm-naive-zero-start", "gradient-staggered", "lstm-zero-bias",
          "exact-rational", "induction-step", "gru-naive", "gru-own-reset", "lookahead-stacked",
          "lookahead-dense", "lookahead-relaxed", "jacobian-support", "engine-reference",
+         "gradient-stacked", "gradient-bidirectional", "gradient-delayed", "gradient-topology",
+         "state-dict-roundtrip", "min-steps-exact", "reference-field",
          "topology-compiled", "bidir-horizon-exact", "bidir-clipped-any-bias", "bidir-clipped-zero-bias",
          "bidir-clipped-stacked-zero-bias", "bidir-delay-lower-bound", "bidir-approx-bound",
          "bidir-approx-spectral-radius", "bidir-approx-bound-stacked", "bidir-approx-bound-deep",
@@ -31,7 +44,8 @@ def _shape() -> dict[str, list[str]]:
 
 
 def test_catalogue_lists_every_claim_in_report_order_with_methods_from_all_modules():
-    assert CLAIM_MODULES == (elman, cells, theory, reference, topology)
+    assert CLAIM_MODULES == (elman, cells, theory, engine_reference, gradients, export, contracts, topology,
+                             topology_bounds, topology_lines)
     assert claim_ids() == ORDER
     shape = _shape()
     assert shape["elman-staggered"] == ["property-float64", "property-float32", "torch", "symbolic",

@@ -64,7 +64,7 @@ def test_field_equals_brute_force_search(plan, T):
 def test_lookahead_closed_form_lag_formula_and_field_agree(plan):
     expected = lookahead(plan)
     assert lookahead_from_lags(plan) == expected
-    assert field_lookahead(receptive_field(plan, min_steps(plan) + 2)) == expected
+    assert field_lookahead(receptive_field(plan, min_steps(plan))) == expected
 
 
 @pytest.mark.parametrize("start", ["staggered", "zero"])

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from numerics.models import DelayedRNN, StackedRNN, delayed_gru
 from numerics.models.jacobian import input_jacobian
 from numerics.testing import mostly_at_least, relaxed_plans
+from numerics.verify.claims.elman import farthest
 from numerics.verify.registry import ClaimSet, Effort
 from numerics.verify.search import property_check
 from theory.claims import MethodResult
@@ -265,7 +266,8 @@ def _gru_own_induction(effort: Effort) -> MethodResult:
 def _gru_own_property(effort: Effort) -> MethodResult:
     def err(c: dict[str, Any]) -> float:
         net, x, h0 = _gru_nets(c)
-        return float(np.abs(net(x, h0) - delayed_gru(net, "own")(x, h0)).max())
+        y = net(x, h0)
+        return float(np.abs(y - farthest(y, delayed_gru(net, "own"), x, h0)).max())
 
     return property_check("property", _gru_case(), err, 1e-10, dict, effort, nontrivial=_gru_deep)
 
@@ -285,9 +287,9 @@ def _long_enough(plan: Any) -> int:
 
 def _three_ways(plan: Any) -> tuple[int | None, int | None, int | None]:
     """Closed form ``d - m`` (block graph), the unit-level search over the assembled weights, and the block
-    field's ``max(s - t)`` at ``T = min_steps + 2``."""
+    field's ``max(s - t)`` at ``T = min_steps`` (the shortest length that reaches it)."""
     unrolled = field_lookahead(unrolled_field(plan, *_assembled(plan), _long_enough(plan)))
-    return lookahead(plan), unrolled, field_lookahead(receptive_field(plan, min_steps(plan) + 2))
+    return lookahead(plan), unrolled, field_lookahead(receptive_field(plan, min_steps(plan)))
 
 
 def _lag_violation(plan: Any) -> dict[str, int] | None:

@@ -3,7 +3,7 @@
 Every other numeric claim compares two networks that run the same engine
 (:mod:`numerics.engine`), so a bug they share (a swapped gate order, a
 wrong activation table) cancels out. Claim ``engine-reference`` compares
-each against :func:`numerics.verify.reference.reference_outputs`, a per-step
+each against :func:`numerics.verify.stepwise.reference_outputs`, a per-step
 loop written separately from the engine, so such a bug is caught without
 PyTorch.
 
@@ -23,9 +23,9 @@ import numpy as np
 from numerics.models import delayed_gru
 from numerics.testing import EquivalenceCase, stacked_cases
 from numerics.verify.claims.elman import relative_error
-from numerics.verify.reference import reference_outputs
 from numerics.verify.registry import ClaimSet, Effort
 from numerics.verify.search import property_check
+from numerics.verify.stepwise import reference_outputs
 from theory.claims import MethodResult
 
 #: The claims of this module, in report order.
