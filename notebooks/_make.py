@@ -451,16 +451,16 @@ for fact in report.steps:
     md("""\
 The Elman step for a generic block `l >= 2`, delayed side (top) and stacked
 side (bottom). SymPy writes the index `t - l` as `-l + t` and names the GRU
-parameters `Wn_l`, `bhn_l`; `readable` rewrites both the way the theory
-pages do ($h^l_{t-l}$, $W^n_l$, $b^{hn}_l$) and puts each side on its own line."""),
+parameters `Wn_l`, `bhn_l`; `readable` rewrites both the way the notation
+page does ($h^l_{t-l}$, $W^l_n$, $b^l_{hn}$) and puts each side on its own line."""),
     code("""\
 import re
 
 def readable(latex: str) -> str:
     latex = re.sub(r"_\\{-l \\+ t\\}", "_{t-l}", latex)
     latex = re.sub(r"_\\{-l \\+ t \\+ 1\\}", "_{t-l+1}", latex)
-    latex = re.sub(r"\\b([WU])([rzn])_\\{l\\}", r"\\1^{\\2}_{l}", latex)
-    latex = re.sub(r"\\bb(in|hn|r|z)_\\{l\\}", r"b^{\\1}_{l}", latex)
+    latex = re.sub(r"\\b([WU])([rzn])_\\{l\\}", r"\\1^{l}_{\\2}", latex)
+    latex = re.sub(r"\\bb(in|hn|r|z)_\\{l\\}", r"b^{l}_{\\1}", latex)
     for rel in (r"\\;=\\;", r"\\;\\neq\\;"):
         latex = latex.replace(rel, r"\\\\ &" + rel[2:-2] + " ")
     return r"\\begin{aligned} &" + latex + r"\\end{aligned}"
@@ -469,7 +469,7 @@ step = next(f for f in report.steps if f.name == "elman: step, block l >= 2")
 display(Math(readable(step.latex())))       # typeset by MathJax"""),
     md("""\
 And where the GRU breaks: the naive single layer puts the lower block's
-contribution $W^n_l h^{l-1}_{t-l+1}$ *inside* the reset gate (top line);
+contribution $W^l_n h^{l-1}_{t-l+1}$ *inside* the reset gate (top line);
 the stacked GRU adds it outside (bottom line)."""),
     code("""\
 gru = next(f for f in report.steps if f.name.startswith("gru (all reset)"))
