@@ -72,7 +72,7 @@ ax.axhline(full, color="0.3", ls="--", label="bidirectional (full pass)")
 ax.axvline(2 * 3, color="0.6", ls=":", label="2 × the look-ahead the task needs")
 ax.set(title="A trained bidirectional network as a streaming d-RNN",
        xlabel="latency (d-RNN steps)", ylabel="test NMSE", xticks=range(0, 31, 4))
-ax.legend()"""),
+ax.legend();"""),
     md("""\
 The error falls as $h$ grows, and at $h = T - 1$ the conversion is exact
 (no recurrent bias, so the padding zeros leave the backward state at 0).
@@ -93,7 +93,8 @@ rhos = [r["bidirectional"]["rho"] for r in stored["sine"]["runs"].values()]
 def spread(s):
     return f"{s['mean']:.4f} [{s['min']:.4f}, {s['max']:.4f}]"
 
-print("settings:", stored["sine"]["settings"]["task_kwargs"])
+print("stored setting: T={T}, causal={causal}, acausal={acausal}, sizes={sizes}"
+      .format(**stored["sine"]["settings"]["task_kwargs"]))
 print(f"{len(summary['seeds'])} seeds, bidirectional NMSE "
       f"{spread(summary['bidirectional']['nmse'])}")
 print(f"‖U_b‖₂ from {min(rhos):.1f} to {max(rhos):.1f}")"""),

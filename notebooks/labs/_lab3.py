@@ -133,8 +133,7 @@ ax.semilogy([r["latency"] for r in rows], [r["nmse"] for r in rows], "o-",
             label="converted, latency $2h$")
 ax.axhline(nmse_full, color="0.3", ls="--", label="bidirectional (full pass)")
 ax.set(xlabel="latency (steps)", ylabel="test NMSE", xticks=range(0, 23, 2))
-ax.legend()
-fig"""),
+ax.legend();"""),
         md(r"""## Task 3 (10 min): choose $h$
 
 Set `h_star` to the smallest horizon whose NMSE is within 10 % of the
