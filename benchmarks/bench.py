@@ -14,9 +14,9 @@ Rows:
 1. NumPy forward+backward over PyTorch CPU forward+backward (float32, 3
    layers, width 256, batch 64, 100 steps), Elman, LSTM and GRU; PyTorch
    uses as many threads as NumPy's BLAS.
-2. Block-batched delayed forward over layer-by-layer stacked forward (4
+2. Wavefront delayed forward over layer-by-layer stacked forward (4
    layers, float32, batch 64, 100 steps) at widths 16–256, and dense delayed
-   over block-batched.
+   over the wavefront.
 3. Recurrent matrix-product throughput at width 1024, batch 256, as a
    fraction of the machine's measured GEMM peak.
 4. Cache memory per (time step × batch item × unit).
@@ -25,6 +25,9 @@ Rows:
    at corners of the runtime grid, with the issue's targets.
 6. One training step (forward, backward, Adam) on a 10 000-step sequence
    with batch 1.
+7. Every schedule of the registry (:func:`numerics.engine.registry.schedule_names`)
+   that a network supports, forward+backward over the dense schedule, on a
+   stacked plan and a skip-one-layer plan per cell.
 """
 
 from __future__ import annotations
@@ -41,10 +44,11 @@ import numpy as np
 
 from numerics import DelayedRNN, StackedRNN
 from numerics.engine.layer import layer_forward
+from numerics.engine.registry import schedule_names
 from numerics.train import Readout, train
 
 F32 = np.float32
-SECTIONS = ("torch", "schedules", "sparse", "blocked", "gemm", "cache", "long")
+SECTIONS = ("torch", "schedules", "sparse", "wavefront", "registry", "gemm", "cache", "long")
 
 
 def best_of(fn: Callable[[], Any], repeats: int, warmup: int = 1) -> float:
@@ -121,7 +125,7 @@ def bench_torch(rows: list[list[str]], repeats: int) -> None:
                      "-" if target is None else verdict(t_np / t_t, target)])
 
 
-def bench_blocked(rows: list[list[str]], repeats: int) -> None:
+def bench_wavefront(rows: list[list[str]], repeats: int) -> None:
     T, B, L = 100, 64, 4
     rng = np.random.default_rng(1)
     for cell in ("elman", "lstm"):
@@ -130,14 +134,14 @@ def bench_blocked(rows: list[list[str]], repeats: int) -> None:
             d = net.to_delayed("zero")
             x = rng.standard_normal((T, B, width)).astype(F32)
             t_st = best_of(partial(net.forward, x), repeats)
-            t_bl = best_of(partial(d.forward, x, engine="blocked"), repeats)
+            t_bl = best_of(partial(d.forward, x, engine="wavefront"), repeats)
             t_de = best_of(partial(d.forward, x, engine="dense"), repeats)
             target = 0.67 if width <= 64 else (1.0 if width == 256 else None)
-            rows.append([f"blocked delayed / stacked fwd, {cell}, width {width}",
+            rows.append([f"wavefront delayed / stacked fwd, {cell}, width {width}",
                          f"{1e3 * t_bl:.1f} ms / {1e3 * t_st:.1f} ms", f"{t_bl / t_st:.2f}",
                          "-" if target is None else f"<= {target}",
                          "-" if target is None else verdict(t_bl / t_st, target)])
-            rows.append([f"dense delayed / blocked fwd, {cell}, width {width}",
+            rows.append([f"dense delayed / wavefront fwd, {cell}, width {width}",
                          f"{1e3 * t_de:.1f} ms / {1e3 * t_bl:.1f} ms", f"{t_de / t_bl:.2f}", "report", "-"])
 
 
@@ -211,6 +215,36 @@ def bench_sparse(rows: list[list[str]], repeats: int) -> None:
                      f"(auto: {d.engine(batch=B, steps=T)})",
                      f"{1e3 * t['sparse']:.1f} ms / {1e3 * t['dense']:.1f} ms", f"{r:.2f}", "<= 0.6",
                      verdict(r, 0.6)])
+
+
+def bench_registry(rows: list[list[str]], repeats: int) -> None:
+    """Every registry schedule a network supports, fwd+bwd over the dense schedule, all interleaved."""
+    from numerics.models import delayed_gru
+    from theory.layout import relaxed_plan
+
+    rng = np.random.default_rng(7)
+    L, n, B, T = 4, 32, 32, 100
+    idx = np.arange(L)
+    below = idx[:, None] - idx[None, :]
+    for cell in ("elman", "lstm", "gru"):
+        net = StackedRNN.random(8, [n] * L, cell=cell, dtype=F32, seed=0)
+        stacked = delayed_gru(net, "own") if cell == "gru" else net.to_delayed()
+        skip = DelayedRNN.random(relaxed_plan(cell, 8, [n] * L, (below >= 0) & (below <= 2), idx == 0,
+                                              delay=L - 1), dtype=F32, seed=0)
+        for kind, d in (("stacked", stacked), ("skip-1", skip)):
+            x = rng.standard_normal((T, B, 8)).astype(F32)
+            dy = rng.standard_normal((T, B, d.output_size)).astype(F32)
+
+            def fb(engine: str, d: DelayedRNN = d, x: np.ndarray = x, dy: np.ndarray = dy) -> None:
+                _, cache = d.forward(x, engine=engine)
+                d.backward(cache, dy)
+
+            names = [s for s in schedule_names() if s in d.schedules()]
+            t = interleaved({s: partial(fb, s) for s in names}, repeats)
+            for s in names:
+                rows.append([f"{s} / dense fwd+bwd, {cell}, {kind} plan, L={L} n={n} B={B} T={T}",
+                             f"{1e3 * t[s]:.1f} ms / {1e3 * t['dense']:.1f} ms", f"{t[s] / t['dense']:.2f}",
+                             "report", "-"])
 
 
 def bench_gemm(rows: list[list[str]], repeats: int) -> None:
@@ -296,8 +330,10 @@ def main(argv: list[str] | None = None) -> int:
             bench_schedules(rows, repeats)
         elif name == "sparse":
             bench_sparse(rows, repeats)
-        elif name == "blocked":
-            bench_blocked(rows, repeats)
+        elif name == "wavefront":
+            bench_wavefront(rows, repeats)
+        elif name == "registry":
+            bench_registry(rows, repeats)
         elif name == "gemm":
             bench_gemm(rows, repeats)
         elif name == "cache":

@@ -70,14 +70,16 @@ EXCLUDED: dict[str, str] = {
     "numerics.experiments.tasks.lookahead_needed": "takes a TaskData made by reversal()/sine(), which are fuzzed",
     "numerics.figures.experiments.": "plots of `drnn reproduce` records, which exist only after training runs "
     "(minutes) and are checked by the result store's schema when read; tested in tests/numerics/test_experiments.py",
-    "theory.symbolic.run_": "SymPy unrolling kernels on matrices made by build_case/stacked_symbols; driven by "
+    "theory.symbolic_run.run_": "SymPy unrolling kernels on matrices made by build_case/stacked_symbols; driven by "
     "check_identity, sweep and exact_check, which check their arguments and are fuzzed",
     "theory.symbolic.warmup_states": "SymPy kernel of check_identity (fuzzed), on matrices made by build_case",
     "theory.symbolic.trees_equal": "compares two SymPy expression trees made by the run_* kernels; any two "
     "objects give True or False",
-    "theory.symbolic.Activations": "record of SymPy function symbols made by uninterpreted() (fuzzed)",
-    "theory.symbolic.Trace": "result record of the run_* kernels",
+    "theory.symbolic_run.Activations": "record of SymPy function symbols made by uninterpreted() (fuzzed)",
+    "theory.symbolic_run.Trace": "result record of the run_* kernels",
     "theory.symbolic.IdentityCheck": "result record of check_identity",
+    "numerics.models.construction.fill_placements": "kernel of assemble and assemble_compiled (both fuzzed), "
+    "which check their arguments",
     "theory.symbolic.fill_placements": "kernel of theory.symbolic.assemble and "
     "theory.topology_symbolic.compiled_matrices, which check their arguments and are fuzzed",
     "theory.topology_symbolic.run_": "SymPy unrolling kernels on matrices made by compiled_matrices/topology_symbols; "
@@ -93,11 +95,26 @@ EXCLUDED: dict[str, str] = {
     "numerics.engine.layer.lstm_": "per-step kernel inside layer_forward/backward, which validate; unchecked for speed",
     "numerics.engine.layer.gru_": "per-step kernel inside layer_forward/backward, which validate; unchecked for speed",
     "numerics.engine.layer.split_reset": "per-step kernel inside layer_forward/backward; unchecked for speed",
+    "numerics.engine.cells.": "pointwise kernels of the cells, called by the schedules with their own arrays; "
+    "unchecked for speed",
+    "numerics.engine.params.ParamsKeyed": "a schedule's prepared-weights cache, called with the network's own params",
+    "numerics.engine.registry.": "the schedule table; its functions take no user input beyond names checked "
+    "by DelayedRNN.engine",
+    "numerics.models.delayed.DelayedRNN.schedules": "takes no arguments",
     "numerics.engine.activations.": "pointwise kernels of the engine, called with its own arrays; unchecked for speed",
     "numerics.engine.layerorder.": "engine schedule internals, called by DelayedRNN.forward with a checked plan",
-    "numerics.engine.blocked.blocked_forward": "engine internal, called by DelayedRNN.forward with checked arrays",
-    "numerics.engine.blocked.has_stacked_structure": "engine internal, called with a checked plan",
-    "numerics.engine.schedule.": "engine internals, called with a checked plan",
+    "numerics.engine.wavefront.": "the wavefront schedule's internals, called through the registry by "
+    "DelayedRNN.forward/backward with checked arrays",
+    "numerics.engine.dense.": "the dense schedule's registry entry, called by DelayedRNN.forward with checked arrays",
+    "numerics.engine.protocol.": "the schedule protocol and its helpers, called by the schedules with their own arrays",
+    "numerics.engine.select.choose": "called by select.resolve with checked arguments (lru-cached on them)",
+    "numerics.engine.select.runnable": "called by select.choose with a checked plan",
+    "numerics.engine.select.resolve": "called by DelayedRNN.engine, fuzzed through it",
+    "numerics.engine.select.prefer_block_order": "an auto rule over a checked plan, called by select.choose",
+    "numerics.engine.cost.schedule_cost": "a registry entry's cost, called by select.cheapest with checked arguments",
+    "numerics.engine.units.": "engine internals, called with a checked plan",
+    "numerics.engine.blockorder.": "the block-order schedule's internals, called through the registry by "
+    "DelayedRNN.forward/backward with a checked plan",
     "numerics.engine.sparse.": "engine schedule internals, called by DelayedRNN.forward/backward with a checked plan "
                                "and arrays; unchecked for speed",
     "numerics.engine.params.LayerCache": "forward cache made by layer_forward, passed back unchanged",
@@ -284,17 +301,17 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
         "numerics.engine.layer.layer_forward": (layer_forward, dict(cell="lstm", params=p0, x=x, h0=h0, c0=h0)),
         "numerics.engine.layer.layer_backward": (layer_backward, dict(cache=lcache, dh_out=dy)),
         "numerics.engine.params.LayerParams": (LayerParams, dict(weight_ih=np.ones((3, 2)), weight_hh=np.ones((3, 3)))),
-        "numerics.engine.blocked.prefer_blocked": (
-            __import__("numerics.engine.blocked", fromlist=["x"]).prefer_blocked,
+        "numerics.engine.select.prefer_wavefront": (
+            __import__("numerics.engine.select", fromlist=["x"]).prefer_wavefront,
             dict(plan=plan),
         ),
         "numerics.engine.cost.schedule_costs": (
             __import__("numerics.engine.cost", fromlist=["x"]).schedule_costs,
-            dict(plan=plan, batch=2, steps=4, schedules=("dense", "blocked", "layers")),
+            dict(plan=plan, batch=2, steps=4, schedules=("dense", "wavefront", "layers")),
         ),
-        "numerics.engine.cost.cheapest": (
-            __import__("numerics.engine.cost", fromlist=["x"]).cheapest,
-            dict(plan=plan, batch=2, steps=4, schedules=("dense", "blocked", "layers")),
+        "numerics.engine.select.cheapest": (
+            __import__("numerics.engine.select", fromlist=["x"]).cheapest,
+            dict(plan=plan, batch=2, steps=4, schedules=("dense", "wavefront", "layers")),
         ),
         # numerics.models
         "numerics.models.stacked.StackedRNN": (
@@ -476,8 +493,8 @@ def symbolic_targets(plan: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
         "theory.symbolic.input_symbols": (symbolic.input_symbols, dict(steps=2, input_size=1)),
         "theory.symbolic.state_symbols": (symbolic.state_symbols, dict(prefix="h", widths=[1, 1])),
         "theory.symbolic.assemble": (symbolic.assemble, dict(plan=case_plan, params=case_params)),
-        "theory.symbolic.clear_interned": (symbolic.clear_interned, {}),
-        "theory.symbolic.uninterpreted": (symbolic.uninterpreted, dict(layers=2, zero_fixed=False)),
+        "theory.symbolic_run.clear_interned": (symbolic.clear_interned, {}),
+        "theory.symbolic_run.uninterpreted": (symbolic.uninterpreted, dict(layers=2, zero_fixed=False)),
         "theory.symbolic.build_case": (
             symbolic.build_case,
             dict(cell="elman", widths=[1, 1], steps=2, input_size=1, start="staggered"),
@@ -511,7 +528,7 @@ def symbolic_targets(plan: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
         "theory.induction.gru_step": (induction.gru_step, dict(reset="all")),
         "theory.induction.plan_conforms": (induction.plan_conforms, dict(plan=plan)),
         "theory.induction.warmup_input_free": (induction.warmup_input_free, dict(plan=plan)),
-        "theory.symbolic.layer_activations": (symbolic.layer_activations, dict(layers=3, zero_fixed=False)),
+        "theory.symbolic_run.layer_activations": (symbolic.layer_activations, dict(layers=3, zero_fixed=False)),
         "theory.induction.check_induction": (induction.check_induction, dict(max_layers=2)),
         "theory.induction.proof_text": (induction.proof_text, {}),
         "theory.induction.StepCheck.latex": (induction.elman_step().latex, {}),

@@ -134,3 +134,11 @@ class ClaimResult:
             ],
             "counterexample": self.counterexample,
         }
+
+
+__all__ = [
+    "VERDICTS",
+    "Claim",
+    "ClaimResult",
+    "MethodResult",
+]

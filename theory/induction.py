@@ -413,3 +413,18 @@ def proof_text() -> str:
     lines.append(f"- plan shape: {rep.plans_checked} stacked plans checked, "
                  f"{len(rep.plan_problems)} problems")
     return "\n".join(lines)
+
+
+__all__ = [
+    "PROOF",
+    "Elementwise",
+    "InductionReport",
+    "StepCheck",
+    "check_induction",
+    "elman_step",
+    "gru_step",
+    "lstm_step",
+    "plan_conforms",
+    "proof_text",
+    "warmup_input_free",
+]

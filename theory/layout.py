@@ -629,3 +629,25 @@ def plan_html(plan: Plan) -> str:
              f"<th>hold</th><th>layer</th></tr></thead><tbody>{rows}</tbody></table>")
     return (f"<div><p><b>{head}</b>: {len(plan.blocks)} blocks, N = {plan.hidden_size}, input "
             f"{plan.input_size}, delay {plan.delay}</p>{table}<p>{html.escape(plan_latex(plan))}</p></div>")
+
+
+__all__ = [
+    "GATE_NAMES",
+    "GRU_RESETS",
+    "START_RULES",
+    "Block",
+    "Edge",
+    "InputEdge",
+    "Placement",
+    "Plan",
+    "bias_symbol",
+    "bias_vector",
+    "block_matrix",
+    "check_plan",
+    "layer_param",
+    "param_symbol",
+    "plan_html",
+    "plan_latex",
+    "relaxed_plan",
+    "stacked_plan",
+]

@@ -265,3 +265,17 @@ def unrolled_field(plan: Plan, weight_hh: np.ndarray, weight_ih: np.ndarray, ste
     reach = unrolled_reach(plan, weight_hh, weight_ih, steps)
     T, d = reach.shape[2], plan.delay
     return reach[d:d + T][:, plan.readout_units(), :].any(axis=1)
+
+
+__all__ = [
+    "block_fields",
+    "dependency_matrix",
+    "field_lookahead",
+    "lookahead",
+    "lookahead_from_lags",
+    "min_steps",
+    "receptive_field",
+    "shortest_input_path",
+    "unrolled_field",
+    "unrolled_reach",
+]

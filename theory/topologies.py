@@ -87,3 +87,10 @@ def topology_patterns(L: int = 4, width: int = 2, input_size: int = 1) -> dict[s
     }
     return {name: relaxed_plan("elman", input_size, [width] * L, rm, im, delay=L - 1, description=name)
             for name, (rm, im) in specs.items()}
+
+
+__all__ = [
+    "SHIFT_KINDS",
+    "shift_kind",
+    "topology_patterns",
+]

@@ -517,3 +517,20 @@ def with_horizon(top: Topology, horizon: int | Sequence[int]) -> Topology:
     layers = tuple(Layer(la.width, la.reads, la.direction, h if la.has_backward else 0, la.activation)
                    for la, h in zip(top.layers, hs))
     return Topology(top.input_size, layers, top.readout, f"{top.name} h={','.join(map(str, hs))}".strip())
+
+
+__all__ = [
+    "DIRECTIONS",
+    "IDENTITY",
+    "MAX_HORIZON",
+    "Compiled",
+    "Layer",
+    "Topology",
+    "bidirectional_topology",
+    "compile_topology",
+    "dense_topology",
+    "reference_field",
+    "skip_topology",
+    "stacked_topology",
+    "with_horizon",
+]

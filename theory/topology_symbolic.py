@@ -434,3 +434,20 @@ def random_topology(rng: random.Random, *, max_layers: int = 3, max_horizon: int
         layers.append(Layer(rng.randint(1, 2), reads, direction, horizon, act))
     readout = (L,) if bidirectional_only else tuple(r for r in range(1, L + 1) if rng.random() < 0.4) or (L,)
     return Topology(rng.randint(1, 2), tuple(layers), readout, f"random ({L} layers)")
+
+
+__all__ = [
+    "CASE_ACTIVATIONS",
+    "MAX_SYMBOLIC_UNITS",
+    "SHOWN",
+    "TopologyCheck",
+    "activation_functions",
+    "check_compiled",
+    "check_topology",
+    "compiled_matrices",
+    "line_blocks",
+    "random_topology",
+    "run_compiled",
+    "run_reference",
+    "topology_symbols",
+]

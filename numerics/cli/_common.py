@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from numerics.experiments.storage import ensure_directory
 
@@ -77,3 +78,9 @@ def settle_matplotlib_backend() -> str | None:
     os.environ["MPLBACKEND"] = value
     matplotlib.rcParams["backend"] = value
     return None
+
+
+def quiet_interrupt(signum: int, frame: Any) -> None:
+    """SIGINT handler while the command line is still importing: one line, exit code 130."""
+    print("drnn: interrupted", file=sys.stderr)
+    raise SystemExit(130)

@@ -130,3 +130,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="notes (default) or slide: 16:9, one idea per figure, text >= 18 px at 1024 px wide")
     p.add_argument("--list", action="store_true", help="list the figure names and exit")
     p.set_defaults(func=cmd_figures)
+
+
+__all__ = [
+    "FORMATS",
+    "STYLES",
+    "check_options",
+    "cmd_figures",
+    "register",
+    "write_figures",
+]

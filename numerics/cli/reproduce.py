@@ -223,3 +223,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "UD English EWT v2.15 extract shipped with the package)")
     p.add_argument("--no-plots", action="store_true", help="write tables only")
     p.set_defaults(func=cmd_reproduce)
+
+
+__all__ = [
+    "PUBLIC_PROFILES",
+    "WHAT",
+    "cmd_reproduce",
+    "register",
+    "write_outputs",
+]

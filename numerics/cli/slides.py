@@ -66,3 +66,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(DEFAULT_SOURCE.read_text(encoding="utf-8"), end="")
         return 0
     return cmd_slides(args)
+
+
+__all__ = [
+    "DECK_FILE",
+    "FIGURES_DIR",
+    "cmd_slides",
+    "register",
+]

@@ -164,3 +164,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--list", action="store_true", help="list the claims (id, expectation, source, statement) and exit")
     p.set_defaults(func=cmd_verify)
 
+
+__all__ = [
+    "LEGEND",
+    "brief_counterexample",
+    "check_json_target",
+    "cmd_verify",
+    "format_row",
+    "register",
+]

@@ -1,12 +1,21 @@
-"""The engine: one recurrent layer through time.
+"""The engine: recurrent layers through time, and the schedules of a delayed network's wide layer.
 
-Knows parameters (:class:`LayerParams`), not models. :mod:`numerics.engine.layer`
-holds the step functions in forward/backward pairs and the layer loop;
-:mod:`numerics.engine.blocked` runs all blocks of a delayed step as one
-batched product; :mod:`numerics.engine.params` holds the parameters and the
-forward cache, :mod:`numerics.engine.activations` the pointwise functions and
-which gates are sigmoid, :mod:`numerics.engine.schedule` what a plan asks of
-the engine per unit (activation groups, start schedule, GRU reset mask).
+Knows parameters (:class:`LayerParams`), not models.
+
+- :mod:`numerics.engine.cells`: each cell pointwise (gate layout, forward from
+  pre-activations, local derivatives, backward); no matrix products.
+- :mod:`numerics.engine.layer`: one layer through time (the dense step pairs
+  and the layer loop), under every model.
+- :mod:`numerics.engine.protocol`, :mod:`numerics.engine.registry`,
+  :mod:`numerics.engine.select`: what a schedule is, the list of schedules
+  (:mod:`~numerics.engine.dense`, :mod:`~numerics.engine.wavefront`,
+  :mod:`~numerics.engine.layerorder`, :mod:`~numerics.engine.sparse`,
+  :mod:`~numerics.engine.blockorder`), and every rule of ``engine="auto"``
+  with the cost model (:mod:`numerics.engine.cost`) it prices them by.
+- :mod:`numerics.engine.params` (parameters, the layer cache, weights-keyed
+  preparations), :mod:`numerics.engine.activations` (pointwise functions),
+  :mod:`numerics.engine.units` (what a plan asks per unit: activation groups,
+  holds, the GRU reset mask).
 """
 
 from numerics.engine.layer import layer_backward, layer_forward

@@ -34,7 +34,8 @@ MAX_POOL_BYTES: int = 128 << 20
 #: Arrays kept per name: a stacked network's forward pass keeps one per layer alive in its cache
 #: (and a training loop may hold the previous cache while the next forward pass runs).
 PER_NAME: int = 16
-#: False disables pooling (every :func:`take` is a plain ``np.empty``).
+#: False disables pooling (every :func:`take` is a plain ``np.empty``): ``DRNN_WORKSPACE=0``, or an
+#: interpreter on which :func:`refcount_rule_holds` fails.
 ENABLED: bool = os.environ.get("DRNN_WORKSPACE", "1") != "0"
 
 _local = threading.local()
@@ -105,4 +106,43 @@ def take(name: str, shape: tuple[int, ...], dtype: Any, *, zero: bool = False) -
     return out
 
 
-__all__ = ["ENABLED", "MAX_ARRAY_BYTES", "MAX_POOL_BYTES", "PER_NAME", "clear", "pooled_bytes", "take"]
+def refcount_rule_holds() -> bool:
+    """Whether this interpreter counts references the way :func:`take` relies on; checked once at import.
+
+    ``sys.getrefcount`` is a CPython detail (other implementations, or
+    reference counting changes such as deferred or biased counts in
+    free-threaded builds, may report other numbers). The check runs
+    :func:`take` itself on a private name: a buffer whose array, view, view of a
+    view or reshaped view is alive must never be handed out again, and a
+    buffer nothing references must be. Any other outcome turns the pool off.
+    """
+    if sys.implementation.name != "cpython" or not hasattr(sys, "getrefcount"):
+        return False
+    key = ("_selftest", np.dtype(np.float64))
+    saved = _pool().pop(key, None)
+    views = (lambda a: a, lambda a: a[1:], lambda a: a.T.reshape(-1)[::2], lambda a: a[None][0])
+    try:
+        for view in views:
+            a = take("_selftest", (2, 3), np.float64)
+            address = a.ctypes.data
+            kept = view(a)
+            del a
+            b = take("_selftest", (2, 3), np.float64)
+            if np.shares_memory(b, kept):
+                return False                               # handed out while an array or view of it is alive
+            del b, kept
+            if take("_selftest", (2, 3), np.float64).ctypes.data != address:
+                return False                               # nothing references it any more: must be reused
+        return True
+    finally:
+        _pool().pop(key, None)
+        if saved is not None:
+            _pool()[key] = saved
+
+
+if ENABLED and not refcount_rule_holds():
+    ENABLED = False
+
+
+__all__ = ["ENABLED", "MAX_ARRAY_BYTES", "MAX_POOL_BYTES", "PER_NAME", "clear", "pooled_bytes", "refcount_rule_holds",
+           "take"]

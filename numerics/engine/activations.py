@@ -1,9 +1,9 @@
-"""Elementwise activations, in place, and their derivatives; which gates are sigmoid.
+"""Elementwise activations, in place, and their derivatives.
 
 Every sigmoid is computed as ``σ(a) = (1 + tanh(a/2)) / 2``. The tanh form
 never overflows (``|a| = 1e4`` gives exactly 0 or 1, no warning) and lets a
 gated step run one ``tanh`` over all its gates: the engines halve the sigmoid
-gates' weights and biases once (:func:`gate_scale`; halving is exact in binary
+gates' weights and biases once (:func:`numerics.engine.cells.gate_scale`; halving is exact in binary
 floating point) and finish those gates with :func:`finish_sigmoid_`.
 """
 
@@ -13,10 +13,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from theory.layout import ELMAN_ACTIVATIONS, GATES
-
-#: Gates (by index in PyTorch's order) that go through a sigmoid: LSTM i, f, o; GRU r, z.
-SIGMOID_GATES: dict[str, tuple[int, ...]] = {"elman": (), "lstm": (0, 1, 3), "gru": (0, 1)}
+from theory.layout import ELMAN_ACTIVATIONS
 
 
 class ActGroup(NamedTuple):
@@ -25,13 +22,6 @@ class ActGroup(NamedTuple):
     name: str
     start: int
     stop: int
-
-
-def gate_scale(cell: str, dtype: np.dtype) -> np.ndarray:
-    """Per-gate factor, shape ``(G,)``: 0.5 for the sigmoid gates of ``cell``, 1 elsewhere."""
-    scale = np.ones(GATES[cell], dtype=dtype)
-    scale[list(SIGMOID_GATES[cell])] = 0.5
-    return scale
 
 
 def finish_sigmoid_(v: np.ndarray) -> np.ndarray:
@@ -99,3 +89,13 @@ def activation_grad(h: np.ndarray, groups: tuple[ActGroup, ...], out: np.ndarray
     for name, a, b in groups:
         derivative_from_output(name, h[..., a:b], out[..., a:b])
     return out
+
+
+__all__ = [
+    "ActGroup",
+    "activate_",
+    "activation_grad",
+    "derivative_from_output",
+    "finish_sigmoid_",
+    "sigmoid_from_half_",
+]

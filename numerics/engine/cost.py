@@ -9,7 +9,7 @@ forward and, for training, backward. The terms per step:
 
 - **overhead** (:data:`STEP_US`, µs): the Python and NumPy call overhead of
   one step's product and pointwise calls, per cell and schedule, forward and
-  backward. The wavefront (``"blocked"``) runs ``T + d`` steps, the layer
+  backward. The wavefront runs ``T + d`` steps, the layer
   order ``≈ L·T``, the dense and block-sparse engines ``T + d``.
 - **products**: the step's multiply-adds at :data:`STEP_RATE` — the dense
   engine multiplies the whole ``(N, G·N)`` matrix, zeros included; the
@@ -31,9 +31,9 @@ Training (``backward=True``) adds the backward pass of the same schedule:
 the engines' backward passes mirror their forward loops (the block-sparse
 engine's backward is priced like the dense one's loop with its own product).
 
-**The choice** (:func:`cheapest`). The layer order is exactly the stacked
+**The choice** (:func:`numerics.engine.select.cheapest`). The layer order is exactly the stacked
 network's computation, so it is the default wherever it is possible: another
-schedule is taken only if its modelled time is below :data:`MARGIN` times
+schedule is taken only if its modelled time is below :data:`numerics.engine.select.MARGIN` times
 the layer order's. The model's error between schedules is up to ~15% at
 moderate widths (LSTM L=3 n=64: the wavefront modelled 6–8% cheaper,
 measured 11–27% dearer; GRU L=4 n=32: the block-sparse forward modelled 10%
@@ -67,7 +67,7 @@ from theory.layout import Plan, check_plan
 #: Overhead per sequential step (µs), ``(forward, backward)``, per schedule and cell.
 STEP_US: dict[str, dict[str, tuple[float, float]]] = {
     "dense": {"elman": (2.7, 6.4), "lstm": (18.6, 37.5), "gru": (26.7, 1.5)},
-    "blocked": {"elman": (5.1, 12.6), "lstm": (17.1, 58.8), "gru": (41.7, 59.3)},
+    "wavefront": {"elman": (5.1, 12.6), "lstm": (17.1, 58.8), "gru": (41.7, 59.3)},
     "layers": {"elman": (2.7, 2.2), "lstm": (11.8, 5.0), "gru": (16.2, 10.5)},
     "sparse": {"elman": (4.0, 0.0), "lstm": (17.0, 23.0), "gru": (24.7, 60.0)},
 }
@@ -79,7 +79,7 @@ SPARSE_GROUP_US: float = 12.0
 #: its scratch arrays).
 POINTWISE_US: dict[str, dict[str, tuple[float, float]]] = {
     "dense": {"elman": (0.00003, 0.0028), "lstm": (0.0019, 0.0113), "gru": (0.0025, 0.0179)},
-    "blocked": {"elman": (0.0002, 0.0002), "lstm": (0.0019, 0.0012), "gru": (0.0019, 0.0015)},
+    "wavefront": {"elman": (0.0002, 0.0002), "lstm": (0.0019, 0.0012), "gru": (0.0019, 0.0015)},
     "layers": {"elman": (0.00003, 0.0003), "lstm": (0.0017, 0.0090), "gru": (0.0016, 0.0013)},
     "sparse": {"elman": (0.0, 0.0085), "lstm": (0.0019, 0.0202), "gru": (0.0019, 0.0225)},
 }
@@ -87,7 +87,7 @@ POINTWISE_US: dict[str, dict[str, tuple[float, float]]] = {
 INNER_RUN: float = 48.0
 #: Fixed cost per call (µs): ``(base, per block)``, forward only.
 CALL_US: dict[str, tuple[float, float]] = {
-    "dense": (40.0, 0.0), "blocked": (60.0, 5.0), "layers": (10.0, 25.0), "sparse": (60.0, 10.0),
+    "dense": (40.0, 0.0), "wavefront": (60.0, 5.0), "layers": (10.0, 25.0), "sparse": (60.0, 10.0),
 }
 #: Calibration factor of each pass's modelled time, ``(forward, backward)``, per schedule and cell: the
 #: median ratio measured / modelled over the six points of the benchmark's schedules grid (the block-sparse
@@ -99,15 +99,16 @@ CALL_US: dict[str, tuple[float, float]] = {
 #: the schedules by different factors (0.5–1.0), which no common factor corrects.
 SCALE: dict[str, dict[str, tuple[float, float]]] = {
     "dense": {"elman": (0.92, 0.51), "lstm": (0.84, 0.58), "gru": (0.90, 0.61)},
-    "blocked": {"elman": (0.89, 0.71), "lstm": (0.78, 0.83), "gru": (0.88, 0.84)},
+    "wavefront": {"elman": (0.89, 0.71), "lstm": (0.78, 0.83), "gru": (0.88, 0.84)},
     "layers": {"elman": (0.90, 1.00), "lstm": (0.72, 0.55), "gru": (0.88, 0.88)},
     # The block-sparse engine is for plans outside the stacked structure: calibrated on skip-one-layer plans
     # (``calibrate_cost.py --sparse``). Its block order (acyclic plans) is priced as its wavefront, which the
     # factors absorb.
     "sparse": {"elman": (0.46, 0.47), "lstm": (0.78, 0.64), "gru": (0.83, 0.46)},
 }
-#: Another schedule replaces the layer order only if its modelled time is below this fraction of the layer order's.
-MARGIN: float = 0.85
+#: Schedules priced with another's constants: the block order (acyclic plans) as the block-sparse wavefront,
+#: whose calibration factors were measured with the block order running where it was preferred.
+PRICED_AS: dict[str, str] = {"blocks": "sparse"}
 #: Multiply-adds per µs of the in-loop product of the dense engine and the layer order.
 LOOP_RATE: float = 75_000.0
 #: Multiply-adds per µs of the wavefront's and the sparse engine's batched products.
@@ -128,6 +129,7 @@ def _run(s: str, cell: str, N: int, n: int, L: int) -> int:
 
 def _schedule_cost(plan: Plan, batch: int, steps: int, s: str, backward: bool) -> float:
     """Modelled µs of one schedule: forward, plus its backward pass if ``backward``, each calibrated."""
+    s = PRICED_AS.get(s, s)
     L, Tp = len(plan.blocks), steps + plan.delay
     base, per_block = CALL_US[s]
     total = 0.0
@@ -160,7 +162,7 @@ def _pass_cost(plan: Plan, B: int, Tp: int, s: str, bw: bool) -> float:
     if s == "dense":
         units, macs = N, B * N * Gh * N
         rate = LOOP_RATE
-    elif s == "blocked":
+    elif s == "wavefront":
         units, macs = L * n, L * B * 2 * n * Gh * n
         rate = BATCHED_RATE
     else:
@@ -176,6 +178,14 @@ def _pass_cost(plan: Plan, B: int, Tp: int, s: str, bw: bool) -> float:
     return total
 
 
+def schedule_cost(plan: Plan, batch: int, steps: int, schedule: str, backward: bool = False) -> float:
+    """Modelled µs of one schedule (forward, plus backward if ``backward``), checked arguments not re-checked.
+
+    What each registry entry's :attr:`numerics.engine.protocol.Schedule.cost` calls with its own name.
+    """
+    return _schedule_cost(plan, batch, steps, schedule, bool(backward))
+
+
 def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...],
                    backward: bool = False) -> dict[str, float]:
     """Modelled time (µs) of one pass over ``steps`` input steps for each schedule.
@@ -187,8 +197,8 @@ def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...
     steps : int
         ``T``; every schedule runs ``T + d`` steps of the delayed layer.
     schedules : tuple of str
-        Among ``"dense"``, ``"blocked"`` (wavefront), ``"layers"`` and ``"sparse"``
-        (block-sparse wavefront).
+        Among ``"dense"``, ``"wavefront"``, ``"layers"``, ``"sparse"``
+        (block-sparse wavefront) and ``"blocks"`` (block order).
     backward : bool
         False: the forward pass alone (inference); True: forward and backward
         (training).
@@ -207,32 +217,21 @@ def schedule_costs(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...
     if not schedules:
         raise ValueError("schedules must name at least one schedule; got an empty sequence")
     for i, s in enumerate(schedules):
-        check_choice(s, tuple(STEP_US), f"schedules[{i}]")
+        check_choice(s, (*STEP_US, *PRICED_AS), f"schedules[{i}]")
     return {s: _schedule_cost(plan, batch, steps, s, bool(backward)) for s in schedules}
 
 
-def cheapest(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...], backward: bool = False) -> str:
-    """The schedule ``engine="auto"`` runs: the layer order unless another is modelled faster by a clear margin.
-
-    Parameters
-    ----------
-    plan, batch, steps, schedules, backward : as :func:`schedule_costs`
-
-    Returns
-    -------
-    str
-        ``"layers"`` if it is among ``schedules`` and no other schedule's
-        modelled time is below :data:`MARGIN` times its own; otherwise the
-        schedule with the smallest modelled time (ties go to the earlier
-        name in ``schedules``). Deterministic: the constants are fixed.
-    """
-    costs = schedule_costs(plan, batch, steps, schedules, backward)
-    best = min(schedules, key=lambda s: costs[s])
-    if "layers" in costs and costs[best] >= MARGIN * costs["layers"]:
-        return "layers"
-    return best
-
-
-__all__ = ["BATCHED_RATE", "CALL_US", "HOISTED_RATE", "INNER_RUN", "LOOP_RATE", "MARGIN", "POINTWISE_US", "SCALE",
-           "SPARSE_GROUP_US", "STEP_US",
-           "cheapest", "schedule_costs"]
+__all__ = [
+    "BATCHED_RATE",
+    "CALL_US",
+    "HOISTED_RATE",
+    "INNER_RUN",
+    "LOOP_RATE",
+    "POINTWISE_US",
+    "PRICED_AS",
+    "SCALE",
+    "SPARSE_GROUP_US",
+    "STEP_US",
+    "schedule_cost",
+    "schedule_costs",
+]

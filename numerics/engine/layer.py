@@ -2,7 +2,7 @@
 
 A stacked network is a sequence of these layers, a bidirectional one runs a
 second copy on the reversed sequence, and a delayed network is a single wide
-layer with per-block activations and a start schedule (``hold``). The
+layer with per-block activations and holds (``hold``: steps a block keeps its initial state). The
 equations and parameter names are PyTorch's:
 
 Elman  ``h_t = φ(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)``
@@ -21,18 +21,23 @@ one ``(B, H) @ (H, G·H)`` product per step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any
 
 import numpy as np
 
 from numerics._validate import as_float_array
 from numerics.engine._workspace import take
-from numerics.engine.activations import (
-    ActGroup,
-    activate_,
-    activation_grad,
+from numerics.engine.activations import ActGroup
+from numerics.engine.cells import (
+    _split,
+    elman_backward,
+    elman_forward,
     gate_scale,
-    sigmoid_from_half_,
+    gru_backward,
+    gru_pointwise,
+    lstm_backward,
+    lstm_pointwise,
+    step_locals,
 )
 from numerics.engine.params import LayerCache, LayerParams
 from theory._checks import check_cell, check_type
@@ -91,6 +96,14 @@ def _prepare(cell: str, p: LayerParams, x: np.ndarray, mask: np.ndarray | None) 
     return _Prepared(np.ascontiguousarray(w_hh.T), xw, b_hn)
 
 
+def _recurrent(da: np.ndarray, whh: Any, out: np.ndarray) -> None:
+    """``out = da @ W_hh``: ``whh`` is the matrix, or a schedule's own product ``whh(da, out)`` (block-sparse)."""
+    if isinstance(whh, np.ndarray):
+        np.matmul(da, whh, out=out)
+    else:
+        whh(da, out)
+
+
 # ------------------------------------------------------------------ Elman
 #
 # Step functions come in forward/backward pairs. Forward steps write into
@@ -98,7 +111,7 @@ def _prepare(cell: str, p: LayerParams, x: np.ndarray, mask: np.ndarray | None) 
 # nothing; backward steps receive the step's local derivatives, which
 # :func:`layer_backward` computes for all steps at once from the cache.
 # ``held`` (bool (H,), or None) marks units that only copied their previous
-# state at this step (the ``hold`` start schedule): their computed values
+# state at this step (its ``hold``): their computed values
 # were discarded, so their pre-activation gradients are zero and ``dh`` (and
 # ``dc``) passes straight through to the previous state.
 
@@ -121,7 +134,7 @@ def elman_step_forward(
     """
     np.matmul(h_prev, whh_t, out=out)
     out += xw
-    return activate_(out, groups)
+    return elman_forward(out, groups)
 
 
 def elman_step_backward(
@@ -144,10 +157,10 @@ def elman_step_backward(
         Receives the gradient of ``h_{t-1}``.
     held : bool ndarray, shape (H,), optional
     """
-    np.multiply(dh, dphi, out=da)
+    elman_backward(dh, dphi, da)
     if held is not None:
         da[:, held] = 0
-    np.matmul(da, whh, out=dh_prev)
+    _recurrent(da, whh, dh_prev)
     if held is not None:
         dh_prev[:, held] += dh[:, held]
 
@@ -181,117 +194,6 @@ def lstm_step_forward(
     lstm_pointwise(gates, c_prev, c, tc, h)
 
 
-def lstm_pointwise(gates: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tc: np.ndarray, h: np.ndarray) -> None:
-    """The elementwise half of an LSTM step (any number of leading axes).
-
-    ``gates`` holds the pre-activations (sigmoid gates halved) on entry and
-    ``σ(i), σ(f), tanh(g), σ(o)`` on exit; ``c``, ``tc``, ``h`` receive
-    ``c_t``, ``tanh(c_t)``, ``h_t``. Shared by the dense layer and the
-    block-batched delayed engines (:mod:`numerics.engine.blocked`,
-    :mod:`numerics.engine.sparse`, :mod:`numerics.engine._dagorder`).
-    Eight NumPy calls, no temporaries: at small widths the calls, not the
-    arithmetic, are the cost.
-    """
-    H = h.shape[-1]
-    np.tanh(gates, out=gates)                    # tanh(a_g) and tanh(a/2) for the sigmoid gates
-    # σ = (1 + tanh(a/2)) / 2 on i, f, o and tanh(g) unchanged (·1 + 0 is exact), in two calls over all gates.
-    scale, shift = _lstm_finish(H, gates.dtype)
-    gates *= scale
-    gates += shift
-    i, f, g, o = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :]
-    np.multiply(f, c_prev, out=c)
-    np.multiply(i, g, out=tc)                    # tc as scratch for σ(i)·tanh(g)
-    c += tc
-    np.tanh(c, out=tc)
-    np.multiply(o, tc, out=h)
-
-
-_FINISH: dict[tuple[int, np.dtype], tuple[np.ndarray, np.ndarray]] = {}
-
-
-def _lstm_finish(H: int, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
-    """Per-column scale and shift, shape ``(4H,)``, that turn ``tanh`` of the halved gates into the gates.
-
-    0.5 and 0.5 on the sigmoid gates i, f, o; 1 and 0 on g. Kept per width
-    and dtype (a handful of entries) so a step builds nothing.
-    """
-    key = (H, np.dtype(dtype))
-    if key not in _FINISH:
-        scale = np.full(4 * H, 0.5, dtype=dtype)
-        scale[2 * H : 3 * H] = 1
-        shift = np.full(4 * H, 0.5, dtype=dtype)
-        shift[2 * H : 3 * H] = 0
-        scale.flags.writeable = shift.flags.writeable = False
-        _FINISH[key] = (scale, shift)
-    return _FINISH[key]
-
-
-def lstm_local(
-    i: np.ndarray, f: np.ndarray, g: np.ndarray, o: np.ndarray, c_prev: np.ndarray, tc: np.ndarray,
-    local: np.ndarray, dh_dc: np.ndarray | None = None,
-) -> np.ndarray:
-    """The local derivatives of LSTM steps (any leading axes), for :func:`lstm_step_backward`.
-
-    Parameters
-    ----------
-    i, f, g, o : ndarray, shape (..., H)
-        The gates ``σ(i), σ(f), tanh(g), σ(o)`` (views of any layout).
-    c_prev, tc : ndarray, shape (..., H)
-        ``c_{t-1}`` and ``tanh(c_t)``.
-    local : ndarray, shape (..., 4H)
-        Receives ``tanh(g) σ'(i)``, ``c_{t-1} σ'(f)``, ``σ(i) tanh'(g)``,
-        ``tanh(c_t) σ'(o)``.
-    dh_dc : ndarray, shape (..., H), optional
-        Receives the result (a new array if omitted).
-
-    Returns
-    -------
-    dh_dc : ndarray, shape (..., H)
-        ``σ(o) (1 - tanh²(c_t))``.
-
-    Operands are strided slices of the gates, so each product is formed in a
-    contiguous temporary and written once (measured faster than working in
-    place on the slices, whose short inner runs slow every pass).
-    """
-    H = i.shape[-1]
-    np.multiply(g, i * (1 - i), out=local[..., :H])
-    np.multiply(c_prev, f * (1 - f), out=local[..., H : 2 * H])
-    np.multiply(i, 1 - g * g, out=local[..., 2 * H : 3 * H])
-    np.multiply(tc, o * (1 - o), out=local[..., 3 * H :])
-    return np.multiply(o, 1 - tc * tc, out=dh_dc)
-
-
-def gru_local(
-    r: np.ndarray, z: np.ndarray, n: np.ndarray, hn: np.ndarray, h_prev: np.ndarray, local: np.ndarray,
-    local_hn: np.ndarray | None = None,
-) -> np.ndarray:
-    """The local derivatives of GRU steps (any leading axes), for :func:`gru_step_backward`.
-
-    Parameters
-    ----------
-    r, z, n : ndarray, shape (..., H)
-        The gates ``σ(r), σ(z), n`` (views of any layout).
-    hn : ndarray, shape (..., H)
-        What the reset gate multiplied.
-    h_prev : ndarray, shape (..., H)
-    local : ndarray, shape (..., 3H)
-        Receives ``(1-z)(1-n²) hn σ'(r)``, ``(h_{t-1} - n) σ'(z)``, ``(1-z)(1-n²)``.
-    local_hn : ndarray, shape (..., H), optional
-        Receives the result (a new array if omitted).
-
-    Returns
-    -------
-    local_hn : ndarray, shape (..., H)
-        ``(1-z)(1-n²) r``.
-    """
-    H = r.shape[-1]
-    dn = (1 - z) * (1 - n * n)
-    np.multiply(dn * hn, r * (1 - r), out=local[..., :H])
-    np.multiply(h_prev - n, z * (1 - z), out=local[..., H : 2 * H])
-    local[..., 2 * H :] = dn
-    return np.multiply(dn, r, out=local_hn)
-
-
 def lstm_step_backward(
     dh: np.ndarray, dc: np.ndarray, dh_dc: np.ndarray, local: np.ndarray, f: np.ndarray, whh: np.ndarray,
     da: np.ndarray, dh_prev: np.ndarray, held: np.ndarray | None = None,
@@ -319,17 +221,13 @@ def lstm_step_backward(
         Receives the gradient of ``h_{t-1}``.
     held : bool ndarray, shape (H,), optional
     """
-    B, H = dh.shape
     keep = dc[:, held] if held is not None else None
-    dc += dh * dh_dc                              # total gradient of c_t: direct + through h_t
-    da4, loc4 = da.reshape(B, 4, H), local.reshape(B, 4, H)
-    np.multiply(loc4[:, :3], dc[:, None, :], out=da4[:, :3])
-    np.multiply(loc4[:, 3], dh, out=da4[:, 3])
-    dc *= f
+    da4 = _split(da, 4)
+    lstm_backward(dh, dc, dh_dc, _split(local, 4), f, da4)
     if held is not None:
         da4[:, :, held] = 0
         dc[:, held] = keep
-    np.matmul(da, whh, out=dh_prev)
+    _recurrent(da, whh, dh_prev)
     if held is not None:
         dh_prev[:, held] += dh[:, held]
 
@@ -375,37 +273,6 @@ def gru_step_forward(
     gru_pointwise(xw, h_prev, b_hn, gates, hn, h, cross=hh[..., G3:])
 
 
-def gru_pointwise(
-    xw: np.ndarray, h_prev: np.ndarray, b_hn: np.ndarray | None, gates: np.ndarray, hn: np.ndarray, h: np.ndarray,
-    cross: np.ndarray | None = None,
-) -> None:
-    """The elementwise half of a GRU step (any number of leading axes).
-
-    ``gates`` holds ``W_hh h_{t-1}`` (r, z rows halved, no bias; for the
-    own-reset cell the ``n`` part is ``D h_{t-1}``) on entry and
-    ``σ(r), σ(z), n`` on exit; ``cross`` is the own-reset cell's ``C h_{t-1}``,
-    added to the candidate outside the reset gate. Shared with
-    :mod:`numerics.engine.blocked`.
-    """
-    H = h.shape[-1]
-    if b_hn is not None:
-        np.add(gates[..., 2 * H :], b_hn, out=hn)
-    else:
-        hn[...] = gates[..., 2 * H :]
-    rz = gates[..., : 2 * H]
-    rz += xw[..., : 2 * H]
-    sigmoid_from_half_(rz)
-    r, z, n = gates[..., :H], gates[..., H : 2 * H], gates[..., 2 * H :]
-    np.multiply(r, hn, out=n)
-    n += xw[..., 2 * H :]
-    if cross is not None:
-        n += cross
-    np.tanh(n, out=n)
-    np.subtract(h_prev, n, out=h)                # h_t = n + z ⊙ (h_{t-1} - n)
-    h *= z
-    h += n
-
-
 def gru_step_backward(
     dh: np.ndarray, local_x: np.ndarray, local_hn: np.ndarray, z: np.ndarray, whh: np.ndarray,
     dax: np.ndarray, dah: np.ndarray, dh_prev: np.ndarray, held: np.ndarray | None = None,
@@ -436,17 +303,17 @@ def gru_step_backward(
     dh_prev : ndarray, shape (B, H)
     held : bool ndarray, shape (H,), optional
     """
-    B, H = dh.shape
-    dax3 = dax.reshape(B, 3, H)
-    np.multiply(local_x.reshape(B, 3, H), dh[:, None, :], out=dax3)
+    H = dh.shape[1]
+    dax3 = _split(dax, 3)
+    gru_backward(dh, _split(local_x, 3), dax3)
     dah[:, : 2 * H] = dax[:, : 2 * H]
-    np.multiply(local_hn, dh, out=dah[:, 2 * H : 3 * H])
+    gru_backward(dh, local_hn[:, None, :], dah[:, None, 2 * H : 3 * H])
     if held is not None:
         dax3[:, :, held] = 0
-        dah.reshape(B, -1, H)[:, :, held] = 0
+        _split(dah, dah.shape[1] // H)[:, :, held] = 0
     if dah.shape[1] > 3 * H:
         dah[:, 3 * H :] = dax[:, 2 * H :]
-    np.matmul(dah, whh, out=dh_prev)
+    _recurrent(dah, whh, dh_prev)
     if held is None:
         dh_prev += dh * z
     else:
@@ -484,7 +351,7 @@ def layer_forward(
     activations : tuple of ActGroup
         Elman activation groups covering ``0:H``.
     hold : ndarray of int, shape (H,), optional
-        Start schedule: unit ``j`` keeps its initial state (``h`` and ``c``)
+        Holds: unit ``j`` keeps its initial state (``h`` and ``c``)
         during its first ``hold[j]`` steps.
     reverse : bool
         Process ``x`` from ``t = T`` down to ``1`` (backward direction of a
@@ -567,40 +434,13 @@ def layer_forward(
 
 
 
-class _StepLocals(NamedTuple):
-    """Local derivatives of every step of a layer's cache, computed before the backward loop.
-
-    ``local`` is ``φ'`` (Elman) or the gates' local derivatives (LSTM, GRU);
-    ``extra`` is ``∂h/∂c`` (LSTM) or the GRU's reset-gate operand term;
-    ``gate`` is the forget gate ``f`` (LSTM) or the update gate ``z`` (GRU).
-    All have the cache's leading step axis; ``extra`` and ``gate`` are None for Elman.
-    """
-
-    local: np.ndarray
-    extra: np.ndarray | None
-    gate: np.ndarray | None
-
-
-def _step_locals(cache: LayerCache) -> _StepLocals:
-    """The local derivatives :func:`layer_backward` and the block-sparse backward share (scratch-pool arrays)."""
-    H, h = cache.params.hidden_size, cache.h
-    gts = cache.gates
-    if cache.cell == "lstm":
-        i, f, g, o = (gts[..., k * H : (k + 1) * H] for k in range(4))
-        local = take("layer.local", gts.shape, gts.dtype)
-        return _StepLocals(local, lstm_local(i, f, g, o, cache.c[:-1], cache.tanh_c, local), f)
-    if cache.cell == "gru":
-        r, z, n = (gts[..., k * H : (k + 1) * H] for k in range(3))
-        local = take("layer.local", gts.shape, gts.dtype)
-        return _StepLocals(local, gru_local(r, z, n, cache.hn, h[:-1], local), z)
-    return _StepLocals(activation_grad(h[1:], cache.activations), None, None)
-
-
 def layer_backward(
     cache: LayerCache,
     dh_out: np.ndarray,
     dh_final: np.ndarray | None = None,
     dc_final: np.ndarray | None = None,
+    *,
+    product: Any = None,
 ) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
     """Backpropagation through time for one layer (inverse of :func:`layer_forward`).
 
@@ -620,6 +460,12 @@ def layer_backward(
     dh_final, dc_final : ndarray, shape (B, H), optional
         Gradient with respect to the final state ``cache.h[-1]`` (and
         ``cache.c[-1]``) when it is used beyond the outputs.
+    product : optional
+        A schedule's own recurrent product (the block-sparse one,
+        :class:`numerics.engine.sparse.SparseProduct`): ``product.slots`` gate
+        slots, ``product.transpose(da, out)`` for ``da @ W_hh`` and
+        ``product.weight_grad(dah, h, G)`` for ``W_hh``'s gradient on its
+        pattern. ``None``: the dense ``W_hh``.
 
     Returns
     -------
@@ -651,15 +497,19 @@ def layer_backward(
     mask = cache.reset_mask if gru else None
     if mask is not None:
         whh = split_reset(whh, mask)
+    rows = whh.shape[0]
+    if product is not None:
+        whh, rows = product.transpose, product.slots * H
     dax = take("layer.dax", (T, B, G * H), dtype)
-    dah = take("layer.dah", (T, B, whh.shape[0]), dtype) if gru else dax
+    dah = take("layer.dah", (T, B, rows), dtype) if gru else dax
     dh = np.zeros((B, H), dtype=dtype) if dh_final is None else np.array(dh_final, dtype=dtype)
     buf = np.empty((B, H), dtype=dtype)
     hold = cache.hold
     last_hold = 0 if hold is None else int(hold.max(initial=0))
     if lstm:
         dc = np.zeros((B, H), dtype=dtype) if dc_final is None else np.array(dc_final, dtype=dtype)
-    loc = _step_locals(cache)
+    loc = step_locals(cache.cell, h, cache.gates, cache.c, cache.tanh_c if lstm else cache.hn,
+                      cache.activations, take)
     for t in range(T - 1, -1, -1):
         held = (hold > t) if t < last_hold else None
         dh += dho[t]
@@ -673,8 +523,11 @@ def layer_backward(
     # Parameter and input gradients for all steps in one product each.
     dax2 = dax.reshape(T * B, G * H)
     dah2 = dah.reshape(T * B, dah.shape[-1])
-    dw_hh = dah2.T @ h[:-1].reshape(T * B, H)
-    if mask is not None:
+    if product is not None:
+        dw_hh = product.weight_grad(dah2, h[:-1].reshape(T * B, H), G)
+    else:
+        dw_hh = dah2.T @ h[:-1].reshape(T * B, H)
+    if mask is not None and product is None:
         # Rows 2H:3H are ∂/∂D, rows 3H:4H ∂/∂C; each is W_hn's gradient on its own entries.
         dw_hh = np.concatenate([dw_hh[: 2 * H], np.where(mask, dw_hh[2 * H : 3 * H], dw_hh[3 * H :])])
     grads = LayerParams(
@@ -687,3 +540,16 @@ def layer_backward(
     if cache.reverse:
         dx = dx[::-1]
     return dx, grads, dh, (dc if lstm else None)
+
+
+__all__ = [
+    "elman_step_backward",
+    "elman_step_forward",
+    "gru_step_backward",
+    "gru_step_forward",
+    "layer_backward",
+    "layer_forward",
+    "lstm_step_backward",
+    "lstm_step_forward",
+    "split_reset",
+]

@@ -1,6 +1,6 @@
 """Layer-order schedule of a delayed network with the stacked structure: block by block over all steps.
 
-The wavefront (:mod:`numerics.engine.blocked`) computes all blocks of one
+The wavefront (:mod:`numerics.engine.wavefront`) computes all blocks of one
 step together: ``T + d`` sequential steps, but block ``l``'s reading of block
 ``l - 1`` is produced inside the loop, so it cannot be hoisted. Here the same
 network is evaluated the other way round, exactly as the stacked network it
@@ -12,7 +12,7 @@ projection is one ``(T·B, n_{l-1}) @ (n_{l-1}, G·n_l)`` product
 states as input). ``L·(T + d)`` sequential steps, each a small
 ``(B, n) @ (n, G·n)`` product, and no zero blocks multiplied.
 
-A held block (start schedule ``hold[l] = k``) keeps its initial state for
+A held block (hold ``hold[l] = k``) keeps its initial state for
 ``k`` steps, so its layer simply starts at step ``k``. For GRU this is the
 own-reset cell (``plan.gru_reset == "own"``): the reading of block ``l - 1``
 lies outside the reset gate, exactly where a layer's input side is.
@@ -27,13 +27,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from functools import cached_property, lru_cache
+from typing import Any, ClassVar
 
 import numpy as np
 
 from numerics.engine.activations import ActGroup
+from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.params import LayerCache, LayerParams
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
+from numerics.engine.protocol import Schedule, dense_backward
+from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan
 
 
@@ -475,5 +478,103 @@ def layer_order_backward(
     return dx, grads, dh0, dc0
 
 
-__all__ = ["BlockCaches", "block_params", "dense_cache", "layer_order_backward", "layer_order_forward",
-           "layer_order_grads", "layer_order_run", "step_ranges", "supports_layer_order"]
+@dataclass(frozen=True)
+class LayerOrderCache:
+    """Cache of the layer-order schedule: the per-block caches, and their backward.
+
+    Each block stops at the last step the read-out needs, so the steps that
+    only change the final states are skipped; :attr:`full_blocks` runs them
+    when asked for (the final states, a final-state gradient, the dense
+    cache), once.
+    """
+
+    schedule: ClassVar[str] = "layers"
+    blocks: BlockCaches
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.blocks.x
+
+    @cached_property
+    def full_blocks(self) -> BlockCaches:
+        """The layer-order pass with every block run to the last step (computed once, if needed)."""
+        bc = self.blocks
+        if bc.full:
+            return bc
+        return layer_order_run(bc.plan, bc.params, bc.x, bc.h0, bc.c0, keep_cache=True, full=True)
+
+    @property
+    def states(self) -> np.ndarray:
+        return self.full_blocks.states
+
+    @cached_property
+    def layer(self) -> LayerCache:
+        return dense_cache(self.full_blocks)
+
+    def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
+                 masked: bool) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
+        """Layer-order backward for a masked network (the pattern's gradient); else the dense backward.
+
+        The read-out gradient goes straight to its blocks, with no dense
+        ``(T', B, N)`` buffer.
+        """
+        plan = self.blocks.plan
+        if not masked:
+            return dense_backward(plan, self.layer, dy, dh_final, dc_final, masked)
+        bc = self.blocks if dh_final is None else self.full_blocks
+        Tp, B, I = bc.x.shape
+        d, T = plan.delay, dy.shape[0]
+        incoming: dict[int, list[Incoming]] = {}
+        col = 0
+        for r in plan.readout:
+            w = plan.blocks[r].width
+            incoming.setdefault(r, []).append((d, dy[:, :, col : col + w]))
+            col += w
+        (o, dx0), g, dh0, dc0 = layer_order_grads(bc, incoming, dh_final, dc_final)
+        if o == 0 and dx0.shape[0] >= T:
+            dxp = dx0
+        else:
+            dxp = np.zeros((Tp, B, I), dtype=bc.params.dtype)
+            dxp[o : o + dx0.shape[0]] = dx0
+        return dxp, g, dh0, dc0
+
+
+def layers_run(plan: Plan, params: LayerParams, prepared: Any, x: np.ndarray, h0: np.ndarray,
+               c0: np.ndarray | None, keep_cache: bool, full: bool) -> tuple[np.ndarray, LayerOrderCache | None]:
+    """:attr:`numerics.engine.protocol.Schedule.run` of the layer order."""
+    bc = layer_order_run(plan, params, x, h0, c0, keep_cache=keep_cache, full=full)
+    out = bc.states if full else bc.readout(plan.delay, x.shape[0] - plan.delay)
+    return out, (LayerOrderCache(bc) if keep_cache else None)
+
+
+def _needs(plan: Plan) -> str | None:
+    if supports_layer_order(plan):
+        return None
+    return ("the stacked block structure (block l reads blocks l and l-1 only, input into block 0 only, zero "
+            "weights elsewhere) and, for GRU, the own-reset cell")
+
+
+SCHEDULE = Schedule(
+    name="layers",
+    summary="block by block over all steps, like the stacked network (stacked structure; GRU: own reset)",
+    needs=_needs,
+    on_plan=True,
+    cost=lambda plan, batch, steps, backward: schedule_cost(plan, batch, steps, "layers", backward),
+    run=layers_run,
+)
+
+
+__all__ = [
+    "SCHEDULE",
+    "BlockCaches",
+    "LayerOrderCache",
+    "block_params",
+    "dense_cache",
+    "layer_order_backward",
+    "layer_order_forward",
+    "layer_order_grads",
+    "layer_order_run",
+    "layers_run",
+    "step_ranges",
+    "supports_layer_order",
+]

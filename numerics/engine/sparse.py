@@ -26,27 +26,27 @@ layout, so the cache is the :class:`numerics.engine.params.LayerCache` of
 :func:`numerics.engine.layer.layer_forward` and either backward accepts it.
 
 A plan whose block graph without self-loops is acyclic (stacked, skip and
-dense feed-forward plans) runs by default in block order instead
-(:mod:`numerics.engine._dagorder`): each block over all steps, its readings
-of other blocks one product over all steps, which at block widths of tens
-of units costs far less than any wavefront.
+dense feed-forward plans) can also run in block order (the ``"blocks"``
+schedule, :mod:`numerics.engine.blockorder`): each block over all steps, its
+readings of other blocks one product over all steps, which at block widths of
+tens of units costs far less than any wavefront; ``engine="auto"`` chooses
+between them (:mod:`numerics.engine.select`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from numerics.engine._dagorder import BlockOrder, block_order, dag_backward, dag_forward
-from numerics.engine.activations import activate_, gate_scale
-from numerics.engine.layer import _step_locals, gru_pointwise, lstm_pointwise
+from numerics.engine.cells import elman_forward, gate_scale, gru_pointwise, lstm_pointwise
+from numerics.engine.cost import schedule_cost
+from numerics.engine.layer import layer_backward
 from numerics.engine.params import LayerCache, LayerParams
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
+from numerics.engine.protocol import Grads, Schedule, dense_backward, readout_states, runs_any_plan
+from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan, check_plan
-
-#: Schedules of the sparse engine: ``"blocks"`` (block order, acyclic plans) or ``"wavefront"``.
-SCHEDULES: tuple[str, ...] = ("auto", "wavefront", "blocks")
 
 
 @dataclass(frozen=True)
@@ -105,11 +105,6 @@ class SparseProduct:
         block) and columns ``a:b`` (adjacent source blocks read through the
         same slot) of ``W_hh``'s gradient are ``da[:, col0:col0 + row1 - row0]^T h[:, a:b]``;
         what :meth:`weight_grad` computes, one product each.
-    blocks : BlockOrder or None
-        The plan's block order (:func:`numerics.engine._dagorder.block_order`)
-        if its block graph without self-loops is acyclic, else None.
-    prefer_blocks : bool
-        ``schedule="auto"`` runs the block order (:func:`prefer_block_order`).
     """
 
     hidden_size: int
@@ -119,8 +114,6 @@ class SparseProduct:
     uncovered_rows: np.ndarray
     uncovered_cols: np.ndarray
     grad_runs: tuple[tuple[int, int, int, int, int], ...]
-    blocks: BlockOrder | None = None
-    prefer_blocks: bool = False
 
     def forward(self, h: np.ndarray, out: np.ndarray) -> None:
         """``out = h @ W^T`` on the pattern: ``h (B, N)``, ``out (B, S·N)`` (sigmoid gates halved)."""
@@ -259,7 +252,6 @@ def sparse_product(plan: Plan, params: LayerParams) -> SparseProduct:
         put = np.concatenate([cols(s) for s in ss])
         bgroups.append(_Group(take, put, np.ascontiguousarray(w), _regular(take, len(ss), S, N),
                               _regular(put, len(ss), 1, N)))
-    bo = block_order(plan, params)
     covered_rows = np.zeros(S * N, bool)
     for g in fgroups:
         covered_rows[g.put] = True
@@ -267,8 +259,7 @@ def sparse_product(plan: Plan, params: LayerParams) -> SparseProduct:
     for g in bgroups:
         covered_cols[g.put] = True
     return SparseProduct(N, S, tuple(fgroups), tuple(bgroups), np.flatnonzero(~covered_rows),
-                         np.flatnonzero(~covered_cols), tuple(grad_runs), bo,
-                         bo is not None and prefer_block_order(plan))
+                         np.flatnonzero(~covered_cols), tuple(grad_runs))
 
 
 def sparse_forward(
@@ -280,7 +271,6 @@ def sparse_forward(
     *,
     keep_cache: bool = True,
     product: SparseProduct | None = None,
-    schedule: str = "auto",
 ) -> tuple[np.ndarray, LayerCache | None]:
     """Run the delayed layer multiplying only the plan's non-zero blocks per step.
 
@@ -297,13 +287,6 @@ def sparse_forward(
         False for inference: gates and cell states go to reused buffers.
     product : SparseProduct, optional
         :func:`sparse_product` of ``plan`` and ``params`` if already built.
-    schedule : {"auto", "wavefront", "blocks"}
-        ``"blocks"`` runs the plan block by block over all steps
-        (:mod:`numerics.engine._dagorder`; its block graph must be acyclic),
-        ``"wavefront"`` all blocks of a step together; ``"auto"`` takes the
-        block order when the plan allows it (:attr:`SparseProduct.blocks`)
-        and its blocks are wide or few (:func:`prefer_block_order`).
-
     Returns
     -------
     states : ndarray, shape (T', B, N)
@@ -311,8 +294,6 @@ def sparse_forward(
         As :func:`numerics.engine.layer.layer_forward` returns it.
     """
     sp = sparse_product(plan, params) if product is None else product
-    if _block_schedule(sp, schedule):
-        return dag_forward(sp.blocks, params, x, h0, c0, keep_cache=keep_cache, plan_reset_mask=reset_mask(plan))
     cell = plan.cell
     T, B, I = x.shape
     N, G, S = plan.hidden_size, plan.gates, sp.slots
@@ -354,7 +335,7 @@ def sparse_forward(
             out = h[t + 1]
             sp.forward(h[t], out)
             out += xw[t]
-            activate_(out, groups)
+            elman_forward(out, groups)
         if t < last_hold:
             held = holds > t
             h[t + 1][:, held] = h[t][:, held]
@@ -373,7 +354,6 @@ def sparse_backward(
     dh_out: np.ndarray,
     dh_final: np.ndarray | None = None,
     dc_final: np.ndarray | None = None,
-    schedule: str = "auto",
 ) -> tuple[np.ndarray, LayerParams, np.ndarray, np.ndarray | None]:
     """Backpropagation through time with the block-sparse product; ``W_hh``'s gradient on the pattern only.
 
@@ -390,9 +370,6 @@ def sparse_backward(
         From :func:`sparse_forward` (or any engine) on the same plan, not reversed.
     dh_out : ndarray, shape (T, B, N)
     dh_final, dc_final : ndarray, shape (B, N), optional
-    schedule : {"auto", "wavefront", "blocks"}
-        As for :func:`sparse_forward`; either backward accepts either forward's cache.
-
     Returns
     -------
     dx : ndarray, shape (T, B, I)
@@ -403,106 +380,7 @@ def sparse_backward(
     dh0 : ndarray, shape (B, N)
     dc0 : ndarray, shape (B, N), or None
     """
-    if _block_schedule(product, schedule):
-        return dag_backward(product.blocks, cache, dh_out, dh_final, dc_final)
-    p = cache.params
-    x, h = cache.x, cache.h
-    T, B, I = x.shape
-    N, S = p.hidden_size, product.slots
-    lstm, gru = cache.cell == "lstm", cache.cell == "gru"
-    G = 4 if lstm else (3 if gru else 1)
-    dt = p.dtype
-    dax = np.empty((T, B, G * N), dtype=dt)
-    dah = np.empty((T, B, S * N), dtype=dt) if gru else dax
-    dh = np.zeros((B, N), dtype=dt) if dh_final is None else np.array(dh_final, dtype=dt)
-    buf = np.empty((B, N), dtype=dt)
-    hold = cache.hold
-    last_hold = 0 if hold is None else int(hold.max(initial=0))
-    if lstm:
-        dc = np.zeros((B, N), dtype=dt) if dc_final is None else np.array(dc_final, dtype=dt)
-    loc = _step_locals(cache)
-    local, gate = loc.local, loc.gate
-    for t in range(T - 1, -1, -1):
-        held = (hold > t) if t < last_hold else None
-        dh += dh_out[t]
-        da = dax[t]
-        if lstm:
-            keep = dc[:, held] if held is not None else None
-            dc += dh * loc.extra[t]
-            da4, loc4 = da.reshape(B, 4, N), local[t].reshape(B, 4, N)
-            np.multiply(loc4[:, :3], dc[:, None, :], out=da4[:, :3])
-            np.multiply(loc4[:, 3], dh, out=da4[:, 3])
-            dc *= gate[t]
-            if held is not None:
-                da4[:, :, held] = 0
-                dc[:, held] = keep
-            product.transpose(da, buf)
-            direct = None
-        elif gru:
-            dh_ = dah[t]
-            np.multiply(local[t].reshape(B, 3, N), dh[:, None, :], out=da.reshape(B, 3, N))
-            dh_[:, : 2 * N] = da[:, : 2 * N]
-            np.multiply(loc.extra[t], dh, out=dh_[:, 2 * N : 3 * N])
-            if held is not None:
-                da.reshape(B, 3, N)[:, :, held] = 0
-                dh_.reshape(B, S, N)[:, :, held] = 0
-            if S == 4:
-                dh_[:, 3 * N :] = da[:, 2 * N :]
-            product.transpose(dh_, buf)
-            direct = dh * gate[t]
-        else:
-            np.multiply(dh, local[t], out=da)
-            if held is not None:
-                da[:, held] = 0
-            product.transpose(da, buf)
-            direct = None
-        if direct is not None:
-            if held is not None:
-                direct[:, held] = dh[:, held]
-            buf += direct
-        elif held is not None:
-            buf[:, held] += dh[:, held]
-        dh, buf = buf, dh
-    dax2 = dax.reshape(T * B, G * N)
-    dah2 = dah.reshape(T * B, S * N)
-    grads = LayerParams(
-        weight_ih=dax2.T @ x.reshape(T * B, I),
-        weight_hh=product.weight_grad(dah2, h[:-1].reshape(T * B, N), G),
-        bias_ih=dax2.sum(axis=0) if p.bias_ih is not None else None,
-        bias_hh=dah2[:, : G * N].sum(axis=0) if p.bias_hh is not None else None,
-    )
-    dx = (dax2 @ p.weight_ih).reshape(T, B, I)
-    return dx, grads, dh, (dc if lstm else None)
-
-
-def _block_schedule(product: SparseProduct, schedule: str) -> bool:
-    """Whether to run ``schedule`` in block order (raises if the plan cannot)."""
-    if schedule not in SCHEDULES:
-        raise ValueError(f"schedule must be one of {list(SCHEDULES)}; got {schedule!r}")
-    if schedule == "blocks" and product.blocks is None:
-        raise ValueError("schedule='blocks' needs a plan whose recurrent edges between different blocks have no "
-                         "cycle; use 'wavefront' or 'auto'")
-    if schedule == "auto":
-        return product.prefer_blocks
-    return schedule == "blocks"
-
-
-def prefer_block_order(plan: Plan) -> bool:
-    """Whether ``schedule="auto"`` runs an acyclic ``plan`` in block order rather than as a wavefront.
-
-    The block order runs ``L·T`` small steps instead of ``T`` wide ones, so
-    its Python and NumPy call overhead grows with the number of blocks ``L``
-    while the multiply-adds it saves grow with their width. Measured
-    (fwd+bwd, one BLAS thread, B = 32, T = 100, skip plans; block order /
-    wavefront): Elman 0.4–0.75 up to 8 blocks of any width, 1.6–2.6 for
-    16–32 blocks of width 4–16; LSTM 0.8–0.9 with 3–4 blocks, 1.1–1.9 for
-    8–16 blocks of width 4–32, about 0.6 for 8 blocks of width 64. Gated
-    steps make about three times the NumPy calls of an Elman step, so they
-    need wider blocks to pay.
-    """
-    L = len(plan.blocks)
-    mean_width = plan.hidden_size / L
-    return L <= 4 or mean_width >= 48 or (plan.cell == "elman" and L <= 8)
+    return layer_backward(cache, dh_out, dh_final, dc_final, product=product)
 
 
 def sparse_density(plan: Plan) -> float:
@@ -512,5 +390,48 @@ def sparse_density(plan: Plan) -> float:
     return sum(plan.blocks[e.dst].width * plan.blocks[e.src].width for e in plan.recurrent) / (N * N)
 
 
-__all__ = ["SCHEDULES", "SparseProduct", "prefer_block_order", "sparse_backward", "sparse_density", "sparse_forward",
-           "sparse_product"]
+@dataclass(frozen=True)
+class SparseCache:
+    """Cache of the block-sparse wavefront: the dense-layout :class:`LayerCache` and the product, and their backward."""
+
+    schedule: ClassVar[str] = "sparse"
+    plan: Plan
+    layer: LayerCache
+    product: SparseProduct
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.layer.x
+
+    @property
+    def states(self) -> np.ndarray:
+        return self.layer.h[1:]
+
+    def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
+                 masked: bool) -> Grads:
+        """The block-sparse backward for a masked network (``W_hh``'s gradient on the blocks); else the dense one."""
+        return dense_backward(self.plan, self.layer, dy, dh_final, dc_final, masked,
+                              product=self.product if masked else None)
+
+
+def sparse_run(plan: Plan, params: LayerParams, prepared: SparseProduct, x: np.ndarray, h0: np.ndarray,
+               c0: np.ndarray | None, keep_cache: bool, full: bool) -> tuple[np.ndarray, SparseCache | None]:
+    """:attr:`numerics.engine.protocol.Schedule.run` of the block-sparse wavefront."""
+    states, cache = sparse_forward(plan, params, x, h0, c0, keep_cache=keep_cache, product=prepared)
+    return ((states if full else readout_states(plan, states)),
+            (SparseCache(plan, cache, prepared) if keep_cache else None))
+
+
+SCHEDULE = Schedule(
+    name="sparse",
+    summary="all blocks of a step, multiplying only the plan's non-zero blocks (any plan, zeros outside it)",
+    needs=runs_any_plan,
+    on_plan=True,
+    cost=lambda plan, batch, steps, backward: schedule_cost(plan, batch, steps, "sparse", backward),
+    run=sparse_run,
+    prepare=sparse_product,
+)
+
+
+__all__ = ["SCHEDULE", "SparseCache", "SparseProduct", "sparse_backward", "sparse_density", "sparse_forward",
+           "sparse_product", "sparse_run"]

@@ -133,3 +133,9 @@ def conversion_experiment(task: str = "sine", *, width: int = 24, delays: tuple[
                             "parameters": parameter_count(ModelSpec("delayed", "elman", N, 1, d), n0, n_out),
                             "epochs": res.epochs, "seconds": time.perf_counter() - t0, **_score(res.model, data)})
     return out
+
+
+__all__ = [
+    "as_topology_net",
+    "conversion_experiment",
+]

@@ -17,11 +17,14 @@ package, and ``drnn reproduce`` without ``--scheduler``, never need it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from numerics.experiments._interrupt import sigint_blocked, sigint_ignored
 from numerics.experiments.specs import RunSpec
 
 #: Prefix of ``--scheduler`` values that start a LocalCluster, e.g. ``local:4``.
@@ -145,8 +148,14 @@ def dask_execute(specs: Sequence[RunSpec], scheduler: str, work: Work,
         # Spawned worker processes read these when they import NumPy.
         for var, v in _ONE_THREAD_BLAS.items():
             os.environ[var] = v
-        cluster = distributed.LocalCluster(n_workers=int(target), threads_per_worker=1, processes=True,
-                                           dashboard_address=":0", env=dict(_ONE_THREAD_BLAS))
+        # The worker processes inherit SIGINT ignored, so a Ctrl-C (sent to the whole process group) reaches
+        # this process alone; one pressed while the cluster starts (seconds) is lost. Their logs are
+        # silenced: a run's failure comes back through its future, and a stopped cluster's workers would
+        # otherwise log a traceback each about the scheduler they lost.
+        with sigint_ignored():
+            cluster = distributed.LocalCluster(n_workers=int(target), threads_per_worker=1, processes=True,
+                                               dashboard_address=":0", env=dict(_ONE_THREAD_BLAS),
+                                               silence_logs=logging.CRITICAL)
         address = cluster.scheduler_address
     else:
         address = str(target)
@@ -161,9 +170,15 @@ def dask_execute(specs: Sequence[RunSpec], scheduler: str, work: Work,
             _gather(client, distributed, work, list(specs), finish)
             for spec in sequential:
                 _gather(client, distributed, work, [spec], finish)
-    finally:
+    except BaseException:
         if cluster is not None:
-            cluster.close()
+            # Interrupted or failed: the first exception is what the user hears about; closing a cluster
+            # still starting can raise (an assertion on a worker's status) and must not replace it.
+            with sigint_blocked(), contextlib.suppress(Exception):
+                cluster.close(timeout=20)
+        raise
+    if cluster is not None:
+        cluster.close()
 
 
 def _gather(client: Any, distributed: Any, work: Work,
@@ -185,3 +200,13 @@ def _gather(client: Any, distributed: Any, work: Work,
         if futures:
             client.cancel(list(futures), force=True)
         raise
+
+
+__all__ = [
+    "LOCAL_PREFIX",
+    "MissingDask",
+    "dask_execute",
+    "import_distributed",
+    "parse_scheduler",
+    "task_key",
+]

@@ -240,3 +240,11 @@ def plan_runs(profile: ExperimentProfile, tasks: Sequence[str]) -> list[RunSpec]
         points += [(rt["fixed_width"], L) for L in rt["depths"] if (rt["fixed_width"], L) not in points]
         runs += [RunSpec("runtime", tp, None, 0, None, width=w, depth=L, dtype=dt) for w, L in points]
     return runs
+
+
+__all__ = [
+    "EXPERIMENT_PROFILES",
+    "ExperimentProfile",
+    "comparison_models",
+    "plan_runs",
+]

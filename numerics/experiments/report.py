@@ -203,3 +203,15 @@ def write_tables(out: str | Path, records: Sequence[dict[str, Any]], profile: st
         write_text_atomic(out / "results.md", lambda fh: fh.write(md))
         written.append(out / "results.md")
     return written
+
+
+__all__ = [
+    "RESULT_COLUMNS",
+    "RUNTIME_COLUMNS",
+    "grouped",
+    "markdown_report",
+    "result_rows",
+    "runtime_rows",
+    "write_csv",
+    "write_tables",
+]

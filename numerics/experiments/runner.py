@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from numerics._progress import bar
+from numerics.experiments._interrupt import ignore_sigint, sigint_blocked, stop_pool
 from numerics.experiments.specs import ModelSpec, RunSpec, build_model, matched_width, recurrent_parameter_count
 from numerics.experiments.storage import (
     clean_stale_temps,
@@ -257,6 +258,7 @@ def _die_with_parent(parent: int) -> None:
             pass
     if os.getppid() != parent:  # the parent died before the line above took effect
         os._exit(1)
+    ignore_sigint()  # Ctrl-C reaches the whole process group; the parent alone handles it
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -287,16 +289,17 @@ def _execute(specs: Sequence[RunSpec], jobs: int, finish: Callable[[RunSpec, dic
             result = execute_run(spec)
             finish(spec, result, time.perf_counter() - t0)
         return
-    with worker_pool(min(abs(jobs), len(specs))) as pool:
-        futures = {pool.submit(_worker, s.to_dict()): s for s in specs}
-        try:
-            for fut in cf.as_completed(futures):
-                result, seconds = fut.result()
-                finish(futures[fut], result, seconds)
-        except BaseException:
-            for f in futures:
-                f.cancel()
-            raise
+    pool = worker_pool(min(abs(jobs), len(specs)))
+    try:
+        with sigint_blocked():  # workers are started by submit() and must start with SIGINT blocked
+            futures = {pool.submit(_worker, s.to_dict()): s for s in specs}
+        for fut in cf.as_completed(futures):
+            result, seconds = fut.result()
+            finish(futures[fut], result, seconds)
+    except BaseException:
+        stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def run_all(specs: Sequence[RunSpec], out: str | Path, *, jobs: int = 1,

@@ -241,3 +241,19 @@ class RunSpec:
         train = None if d.get("train") is None else TrainConfig(**d["train"])
         return cls(d["task"], dict(d["task_params"]), model, d["seed"], train, d.get("width", 0), d.get("depth", 0),
                    d.get("dtype", "float32"))
+
+
+__all__ = [
+    "CELLS",
+    "KINDS",
+    "RUNTIME_MODELS",
+    "TASKS",
+    "ModelSpec",
+    "RunSpec",
+    "TrainConfig",
+    "build_model",
+    "matched_width",
+    "output_width",
+    "parameter_count",
+    "recurrent_parameter_count",
+]

@@ -491,3 +491,26 @@ def locked(out: str | Path) -> Iterator[Path]:
             os.ftruncate(fd, 0)
     finally:
         os.close(fd)  # closing releases the flock
+
+
+__all__ = [
+    "LOCK_NAME",
+    "QUARANTINE",
+    "RESULT_VERSION",
+    "RecordError",
+    "clean_stale_temps",
+    "content_hash",
+    "ensure_directory",
+    "load_records",
+    "locked",
+    "make_record",
+    "quarantine",
+    "read_record",
+    "runs_dir",
+    "save_record",
+    "scan_runs",
+    "spec_key",
+    "validate_record",
+    "write_json_atomic",
+    "write_text_atomic",
+]

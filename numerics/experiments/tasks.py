@@ -335,3 +335,17 @@ def reversal_accuracy_bound(V: int, T: int, delay: int) -> float:
     # Target t is visible iff t >= (T + 1 - delay) / 2: count them in closed form (T may be huge).
     seen = max(0, T - max(1, -(-(T + 1 - delay) // 2)) + 1)
     return (seen + (T - seen) / V) / T
+
+
+__all__ = [
+    "SPLITS",
+    "Split",
+    "TaskData",
+    "lookahead_needed",
+    "make_task",
+    "reversal",
+    "reversal_accuracy_bound",
+    "reversal_targets",
+    "sine",
+    "sine_targets",
+]

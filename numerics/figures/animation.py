@@ -171,3 +171,11 @@ def save_wavefront_animation(out: Path, L: int = 4, T: int = 8, *, dpi: int = GI
     html.write_text("<!DOCTYPE html>\n<html><head><meta charset='utf-8'><title>The d-RNN wavefront</title>"
                     f"</head><body>\n{page}\n</body></html>\n", encoding="utf-8")
     return [gif, html]
+
+
+__all__ = [
+    "MAX_DPI",
+    "offline_jshtml",
+    "save_wavefront_animation",
+    "wavefront_animation",
+]

@@ -390,3 +390,10 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
     fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=TEXT_SIZE, frameon=False)
     fig.suptitle("Block-sparsity patterns; entry = time shift the connection carries", fontsize=TITLE_SIZE + 1)
     return fig
+
+
+__all__ = [
+    "plot_block_matrices",
+    "plot_sparsity_patterns",
+    "plot_wavefront",
+]

@@ -355,3 +355,12 @@ def plot_conversion(record: Mapping[str, Any], *, fig: Figure | None = None) -> 
     fig.suptitle(f"From bidirectional to streaming: {task}{runs}\n(dotted: the look-ahead the task needs; "
                  "right, converted at 2× it)", fontsize=TEXT_SIZE + 2)
     return fig
+
+
+__all__ = [
+    "KIND_COLOURS",
+    "METRIC_LABELS",
+    "plot_conversion",
+    "plot_horizon_error",
+    "plot_pipeline",
+]

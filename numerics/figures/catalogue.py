@@ -106,3 +106,11 @@ FIGURE_CAPTIONS: dict[str, tuple[str, str]] = {
         "bidirectional layer (markers) decays geometrically and stays below $\\sqrt{n}\\,\\rho^{h+1}$ (dashed).",
     ),
 }
+
+
+__all__ = [
+    "FIGURES",
+    "FIGURE_CAPTIONS",
+    "NOTES_MIN_TEXT_PX",
+    "readable_at_1024",
+]

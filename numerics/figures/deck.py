@@ -367,3 +367,20 @@ def _check_pages(pages: object) -> tuple[tuple[str, Callable[[], Figure]], ...]:
             raise TypeError(f"pages[{i}] must be a (str, callable) pair; "
                             f"got ({', '.join(type(v).__name__ for v in pair)})")
     return pairs
+
+
+__all__ = [
+    "BULLET_PT",
+    "DECK_METADATA",
+    "EQUATION_PT",
+    "FOOTER_IN",
+    "MARGIN_IN",
+    "PAGE_TITLE_PT",
+    "bullets_page",
+    "content_box",
+    "equation_page",
+    "finish_page",
+    "table_page",
+    "title_page",
+    "write_deck",
+]

@@ -246,3 +246,11 @@ def save_plots(records: Sequence[dict[str, Any]], out: str | Path, dpi: int = 15
         fig.savefig(out / name, dpi=dpi, metadata=_PNG_METADATA)
         written.append(out / name)
     return written
+
+
+__all__ = [
+    "plot_reversal",
+    "plot_runtime",
+    "plot_sine",
+    "save_plots",
+]

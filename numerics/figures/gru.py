@@ -100,3 +100,8 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     fig.suptitle("The construction holds for LSTM, fails for GRU (reset gate on the layer below),\n"
                  "and holds again with the own-block reset", fontsize=TITLE_SIZE)
     return fig
+
+
+__all__ = [
+    "plot_gru_counterexample",
+]

@@ -129,3 +129,13 @@ def delta_e(rgb1: Any, rgb2: Any) -> float:
     float
     """
     return float(np.linalg.norm(to_lab(_rgb(rgb1, "rgb1", single=True)) - to_lab(_rgb(rgb2, "rgb2", single=True))))
+
+
+__all__ = [
+    "DEUTERANOPIA",
+    "OKABE_ITO",
+    "delta_e",
+    "on_white",
+    "simulate_deuteranopia",
+    "to_lab",
+]

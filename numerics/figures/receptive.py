@@ -260,3 +260,12 @@ def plot_receptive_spectrum(T: int = 12, L: int = 4, width: int = 2, *, seed: in
     fig.suptitle(f"The spectrum of topologies (T = {T}, d = {L - 1}): measured Jacobian (top) "
                  f"and exact structural receptive field (bottom)", fontsize=TITLE_SIZE + 1)
     return fig
+
+
+__all__ = [
+    "MAX_UNITS",
+    "jacobian_magnitude",
+    "plot_receptive_field",
+    "plot_receptive_spectrum",
+    "receptive_spectrum",
+]

@@ -380,3 +380,24 @@ def smallest_text_px(fig: Figure, width_px: float = SLIDE_WIDTH_PX) -> float:
     """Size in pixels of the smallest visible text of ``fig`` shown ``width_px`` wide (``inf`` if none)."""
     sizes = text_sizes_px(fig, width_px)
     return sizes[0][0] if sizes else float(np.inf)
+
+
+__all__ = [
+    "MIN_TEXT_PT",
+    "MIN_TEXT_PX",
+    "SLIDE_FIGURES",
+    "SLIDE_SIZE",
+    "SLIDE_TITLE_PT",
+    "SLIDE_WIDTH_PX",
+    "enlarge_text",
+    "plot_gate_matrices",
+    "slide_block_matrices",
+    "slide_block_matrices_lstm",
+    "slide_figure",
+    "slide_gru_counterexample",
+    "slide_receptive",
+    "slide_sparsity",
+    "slide_wavefront",
+    "smallest_text_px",
+    "text_sizes_px",
+]

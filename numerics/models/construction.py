@@ -1,4 +1,4 @@
-"""Assemble delayed-network arrays from a plan, and take them apart again.
+"""Assemble delayed-network arrays from a plan (:func:`fill_placements`), and take them apart again.
 
 Both directions iterate over :meth:`theory.layout.Plan.placements`, the same
 list the SymPy assembly in :mod:`theory.symbolic` uses.
@@ -6,7 +6,7 @@ list the SymPy assembly in :mod:`theory.symbolic` uses.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -35,6 +35,39 @@ def _source_shapes(placements: list[Placement]) -> dict[str, tuple[int, ...]]:
     return ends
 
 
+def fill_placements(plan: Plan, placements: Sequence[Placement], sources: Mapping[str, np.ndarray], dtype: Any,
+                    identity: str | None = None) -> LayerParams:
+    """Zero matrices of ``plan``'s shapes with each placement's slice of its source copied in.
+
+    The numeric twin of :func:`theory.symbolic.fill_placements` and the kernel
+    of :func:`assemble` and :func:`numerics.models.topology.assemble_compiled`,
+    which check their arguments. A placement whose source is ``identity``
+    copies a slice of an identity matrix (the delay lines of a compiled
+    topology); ``dtype=object`` keeps ``Fraction`` entries exact.
+
+    Returns
+    -------
+    LayerParams
+        Entries no placement covers are zero.
+    """
+    dt = np.dtype(dtype)
+    out = {k: np.zeros(s, dtype=dt) for k, s in _shapes(plan).items()}
+    for p in placements:
+        if identity is not None and p.source == identity:
+            w = max(p.source_rows[1], p.source_cols[1]) if p.source_cols else p.source_rows[1]
+            a = np.eye(w, dtype=int).astype(dt)
+        elif p.source in sources:
+            a = sources[p.source]
+        else:
+            raise ValueError(f"state_dict is missing {p.source!r}, needed for {p.matrix}")
+        if p.cols is None:
+            out[p.matrix][p.rows[0]:p.rows[1]] = a[p.source_rows[0]:p.source_rows[1]]
+        else:
+            out[p.matrix][p.rows[0]:p.rows[1], p.cols[0]:p.cols[1]] = \
+                a[p.source_rows[0]:p.source_rows[1], p.source_cols[0]:p.source_cols[1]]
+    return LayerParams(**out)
+
+
 def assemble(plan: Plan, state_dict: Mapping[str, Any], dtype: Any = None) -> LayerParams:
     """Fill the single layer's matrices from stacked parameters.
 
@@ -60,21 +93,11 @@ def assemble(plan: Plan, state_dict: Mapping[str, Any], dtype: Any = None) -> La
     src = {k: as_float_array(v, f"state_dict[{k!r}]", None if dtype is None else np.dtype(dtype))
            for k, v in state_dict.items()}
     dt = np.dtype(dtype) if dtype is not None else next(iter(src.values())).dtype
-    out = {k: np.zeros(s, dtype=dt) for k, s in _shapes(plan).items()}
     placements = plan.placements()
     for name, shape in _source_shapes(placements).items():
         if name in src and src[name].shape != shape:  # an oversize array would otherwise be cut to fit
             raise ValueError(f"state_dict[{name!r}] must have shape {shape} for this plan; got {src[name].shape}")
-    for p in placements:
-        if p.source not in src:
-            raise ValueError(f"state_dict is missing {p.source!r}, needed for {p.matrix}")
-        a = src[p.source]
-        if p.cols is None:
-            out[p.matrix][p.rows[0]:p.rows[1]] = a[p.source_rows[0]:p.source_rows[1]]
-        else:
-            out[p.matrix][p.rows[0]:p.rows[1], p.cols[0]:p.cols[1]] = \
-                a[p.source_rows[0]:p.source_rows[1], p.source_cols[0]:p.source_cols[1]]
-    return LayerParams(**out)
+    return fill_placements(plan, placements, src, dt)
 
 
 def disassemble(plan: Plan, params: LayerParams) -> dict[str, np.ndarray]:
@@ -134,3 +157,10 @@ def disassemble(plan: Plan, params: LayerParams) -> dict[str, np.ndarray]:
                 a[p.source_rows[0]:p.source_rows[1], p.source_cols[0]:p.source_cols[1]] = block
         out[name] = a
     return out
+
+
+__all__ = [
+    "assemble",
+    "disassemble",
+    "fill_placements",
+]

@@ -1,7 +1,7 @@
 """The delayed recurrent network: one wide layer read out ``d`` steps late (NumPy).
 
 A :class:`theory.layout.Plan` gives the blocks (``widths``, per-block
-``activations``, start schedule), the read-out, the delay and, for GRU, what
+``activations``, holds), the read-out, the delay and, for GRU, what
 the reset gate multiplies. The conversions from and to stacked networks are
 :meth:`numerics.models.stacked.StackedRNN.to_delayed` and
 :meth:`numerics.models.stacked.StackedRNN.from_delayed`, one layer up.
@@ -20,40 +20,20 @@ from numerics._validate import (
     as_float_array,
     as_sequence,
     check_allocation,
-    check_choice,
     check_dtype,
     check_seed,
     per_layer_states,
 )
-from numerics.engine.blocked import (
-    WaveCache,
-    blocked_forward,  # noqa: F401  (the wavefront in the dense layout, importable here)
-    has_stacked_structure,
-    prefer_blocked,
-    wave_backward,
-    wave_forward,
-)
-from numerics.engine.cost import cheapest
-from numerics.engine.layer import layer_backward, layer_forward
-from numerics.engine.layerorder import (
-    BlockCaches,
-    Incoming,
-    dense_cache,
-    layer_order_grads,
-    layer_order_run,
-    supports_layer_order,
-)
 from numerics.engine.params import LayerCache, LayerParams, ParamsKeyed
-from numerics.engine.registry import AUTO, schedule_names
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
-from numerics.engine.sparse import SparseProduct, sparse_backward, sparse_forward, sparse_product
+from numerics.engine.protocol import ScheduleCache, readout_states
+from numerics.engine.registry import get_schedule, schedule_names
+from numerics.engine.select import REQUESTS, resolve
 from numerics.models._common import cast_layers, check_cache, check_grad, check_layer, random_layer
 from theory._checks import check_type
 from theory.layout import GATES, Plan, check_cell, check_count, check_plan, check_sizes, layer_param, relaxed_plan
 
-#: ``"blocked"`` is the wavefront (all blocks of a step in one batched product), ``"layers"`` the layer order,
-#: ``"sparse"`` the block-sparse wavefront for any pattern (only the non-zero blocks are multiplied).
-ENGINES: tuple[str, ...] = (AUTO, *schedule_names())
+#: What ``engine=`` accepts: ``"auto"``, every schedule's name and the older aliases (``"blocked"``: the wavefront).
+ENGINES: tuple[str, ...] = REQUESTS
 
 
 @dataclass(frozen=True)
@@ -62,46 +42,30 @@ class DelayedCache:
 
     Attributes
     ----------
-    dense : LayerCache or None
-        The single layer's cache (dense and wavefront engines).
+    run : ScheduleCache
+        The cache of the schedule that ran (:mod:`numerics.engine.protocol`),
+        in that schedule's own layout; it carries its own backward.
     T : int
         Number of real (unpadded) input steps.
-    wave : WaveCache or None
-        The wavefront engine's cache, in its padded block layout.
-    blocks : BlockCaches or None
-        The per-block caches of the layer-order engine. Each block stops
-        at the last step the read-out needs, so the steps that only change
-        the final states are skipped; :attr:`full_blocks` runs them when
-        asked for (the final states, a final-state gradient, the dense cache).
     """
 
-    dense: LayerCache | None
+    run: ScheduleCache
     T: int
-    blocks: BlockCaches | None = None
-    sparse: SparseProduct | None = None
-    wave: WaveCache | None = None
 
-    @cached_property
-    def full_blocks(self) -> BlockCaches:
-        """The layer-order pass with every block run to the last step (computed once, if needed)."""
-        bc = self.blocks
-        if bc.full:
-            return bc
-        return layer_order_run(bc.plan, bc.params, bc.x, bc.h0, bc.c0, keep_cache=True, full=True)
+    @property
+    def schedule(self) -> str:
+        """The name of the schedule that actually ran (what an experiment record should state)."""
+        return self.run.schedule
 
-    @cached_property
+    @property
     def layer(self) -> LayerCache:
-        """The single layer's cache in the dense layout, whichever engine ran (assembled once if needed)."""
-        if self.dense is not None:
-            return self.dense
-        return self.wave.layer if self.wave is not None else dense_cache(self.full_blocks)
+        """The single layer's cache in the dense layout, whichever schedule ran (assembled once if needed)."""
+        return self.run.layer
 
     @property
     def states(self) -> np.ndarray:
         """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)``."""
-        if self.dense is not None:
-            return self.dense.h[1:]
-        return self.wave.states if self.wave is not None else self.full_blocks.states
+        return self.run.states
 
 
 @dataclass(frozen=True)
@@ -111,7 +75,7 @@ class DelayedRNN:
     The input is padded with ``d`` zero steps, the layer runs ``T + d``
     steps, and the state at step ``t + d`` (its read-out blocks) is the output
     for time ``t``. The :class:`theory.layout.Plan` gives the blocks (widths,
-    per-block activations, start schedule), the read-out and the delay.
+    per-block activations, holds), the read-out and the delay.
 
     Attributes
     ----------
@@ -199,7 +163,7 @@ class DelayedRNN:
         activations : str or sequence of str
             Elman activation per block.
         hold : sequence of int, optional
-            Start schedule: block ``l`` keeps its initial state for its first
+            Holds: block ``l`` keeps its initial state for its first
             ``hold[l]`` steps (default 0).
         readout : sequence of int, optional
             Blocks read out (default: all blocks if ``widths`` is omitted,
@@ -311,61 +275,18 @@ class DelayedRNN:
         return one(h0, "h0"), None
 
     def engine(self, engine: str = "auto", *, batch: int = 32, steps: int = 100, training: bool = True) -> str:
-        """The engine :meth:`forward` uses: ``"dense"``, ``"blocked"`` (wavefront), ``"layers"`` or ``"sparse"``.
+        """The schedule :meth:`forward` runs for this request (:func:`numerics.engine.select.resolve`).
 
-        The block-sparse wavefront (``"sparse"``, :mod:`numerics.engine.sparse`)
-        runs any plan whose weights are zero outside its blocks.
-
-        The wavefront and the layer order need the stacked structure
-        (:func:`numerics.engine.blocked.has_stacked_structure`; for an
-        unmasked network also zeros outside it), the layer order for GRU also
-        the own-reset cell (:func:`numerics.engine.layerorder.supports_layer_order`).
-        ``"auto"`` takes the possible engine with the smallest modelled time
-        for this ``batch`` and number of ``steps``
-        (:func:`numerics.engine.cost.schedule_costs`): of the forward and
-        backward pass together if ``training`` (what :meth:`forward` runs,
-        since its cache is for :meth:`backward`), of the forward pass alone
-        otherwise (``__call__`` and :meth:`states`, which keep no cache).
-        For an unmasked network ``training`` means ``"dense"``: every weight
-        gets a gradient, and only the dense engine's backward gives them all
-        without converting another engine's cache first.
+        A named schedule is checked against the plan and the weights
+        (:meth:`schedules` lists those that run); ``"auto"`` takes the one
+        :mod:`numerics.engine.select` chooses for this ``batch`` and number of
+        ``steps``: of the forward and backward pass together if ``training``
+        (what :meth:`forward` runs, since its cache is for :meth:`backward`),
+        of the forward pass alone otherwise (``__call__`` and :meth:`states`).
+        An alias (``"blocked"``) returns the schedule's name (``"wavefront"``).
         """
-        check_choice(engine, ENGINES, "engine")
-        check_count(batch, "batch")
-        check_count(steps, "steps", minimum=0)
-        if engine == "dense":
-            return engine
-        stacked, layers_plan = self._plan_structure
-        on_plan = self.masked or self._zero_outside_plan()
-        if engine == "sparse" and not on_plan:
-            raise ValueError("engine='sparse' needs zero weights outside the plan's blocks (a masked network, "
-                             "or checked zeros); use 'dense' or 'auto'")
-        ok = stacked and on_plan
-        layers_ok = ok and layers_plan
-        if engine == "blocked" and not ok:
-            raise ValueError("engine='blocked' needs the stacked block structure (block l reads blocks l and "
-                             "l-1 only, input into block 0 only, zero weights elsewhere); use 'dense' or 'auto'")
-        if engine == "layers" and not layers_ok:
-            raise ValueError("engine='layers' needs the stacked block structure (block l reads blocks l and "
-                             "l-1 only, input into block 0 only, zero weights elsewhere) and, for GRU, the "
-                             "own-reset cell; use 'dense' or 'auto'")
-        if engine != "auto":
-            return engine
-        if training and not self.masked:
-            # An unmasked network trains every weight, so backward needs the dense gradient, which only the
-            # dense engine's cache gives without first converting the other engines' caches to it.
-            return "dense"
-        # The layer order first: on a tie (one block) it is exactly the stacked layer's computation,
-        # while the dense engine carries the start schedule and, for an own-reset GRU, a split W_hn.
-        # The block-sparse engine is for plans outside the stacked structure: on a stacked plan its block
-        # order is the layer order's computation and its wavefront the blocked one's, each with more overhead.
-        options = (("layers",) if layers_ok else ()) + ("dense",) + \
-            (("blocked",) if ok and prefer_blocked(self.plan) else ()) + \
-            (("sparse",) if on_plan and len(self.plan.blocks) > 1 and not ok else ())
-        key = (options, batch, steps, bool(training))
-        if key not in self._auto_choices:
-            self._auto_choices[key] = cheapest(self.plan, batch, steps, options, backward=bool(training))
-        return self._auto_choices[key]
+        return resolve(self.plan, engine, masked=self.masked, on_plan=self._zero_outside_plan, batch=batch,
+                       steps=steps, training=training)
 
     def schedules(self) -> tuple[str, ...]:
         """The schedules that can run this network, forward and backward (never ``"auto"``).
@@ -387,36 +308,16 @@ class DelayedRNN:
         return tuple(names)
 
     @cached_property
-    def _plan_structure(self) -> tuple[bool, bool]:
-        """Whether the plan has the stacked structure, and whether it can run in layer order."""
-        return has_stacked_structure(self.plan), supports_layer_order(self.plan)
-
-    @cached_property
-    def _sparse_kept(self) -> ParamsKeyed:
-        return ParamsKeyed()
-
-    @property
-    def _sparse_product(self) -> SparseProduct:
-        """The block-sparse product of the plan's blocks, rebuilt when a parameter array was edited in place."""
-        return self._sparse_kept.get(self.params, lambda p: sparse_product(self.plan, p))
-
-    @cached_property
-    def _engine_choices(self) -> dict[tuple[Any, ...], str]:
-        """:meth:`_run`'s resolved engines per (requested engine, batch, steps, training): checks run once."""
+    def _prepared(self) -> dict[str, ParamsKeyed]:
+        """What each schedule prepared from the weights, rebuilt when a parameter array was edited in place."""
         return {}
 
-    @cached_property
-    def _auto_choices(self) -> dict[tuple[Any, ...], str]:
-        """``engine="auto"``'s choices so far (the cost model depends on the plan, batch and steps only)."""
-        return {}
-
-    @cached_property
-    def _readout_slice(self) -> slice | None:
-        """The read-out units as one slice if they are contiguous, else None."""
-        u = self.plan.readout_units()
-        if len(u) and np.array_equal(u, np.arange(u[0], u[0] + len(u))):
-            return slice(int(u[0]), int(u[0]) + len(u))
-        return None
+    def _prepare(self, name: str) -> Any:
+        prep = get_schedule(name).prepare
+        if prep is None:
+            return None
+        kept = self._prepared.setdefault(name, ParamsKeyed())
+        return kept.get(self.params, lambda p: prep(self.plan, p))
 
     def _zero_outside_plan(self) -> bool:
         return not (np.any(self.params.weight_hh[~self.plan.weight_hh_mask()])
@@ -433,11 +334,6 @@ class DelayedRNN:
             object.__setattr__(net, f, params if f == "params" else getattr(self, f))
         return net
 
-    @cached_property
-    def _masks(self) -> tuple[np.ndarray, np.ndarray]:
-        """The plan's ``weight_ih`` and ``weight_hh`` masks (the plan is immutable)."""
-        return self.plan.weight_ih_mask(), self.plan.weight_hh_mask()
-
     def _run(self, x: Any, h0: Any, engine: str, keep_cache: bool = True,
              full: bool = False) -> tuple[np.ndarray | None, np.ndarray | None, DelayedCache | None]:
         """Outputs (or, with ``full``, the raw states of all steps) and the cache."""
@@ -450,31 +346,9 @@ class DelayedRNN:
         else:
             h, c = self.initial_states(h0, B)
         xp = x if self.delay == 0 else np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
-        # A masked network's possible engines do not depend on the weights' values, so its choice is kept.
-        key = (engine, B, T, keep_cache)
-        chosen = self._engine_choices.get(key) if (self.masked and isinstance(engine, str)) else None
-        if chosen is None:
-            chosen = self.engine(engine, batch=B, steps=T, training=keep_cache)
-            if self.masked:
-                self._engine_choices[key] = chosen
-        if chosen == "layers":
-            bc = layer_order_run(self.plan, self.params, xp, h, c, keep_cache=keep_cache, full=full)
-            cache = DelayedCache(None, T, bc) if keep_cache else None
-            return (bc.states if full else bc.readout(self.delay, T)), cache
-        if chosen == "blocked":
-            wc = wave_forward(self.plan, self.params, xp, h, c)
-            return (wc.states if full else wc.readout(self.delay, T)), (DelayedCache(None, T, wave=wc)
-                                                                      if keep_cache else None)
-        if chosen == "sparse":
-            sp = self._sparse_product
-            states, cache = sparse_forward(self.plan, self.params, xp, h, c, keep_cache=keep_cache, product=sp)
-            return ((states if full else self.readout(states)),
-                    (DelayedCache(cache, T, sparse=sp) if keep_cache else None))
-        else:
-            states, cache = layer_forward(self.cell, self.params, xp, h, c, activations=unit_groups(self.plan),
-                                          hold=unit_holds(self.plan), reset_mask=reset_mask(self.plan),
-                                          keep_cache=keep_cache)
-        return (states if full else self.readout(states)), (DelayedCache(cache, T) if keep_cache else None)
+        name = self.engine(engine, batch=B, steps=T, training=keep_cache)
+        out, cache = get_schedule(name).run(self.plan, self.params, self._prepare(name), xp, h, c, keep_cache, full)
+        return out, (DelayedCache(cache, T) if keep_cache else None)
 
     def forward(self, x: Any, h0: Any = None, *, engine: str = "auto") -> tuple[np.ndarray, DelayedCache]:
         """Run ``T + d`` steps on the zero-padded input and read out with delay ``d``.
@@ -484,15 +358,17 @@ class DelayedRNN:
         x : array, shape (T, B, input_size)
         h0 : optional
             Initial state; see :meth:`initial_states`.
-        engine : {"auto", "dense", "blocked", "layers", "sparse"}
+        engine : str
+            ``"auto"`` or a schedule of :func:`numerics.engine.registry.schedule_names`:
             ``"dense"`` multiplies the full ``(N, G·N)`` recurrent matrix per
-            step; ``"blocked"`` (the wavefront) runs all blocks of a step as
-            one batched product; ``"layers"`` runs block by block over all
-            steps like the stacked network (both: stacked block structure
+            step; ``"wavefront"`` (alias ``"blocked"``) runs all blocks of a
+            step as one batched product; ``"layers"`` runs block by block over
+            all steps like the stacked network (both: stacked block structure
             only, see :meth:`engine`); ``"sparse"`` multiplies only the
-            plan's non-zero blocks (any plan, zeros outside it). All give the same states up to
-            summation order and the same cache (``cache.layer``), so
-            :meth:`backward` accepts any of them.
+            plan's non-zero blocks (any plan, zeros outside it); ``"blocks"``
+            runs each block over all steps (plans without cycles between
+            blocks). All give the same states up to summation order;
+            ``cache.schedule`` names the one that ran.
 
         Returns
         -------
@@ -531,8 +407,7 @@ class DelayedRNN:
             states = as_float_array(states, "states")  # forward() passes its own float array unchecked
         if states.ndim != 3 or states.shape[2] != self.hidden_size or states.shape[0] < self.delay:
             raise ValueError(f"states must have shape (T + {self.delay}, B, {self.hidden_size}); got {states.shape}")
-        sl = self._readout_slice
-        return states[self.delay:][:, :, self.plan.readout_units() if sl is None else sl]
+        return readout_states(self.plan, states)
 
     def __call__(self, x: Any, h0: Any = None, *, engine: str = "auto") -> np.ndarray:
         """Outputs aligned with the input, shape ``(T, B, output_size)``.
@@ -570,48 +445,20 @@ class DelayedRNN:
             For LSTM a pair ``(dh0, dc0)``.
         """
         check_cache(cache, DelayedCache)
-        bc = cache.blocks
-        x_padded = cache.dense.x if cache.dense is not None else (cache.wave.x if cache.wave is not None else bc.x)
-        Tp, B, I = x_padded.shape
-        T, d, N = cache.T, self.delay, self.hidden_size
-        arr = check_grad(dy, (T, B, self.output_size), "dy", self.dtype)
+        B = cache.run.x.shape[1]
+        arr = check_grad(dy, (cache.T, B, self.output_size), "dy", self.dtype)
         fin_h, fin_c = (None, None) if dh_final is None else self.initial_states(dh_final, B)
-        if cache.wave is not None and self.masked:
-            # Wavefront backward: gradients on the stacked pattern only (exact zeros outside), the masked one.
-            dxp, g, dh0, dc0 = wave_backward(cache.wave, arr, d, fin_h, fin_c)
-        elif cache.blocks is not None and self.masked:
-            # Layer order backward: gradients on the plan's pattern only (exact zeros outside), which is
-            # the masked gradient; the read-out gradient goes straight to its blocks, no dense buffer.
-            if fin_h is not None:
-                bc = cache.full_blocks
-            incoming: dict[int, list[Incoming]] = {}
-            col = 0
-            for r in self.plan.readout:
-                w = self.plan.blocks[r].width
-                incoming.setdefault(r, []).append((d, arr[:, :, col : col + w]))
-                col += w
-            (o, dx0), g, dh0, dc0 = layer_order_grads(bc, incoming, fin_h, fin_c)
-            if o == 0 and dx0.shape[0] >= T:
-                dxp = dx0
-            else:
-                dxp = np.zeros((Tp, B, I), dtype=self.dtype)
-                dxp[o : o + dx0.shape[0]] = dx0
-        else:
-            if d == 0 and self._readout_slice == slice(0, N):
-                ds = arr
-            else:
-                ds = np.zeros((Tp, B, N), dtype=self.dtype)
-                ds[d:, :, self.plan.readout_units()] = arr
-            if cache.sparse is not None and self.masked:
-                # Block-sparse backward: W_hh's gradient on the plan's blocks only, which is the masked one.
-                dxp, g, dh0, dc0 = sparse_backward(cache.sparse, cache.layer, ds, fin_h, fin_c)
-            else:
-                dxp, g, dh0, dc0 = layer_backward(cache.layer, ds, fin_h, fin_c)
-            if self.masked:
-                m_ih, m_hh = self._masks
-                g = replace(g, weight_ih=g.weight_ih * m_ih, weight_hh=g.weight_hh * m_hh)
+        dxp, g, dh0, dc0 = cache.run.backward(arr, fin_h, fin_c, self.masked)
+        T = cache.T
         net = self._with_params(g)
         dx = dxp[:T]
         if not return_state_grads:
             return dx, net
         return dx, net, ((dh0, dc0) if self.cell == "lstm" else dh0)
+
+
+__all__ = [
+    "ENGINES",
+    "DelayedCache",
+    "DelayedRNN",
+]

@@ -62,3 +62,8 @@ def delayed_gru(net: StackedRNN, reset: str = "full", start: str = "staggered") 
     kind = "naive" if reset == "full" else "own-reset"
     plan = replace(plan, gru_reset=reset, description=f"{kind} stacked gru x{net.num_layers} ({start} start)")
     return DelayedRNN(plan, assemble(plan, net.state_dict(), net.dtype), masked=True)
+
+
+__all__ = [
+    "delayed_gru",
+]

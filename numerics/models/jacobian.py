@@ -90,3 +90,8 @@ def input_jacobian(net: Any, x: Any, h0: Any = None) -> np.ndarray:
     dx = net.backward(cache, dy)[0]
     # dx[s, t·n_out + k, i] -> J[t, k, s, i]
     return dx.reshape(T, T, n_out, n_in).transpose(1, 2, 0, 3).copy()
+
+
+__all__ = [
+    "input_jacobian",
+]

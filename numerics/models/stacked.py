@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
@@ -54,71 +54,53 @@ class StackedCache:
     layers: tuple[LayerCache, ...]
 
 
-@dataclass(frozen=True)
-class StackedRNN:
-    """``L`` recurrent layers on top of each other (``nn.RNN``/``nn.LSTM``/``nn.GRU`` with ``num_layers=L``).
+class _LayerStack:
+    """What stacked and bidirectional networks share: one tuple of layers per direction, and what follows from it.
 
-    ``h^0_t = x_t``, ``h^l_t = cell_l(h^{l-1}_t, h^l_{t-1})``, output ``h^L_t``.
-    Layers may have unequal widths ``n_1 … n_L``.
-
-    Attributes
-    ----------
-    cell : {"elman", "lstm", "gru"}
-    layers : tuple of LayerParams
-        Layer ``l`` has ``weight_ih (G·n_l, n_{l-1})``, ``weight_hh (G·n_l, n_l)``.
-    activations : tuple of str
-        Elman activation per layer (``None`` entries for gated cells).
+    A subclass names its per-direction layer fields in :attr:`_DIRECTIONS`
+    (``("layers",)`` or ``("forward_layers", "backward_layers")``); its
+    dataclass fields are ``cell``, those tuples and ``activations``.
     """
 
+    _DIRECTIONS: ClassVar[tuple[str, ...]]
     cell: str
-    layers: tuple[LayerParams, ...]
     activations: tuple[str | None, ...]
 
-    def __post_init__(self) -> None:
-        check_cell(self.cell)
-        check_layer_list(self.layers, "layers")
-        check_type(self.activations, (tuple, list), "activations", "a tuple (one entry per layer)")
-        if not self.layers:
-            raise ValueError("layers must contain at least one LayerParams")
-        if len(self.activations) != len(self.layers):
-            raise ValueError(f"activations must have one entry per layer ({len(self.layers)}); "
-                             f"got {len(self.activations)}")
-        bias = self.layers[0].bias
-        n_in = self.layers[0].input_size
-        check_dtype(self.layers[0].dtype, "parameter dtype")
-        for l, p in enumerate(self.layers):
-            check_layer(p, self.cell, n_in, p.hidden_size, bias, f"layer {l}")
-            n_in = p.hidden_size
+    @property
+    def _first(self) -> tuple[LayerParams, ...]:
+        return getattr(self, self._DIRECTIONS[0])
 
     # ------------------------------------------------------------ properties
     @property
     def input_size(self) -> int:
-        return self.layers[0].input_size
+        return self._first[0].input_size
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
-        return tuple(p.hidden_size for p in self.layers)
+        """Width of each layer (per direction)."""
+        return tuple(p.hidden_size for p in self._first)
 
     @property
     def num_layers(self) -> int:
-        return len(self.layers)
+        return len(self._first)
 
     @property
     def output_size(self) -> int:
-        return self.hidden_sizes[-1]
+        """The top layer's width times the number of directions."""
+        return len(self._DIRECTIONS) * self.hidden_sizes[-1]
 
     @property
     def bias(self) -> bool:
-        return self.layers[0].bias
+        return self._first[0].bias
 
     @property
     def dtype(self) -> np.dtype:
-        return self.layers[0].dtype
+        return self._first[0].dtype
 
     # ---------------------------------------------------------- constructors
     @classmethod
     def random(
-        cls,
+        cls: type[_Net],
         input_size: int,
         hidden_sizes: Sequence[int],
         *,
@@ -128,8 +110,8 @@ class StackedRNN:
         dtype: Any = np.float64,
         seed: int | np.random.Generator | None = 0,
         scale: float | None = None,
-    ) -> StackedRNN:
-        """A stacked network with PyTorch-style random weights ``U(-k, k)``, ``k = 1/sqrt(n_l)``.
+    ) -> _Net:
+        """A network with PyTorch-style random weights ``U(-k, k)``, ``k = 1/sqrt(n_l)``.
 
         Parameters
         ----------
@@ -156,30 +138,81 @@ class StackedRNN:
         input_size = check_count(input_size, "input_size")
         sizes = check_sizes(hidden_sizes, "hidden_sizes")
         acts = layer_activations(cell, activations, len(sizes))
-        layers = random_layers(cell, (input_size, *sizes[:-1]), sizes, directions=1, bias=bias,
+        D = len(cls._DIRECTIONS)
+        layers = random_layers(cell, (input_size, *(D * n for n in sizes[:-1])), sizes, directions=D, bias=bias,
                                dtype=check_dtype(dtype), seed=seed, scale=scale)
-        return cls(cell, tuple(p for (p,) in layers), acts)
+        return cls(cell, *(tuple(per[k] for per in layers) for k in range(D)), acts)
 
     @classmethod
-    def from_state_dict(cls, state_dict: dict[str, Any], cell: str = "elman",
-                        activations: str | Sequence[str] | None = "tanh") -> StackedRNN:
-        """Build from PyTorch-named arrays (``weight_ih_l0`` …); see :func:`numerics.from_torch`."""
+    def from_state_dict(cls: type[_Net], state_dict: dict[str, Any], cell: str = "elman",
+                        activations: str | Sequence[str] | None = "tanh") -> _Net:
+        """Build from PyTorch-named arrays (``weight_ih_l0`` …, ``_reverse`` for a second direction).
+
+        See :func:`numerics.from_torch`.
+        """
         layers, reverse = layers_from_state_dict(state_dict, cell)
-        if reverse is not None:
-            raise ValueError("state_dict has '_reverse' parameters: use BidirectionalRNN.from_state_dict")
-        return cls(cell, tuple(layers), layer_activations(cell, activations, len(layers)))
+        acts = layer_activations(cell, activations, len(layers))
+        if len(cls._DIRECTIONS) == 1:
+            if reverse is not None:
+                raise ValueError("state_dict has '_reverse' parameters: use BidirectionalRNN.from_state_dict")
+            return cls(cell, tuple(layers), acts)
+        if reverse is None:
+            raise ValueError("state_dict has no '_reverse' parameters: use StackedRNN.from_state_dict")
+        return cls(cell, tuple(layers), tuple(reverse), acts)
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        """Parameters under PyTorch's names (``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bias_*_l{k}``)."""
+        """Parameters under PyTorch's names (``weight_ih_l{k}``, …; ``_reverse`` for the backward direction)."""
         out = {}
-        for l, p in enumerate(self.layers):
-            for kind, a in p.arrays().items():
-                out[layer_param(kind, l)] = a
+        for l in range(self.num_layers):
+            for k, name in enumerate(self._DIRECTIONS):
+                for kind, a in getattr(self, name)[l].arrays().items():
+                    out[layer_param(kind, l, reverse=k == 1)] = a
         return out
 
-    def astype(self, dtype: Any) -> StackedRNN:
+    def astype(self: _Net, dtype: Any) -> _Net:
         """The same network with parameters cast to ``dtype``."""
-        return replace(self, layers=cast_layers(self.layers, dtype))
+        return replace(self, **{name: cast_layers(getattr(self, name), dtype) for name in self._DIRECTIONS})
+
+
+_Net = TypeVar("_Net", bound=_LayerStack)
+
+
+@dataclass(frozen=True)
+class StackedRNN(_LayerStack):
+    """``L`` recurrent layers on top of each other (``nn.RNN``/``nn.LSTM``/``nn.GRU`` with ``num_layers=L``).
+
+    ``h^0_t = x_t``, ``h^l_t = cell_l(h^{l-1}_t, h^l_{t-1})``, output ``h^L_t``.
+    Layers may have unequal widths ``n_1 … n_L``.
+
+    Attributes
+    ----------
+    cell : {"elman", "lstm", "gru"}
+    layers : tuple of LayerParams
+        Layer ``l`` has ``weight_ih (G·n_l, n_{l-1})``, ``weight_hh (G·n_l, n_l)``.
+    activations : tuple of str
+        Elman activation per layer (``None`` entries for gated cells).
+    """
+
+    _DIRECTIONS: ClassVar[tuple[str, ...]] = ("layers",)
+    cell: str
+    layers: tuple[LayerParams, ...]
+    activations: tuple[str | None, ...]
+
+    def __post_init__(self) -> None:
+        check_cell(self.cell)
+        check_layer_list(self.layers, "layers")
+        check_type(self.activations, (tuple, list), "activations", "a tuple (one entry per layer)")
+        if not self.layers:
+            raise ValueError("layers must contain at least one LayerParams")
+        if len(self.activations) != len(self.layers):
+            raise ValueError(f"activations must have one entry per layer ({len(self.layers)}); "
+                             f"got {len(self.activations)}")
+        bias = self.layers[0].bias
+        n_in = self.layers[0].input_size
+        check_dtype(self.layers[0].dtype, "parameter dtype")
+        for l, p in enumerate(self.layers):
+            check_layer(p, self.cell, n_in, p.hidden_size, bias, f"layer {l}")
+            n_in = p.hidden_size
 
     # --------------------------------------------------------------- forward
     def initial_states(self, h0: Any, batch: int) -> States:
@@ -355,7 +388,7 @@ class BidirectionalCache:
 
 
 @dataclass(frozen=True)
-class BidirectionalRNN:
+class BidirectionalRNN(_LayerStack):
     """Stacked bidirectional network (PyTorch's ``bidirectional=True``).
 
     Layer ``l`` runs a forward cell over ``t = 1…T`` and a backward cell over
@@ -369,6 +402,7 @@ class BidirectionalRNN:
     activations : tuple of str
     """
 
+    _DIRECTIONS: ClassVar[tuple[str, ...]] = ("forward_layers", "backward_layers")
     cell: str
     forward_layers: tuple[LayerParams, ...]
     backward_layers: tuple[LayerParams, ...]
@@ -387,75 +421,6 @@ class BidirectionalRNN:
             check_layer(f, self.cell, n_in, f.hidden_size, bias, f"layer {l} (forward)")
             check_layer(b, self.cell, n_in, f.hidden_size, bias, f"layer {l} (backward)")
             n_in = 2 * f.hidden_size
-
-    @property
-    def input_size(self) -> int:
-        return self.forward_layers[0].input_size
-
-    @property
-    def hidden_sizes(self) -> tuple[int, ...]:
-        return tuple(p.hidden_size for p in self.forward_layers)
-
-    @property
-    def num_layers(self) -> int:
-        return len(self.forward_layers)
-
-    @property
-    def output_size(self) -> int:
-        return 2 * self.hidden_sizes[-1]
-
-    @property
-    def bias(self) -> bool:
-        return self.forward_layers[0].bias
-
-    @property
-    def dtype(self) -> np.dtype:
-        return self.forward_layers[0].dtype
-
-    @classmethod
-    def random(
-        cls,
-        input_size: int,
-        hidden_sizes: Sequence[int],
-        *,
-        cell: str = "elman",
-        activations: str | Sequence[str] | None = "tanh",
-        bias: bool = True,
-        dtype: Any = np.float64,
-        seed: int | np.random.Generator | None = 0,
-        scale: float | None = None,
-    ) -> BidirectionalRNN:
-        """Random bidirectional network; arguments as :meth:`StackedRNN.random`."""
-        check_cell(cell)
-        input_size = check_count(input_size, "input_size")
-        sizes = check_sizes(hidden_sizes, "hidden_sizes")
-        acts = layer_activations(cell, activations, len(sizes))
-        layers = random_layers(cell, (input_size, *(2 * n for n in sizes[:-1])), sizes, directions=2, bias=bias,
-                               dtype=check_dtype(dtype), seed=seed, scale=scale)
-        return cls(cell, tuple(f for f, _ in layers), tuple(b for _, b in layers), acts)
-
-    @classmethod
-    def from_state_dict(cls, state_dict: dict[str, Any], cell: str = "elman",
-                        activations: str | Sequence[str] | None = "tanh") -> BidirectionalRNN:
-        """Build from PyTorch-named arrays including ``_reverse`` parameters."""
-        layers, reverse = layers_from_state_dict(state_dict, cell)
-        if reverse is None:
-            raise ValueError("state_dict has no '_reverse' parameters: use StackedRNN.from_state_dict")
-        return cls(cell, tuple(layers), tuple(reverse), layer_activations(cell, activations, len(layers)))
-
-    def state_dict(self) -> dict[str, np.ndarray]:
-        out = {}
-        for l, (f, b) in enumerate(zip(self.forward_layers, self.backward_layers)):
-            for kind, a in f.arrays().items():
-                out[layer_param(kind, l)] = a
-            for kind, a in b.arrays().items():
-                out[layer_param(kind, l, reverse=True)] = a
-        return out
-
-    def astype(self, dtype: Any) -> BidirectionalRNN:
-        """The same network with parameters cast to ``dtype``."""
-        return replace(self, forward_layers=cast_layers(self.forward_layers, dtype),
-                       backward_layers=cast_layers(self.backward_layers, dtype))
 
     @property
     def _state_sizes(self) -> list[int]:
@@ -541,3 +506,11 @@ class BidirectionalRNN:
         if not return_state_grads:
             return g, net
         return g, net, state_grads(self.cell, dh0, dc0)
+
+
+__all__ = [
+    "BidirectionalCache",
+    "BidirectionalRNN",
+    "StackedCache",
+    "StackedRNN",
+]

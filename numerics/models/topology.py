@@ -31,6 +31,7 @@ import numpy as np
 
 from numerics._validate import as_float_array, as_sequence, check_choice, check_dtype, check_seed, check_time_major
 from numerics.engine.params import LayerParams
+from numerics.models.construction import fill_placements
 from numerics.models.delayed import DelayedRNN
 from theory._checks import check_allocation, check_count, check_real, check_type
 from theory.layout import Plan, layer_param
@@ -183,21 +184,7 @@ def assemble_compiled(compiled: Compiled, params: Mapping[str, np.ndarray], dtyp
     dt = np.dtype(dtype) if dtype is not None else np.result_type(*params.values())
     N = plan.hidden_size
     check_allocation(N * N, dt.itemsize, "compiled (the single layer's N × N recurrent matrix)")
-    out = {"weight_ih": np.zeros((N, plan.input_size), dt), "weight_hh": np.zeros((N, N), dt)}
-    if plan.bias:
-        out.update(bias_ih=np.zeros(N, dt), bias_hh=np.zeros(N, dt))
-    for p in compiled.placements:
-        if p.source == IDENTITY:
-            w = max(p.source_rows[1], p.source_cols[1]) if p.source_cols else p.source_rows[1]
-            a = np.eye(w).astype(int).astype(dt)
-        else:
-            a = params[p.source]
-        if p.cols is None:
-            out[p.matrix][p.rows[0]:p.rows[1]] = a[p.source_rows[0]:p.source_rows[1]]
-        else:
-            out[p.matrix][p.rows[0]:p.rows[1], p.cols[0]:p.cols[1]] = \
-                a[p.source_rows[0]:p.source_rows[1], p.source_cols[0]:p.source_cols[1]]
-    return LayerParams(**out)
+    return fill_placements(plan, compiled.placements, params, dt, identity=IDENTITY)
 
 
 def compiled_delayed(net: TopologyRNN) -> tuple[Compiled, DelayedRNN]:
@@ -331,3 +318,16 @@ def truncation_bound(rho: float, width: int, horizon: int, steps: int, *, exact_
     left = steps - 1 - np.arange(steps)  # T - t for t = 1 … T
     bound = np.sqrt(width) * float(rho) ** (np.minimum(horizon, left) + 1)
     return np.where(left <= horizon, 0.0, bound) if exact_end else bound
+
+
+__all__ = [
+    "BACKWARD_MODES",
+    "TopologyRNN",
+    "assemble_compiled",
+    "backward_contraction",
+    "compiled_delayed",
+    "run_plan_exact",
+    "streaming",
+    "truncation_bound",
+    "truncation_error",
+]

@@ -34,3 +34,8 @@ def from_torch(state_dict: Mapping[str, Any], mode: str = "RNN_TANH") -> Stacked
     if reverse is None:
         return StackedRNN(cell, tuple(layers), acts)
     return BidirectionalRNN(cell, tuple(layers), tuple(reverse), acts)
+
+
+__all__ = [
+    "from_torch",
+]

@@ -300,3 +300,11 @@ def train(
         bar.close()
     result.model = load_state_dict(model, best_params) if val is not None else model
     return result
+
+
+__all__ = [
+    "TrainResult",
+    "evaluate",
+    "predict",
+    "train",
+]

@@ -166,3 +166,14 @@ def accuracy(logits: np.ndarray, targets: Any, mask: Any = None) -> float:
 
 #: name -> loss function ``(outputs, targets, mask) -> (loss, doutputs)``
 LOSSES = {"mse": mse, "cross_entropy": softmax_cross_entropy}
+
+
+__all__ = [
+    "LOSSES",
+    "accuracy",
+    "check_class_targets",
+    "check_mask",
+    "log_softmax",
+    "mse",
+    "softmax_cross_entropy",
+]

@@ -114,3 +114,10 @@ class Adam:
             v += (1 - b2) * (g * g)
             out[k] = p - (self.lr / c1) * m / (np.sqrt(v / c2) + self.eps)
         return out
+
+
+__all__ = [
+    "Adam",
+    "clip_grad_norm",
+    "global_norm",
+]

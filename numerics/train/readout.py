@@ -198,3 +198,12 @@ def count_parameters(model: Model) -> int:
         n = int(model.plan.weight_ih_mask().sum() + model.plan.weight_hh_mask().sum())
         return n + (0 if p.bias_ih is None else p.bias_ih.size + p.bias_hh.size)
     return int(sum(a.size for a in model.state_dict().values()))
+
+
+__all__ = [
+    "Readout",
+    "ReadoutCache",
+    "check_model",
+    "count_parameters",
+    "load_state_dict",
+]

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from mutants_catalogue import MUTANTS, crashes, installed, killers, run_mutant
+from mutants_catalogue import MUTANTS, crashes, installed, killers, run_mutant, run_tests_under
 
 import theory.layout as layout
 from numerics.models import stacked as stacked_module
 from numerics.verify import oracle
 
+VERIFY = [m for m in MUTANTS if not m.tests]
+HELPERS = [m for m in MUTANTS if m.tests]
+
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mutant", MUTANTS, ids=[m.name for m in MUTANTS])
+@pytest.mark.parametrize("mutant", VERIFY, ids=[m.name for m in VERIFY])
 def test_mutant_is_killed_without_torch(mutant):
-    results = run_mutant(mutant)
+    results = run_mutant(mutant, ids=mutant.killed_by or None)
     assert not crashes(results), f"{mutant.name} crashed a method: {crashes(results)}"
     assert killers(results), f"{mutant.name} survives: every claim verdict is as expected"
 
@@ -28,3 +31,25 @@ def test_installing_a_mutant_is_undone_and_hides_torch():
 
 def test_the_names_are_unique():
     assert len({m.name for m in MUTANTS}) == len(MUTANTS)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mutant", HELPERS, ids=[m.name for m in HELPERS])
+def test_helper_mutant_is_caught_by_its_tests(mutant):
+    # drnn verify does not run the testing helpers by design; their own tests must fail under the mutant
+    assert run_tests_under(mutant) == 11, f"{mutant.name}: {mutant.tests} pass under the mutant"
+
+
+def test_every_new_kind_of_mutant_is_in_the_catalogue():
+    areas = {m.area for m in MUTANTS}
+    assert {"backward", "bounds", "contracts", "bidirectional", "testing helpers"} <= areas
+
+
+def test_a_source_mutant_whose_text_is_gone_fails_loudly():
+    from mutants_catalogue import Mutant, source_mutant
+
+    import numerics.testing as testing
+
+    bad = Mutant("gone", "x", "x", source_mutant(testing, "assert_equivalent", "no such text", "x"))
+    with pytest.raises(AssertionError, match="occurs 0 times"), installed(bad):
+        pass

@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 
 from numerics import DelayedRNN, StackedRNN
-from numerics.engine.blocked import has_stacked_structure, prefer_blocked
+from numerics.engine.select import prefer_wavefront
+from numerics.engine.wavefront import has_stacked_structure
 from numerics.models import delayed_gru
 from numerics.testing import EquivalenceCase, stacked_cases
 from theory.layout import relaxed_plan
@@ -78,13 +79,13 @@ def test_float32() -> None:
 def test_engine_choice() -> None:
     equal = StackedRNN.random(2, [16] * 6, seed=0).to_delayed()
     # Narrow blocks: per-step overhead dominates, so a T + d step schedule wins.
-    assert prefer_blocked(equal.plan) and equal.engine(batch=32, steps=100) == "blocked"
+    assert prefer_wavefront(equal.plan) and equal.engine(batch=32, steps=100) == "wavefront"
     wide = StackedRNN.random(2, [256, 256, 256], seed=0).to_delayed()
     assert wide.engine(batch=32, steps=100) == "layers"
     # Very unequal widths: padding to the widest block costs more than the dense product.
     skewed = StackedRNN.random(2, [64, 1, 1], seed=0).to_delayed()
-    assert skewed.engine() != "blocked" and skewed.engine(training=False) != "blocked"
-    assert skewed.engine("blocked") == "blocked"
+    assert skewed.engine() != "wavefront" and skewed.engine(training=False) != "wavefront"
+    assert skewed.engine("blocked") == skewed.engine("wavefront") == "wavefront"    # the old name is an alias
     dense_plan = relaxed_plan("elman", 2, [3, 3], np.ones((2, 2), bool), np.ones(2, bool), delay=1)
     d = DelayedRNN.random(dense_plan, seed=0)
     assert not has_stacked_structure(dense_plan) and d.engine() == "dense"
@@ -100,5 +101,5 @@ def test_unmasked_with_stray_weight_is_not_blocked() -> None:
     w[0, 8] = 0.5  # block 0 reads block 2: outside the stacked structure
     loose = replace(d, params=replace(d.params, weight_hh=w), masked=False)
     assert loose.engine() == "dense"
-    with pytest.raises(ValueError, match="stacked block structure"):
+    with pytest.raises(ValueError, match="engine='blocked' needs zero weights outside the plan's blocks"):
         loose.forward(np.zeros((1, 1, 2)), engine="blocked")

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import DelayedRNN
-from numerics.engine._dagorder import block_order, dag_backward, dag_forward, topological_blocks
+from numerics.engine.blockorder import block_order, dag_backward, dag_forward, topological_blocks
 from numerics.engine.layer import layer_backward, layer_forward
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
-from numerics.engine.sparse import prefer_block_order, sparse_backward, sparse_forward, sparse_product
+from numerics.engine.select import prefer_block_order
+from numerics.engine.sparse import sparse_backward, sparse_forward, sparse_product
+from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from numerics.testing import assert_gradients_match
 from theory.layout import Plan, relaxed_plan
 from theory.topologies import topology_patterns
@@ -109,26 +110,29 @@ def test_block_order_equals_dense_engine(plan: Plan, T: int, B: int, dtype: type
 @settings(max_examples=40, deadline=None)
 @given(plan=acyclic_plans(), T=st.integers(0, 4), B=st.integers(1, 2), seed=st.integers(0, 1000))
 def test_sparse_schedules_agree_through_the_network(plan: Plan, T: int, B: int, seed: int) -> None:
-    """``engine="sparse"`` in either schedule: the same outputs and masked gradients as the dense engine."""
+    """``engine="sparse"`` and ``engine="blocks"``: the same outputs and masked gradients as the dense engine."""
     net = DelayedRNN.random(plan, seed=seed, scale=1.0)
     rng, x, h, c = _inputs(plan, T, B, np.float64, seed)
     h0 = (h, c) if c is not None else h
     ya, ca = net.forward(x, h0, engine="dense")
-    yb, cb = net.forward(x, h0, engine="sparse")
-    np.testing.assert_allclose(yb, ya, rtol=1e-9, atol=1e-11)
     dy = rng.standard_normal(ya.shape)
     ra = net.backward(ca, dy, return_state_grads=True)
-    rb = net.backward(cb, dy, return_state_grads=True)
-    for k, a in ra[1].params.arrays().items():
-        np.testing.assert_allclose(rb[1].params.arrays()[k], a, rtol=1e-9, atol=1e-11, err_msg=k)
-    sp = cb.sparse
+    for engine in ("sparse", "blocks"):
+        yb, cb = net.forward(x, h0, engine=engine)
+        assert cb.schedule == engine
+        np.testing.assert_allclose(yb, ya, rtol=1e-9, atol=1e-11)
+        rb = net.backward(cb, dy, return_state_grads=True)
+        for k, a in ra[1].params.arrays().items():
+            np.testing.assert_allclose(rb[1].params.arrays()[k], a, rtol=1e-9, atol=1e-11, err_msg=k)
+    # Either backward accepts either forward's dense-layout cache.
+    sp, bo = sparse_product(plan, net.params), block_order(plan, net.params)
     xp = np.concatenate([x, np.zeros((plan.delay, B, 3))])
-    s_w, c_w = sparse_forward(plan, net.params, xp, h, c, product=sp, schedule="wavefront")
-    s_b, c_b = sparse_forward(plan, net.params, xp, h, c, product=sp, schedule="blocks")
+    s_w, c_w = sparse_forward(plan, net.params, xp, h, c, product=sp)
+    s_b, c_b = dag_forward(bo, net.params, xp, h, c, plan_reset_mask=reset_mask(plan))
     np.testing.assert_allclose(s_b, s_w, rtol=1e-9, atol=1e-11)
     ds = rng.standard_normal(s_w.shape)
-    g_w = sparse_backward(sp, c_b, ds, schedule="wavefront")
-    g_b = sparse_backward(sp, c_w, ds, schedule="blocks")
+    g_w = sparse_backward(sp, c_b, ds)
+    g_b = dag_backward(bo, c_w, ds)
     np.testing.assert_allclose(g_b[0], g_w[0], rtol=1e-9, atol=1e-11)
     np.testing.assert_allclose(g_b[1].weight_hh, g_w[1].weight_hh, rtol=1e-9, atol=1e-11)
     np.testing.assert_allclose(g_b[2], g_w[2], rtol=1e-9, atol=1e-11)
@@ -189,14 +193,10 @@ def test_topological_blocks() -> None:
     cyclic = relaxed_plan("elman", 1, [1, 1, 1], rm, np.ones(3, bool), delay=0)
     assert topological_blocks(cyclic) is None
     assert block_order(cyclic, DelayedRNN.random(cyclic).params) is None
-    sp = sparse_product(cyclic, DelayedRNN.random(cyclic).params)
-    assert sp.blocks is None and not sp.prefer_blocks
-    with pytest.raises(ValueError, match="schedule='blocks' needs"):
-        sparse_forward(cyclic, DelayedRNN.random(cyclic).params, np.zeros((1, 1, 1)), np.zeros((1, 3)), None,
-                       product=sp, schedule="blocks")
-    with pytest.raises(ValueError, match="schedule must be one of"):
-        sparse_forward(cyclic, DelayedRNN.random(cyclic).params, np.zeros((1, 1, 1)), np.zeros((1, 3)), None,
-                       product=sp, schedule="layers")
+    net = DelayedRNN.random(cyclic)
+    assert "blocks" not in net.schedules() and "sparse" in net.schedules()
+    with pytest.raises(ValueError, match="engine='blocks' needs a plan whose recurrent edges"):
+        net.forward(np.zeros((1, 1, 1)), engine="blocks")
 
 
 def test_auto_schedule_prefers_wide_or_few_blocks() -> None:
@@ -205,4 +205,4 @@ def test_auto_schedule_prefers_wide_or_few_blocks() -> None:
     assert not prefer_block_order(skip[16, 8])
     assert prefer_block_order(skip[8, 8]) and not prefer_block_order(replace(skip[8, 16], cell="lstm"))
     plan = skip[8, 64]
-    assert sparse_product(plan, DelayedRNN.random(plan, dtype=np.float32).params).prefer_blocks
+    assert DelayedRNN.random(plan, dtype=np.float32).engine(batch=32, steps=100) == "blocks"

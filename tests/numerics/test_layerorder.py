@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from numerics import DelayedRNN, StackedRNN
-from numerics.engine.cost import cheapest, schedule_costs
+from numerics.engine.cost import schedule_costs
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.layerorder import (
     dense_cache,
@@ -18,7 +18,8 @@ from numerics.engine.layerorder import (
     layer_order_forward,
     supports_layer_order,
 )
-from numerics.engine.schedule import reset_mask, unit_groups, unit_holds
+from numerics.engine.select import cheapest
+from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from numerics.models import delayed_gru
 from numerics.testing import assert_gradients_match
 from theory.layout import relaxed_plan
@@ -125,7 +126,7 @@ def test_finite_differences_layer_order() -> None:
         return float((net.forward(x, engine="layers")[0] * w).sum())
 
     _, cache = d.forward(x, engine="layers")
-    assert cache.dense is None
+    assert cache.schedule == "layers"
     grads = d.backward(cache, w)[1].params
     masks = {"weight_hh": d.plan.weight_hh_mask(), "weight_ih": d.plan.weight_ih_mask()}
     assert assert_gradients_match(lambda p: loss(replace(d, params=p)), d.params, grads, masks=masks,
@@ -156,11 +157,11 @@ def test_support_and_errors() -> None:
 def test_cost_model_orders_schedules() -> None:
     narrow = StackedRNN.random(2, [16] * 5, seed=0).to_delayed().plan
     wide = StackedRNN.random(2, [256] * 5, seed=0).to_delayed().plan
-    options = ("dense", "blocked", "layers")
+    options = ("dense", "wavefront", "layers")
     assert cheapest(narrow, 32, 100, options) != "layers"
     assert cheapest(wide, 32, 100, options) == "layers"
     costs = schedule_costs(wide, 32, 100, options)
-    assert costs["dense"] > costs["blocked"] > costs["layers"]
+    assert costs["dense"] > costs["wavefront"] > costs["layers"]
     with pytest.raises(ValueError, match=r"schedules\[0\] must be one of"):
         schedule_costs(wide, 1, 1, ("fast",))
 
@@ -212,10 +213,10 @@ def test_tail_steps_are_skipped() -> None:
     # Only the steps the read-out needs are run: block l stops d - l steps early (staggered start).
     d = StackedRNN.random(2, [3, 3, 3], seed=0).to_delayed()
     _, cache = d.forward(np.zeros((5, 1, 2)), engine="layers")
-    assert cache.blocks.ranges == ((0, 5), (1, 6), (2, 7)) and not cache.blocks.full
-    assert cache.full_blocks.ranges == ((0, 7), (1, 7), (2, 7))
+    assert cache.run.blocks.ranges == ((0, 5), (1, 6), (2, 7)) and not cache.run.blocks.full
+    assert cache.run.full_blocks.ranges == ((0, 7), (1, 7), (2, 7))
     with pytest.raises(ValueError, match="full pass"):
-        _ = cache.blocks.states
+        _ = cache.run.blocks.states
 
 
 @pytest.mark.parametrize("cell", ["elman", "lstm", "gru"])

@@ -56,7 +56,7 @@ def test_sparse_equals_dense(case: tuple, T: int, B: int, dtype: type, seed: int
     h0 = (h, rng.standard_normal((B, N)).astype(dtype)) if cell == "lstm" else h
     ya, ca = net.forward(x, h0, engine="dense")
     yb, cb = net.forward(x, h0, engine="sparse")
-    assert cb.sparse is not None
+    assert cb.schedule == "sparse"
     np.testing.assert_allclose(yb, ya, rtol=rtol, atol=atol)
     np.testing.assert_allclose(net(x, h0, engine="sparse"), ya, rtol=rtol, atol=atol)
     np.testing.assert_allclose(net.states(x, h0, engine="sparse"), ca.states, rtol=rtol, atol=atol)
@@ -116,7 +116,8 @@ def test_topology_patterns_run_sparse_and_auto_prefers_it_when_sparse() -> None:
     skip = DelayedRNN.random(plans["skip 1 layer"], dtype=np.float32)
     dense = DelayedRNN.random(plans["dense"], dtype=np.float32)
     assert sparse_density(plans["skip 1 layer"]) < 0.4 and sparse_density(plans["dense"]) == 1.0
-    assert skip.engine("auto", batch=32, steps=100) == "sparse"
+    # 8 blocks of width 64 without cycles: the block order, priced as the block-sparse wavefront.
+    assert skip.engine("auto", batch=32, steps=100) == "blocks"
     assert dense.engine("auto", batch=32, steps=100) == "dense"
     # The modelled cost of the sparse step grows with the number of non-zero blocks.
     c = [schedule_costs(plans[k], 32, 100, ("sparse",))["sparse"] for k in ("stacked", "skip 1 layer", "dense")]

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from numerics import DelayedRNN, StackedRNN
-from numerics.engine.schedule import reset_mask
+from numerics.engine.units import reset_mask
 from numerics.models import delayed_gru
 from numerics.models.construction import assemble
 from numerics.models.jacobian import input_jacobian

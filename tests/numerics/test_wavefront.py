@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 
 from numerics import DelayedRNN, StackedRNN
 from numerics.engine import _workspace as workspace
-from numerics.engine.blocked import WaveCache, has_stacked_structure
-from numerics.engine.cost import MARGIN, cheapest, schedule_costs
+from numerics.engine.cost import schedule_costs
+from numerics.engine.select import MARGIN, cheapest
+from numerics.engine.wavefront import WaveCache, has_stacked_structure
 from numerics.models import delayed_gru
 from numerics.testing import assert_gradients_match
 from theory.layout import relaxed_plan
@@ -69,7 +70,7 @@ def test_wavefront_backward_equals_dense(d: DelayedRNN, T: int, B: int, with_h0:
         fin = (f, rng.standard_normal((B, N)).astype(d.dtype)) if lstm else f
     ya, ca = d.forward(x, h0, engine="dense")
     yb, cb = d.forward(x, h0, engine="blocked")
-    assert isinstance(cb.wave, WaveCache) and cb.dense is None
+    assert isinstance(cb.run, WaveCache) and cb.schedule == "wavefront"
     np.testing.assert_allclose(yb, ya, rtol=rtol, atol=atol)
     np.testing.assert_allclose(d(x, h0, engine="blocked"), ya, rtol=rtol, atol=atol)
     np.testing.assert_allclose(cb.states, ca.states, rtol=rtol, atol=atol)
@@ -115,7 +116,7 @@ def test_scratch_arrays_are_reused_only_when_free() -> None:
     np.testing.assert_array_equal(y1, y1_copy)
     np.testing.assert_allclose(y1, ref1, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(y2, ref2, rtol=1e-10, atol=1e-12)
-    assert not np.shares_memory(c1.wave.S, c2.wave.S)
+    assert not np.shares_memory(c1.run.S, c2.run.S)
     g1 = d.backward(c1, np.ones_like(y1))[1].params
     del y1, c1, y2, c2
     _, c3 = d.forward(x1, engine="blocked")           # may reuse the freed arrays
@@ -145,13 +146,13 @@ def test_training_and_inference_choose_separately() -> None:
     # forward + backward (the dense backward multiplies the whole (N, N) matrix, zeros included).
     d = StackedRNN.random(8, [16] * 6, seed=0).to_delayed()
     assert d.engine(batch=32, steps=200, training=False) == "dense"
-    assert d.engine(batch=32, steps=200, training=True) == "blocked"
+    assert d.engine(batch=32, steps=200, training=True) == "wavefront"
     lstm = StackedRNN.random(8, [24] * 5, cell="lstm", seed=0).to_delayed()
-    assert lstm.engine(batch=32, steps=100, training=False) == lstm.engine(batch=32, steps=100) == "blocked"
+    assert lstm.engine(batch=32, steps=100, training=False) == lstm.engine(batch=32, steps=100) == "wavefront"
     one = StackedRNN.random(8, [16], cell="gru", seed=0)
     assert delayed_gru(one, "own").engine(batch=32, steps=50, training=False) == "layers"
     wide = StackedRNN.random(8, [256] * 6, cell="lstm", seed=0).to_delayed().plan
-    opts = ("dense", "blocked", "layers")
+    opts = ("dense", "wavefront", "layers")
     assert cheapest(wide, 64, 200, opts) == cheapest(wide, 64, 200, opts, backward=True) == "layers"
     fwd = schedule_costs(wide, 64, 200, opts)
     both = schedule_costs(wide, 64, 200, opts, backward=True)
@@ -177,13 +178,13 @@ def test_auto_keeps_the_layer_order_unless_clearly_faster() -> None:
     assert gru.engine(batch=64, steps=50, training=False) == "layers"
     # Elman L=3 n=64 training: the wavefront is modelled a few percent cheaper, within the margin.
     elman = StackedRNN.random(8, [64] * 3, seed=0).to_delayed()
-    opts = ("dense", "blocked", "sparse", "layers")
+    opts = ("dense", "wavefront", "sparse", "layers")
     costs = schedule_costs(elman.plan, 32, 100, opts, backward=True)
     assert min(costs, key=lambda s: costs[s]) != "layers"          # the margin, not the ranking, decides
     assert min(costs.values()) >= MARGIN * costs["layers"]
     assert elman.engine(batch=32, steps=100) == "layers"
     # Without the layer order among the options, the cheapest modelled schedule is taken.
-    rest = ("dense", "blocked", "sparse")
+    rest = ("dense", "wavefront", "sparse")
     assert cheapest(elman.plan, 32, 100, rest, backward=True) == min(rest, key=lambda s: costs[s])
 
 
@@ -202,7 +203,7 @@ def test_auto_trains_an_unmasked_network_with_the_dense_engine() -> None:
         batch=32, steps=100, training=False)
     x = np.random.default_rng(0).standard_normal((7, 2, 8))
     y, cache = unmasked.forward(x)
-    assert cache.dense is not None
+    assert cache.schedule == "dense"
     np.testing.assert_allclose(y, stacked(x), rtol=1e-12, atol=1e-13)
 
 
@@ -214,8 +215,9 @@ def test_auto_keeps_stacked_plans_off_the_block_sparse_engine(cell: str) -> None
         net = StackedRNN.random(8, [n] * L, cell=cell, seed=0)
         d = delayed_gru(net, "own") if cell == "gru" else net.to_delayed()
         for training in (False, True):
-            assert d.engine(batch=32, steps=100, training=training) != "sparse"
+            assert d.engine(batch=32, steps=100, training=training) not in ("sparse", "blocks")
     idx = np.arange(8)
     below = idx[:, None] - idx[None, :]
     skip = DelayedRNN.random(relaxed_plan(cell, 8, [64] * 8, (below >= 0) & (below <= 2), idx == 0, delay=7), seed=0)
-    assert skip.engine(batch=32, steps=100) == "sparse"
+    # 8 blocks of width 64: the block order rather than the block-sparse wavefront (select.prefer_block_order).
+    assert skip.engine(batch=32, steps=100) == "blocks"

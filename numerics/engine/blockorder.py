@@ -1,6 +1,6 @@
 """Block order for any plan whose block graph is acyclic: each block over all steps, one after the other.
 
-The wavefronts (:mod:`numerics.engine.sparse`, :mod:`numerics.engine.blocked`)
+The wavefronts (:mod:`numerics.engine.sparse`, :mod:`numerics.engine.wavefront`)
 compute all blocks of one step together, so a block's reading of another
 block is produced inside the loop over time. If the recurrent edges between
 *different* blocks form a directed acyclic graph (stacked, skip and dense
@@ -23,21 +23,24 @@ accepts it and :func:`dag_backward` accepts any engine's cache.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from numerics.engine.activations import ActGroup, activation_grad, gate_scale
+from numerics.engine.activations import ActGroup
+from numerics.engine.cells import _split, elman_local, gate_scale, gru_local, lstm_local
+from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import (
+    elman_step_backward,
     elman_step_forward,
-    gru_local,
     gru_step_backward,
     gru_step_forward,
-    lstm_local,
     lstm_step_backward,
     lstm_step_forward,
 )
 from numerics.engine.params import LayerCache, LayerParams
-from numerics.engine.schedule import unit_groups
+from numerics.engine.protocol import Grads, Schedule, dense_backward, mask_grads, readout_states, state_grad
+from numerics.engine.units import reset_mask, unit_groups
 from theory.layout import Plan, check_plan
 
 
@@ -226,7 +229,7 @@ def dag_forward(
     keep_cache : bool
         False for inference: no cache is returned.
     plan_reset_mask : bool ndarray, shape (N, N), or None
-        :func:`numerics.engine.schedule.reset_mask` of the plan, stored in the cache.
+        :func:`numerics.engine.units.reset_mask` of the plan, stored in the cache.
 
     Returns
     -------
@@ -398,10 +401,10 @@ def dag_backward(
         # Local derivatives of all steps at once, from strided views of the dense cache.
         if lstm:
             dc = np.array(dc0[:, s0:s1])
-            i, f, g, o = (gv[:, :, k, s0:s1] for k in range(4))
+            f = gv[:, :, 1, s0:s1]
             local = ws("local", T, B, 4 * w)
-            dh_dc = lstm_local(i, f, g, o, cache.c[:-1, :, s0:s1], cache.tanh_c[:, :, s0:s1], local,
-                               ws("local1", T, B, w))
+            dh_dc = lstm_local(gv[..., s0:s1], cache.c[:-1, :, s0:s1], cache.tanh_c[:, :, s0:s1], _split(local, 4),
+                               ws("local1", T, B, w), _split(ws("sd", T, B, 4 * w), 4))
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
                 lstm_step_backward(dh, dc, dh_dc[t], local[t], f[t], whh, dax[t], buf)
@@ -410,18 +413,18 @@ def dag_backward(
         elif gru:
             r, z, n = (gv[:, :, k, s0:s1] for k in range(3))
             local = ws("local", T, B, 3 * w)
-            local_hn = gru_local(r, z, n, cache.hn[:, :, s0:s1], h[:-1, :, s0:s1], local, ws("local1", T, B, w))
+            local_hn = ws("local1", T, B, w)
+            gru_local(r, z, n, cache.hn[:, :, s0:s1], h[:-1, :, s0:s1], local[..., :w], local[..., w : 2 * w],
+                      local_hn, local[..., 2 * w :])
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
                 gru_step_backward(dh, local[t], local_hn[t], z[t], whh, dax[t], dah[t], buf)
                 dh, buf = buf, dh
         else:
-            dphi = activation_grad(h[1:, :, s0:s1], blk.acts, ws("local", T, B, w))
+            dphi = elman_local(h[1:, :, s0:s1], blk.acts, ws("local", T, B, w))
             for t in range(T - 1, first - 1, -1):
                 dh += dhb[t]
-                da = dax[t]
-                np.multiply(dh, dphi[t], out=da)
-                np.matmul(da, whh, out=buf)
+                elman_step_backward(dh, dphi[t], whh, dax[t], buf)
                 dh, buf = buf, dh
         # Held steps copy the state: the gradient passes straight through them (dc is left as it is).
         if first:
@@ -459,4 +462,57 @@ def dag_backward(
     return dx2.reshape(T, B, I), grads, dh0, dc0
 
 
-__all__ = ["BlockOrder", "block_order", "dag_backward", "dag_forward", "topological_blocks"]
+@dataclass(frozen=True)
+class BlockOrderCache:
+    """Cache of the block order: the dense-layout :class:`LayerCache` and the block order, and their backward."""
+
+    schedule: ClassVar[str] = "blocks"
+    plan: Plan
+    layer: LayerCache
+    order: BlockOrder
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.layer.x
+
+    @property
+    def states(self) -> np.ndarray:
+        return self.layer.h[1:]
+
+    def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
+                 masked: bool) -> Grads:
+        """:func:`dag_backward` for a masked network (the pattern's gradient); else the dense backward."""
+        if not masked:
+            return dense_backward(self.plan, self.layer, dy, dh_final, dc_final, masked)
+        ds = state_grad(self.plan, dy, self.layer.x.shape[0])
+        dxp, g, dh0, dc0 = dag_backward(self.order, self.layer, ds, dh_final, dc_final)
+        return dxp, mask_grads(self.plan, g), dh0, dc0
+
+
+def blocks_run(plan: Plan, params: LayerParams, prepared: BlockOrder, x: np.ndarray, h0: np.ndarray,
+               c0: np.ndarray | None, keep_cache: bool, full: bool) -> tuple[np.ndarray, BlockOrderCache | None]:
+    """:attr:`numerics.engine.protocol.Schedule.run` of the block order."""
+    states, cache = dag_forward(prepared, params, x, h0, c0, keep_cache=keep_cache, plan_reset_mask=reset_mask(plan))
+    return ((states if full else readout_states(plan, states)),
+            (BlockOrderCache(plan, cache, prepared) if keep_cache else None))
+
+
+def _needs(plan: Plan) -> str | None:
+    if topological_blocks(plan) is not None:
+        return None
+    return "a plan whose recurrent edges between different blocks have no cycle"
+
+
+SCHEDULE = Schedule(
+    name="blocks",
+    summary="each block over all steps in topological order (plans without cycles between blocks)",
+    needs=_needs,
+    on_plan=True,
+    cost=lambda plan, batch, steps, backward: schedule_cost(plan, batch, steps, "blocks", backward),
+    run=blocks_run,
+    prepare=block_order,
+)
+
+
+__all__ = ["SCHEDULE", "BlockOrder", "BlockOrderCache", "block_order", "blocks_run", "dag_backward", "dag_forward",
+           "topological_blocks"]

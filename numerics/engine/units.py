@@ -1,9 +1,10 @@
-"""What a plan asks of the engine, per unit: activation groups, start schedule, reset mask.
+"""What a plan asks of the engine, per unit: activation groups, holds, reset mask.
 
 A :class:`theory.layout.Plan` speaks in blocks; the engine works on units.
-These functions expand the block-level facts once, for both the dense
-(:mod:`numerics.engine.layer`) and the block-batched
-(:mod:`numerics.engine.blocked`) engine.
+These functions expand the block-level facts once, for every schedule that
+works in the dense unit layout (:mod:`numerics.engine.dense`,
+:mod:`numerics.engine.sparse`, :mod:`numerics.engine.blockorder`) and for the
+dense-layout caches the others assemble on demand.
 """
 
 from __future__ import annotations
@@ -37,7 +38,10 @@ def unit_groups(plan: Plan) -> tuple[ActGroup, ...]:
 
 
 def unit_holds(plan: Plan) -> np.ndarray | None:
-    """Start schedule per unit, shape ``(N,)`` (each block's ``hold`` repeated), or ``None`` if nothing is held."""
+    """Holds per unit (steps a unit keeps its initial state), shape ``(N,)``, or ``None`` if nothing is held.
+
+    Each block's ``hold`` repeated over its units.
+    """
     check_plan(plan)
     if not any(plan.holds):
         return None
@@ -61,3 +65,11 @@ def reset_mask(plan: Plan) -> np.ndarray | None:
             a, b = plan.span(e.dst)
             m[a:b, a:b] = True
     return m
+
+
+__all__ = [
+    "block_runs",
+    "reset_mask",
+    "unit_groups",
+    "unit_holds",
+]

@@ -1,4 +1,4 @@
-"""Block-batched forward pass of a delayed network with the stacked structure.
+"""The wavefront: a delayed network with the stacked structure, all blocks of a step in one batched product.
 
 A delayed network built from an ``L``-layer stacked network (docs/theory/theorem1.md) has a
 block lower-bidiagonal ``W_hh``: block ``l`` reads only itself and block
@@ -11,45 +11,44 @@ product ``(L, B, 2n) @ (L, 2n, G·n)`` computes all blocks of a step at once:
 Runtime).
 
 Padded units never influence real ones: their rows in the padded weights are
-zero and so are the weights that read them. The result is returned as the
-same :class:`numerics.engine.layer.LayerCache` the dense engine produces, so the
-backward pass is shared and the two engines are interchangeable.
+zero and so are the weights that read them. The cache (:class:`WaveCache`)
+stays in the padded layout and carries its own backward
+(:func:`wave_backward`, the mirror image of the forward loop); ``cache.layer``
+assembles the dense :class:`numerics.engine.params.LayerCache` on demand.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import NamedTuple
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
 from numerics.engine._workspace import take
-from numerics.engine.activations import ActGroup, activate_, derivative_from_output, gate_scale
-from numerics.engine.layer import gru_pointwise, lstm_pointwise
+from numerics.engine.cells import (
+    _split,
+    elman_backward,
+    elman_forward_into,
+    elman_local_one,
+    gate_scale,
+    gru_backward,
+    gru_local,
+    gru_pointwise,
+    lstm_backward,
+    lstm_local,
+    lstm_pointwise,
+)
+from numerics.engine.cost import schedule_cost
 from numerics.engine.params import LayerCache, LayerParams
-from numerics.engine.schedule import block_runs, reset_mask, unit_groups, unit_holds
-from theory.layout import Plan, check_plan
+from numerics.engine.protocol import Grads, Schedule, dense_backward
+from numerics.engine.units import block_runs, reset_mask, unit_groups, unit_holds
+from theory.layout import Plan
 
 
 def has_stacked_structure(plan: Plan) -> bool:
     """True if block ``l`` reads only blocks ``l`` and ``l - 1`` and the input feeds only block 0."""
     return all(e.dst in (e.src, e.src + 1) for e in plan.recurrent) and all(e.dst == 0 for e in plan.inputs)
-
-
-def prefer_blocked(plan: Plan) -> bool:
-    """The ``engine="auto"`` rule: block-batched if the structure allows it and it multiplies fewer numbers.
-
-    A block-batched step costs ``L · 2n · G·n`` multiply-adds per batch item
-    (``n`` the widest block), a dense step ``N · G·N``; with equal widths the
-    block-batched step is ``L / 2`` times cheaper, with very unequal widths
-    the padding can make it dearer.
-    """
-    check_plan(plan)
-    if not has_stacked_structure(plan) or len(plan.blocks) < 2:
-        return False
-    n, L, N = max(plan.widths), len(plan.blocks), plan.hidden_size
-    return L * 2 * n * n <= N * N
 
 
 class _Maps(NamedTuple):
@@ -251,14 +250,7 @@ def wave_forward(
                 lstm_pointwise(a, C[t], C[t + 1], E[t], s_new)
             else:
                 for name, b0, b1 in runs:
-                    src, dst = a[b0:b1], s_new[b0:b1]
-                    if name == "tanh":
-                        np.tanh(src, out=dst)      # straight into the state: no intermediate copy
-                    elif name == "relu":
-                        np.maximum(src, 0, out=dst)
-                    else:
-                        dst[...] = src
-                        activate_(dst, (ActGroup(name, 0, n),))
+                    elman_forward_into(name, a[b0:b1], s_new[b0:b1])   # straight into the state
         if t < last_hold:
             held = holds > t
             s_new[held] = blocks[t][held]
@@ -267,7 +259,7 @@ def wave_forward(
     return WaveCache(plan, params, x, S, A if (lstm or gru) else None, C, E, mask)
 
 
-def blocked_forward(
+def wavefront_forward(
     plan: Plan,
     params: LayerParams,
     x: np.ndarray,
@@ -311,9 +303,10 @@ class WaveCache:
     E : ndarray, shape (T', L, B, n), or None
         LSTM ``tanh(c_t)``, GRU ``D h_{t-1} + b_hn`` (the reset gate's operand).
     mask : ndarray, shape (N, N), or None
-        The own-reset GRU's reset mask (:func:`numerics.engine.schedule.reset_mask`).
+        The own-reset GRU's reset mask (:func:`numerics.engine.units.reset_mask`).
     """
 
+    schedule: ClassVar[str] = "wavefront"
     plan: Plan
     params: LayerParams
     x: np.ndarray
@@ -322,6 +315,13 @@ class WaveCache:
     C: np.ndarray | None
     E: np.ndarray | None
     mask: np.ndarray | None
+
+    def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
+                 masked: bool) -> Grads:
+        """:func:`wave_backward` for a masked network (the pattern's gradient); else the dense backward."""
+        if masked:
+            return wave_backward(self, dy, self.plan.delay, dh_final, dc_final)
+        return dense_backward(self.plan, self.layer, dy, dh_final, dc_final, masked)
 
     @property
     def n(self) -> int:
@@ -477,30 +477,15 @@ def wave_backward(
     tmp = take("wave.dtmp", (L, B, n), dt)
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
-    # Local derivatives of every step at once (the same formulas as layer_backward's).
+    # Local derivatives of every step at once (numerics.engine.cells), into reused scratch arrays:
+    # temporaries of the whole pass would cost page faults.
     if lstm:
         A, tc = cache.A, cache.E
-        i, f, g, o = (A[..., k * n : (k + 1) * n] for k in range(4))
-        # In place into reused scratch arrays: temporaries of the whole pass would cost page faults.
-        sd = take("wave.sd", A.shape, dt)
-        np.subtract(1, A, out=sd)
-        sd *= A                                           # σ(1 - σ) of every gate, one contiguous sweep
-        sg = sd[..., 2 * n : 3 * n]
-        np.multiply(g, g, out=sg)                         # the cell candidate's factor is 1 - g² instead
-        np.subtract(1, sg, out=sg)
-        dh_dc = take("wave.dh_dc", tc.shape, dt)
-        np.multiply(tc, tc, out=dh_dc)
-        np.subtract(1, dh_dc, out=dh_dc)
-        dh_dc *= o
-        # local = [g, c_{t-1}, i, tanh(c_t)] · sd: four strided copies and one contiguous product are cheaper
-        # than four strided products (each sweep over the gate slices pays per run of n numbers).
+        f = A[..., n : 2 * n]
         local = take("wave.local", A.shape, dt)
-        local[..., :n] = g
-        local[..., n : 2 * n] = cache.C[:-1]
-        local[..., 2 * n : 3 * n] = i
-        local[..., 3 * n :] = tc
-        local *= sd
-        loc4 = local.reshape(Tp, L, B, 4, n)
+        loc4 = _split(local, 4)
+        dh_dc = lstm_local(_split(A, 4), cache.C[:-1], tc, loc4, take("wave.dh_dc", tc.shape, dt),
+                           _split(take("wave.sd", A.shape, dt), 4))
         dc = np.zeros((L, B, n), dtype=dt)
         if dc_final is not None:
             for l, (r0, r1) in enumerate(spans):
@@ -508,34 +493,18 @@ def wave_backward(
     elif gru:
         A, hn = cache.A, cache.E
         r, z, nn = (A[..., k * n : (k + 1) * n] for k in range(3))
-        sd = take("wave.sd", A.shape, dt)
-        np.subtract(1, A, out=sd)
-        sd *= A
-        q1, q2 = take("wave.q", nn.shape, dt), take("wave.q2", nn.shape, dt)
-        # local = ∂(DA's groups)/∂h_t, so one broadcast product per step gives every hidden-side gradient.
+        # The hidden side's groups [r, z, the reset gate's operand, (own reset) the reading of block l - 1]:
+        # one broadcast product per step gives every hidden-side gradient.
         local = take("wave.local", (Tp, L, B, Gh), dt)
         dn = local[..., 3 * n :] if own else take("wave.dn", nn.shape, dt)      # (1 - z)(1 - n²)
-        np.subtract(1, z, out=q1)
-        np.multiply(nn, nn, out=q2)
-        np.subtract(1, q2, out=q2)
-        np.multiply(q1, q2, out=dn)
-        np.multiply(dn, hn, out=q1)
-        np.multiply(q1, sd[..., :n], out=local[..., :n])
-        np.subtract(blocks[:-1], nn, out=q2)
-        np.multiply(q2, sd[..., n : 2 * n], out=local[..., n : 2 * n])
-        np.multiply(dn, r, out=local[..., 2 * n : 3 * n])
-        locg = local.reshape(Tp, L, B, Gh // n, n)
+        gru_local(r, z, nn, hn, blocks[:-1], local[..., :n], local[..., n : 2 * n], local[..., 2 * n : 3 * n], dn)
+        locg = _split(local, Gh // n)
     else:
-        # φ'(z) from the states, in S's and D's batch-major order (a transposed view is slow to sweep).
+        # φ'(a) from the states, in S's and D's batch-major order (a transposed view is slow to sweep).
         dphi = take("wave.dphi", (Tp, B, L, n), dt)
         S4 = S.reshape(Tp + 1, B, L + 1, n)
         for name, b0, b1 in block_runs(plan):
-            h, out = S4[1:, :, 1 + b0 : 1 + b1], dphi[:, :, b0:b1]
-            if name == "tanh":
-                np.multiply(h, h, out=out)               # in place: no temporaries of the whole pass
-                np.subtract(1, out, out=out)
-            else:
-                out[...] = derivative_from_output(name, h)
+            elman_local_one(name, S4[1:, :, 1 + b0 : 1 + b1], dphi[:, :, b0:b1])
     for t in range(Tp - 1, -1, -1):
         dhB = D[t + 1]                                # (B, L, n)
         dh = dhB.transpose(1, 0, 2)                   # (L, B, n): the gated cells' local derivatives' order
@@ -544,23 +513,18 @@ def wave_backward(
         held = (holds > t) if t < last_hold else None
         if lstm:
             keep = dc[held] if held is not None else None
-            np.multiply(dh, dh_dc[t], out=tmp)
-            dc += tmp
-            da4 = da.reshape(L, B, 4, n)
-            np.multiply(loc4[t, :, :, :3], dc[:, :, None], out=da4[:, :, :3])
-            np.multiply(loc4[t, :, :, 3], dh, out=da4[:, :, 3])
-            dc *= f[t]
+            lstm_backward(dh, dc, dh_dc[t], loc4[t], f[t], _split(da, 4), tmp)
             if held is not None:
                 dc[held] = keep
         elif gru:
-            np.multiply(locg[t], dh[:, :, None], out=da.reshape(L, B, Gh // n, n))
+            gru_backward(dh, locg[t], _split(da, Gh // n))
             if DXn is not None:
                 dxn = DXn[:, t]
-                np.multiply(dn[t], dh, out=dxn)
+                gru_backward(dh, dn[t][:, :, None], dxn[:, :, None])
                 if held is not None:
                     dxn[held] = 0
         else:
-            np.multiply(dhB, dphi[t], out=daB)
+            elman_backward(dhB, dphi[t], daB)
         if held is not None:
             da[held] = 0
         np.matmul(gpairs[t], wB, out=dsumL)
@@ -613,4 +577,39 @@ def wave_backward(
 
 
 
-__all__ = ["blocked_forward", "has_stacked_structure", "prefer_blocked"]
+def wave_run(plan: Plan, params: LayerParams, prepared: Any, x: np.ndarray, h0: np.ndarray,
+             c0: np.ndarray | None, keep_cache: bool, full: bool) -> tuple[np.ndarray, WaveCache | None]:
+    """:attr:`numerics.engine.protocol.Schedule.run` of the wavefront."""
+    wc = wave_forward(plan, params, x, h0, c0)
+    out = wc.states if full else wc.readout(plan.delay, x.shape[0] - plan.delay)
+    return out, (wc if keep_cache else None)
+
+
+def _needs(plan: Plan) -> str | None:
+    return None if has_stacked_structure(plan) else STACKED_NEED
+
+
+#: What the wavefront and the layer order need, completing "engine=... needs".
+STACKED_NEED = ("the stacked block structure (block l reads blocks l and l-1 only, input into block 0 only, "
+                "zero weights elsewhere)")
+
+SCHEDULE = Schedule(
+    name="wavefront",
+    summary="all blocks of a step in one batched product (stacked block structure)",
+    needs=_needs,
+    on_plan=True,
+    cost=lambda plan, batch, steps, backward: schedule_cost(plan, batch, steps, "wavefront", backward),
+    run=wave_run,
+    aliases=("blocked",),
+)
+
+__all__ = [
+    "SCHEDULE",
+    "STACKED_NEED",
+    "WaveCache",
+    "has_stacked_structure",
+    "wave_backward",
+    "wave_forward",
+    "wave_run",
+    "wavefront_forward",
+]
