@@ -40,6 +40,20 @@ for _path in sorted((HERE / "_cells").glob("[0-9][0-9].py")):
     NOTEBOOKS[_ns["NAME"]] = _ns["CELLS"]
 
 
+# Notebook 07 (part-of-speech tagging with look-ahead) has its own cell file, notebooks/_make_07.py.
+def _load_07() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_make_07", HERE / "_make_07.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    NOTEBOOKS[mod.NAME] = mod.CELLS
+
+
+_load_07()
+
+
 def build(name: str, cells: list[tuple[str, str]]) -> nbformat.NotebookNode:
     nb = new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

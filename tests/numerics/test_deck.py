@@ -288,7 +288,7 @@ def test_page_functions_refuse_bad_input(tmp_path):
         write_deck(tmp_path / "deck.pdf", None)
     with pytest.raises(ValueError, match=r"number must be an int in \[1, 3\]"):
         finish_page(bidirectional_diagram(), 4, 3)
-    with pytest.raises(TypeError, match="source must be a str or os.PathLike"):
+    with pytest.raises(TypeError, match=r"source must be a str or os\.PathLike"):
         load_lecture(3)
     with pytest.raises(TypeError, match=r"pages\[0\] must be a \(str, callable\) pair"):
         write_deck(tmp_path / "d.pdf", [("t", "x")])
