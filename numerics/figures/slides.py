@@ -359,7 +359,7 @@ def slide_pipeline() -> Figure:
 
 
 def slide_horizon_error() -> Figure:
-    """Truncation error against horizon with the bound $\\sqrt{n}\\,\\rho^{h+1}$, as a slide."""
+    """Truncation error against horizon with the bound :math:`\\sqrt{n}\\,\\rho^{h+1}`, as a slide."""
     fig = slide_figure()
     plot_horizon_error(horizons=tuple(range(0, 13)), T=30, ax=fig.add_subplot(), slide=True)
     _title(fig, "Cutting the backward pass at horizon $h$ costs at most $\\sqrt{n}\\,\\rho^{h+1}$")
