@@ -272,6 +272,9 @@ def table_page(title: str, table: ResultTable, note: str | None = None) -> Figur
         size -= 0.5
     if row_h * (len(table.rows) + 1) > top - bottom:
         raise ValueError(f"the table of the page {title!r} has too many rows for one page")
+    if sum(widths) + pad * (len(cols) - 1) > width:
+        raise ValueError(f"the table of the page {title!r} is too wide for one page at the smallest font; "
+                         "shorten its headers or cells")
     x = left + max(0.0, (width - sum(widths) - pad * (len(cols) - 1)) / 2)
     y0 = top - 0.01
     for col, w in zip(cols, widths):
@@ -286,7 +289,8 @@ def table_page(title: str, table: ResultTable, note: str | None = None) -> Figur
 
 
 def _numeric(cell: str) -> bool:
-    return bool(re.match(r"^[−+\-]?[\d.]", cell))
+    # A dash stands for a missing number, so it is aligned like one.
+    return cell == "–" or bool(re.match(r"^[−+\-]?[\d.]", cell))
 
 
 def finish_page(fig: Figure, number: int, total: int, footer: str = "") -> Figure:
