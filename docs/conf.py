@@ -102,7 +102,7 @@ def _copy(sources: list[Path], target: Path) -> None:
     for nb in sources:
         dest = target / nb.name
         if not dest.exists() or dest.read_bytes() != nb.read_bytes():
-            shutil.copy2(nb, dest)
+            shutil.copy(nb, dest)  # a fresh mtime: Sphinx rebuilds a page only if its source is newer
 
 
 def _draw_gallery() -> None:

@@ -110,6 +110,42 @@ def as_sequence(x: Any, input_size: int, dtype: np.dtype, name: str = "x") -> np
     return check_time_major(as_float_array(x, name, dtype), input_size, name)
 
 
+def owned_sequence(x: Any, input_size: int, dtype: np.dtype, name: str = "x") -> np.ndarray:
+    """:func:`as_sequence`, copied when it would share memory with the caller's array.
+
+    A cache kept for ``backward`` must not change when the caller refills
+    its input buffer (a data loader reusing one batch array) between the
+    two calls. The copy costs ``T·B·input_size`` entries, little next to the
+    forward pass itself.
+    """
+    src = to_numpy(x)
+    arr = as_sequence(src, input_size, dtype, name)
+    if isinstance(src, np.ndarray) and np.may_share_memory(arr, src):
+        arr = arr.copy()
+    return arr
+
+
+def read_only(y: np.ndarray) -> np.ndarray:
+    """A read-only view of ``y``: an output that is also part of a cache for ``backward``.
+
+    Editing it in place would change the gradients silently; now it raises
+    NumPy's ``ValueError: assignment destination is read-only`` (PyTorch
+    raises too when a tensor saved for backward is modified). ``y.copy()`` is
+    writable. The cache's own array keeps its flags.
+    """
+    view = y.view()
+    view.flags.writeable = False
+    return view
+
+
+def writable(y: np.ndarray) -> np.ndarray:
+    """``y`` writable again: an output whose cache was discarded (the inference call)."""
+    base = y.base if isinstance(y.base, np.ndarray) else None
+    if not y.flags.writeable and base is not None and base.flags.writeable:
+        y.flags.writeable = True
+    return y
+
+
 def check_time_major(arr: np.ndarray, input_size: int, name: str = "x") -> np.ndarray:
     """Return ``arr`` if it has the shape ``(T, B, input_size)`` of a time-major input with ``B >= 1``, else raise."""
     if arr.ndim != 3:

@@ -498,6 +498,7 @@ def first_difference(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> 
         arr = np.asarray(v)
         if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
             raise TypeError(f"{name} must be a numeric array; got dtype {arr.dtype}")
+        check_allocation(arr.size, 8, name)  # a broadcast view can declare terabytes; the cast below allocates
         arrays.append(arr.astype(np.float64) if not np.iscomplexobj(arr) else arr)
     a, b = arrays
     if a.shape != b.shape:

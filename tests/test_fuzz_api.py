@@ -129,10 +129,33 @@ EXCLUDED: dict[str, str] = {
     "theory.layout.Placement": "result record of Plan.placements()",
     "theory.topology.Compiled": "result record of compile_topology",
 }
+# ---- part-of-speech tagging (issue 20): names excluded with their reasons; the targets are pos_targets() below.
+EXCLUDED.update({
+    "numerics.train.tagger.TaggerCache": "forward cache made by Tagger.forward(), passed back unchanged",
+    "numerics.experiments.treebank.Sentence": "plain record of read_conllu's result",
+    "numerics.experiments.treebank.Batch": "plain record made by make_batches (fuzzed)",
+    "numerics.experiments.treebank.Treebank": "plain record of load_treebank's result (fuzzed)",
+    "numerics.experiments.treebank.TreebankError": "the exception of the treebank reader",
+    "numerics.experiments.treebank.check_sentences": "argument check inside the treebank functions (fuzzed); its "
+    "messages name the caller's argument, passed as name",
+    "numerics.experiments.treebank.load_treebank": "directory=None reads the bundled treebank (seconds); a given "
+    "directory goes through find_treebank_files and read_conllu, both fuzzed",
+    "numerics.experiments.treebank.Vocabulary": "record made by Vocabulary.build (fuzzed with its methods)",
+    "numerics.experiments.pos.PosProfile": "fixed profiles of `drnn reproduce pos`, selected by name",
+    "numerics.experiments.pos.build_tagger": "takes a RunSpec made by plan_pos (fuzzed) and its pos_data",
+    "numerics.experiments.pos.pos_data": "reads the treebank a plan_pos spec names (seconds per call); "
+    "the reader (read_conllu, load_treebank) is fuzzed",
+    "numerics.experiments.pos.pos_run": "trains a tagger (minutes); its pieces are fuzzed",
+    "numerics.experiments.pos.measure_cost": "times taggers built from plan_pos specs (seconds to minutes)",
+    "numerics.experiments.pos_report.": "tables of validated store records; tested through `drnn reproduce pos` "
+    "(tests/numerics/test_pos_reproduce.py)",
+    "numerics.figures.pos.": "plot of pos_summary rows of validated records; tested through `drnn reproduce pos`",
+})
 #: Arguments that count work the caller asks for (a run's length): a huge value is a long run by request,
 #: not a malformed call, so the fuzz gives them no integer above 10,000 (other malformed values it does).
 WORK_COUNTS: dict[tuple[str, str], str] = {
     ("numerics.train.loop.train", "epochs"): "epochs to train (patience=None runs them all)",
+    ("numerics.train.tagger.train_tagger", "epochs"): "epochs to train",
 }
 #: Hypothesis strategy factories of numerics.testing: their clean error is InvalidArgument naming the argument.
 STRATEGIES = {
@@ -140,7 +163,8 @@ STRATEGIES = {
     for n in ("weights", "stacked_rnns", "sequences", "initial_states", "stacked_cases", "relaxed_plans")
 }
 #: Names fuzzed although an EXCLUDED prefix covers their module.
-FUZZED_DESPITE_PREFIX = {"theory.induction.StepCheck.latex", "numerics.testing.EquivalenceCase.describe"}
+FUZZED_DESPITE_PREFIX = {"theory.induction.StepCheck.latex", "numerics.testing.EquivalenceCase.describe",
+                         "numerics.engine.registry.schedule_names"}
 
 
 #: Targets with unclean outcomes this fuzz found that are not fixed yet, each with the reason (none now: every
@@ -457,6 +481,7 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
             dict(loss=lambda q: float(q.weight_hh.sum()), params=p0, grads=p0_grad, masks=None,
                  eps=1e-6, tol=1e-6, samples=2)),
     }
+    t.update(pos_targets())
     t.update(symbolic_targets(plan))
     t.update(figure_targets(net, dnet))
     t.update(strategy_targets(net, x))
@@ -464,7 +489,126 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
     from numerics.models.torch_io import from_torch
 
     t["numerics.models.torch_io.from_torch"] = (from_torch, dict(state_dict=net.state_dict(), mode="LSTM"))
+    t.update(edit_targets(net, bi, dnet, x, dy))
     return t
+
+
+#: Prefix of targets that are scenarios over several public calls, not one public name.
+SCENARIO = "scenario:"
+
+
+def edit_targets(net: Any, bi: Any, dnet: Any, x: Any, dy: Any) -> dict[str, tuple[Any, dict[str, Any]]]:
+    """forward, then in-place edits of the caller's input buffer and of the output, then backward.
+
+    The gradients must equal those of an untouched run, and the output must refuse the edit
+    (issue 22: they changed silently before). Any model, every schedule of the delayed network.
+    """
+    import numpy as np
+
+    def scenario(model: Any, kw: dict[str, Any]) -> Any:
+        def run(x: Any, dy: Any) -> None:
+            # The valid x is shared by every call, so the scenario edits its own copy; a huge (broadcast)
+            # x is not copied here, so the model's own size check meets it first.
+            if isinstance(x, np.ndarray) and x.size <= 10**6:
+                x = x.copy()
+            y, cache = model.forward(x, **kw)
+            _, ref_cache = model.forward(np.array(x, copy=True), **kw)
+            if isinstance(x, np.ndarray) and x.flags.writeable:
+                x[...] = 7  # the caller refills its buffer
+            try:
+                y[...] = 0
+            except ValueError:
+                pass
+            else:
+                raise AssertionError("forward's output accepted an in-place edit")
+            got, ref = model.backward(cache, dy), model.backward(ref_cache, dy)
+            np.testing.assert_array_equal(got[0], ref[0])
+            for k, v in ref[1].state_dict().items():
+                np.testing.assert_array_equal(got[1].state_dict()[k], v)
+        return run
+
+    t = {f"{SCENARIO}StackedRNN.edit": (scenario(net, {}), dict(x=x, dy=dy)),
+         f"{SCENARIO}BidirectionalRNN.edit": (scenario(bi, {}), dict(x=x, dy=np.ones((4, 2, 2 * bi.hidden_sizes[-1]))))}
+    for name in dnet.schedules():
+        t[f"{SCENARIO}DelayedRNN.edit[{name}]"] = (scenario(dnet, {"engine": name}), dict(x=x, dy=dy))
+    return t
+
+
+def pos_targets() -> dict[str, tuple[Any, dict[str, Any]]]:
+    """Part-of-speech tagging (issue 20): treebank reader, vocabulary, batches, tagger pieces, profiles."""
+    import numpy as np
+
+    from numerics.experiments import pos, treebank
+    from numerics.experiments.specs import ModelSpec
+    from numerics.models import StackedRNN
+    from numerics.train import tagger
+
+    d = Path(tempfile.mkdtemp(prefix="drnn-fuzz-ud-"))
+    line = "1\tGo\tgo\tVERB\t_\t_\t0\troot\t_\t_\n2\t!\t!\tPUNCT\t_\t_\t1\tpunct\t_\t_\n\n"
+    for split in treebank.SPLITS:
+        (d / f"xx-ud-{split}.conllu").write_text(line)
+    sent = treebank.Sentence(("Go", "!"), ("VERB", "PUNCT"))
+    v = treebank.Vocabulary.build([sent], min_count=1)
+    (batch,) = treebank.make_batches([sent], v, 2)
+    emb = tagger.Embedding.random(4, 2, seed=0)
+    enc = tagger.CharEncoder.random(5, 2, 3, seed=0)
+    ch = np.array([[[1]], [[2]]])
+    _, ccache = enc.forward(ch, np.array([[2]]))
+    body = StackedRNN.random(2, [3], cell="lstm", seed=0)
+    tg = tagger.Tagger.random(body, 4, 2, 3, seed=0)
+    ids, lengths = np.array([[1], [2]]), np.array([2])
+    _, tcache = tg.forward(ids, lengths)
+    tb = treebank.load_treebank(d)
+    m = getattr
+    prof = pos.POS_PROFILES["smoke"]
+    return {
+        "numerics.train.tagger.Embedding": (tagger.Embedding, dict(weight=np.ones((3, 2)))),
+        "numerics.train.tagger.Embedding.random": (tagger.Embedding.random,
+                                                   dict(num_embeddings=3, dim=2, seed=0, scale=1.0)),
+        "numerics.train.tagger.Embedding.forward": (m(emb, "forward"), dict(ids=np.array([[0, 1]]))),
+        "numerics.train.tagger.Embedding.backward": (m(emb, "backward"),
+                                                     dict(ids=np.array([[0, 1]]), dy=np.ones((1, 2, 2)))),
+        "numerics.train.tagger.CharEncoder": (tagger.CharEncoder, dict(embedding=enc.embedding, rnn=enc.rnn)),
+        "numerics.train.tagger.CharEncoder.random": (tagger.CharEncoder.random,
+                                                     dict(num_chars=5, dim=2, width=3, seed=0)),
+        "numerics.train.tagger.CharEncoder.forward": (m(enc, "forward"), dict(chars=ch, lengths=np.array([[2]]))),
+        "numerics.train.tagger.CharEncoder.backward": (m(enc, "backward"), dict(cache=ccache, dy=np.ones((1, 1, 3)))),
+        "numerics.train.tagger.Tagger": (tagger.Tagger, dict(embedding=tg.embedding, body=body, weight=tg.weight,
+                                                             bias=tg.bias, chars=None)),
+        "numerics.train.tagger.Tagger.random": (tagger.Tagger.random,
+                                                dict(body=body, vocab_size=4, embedding_dim=2, tags=3, seed=0)),
+        "numerics.train.tagger.Tagger.forward": (m(tg, "forward"), dict(ids=ids, lengths=lengths)),
+        "numerics.train.tagger.Tagger.backward": (m(tg, "backward"), dict(cache=tcache, dy=np.ones((2, 1, 3)))),
+        "numerics.train.tagger.Tagger.state_dict": (m(tg, "state_dict"), {}),
+        "numerics.train.tagger.Tagger.load_state_dict": (m(tg, "load_state_dict"), dict(sd=tg.state_dict())),
+        "numerics.train.tagger.Tagger.parameter_count": (m(tg, "parameter_count"), {}),
+        "numerics.train.tagger.evaluate_tagger": (tagger.evaluate_tagger, dict(model=tg, batches=[batch])),
+        "numerics.train.tagger.train_tagger": (tagger.train_tagger, dict(
+            model=tagger.Tagger.random(body, len(v), 2, 17, seed=0), make_epoch=lambda rng: [batch], val=None,
+            epochs=1, lr=1e-3, clip=1.0, seed=0)),
+        "numerics.experiments.treebank.read_conllu": (treebank.read_conllu, dict(path=d / "xx-ud-test.conllu")),
+        "numerics.experiments.treebank.find_treebank_files": (treebank.find_treebank_files, dict(directory=d)),
+        "numerics.experiments.treebank.bundled_treebank_dir": (treebank.bundled_treebank_dir, {}),
+        "numerics.experiments.treebank.Treebank.words": (m(tb, "words"), dict(split="test")),
+        "numerics.experiments.treebank.Vocabulary.build": (treebank.Vocabulary.build,
+                                                           dict(sentences=[sent], min_count=1, lower=False)),
+        "numerics.experiments.treebank.Vocabulary.index": (m(v, "index"), {}),
+        "numerics.experiments.treebank.Vocabulary.encode": (m(v, "encode"), dict(forms=["Go"], index=None)),
+        "numerics.experiments.treebank.char_vocabulary": (treebank.char_vocabulary,
+                                                          dict(sentences=[sent], min_count=1)),
+        "numerics.experiments.treebank.majority_tags": (treebank.majority_tags, dict(train=[sent])),
+        "numerics.experiments.treebank.make_batches": (treebank.make_batches, dict(
+            sentences=[sent], vocab=v, batch_size=2, order=None, chars=None, max_word_length=5)),
+        "numerics.experiments.pos.bucketed_batches": (pos.bucketed_batches, dict(
+            sentences=[sent], vocab=v, batch_size=2, rng=np.random.default_rng(0), chars=None, pool=2)),
+        "numerics.experiments.pos.check_profile": (pos.check_profile, dict(name="smoke")),
+        "numerics.experiments.pos.latency_steps": (pos.latency_steps, dict(model=ModelSpec("delayed", delay=2),
+                                                                           lengths=[3, 5])),
+        "numerics.experiments.pos.majority_baseline": (pos.majority_baseline, dict(train=[sent], test=[sent])),
+        "numerics.experiments.pos.plan_pos": (pos.plan_pos, dict(profile=prof, treebank=None)),
+        "numerics.experiments.pos.pos_models": (pos.pos_models, dict(profile=prof)),
+        "numerics.experiments.pos.unpack_correct": (pos.unpack_correct, dict(text="4A==", words=3)),
+    }
 
 
 def strategy(factory: Any) -> Any:
@@ -748,7 +892,16 @@ def bad_values() -> Any:
         np.ones((3, 2)),
         np.ones(3),
         np.array(True),
+        # Views that declare far more entries than they hold (issue 22): refused before any allocation.
+        np.broadcast_to(np.zeros(3), (10**6, 10**4, 3)),
+        np.broadcast_to(np.zeros(2), (10**5, 10**5, 2)),
+        np.lib.stride_tricks.as_strided(np.zeros(1), shape=(2 * 10**6, 2 * 10**6), strides=(0, 0)),
+        np.lib.stride_tricks.as_strided(np.zeros(1), shape=(10**4, 2, 10**8), strides=(0, 0, 0)),
     ]
+    # State dicts with huge layer indices in their names (a hang before).
+    w = np.zeros((12, 2))
+    huge_names = [{"weight_ih_l0": w, "weight_hh_l0": np.zeros((12, 3)), f"weight_ih_l{i}": w}
+                  for i in ("1000000", "1000000000000", "9" * 5000)]
     return st.one_of(
         st.none(),
         st.booleans(),
@@ -766,6 +919,7 @@ def bad_values() -> Any:
         st.just(()),
         st.just((1, 2, 3, 4)),
         st.sampled_from(arrays),
+        st.sampled_from(huge_names),
     )
 
 
@@ -900,13 +1054,31 @@ def fuzz_in_subprocess(calls: int, out: Path) -> dict[str, Any]:
     return result
 
 
+def _resolves(dotted: str) -> bool:
+    """Whether ``dotted`` names an attribute reachable from an importable module."""
+    parts = dotted.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        try:
+            for attr in parts[i:]:
+                obj = getattr(obj, attr)
+        except AttributeError:
+            return False
+        return True
+    return False
+
+
 def test_every_public_name_is_fuzzed_or_excluded():
     fuzzed = set(targets())
     names = public_names()
     # An EXCLUDED key covers every name it starts (a module, a class and its methods, a family of kernels).
     missing = [n for n in names if n not in fuzzed and not any(n.startswith(p) for p in EXCLUDED)]
     assert not missing, f"public names neither fuzzed nor excluded with a reason: {missing}"
-    stale = sorted(fuzzed - set(names))
+    # A method now inherited from a base class in a private module is no longer listed, but still public here.
+    stale = sorted(n for n in fuzzed - set(names) if not n.startswith(SCENARIO) and not _resolves(n))
     assert not stale, f"fuzz targets that are not public names (renamed?): {stale}"
     covered = [n for n in fuzzed if any(n.startswith(p) for p in EXCLUDED if p.endswith("."))]
     assert set(covered) <= FUZZED_DESPITE_PREFIX, covered

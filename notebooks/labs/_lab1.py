@@ -159,7 +159,8 @@ and compare it with the stacked network started from zero. Store the largest
 absolute difference over all outputs in `naive_error`, and the first time
 $t$ (1-based) at which they differ by more than $10^{-9}$ in `first_bad_t`.
 The check also runs your code on a copy of the network **without biases**:
-think about what it expects before you run it."""),
+think about what it expects before you run it. Then explain both in the
+answer cell below the check."""),
         solution("lab1-naive", """\
 zeros = [np.zeros(n) for n in widths]
 ### BEGIN SOLUTION

@@ -66,10 +66,10 @@ the entries of `sd` (all $1 \times 1$ here, so `float(...)` them):
 - `y_naive`: the delayed GRU's output for $t = 1$, i.e. block 2 at step
   $\tau = 2$. At step 1 block 1 computes $h^1_1$ and block 2 is held at 0
   (start rule). At step 2 block 2 is one GRU cell of the *wide* layer: its
-  $U_n h$ term now contains **both** $U^{(2)}_n s^2$ and the input path
-  $W^{(2)}_n s^1$ (block 1's state), and the reset gate $r^2$ multiplies all
+  $U_n h$ term now contains **both** $U^2_n s^2$ and the input path
+  $W^2_n s^1$ (block 1's state), and the reset gate $r^2$ multiplies all
   of it. The input-side terms of block 2 at step 2 are only the biases
-  $b^{(2)}_{i\cdot}$ (the wide layer's input feeds block 1 only)."""),
+  $b^2_{i\cdot}$ (the wide layer's input feeds block 1 only)."""),
         solution("lab2-step", """\
 def gru_gates(l):
     \"\"\"The six weights and six biases of layer l (0-based), as floats, in r, z, n order.\"\"\"
@@ -110,12 +110,12 @@ is set to zero so that the naive delayed GRU becomes exact for it. (Change
 an entry of a copy of `sd` and use `StackedRNN.from_state_dict(new_sd,
 "gru")`.)"""),
         answer("lab2-term", r"""In the stacked GRU, layer 2's candidate is
-$n = \tanh(W^{(2)}_n h^1_t + b^{(2)}_{in} + r^2 \odot (U^{(2)}_n h^2_{t-1} + b^{(2)}_{hn}))$:
-the input path $W^{(2)}_n h^1_t$ is **outside** the reset gate. In the wide
+$n = \tanh(W^2_n h^1_t + b^2_{in} + r^2 \odot (U^2_n h^2_{t-1} + b^2_{hn}))$:
+the input path $W^2_n h^1_t$ is **outside** the reset gate. In the wide
 layer that input path lives in $\hat U$, and the cell multiplies all of
-$\hat U_n s$ by $r$: block 2 computes $r^2 \odot W^{(2)}_n h^1_t$ instead.
-The two agree only where $r^2 = 1$ or $W^{(2)}_n h^1_t = 0$; setting
-$W^{(2)}_n = 0$ removes the term.""", 2),
+$\hat U_n s$ by $r$: block 2 computes $r^2 \odot W^2_n h^1_t$ instead.
+The two agree only where $r^2 = 1$ or $W^2_n h^1_t = 0$; setting
+$W^2_n = 0$ removes the term.""", 2),
         solution("lab2-fixed", """\
 new_sd = {k: v.copy() for k, v in sd.items()}
 ### BEGIN SOLUTION
@@ -191,7 +191,7 @@ and `assert_equivalent(lstm, lstm.to_delayed(), x)`. Then explain."""),
         answer("lab2-lstm", r"""Every LSTM gate is an affine function of
 $[x_t; h_{t-1}]$ followed by a nonlinearity: $W x + U h + b$ enters each
 gate as one sum, and no gate multiplies part of that sum. Moving
-$W^{(l)} h^{l-1}_t$ from the "input" side into $\hat U$ therefore changes
+$W^l h^{l-1}_t$ from the "input" side into $\hat U$ therefore changes
 nothing, gate by gate. The GRU is the exception because its candidate
 multiplies only the recurrent part, $U_n h$, by $r$ — so which side of the
 layer a term sits on matters.""", 2),
@@ -200,7 +200,7 @@ layer a term sits on matters.""", 2),
 - The naive delayed GRU differs from the stacked GRU from $t = 1$ on: block
   $l$'s reading of block $l-1$ is multiplied by $r^l$.
 - The smallest counterexample has two layers of one unit; zeroing
-  $W^{(2)}_n$ removes the gap, which pins the cause down.
+  $W^2_n$ removes the gap, which pins the cause down.
 - The own-reset cell, $n = \tanh(\hat W_n x + b_{in} + C s + r \odot (D s + b_{hn}))$,
   is exact again: `delayed_gru(net, reset="own")` in the toolkit, and it
   trains like any other delayed network."""),

@@ -21,6 +21,7 @@ Notation: forward states $h^f_t$, backward states $h^b_t$, horizon $h$,
 truncated backward states $\tilde h^b_t$, latency in steps of the delayed
 layer. Replace each `raise NotImplementedError()` and run the check below it."""),
         code("""\
+%matplotlib inline
 import time
 import numpy as np
 import matplotlib.pyplot as plt

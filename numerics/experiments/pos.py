@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -37,6 +38,7 @@ from numerics.experiments.treebank import (
     Treebank,
     Vocabulary,
     char_vocabulary,
+    check_sentences,
     load_treebank,
     majority_tags,
     make_batches,
@@ -140,6 +142,8 @@ def pos_models(profile: PosProfile) -> list[ModelSpec]:
 def plan_pos(profile: PosProfile, treebank: str | None = None) -> list[RunSpec]:
     """Every run of ``profile`` (seed-major), on the bundled EWT extract or the treebank directory given."""
     check_type(profile, PosProfile, "profile")
+    if treebank is not None and not isinstance(treebank, str):
+        raise TypeError(f"treebank must be a directory path (str) or None; got {type(treebank).__name__}")
     tp: dict[str, Any] = {"treebank": treebank or "bundled:ud_english_ewt-2.15",
                           "train_sentences": profile.train_sentences, "dev_sentences": profile.dev_sentences,
                           "test_sentences": profile.test_sentences, "embedding": profile.embedding,
@@ -178,7 +182,10 @@ def bucketed_batches(sentences: list[Sentence], vocab: Vocabulary, batch_size: i
     The sentences are shuffled, cut into pools of ``pool · batch_size``,
     sorted by length within each pool and batched; the batches are shuffled.
     """
+    sentences = check_sentences(sentences, "sentences")
     batch_size = check_count(batch_size, "batch_size")
+    pool = check_count(pool, "pool")
+    check_type(rng, np.random.Generator, "rng")
     order = rng.permutation(len(sentences))
     step = pool * batch_size
     lens = np.array([len(s) for s in sentences])
@@ -216,8 +223,17 @@ def _pack(correct: np.ndarray) -> str:
 
 def unpack_correct(text: str, words: int) -> np.ndarray:
     """The per-word correctness stored in a record (``test_correct``), in test-file order, as a bool array."""
-    bits = np.unpackbits(np.frombuffer(base64.b64decode(text), dtype=np.uint8))[:check_count(words, "words")]
-    return bits.astype(bool)
+    check_type(text, str, "text")
+    words = check_count(words, "words", minimum=0)
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except ValueError as exc:  # binascii.Error
+        raise ValueError(f"text must be base64 (a record's test_correct); {exc}") from None
+    bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8))
+    if bits.size < words or bits.size >= words + 8 + (words == 0) * 0:
+        if not words <= bits.size < words + 8:
+            raise ValueError(f"text holds {bits.size} bits; words={words} needs {words} to {words + 7}")
+    return bits[:words].astype(bool)
 
 
 def pos_run(spec: RunSpec) -> dict[str, Any]:
@@ -275,6 +291,7 @@ def pos_run(spec: RunSpec) -> dict[str, Any]:
 def majority_baseline(train: list[Sentence], test: list[Sentence]) -> dict[str, float]:
     """Accuracy on ``test`` of tagging each word with its most frequent train tag (unseen words: the overall one)."""
     per, overall = majority_tags(train)
+    test = check_sentences(test, "test")
     words = sum(len(s) for s in test)
     if not words:
         raise ValueError("test must contain at least one word")
@@ -282,15 +299,23 @@ def majority_baseline(train: list[Sentence], test: list[Sentence]) -> dict[str, 
     return {"accuracy": hits / words, "words": words, "fallback_tag": overall}
 
 
-def latency_steps(model: ModelSpec, mean_length: float) -> float:
-    """Words a tagger must read past word ``t`` before tagging it: ``d`` (delayed), 0 (stacked), the rest
-    of the sentence (bidirectional; mean over the words of sentences of mean length ``mean_length`` ≈ (n−1)/2)."""
+def latency_steps(model: ModelSpec, lengths: Sequence[int]) -> float:
+    """Words a tagger must read past a word before it can tag it, averaged over the words of sentences of ``lengths``.
+
+    ``d`` for a d-LSTM, 0 for the stacked LSTM, and for the bidirectional
+    LSTM the rest of the sentence: ``n − 1 − t`` for word ``t`` of a sentence
+    of ``n`` words, i.e. ``Σ n(n−1)/2 / Σ n`` over the sentences.
+    """
     check_type(model, ModelSpec, "model")
+    if isinstance(lengths, (str, bytes)) or not isinstance(lengths, Sequence) or not lengths or not all(
+            isinstance(n, (int, np.integer)) and not isinstance(n, bool) and 1 <= n < 10**9 for n in lengths):
+        raise ValueError("lengths must be a non-empty sequence of sentence lengths (ints >= 1)")
     if model.kind == "delayed":
         return float(model.delay)
     if model.kind == "stacked":
         return 0.0
-    return max(0.0, (float(mean_length) - 1.0) / 2.0)
+    n = np.asarray(lengths, dtype=float)
+    return float((n * (n - 1) / 2).sum() / n.sum())
 
 
 def measure_cost(specs: list[RunSpec], *, batches: int = 20, repeats: int = 3) -> list[dict[str, Any]]:
@@ -325,16 +350,16 @@ def measure_cost(specs: list[RunSpec], *, batches: int = 20, repeats: int = 3) -
                 y, c = m.forward(b.ids, b.lengths, b.chars, b.char_lengths)
                 m.backward(c, np.ones_like(y) / b.words)
             trn[i].append(words / (time.perf_counter() - t0))
-    mean_len = float(np.mean([len(s) for s in test]))
+    lengths = [len(s) for s in test]
     out = []
     for s, i_r, t_r in zip(specs, inf, trn):
         assert s.model is not None
         out.append({"model": s.model.label, "kind": s.model.kind, "delay": s.model.delay,
                     "inference_words_per_s": float(np.median(i_r)), "training_words_per_s": float(np.median(t_r)),
-                    "latency_steps": latency_steps(s.model, mean_len)})
+                    "latency_steps": latency_steps(s.model, lengths)})
     return out
 
 
 def check_profile(name: str) -> PosProfile:
     """The profile called ``name`` (ValueError naming the choices otherwise)."""
-    return POS_PROFILES[check_choice(name, tuple(POS_PROFILES), "profile")]
+    return POS_PROFILES[check_choice(name, tuple(POS_PROFILES), "name")]

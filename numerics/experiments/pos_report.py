@@ -20,7 +20,7 @@ from numerics.experiments.report import code_versions, write_csv
 from numerics.experiments.specs import RunSpec
 from numerics.experiments.storage import write_text_atomic
 
-__all__ = ["COST_COLUMNS", "POS_COLUMNS", "code_versions", "pos_markdown", "pos_summary", "write_pos_tables"]
+__all__ = ["COST_COLUMNS", "POS_COLUMNS", "pos_markdown", "pos_summary", "write_pos_tables"]
 
 #: Columns of ``pos.csv``.
 POS_COLUMNS: tuple[str, ...] = ("model", "delay", "n_seeds", "accuracy_mean", "accuracy_sd", "gap_mean", "gap_sd")

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import lzma
+import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from theory._checks import check_count, check_type
+from numerics._validate import check_path
+from theory._checks import check_choice, check_count, check_type
 
 __all__ = [
     "PAD",
@@ -45,6 +47,7 @@ __all__ = [
     "Vocabulary",
     "bundled_treebank_dir",
     "char_vocabulary",
+    "check_sentences",
     "find_treebank_files",
     "load_treebank",
     "majority_tags",
@@ -63,6 +66,20 @@ SPLITS: tuple[str, ...] = ("train", "dev", "test")
 
 class TreebankError(ValueError):
     """A treebank file that cannot be read; the message starts with ``file:line:``."""
+
+
+def check_sentences(value: Any, name: str) -> list[Sentence]:
+    """``value`` as a list of :class:`Sentence` (TypeError naming ``name`` otherwise)."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
+        raise TypeError(f"{name} must be a sequence of Sentence; got {type(value).__name__}")
+    try:
+        out = list(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a sequence of Sentence; got {type(value).__name__}") from None
+    for s in out:
+        if not isinstance(s, Sentence):
+            raise TypeError(f"{name} must be a sequence of Sentence; got an item of type {type(s).__name__}")
+    return out
 
 
 @dataclass(frozen=True)
@@ -107,9 +124,9 @@ def read_conllu(path: str | Path) -> list[Sentence]:
     """
     import conllu  # the parser of the reference code; a runtime dependency
 
-    p = Path(path)
+    p = check_path(path, "path")
     if not p.is_file():
-        raise TreebankError(f"{p}: no such file")
+        raise TreebankError(f"{p}: no such file (path)")
     try:
         text = _open_text(p)
     except (OSError, EOFError, lzma.LZMAError) as exc:
@@ -176,9 +193,13 @@ def find_treebank_files(directory: str | Path) -> dict[str, Path]:
     TreebankError
         If the directory is missing, or a split has no file or more than one.
     """
+    if isinstance(directory, (str, os.PathLike)) and not str(directory):
+        raise ValueError("directory must name a treebank directory; got an empty path")
+    if not isinstance(directory, (str, os.PathLike)):
+        raise TypeError(f"directory must be a str or os.PathLike; got {type(directory).__name__}")
     d = Path(directory)
     if not d.is_dir():
-        raise TreebankError(f"{d}: treebank directory does not exist")
+        raise TreebankError(f"{d}: treebank directory does not exist (directory)")
     out = {}
     for split in SPLITS:
         found = sorted(d.glob(f"*-ud-{split}.conllu")) + sorted(d.glob(f"*-ud-{split}.conllu.xz"))
@@ -205,13 +226,14 @@ class Treebank:
 
     def words(self, split: str) -> int:
         """Number of words of a split."""
+        check_choice(split, SPLITS, "split")
         return sum(len(s) for s in getattr(self, split))
 
 
 def load_treebank(directory: str | Path | None = None) -> Treebank:
     """Read train, dev and test of a UD treebank directory (default: the bundled EWT extract)."""
-    d = bundled_treebank_dir() if directory is None else Path(directory)
-    files = find_treebank_files(d)
+    files = find_treebank_files(bundled_treebank_dir() if directory is None else directory)
+    d = files["train"].parent
     parts = {split: read_conllu(path) for split, path in files.items()}
     return Treebank(parts["train"], parts["dev"], parts["test"], str(d))
 
@@ -240,7 +262,7 @@ class Vocabulary:
         """Forms seen at least ``min_count`` times, most frequent first (ties alphabetical)."""
         min_count = check_count(min_count, "min_count")
         check_type(lower, bool, "lower")
-        counts = Counter(f.lower() if lower else f for s in sentences for f in s.forms)
+        counts = Counter(f.lower() if lower else f for s in check_sentences(sentences, "sentences") for f in s.forms)
         kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
         return cls(("<pad>", "<unk>", *kept), lower, min_count)
 
@@ -253,6 +275,10 @@ class Vocabulary:
 
     def encode(self, forms: Sequence[str], index: dict[str, int] | None = None) -> np.ndarray:
         """Ids of ``forms`` (unknown forms get :data:`UNK`)."""
+        if isinstance(forms, str) or not isinstance(forms, Sequence) or not all(isinstance(f, str) for f in forms):
+            raise TypeError(f"forms must be a sequence of str; got {type(forms).__name__}")
+        if index is not None and not isinstance(index, dict):
+            raise TypeError(f"index must be a dict (from Vocabulary.index()) or None; got {type(index).__name__}")
         ix = self.index() if index is None else index
         return np.array([ix.get(f.lower() if self.lower else f, UNK) for f in forms], dtype=np.int64)
 
@@ -260,7 +286,7 @@ class Vocabulary:
 def char_vocabulary(sentences: Iterable[Sentence], *, min_count: int = 1) -> Vocabulary:
     """Characters of the train forms (``<pad>``, ``<unk>`` first) for the character-level word encoder."""
     min_count = check_count(min_count, "min_count")
-    counts = Counter(c for s in sentences for f in s.forms for c in f)
+    counts = Counter(c for s in check_sentences(sentences, "sentences") for f in s.forms for c in f)
     kept = sorted((c for c, n in counts.items() if n >= min_count), key=lambda c: (-counts[c], c))
     return Vocabulary(("<pad>", "<unk>", *kept), False, min_count)
 
@@ -312,12 +338,15 @@ def make_batches(sentences: Sequence[Sentence], vocab: Vocabulary, batch_size: i
         Also fill :attr:`Batch.chars` (words cut to ``max_word_length`` characters).
     max_word_length : int
     """
+    sentences = check_sentences(sentences, "sentences")
     check_type(vocab, Vocabulary, "vocab")
+    if chars is not None:
+        check_type(chars, Vocabulary, "chars")
     batch_size = check_count(batch_size, "batch_size")
     max_word_length = check_count(max_word_length, "max_word_length")
     n = len(sentences)
     idx = np.arange(n) if order is None else np.asarray(order)
-    if sorted(idx.tolist()) != list(range(n)):
+    if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer) or sorted(idx.tolist()) != list(range(n)):
         raise ValueError(f"order must be a permutation of range({n})")
     wix = vocab.index()
     cix = None if chars is None else chars.index()
@@ -353,7 +382,7 @@ def majority_tags(train: Iterable[Sentence]) -> tuple[dict[str, str], str]:
     """
     per: dict[str, Counter[str]] = {}
     overall: Counter[str] = Counter()
-    for s in train:
+    for s in check_sentences(train, "train"):
         for f, t in zip(s.forms, s.tags):
             per.setdefault(f, Counter())[t] += 1
             overall[t] += 1

@@ -17,6 +17,8 @@ from theory._checks import check_choice, check_count, check_type
 
 #: Highest resolution of the saved frames: 600 dpi is 4800 × 2700 pixels per frame already.
 MAX_DPI = 600
+#: Lowest: below a few dpi the frames round to a handful of pixels and the GIF writer fails (IndexError).
+MIN_DPI = 10
 
 
 def wavefront_animation(L: int = 4, T: int = 8, *, interval_ms: int = 900) -> FuncAnimation:
@@ -163,7 +165,7 @@ def save_wavefront_animation(out: Path, L: int = 4, T: int = 8, *, dpi: int = GI
         Naming the argument: ``out`` not an existing directory, ``L``, ``T`` or ``dpi`` out of range.
     """
     out = check_path(out, "out", directory=True)
-    dpi = check_count(dpi, "dpi", maximum=MAX_DPI)
+    dpi = check_count(dpi, "dpi", minimum=MIN_DPI, maximum=MAX_DPI)
     anim = wavefront_animation(L, T)
     gif, html = out / "wavefront_animation.gif", out / "wavefront_animation.html"
     anim.save(gif, writer=PillowWriter(fps=1), dpi=dpi)

@@ -7,6 +7,7 @@ delayed network computes ``h^l_t`` at d-RNN step ``t + l - 1``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -84,7 +85,7 @@ def plot_wavefront(L: int = 4, T: int = 8, step: int | Sequence[int] | None = No
         bad = [s for s in steps if s > last]
         if bad:
             raise ValueError(f"step must lie in 1 … T + L - 1 = {last}; got {bad[0]}")
-    ax = new_axes(ax, (max(7.0, 0.9 * T + 2.5), max(3.6, 0.9 * (L + 1) + 1.6)))
+    ax = new_axes(ax, (max(7.0, 0.75 * T + 2.2), max(3.6, 0.8 * (L + 1) + 1.6)))
     cmap = mpl.colormaps["viridis"].resampled(last)
     node_r = 0.28
     # stacked edges: vertical h^{l-1}_t -> h^l_t and recurrent h^l_{t-1} -> h^l_t
@@ -322,7 +323,7 @@ def plot_block_matrices(model: Any, *, fig: Figure | None = None, show_values: b
 
 
 def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None, *,
-                           fig: Figure | None = None) -> Figure:
+                           fig: Figure | None = None, ncols: int = 3) -> Figure:
     """Block-sparsity pictures of several plans, each block labelled with the time shift it carries.
 
     Entry ``[l, k]`` (block ``l`` reads block ``k``) is coloured by its
@@ -336,12 +337,16 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
     plans : dict of str to Plan, or sequence of Plan, optional
         Default :func:`topology_patterns` with ``L = 4``.
     fig : Figure, optional
+    ncols : int
+        Panels per row (1 to 8); rows are added as needed, so the figure stays narrow enough for a page
+        (text at least 12 pixels when shown in a docs column).
 
     Returns
     -------
     Figure
         One Axes per plan.
     """
+    ncols = check_count(ncols, "ncols", 1, 8)
     if plans is None:
         plans = topology_patterns()
     if isinstance(plans, dict):
@@ -355,8 +360,11 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
     for name, p in items:
         check_plan(p, f"plans[{name!r}]")
     n = len(items)
-    fig = new_figure(fig, (2.9 * n + 0.6, 3.9))
-    axes = fig.subplots(1, n, squeeze=False)[0]
+    cols = min(n, ncols)
+    rows = -(-n // cols)
+    fig = new_figure(fig, (2.7 * cols + 0.6, 2.9 * rows + 1.0))
+    grid_axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    axes, spare = grid_axes[:n], grid_axes[n:]
     order = ["input", "vertical", "recurrent", "acausal", "feedback"]
     cmap = ListedColormap(["white"] + [SHIFT_COLOURS[k] for k in order[1:]])
     for ax, (name, plan) in zip(axes, items):
@@ -376,18 +384,23 @@ def plot_sparsity_patterns(plans: dict[str, Plan] | Sequence[Plan] | None = None
         for (r, c), t in texts.items():
             ax.text(c, r, t, ha="center", va="center", fontsize=TEXT_SIZE + 1)
         ax.axvline(0.5, color="black", lw=1.5)
-        ax.set_xticks(range(L + 1), ["x"] + [b.name for b in plan.blocks])
-        ax.set_yticks(range(L), [b.name for b in plan.blocks])
+        # Numbered blocks are the blocks s^l of the d-RNN state (the notation of the lecture and the docs).
+        names = [re.sub(r"^[bh](\d+)$", r"$s^{\1}$", b.name) for b in plan.blocks]
+        ax.set_xticks(range(L + 1), ["$x$", *names])
+        ax.set_yticks(range(L), names)
         ax.set_xticks(np.arange(-0.5, L + 1), minor=True)
         ax.set_yticks(np.arange(-0.5, L), minor=True)
         ax.grid(which="minor", color="0.6", lw=0.6)
         ax.tick_params(which="minor", length=0)
-        set_labels(ax, name, "reads (x = input)", "block", TITLE_SIZE - 1)
+        set_labels(ax, name, "reads ($x$ = input)", "block", TITLE_SIZE - 1)
     labels = {"vertical": "same time: layer below / input (0)", "recurrent": "own past (+1)",
               "acausal": "look-ahead into the future (< 0)", "feedback": "feedback from the past (≥ 2)"}
     handles = [Patch(facecolor=SHIFT_COLOURS[k], alpha=BLOCK_ALPHA["sparsity"], edgecolor="0.3", label=labels[k])
                for k in order[1:]]
-    fig.legend(handles=handles, loc="outside lower center", ncol=4, fontsize=TEXT_SIZE, frameon=False)
+    for ax in spare:
+        fig.delaxes(ax)
+    fig.legend(handles=handles, loc="outside lower center", ncol=4 if cols >= 4 else 2, fontsize=TEXT_SIZE,
+               frameon=False)
     fig.suptitle("Block-sparsity patterns; entry = time shift the connection carries", fontsize=TITLE_SIZE + 1)
     return fig
 

@@ -83,7 +83,7 @@ def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = N
     blocks = list(plan.blocks)
     order = [b for b in blocks if b.name.startswith("x@")] + \
         [b for b in blocks if b.name.startswith("b1.")] + [b for b in blocks if b.name == "h1"]
-    ax = new_axes(ax, (1.0 + 1.05 * steps, 0.9 + 0.55 * len(order)))
+    ax = new_axes(ax, (1.9 + 0.75 * steps, 1.7 + 0.42 * len(order)))
     traced: set[tuple[str, int]] = set()
     for j in range(h + 1):
         tau = t + h + j  # stage j computes the window for t at step t + h + j
@@ -120,14 +120,19 @@ def plot_pipeline(h: int = 2, steps: int = 9, t: int = 2, *, ax: Axes | None = N
              Patch(facecolor=KIND_COLOURS["stage"], alpha=0.45, label="backward stage"),
              Patch(facecolor=KIND_COLOURS["forward"], alpha=0.45, label="forward block")]
     # On a slide the row labels name the kinds; the legend keeps the outline and the symbols' definitions.
+    definitions = ("slot $i$ holds $x_{\\tau-i}$;   the output for $t$ is read at step $t + 2h$\n"
+                   "$\\tilde h^b_{a:b}$ = backward cell run from 0 over $x_b, \\dots, x_a$")
+    if slide:  # beside the table, which keeps the height its rows need
+        definitions = ("slot $i$ holds $x_{\\tau-i}$\n\n$\\tilde h^b_{a:b}$: backward cell\nrun from 0 over\n"
+                       "$x_b, \\dots, x_a$\n\noutput for $t$ read\nat step $t + 2h$\n")
     ax.legend(handles=[outline] if slide else [*kinds, outline],
-              loc="upper center", bbox_to_anchor=(0.5, -0.2 if slide else -0.16), ncol=1 if slide else 2,
+              loc="center left" if slide else "upper center",
+              bbox_to_anchor=(1.02, 0.5) if slide else (0.5, -0.16), ncol=1 if slide else 2,
               fontsize=TEXT_SIZE, frameon=False, handlelength=1.2, columnspacing=1.0,
-              title=("slot $i$ holds $x_{\\tau-i}$;   the output for $t$ is read at step $t + 2h$\n"
-                     "$\\tilde h^b_{a:b}$ = backward cell run from 0 over $x_b, \\dots, x_a$"),
+              title=definitions, alignment="left" if slide else "center",
               title_fontsize=TEXT_SIZE)
     return set_labels(ax, None if slide else
-                      f"Horizon-{h} bidirectional layer as one delayed layer (delay $2h$ = {plan.delay})",
+                      f"Horizon $h$ = {h} as one delayed layer (delay $2h$ = {plan.delay})",
                       "d-RNN step $\\tau$", None)
 
 
@@ -220,7 +225,7 @@ def plot_horizon_error(rhos: Sequence[float] = (0.5, 0.8, 0.95), width: int = 4,
               title="bound: $\\sqrt{n}\\,\\rho^{h+1}$", title_fontsize=TEXT_SIZE)
     ax.grid(True, which="major", alpha=0.3)
     return set_labels(ax, None if slide else
-                      f"Truncation error of a bidirectional tanh layer ($n$ = {width}, $T$ = {T})",
+                      f"Truncation error of a bidirectional\ntanh layer ($n$ = {width}, $T$ = {T})",
                       "horizon $h$ (steps of future input)",
                       "largest $\\|\\tilde h^b_t - h^b_t\\|_2$")
 

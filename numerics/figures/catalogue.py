@@ -18,6 +18,11 @@ from theory.layout import stacked_plan
 #: Smallest text of a notes figure, in pixels when the figure is shown 1024 pixels wide (a projector).
 NOTES_MIN_TEXT_PX = 12.0
 
+#: Width in pixels at which the docs show a figure in a 1024-pixel-wide browser window: the Read the Docs
+#: theme leaves 1024 - 300 (menu) - 2 × 52 (padding) = 620 pixels for the text column, and an image wider
+#: than the column is scaled down to it.
+DOCS_COLUMN_PX = 620.0
+
 
 def readable_at_1024(fig: Figure, min_px: float = NOTES_MIN_TEXT_PX) -> Figure:
     """Raise every text of ``fig`` to at least ``min_px`` pixels at 1024 pixels wide; returns ``fig``.
@@ -39,16 +44,35 @@ def readable_at_1024(fig: Figure, min_px: float = NOTES_MIN_TEXT_PX) -> Figure:
     return enlarge_text(fig, min_pt)
 
 
+def readable_in_docs(fig: Figure, min_px: float = NOTES_MIN_TEXT_PX) -> Figure:
+    """Raise every text of ``fig`` to at least ``min_px`` pixels when shown in a docs column; returns ``fig``.
+
+    The figure is shown :data:`DOCS_COLUMN_PX` pixels wide on a page viewed at 1024 pixels, so a font of
+    ``p`` points in a figure ``w`` inches wide is ``p · 620 / (72 w)`` pixels tall. Figures embedded in the
+    docs pages are drawn narrow enough (about 7 to 8 inches) that this leaves ordinary font sizes.
+
+    Raises
+    ------
+    TypeError, ValueError
+        If ``fig`` is not a Figure or ``min_px`` is not a number in ``(0, 620]``.
+    """
+    fig = check_figure(fig)
+    min_px = check_real(min_px, "min_px", positive=True)
+    if min_px > DOCS_COLUMN_PX:
+        raise ValueError(f"min_px must be at most {DOCS_COLUMN_PX:g}, the width the figure is shown at; got {min_px}")
+    return readable_at_1024(fig, min_px * 1024 / DOCS_COLUMN_PX)
+
+
 #: Name → zero-argument function drawing each lecture figure (used by ``drnn figures``).
 FIGURES: dict[str, Callable[[], Figure]] = {
-    "wavefront": lambda: plot_wavefront(L=4, T=8, step=5).figure,
+    "wavefront": lambda: readable_in_docs(plot_wavefront(L=4, T=8, step=5).figure),
     "block_matrices": lambda: plot_block_matrices(stacked_plan("elman", 3, [4, 5, 2])),
     "block_matrices_lstm": lambda: plot_block_matrices(stacked_plan("lstm", 2, [3, 2], None)),
-    "sparsity_patterns": lambda: readable_at_1024(plot_sparsity_patterns()),
-    "gru_counterexample": lambda: readable_at_1024(plot_gru_counterexample()),
+    "sparsity_patterns": lambda: readable_in_docs(plot_sparsity_patterns()),
+    "gru_counterexample": lambda: readable_in_docs(plot_gru_counterexample()),
     "receptive_fields": lambda: readable_at_1024(plot_receptive_spectrum()),
-    "bidirectional_pipeline": lambda: readable_at_1024(plot_pipeline(h=2, steps=9, t=2).figure),
-    "horizon_error": lambda: readable_at_1024(plot_horizon_error().figure),
+    "bidirectional_pipeline": lambda: readable_in_docs(plot_pipeline(h=2, steps=8, t=2).figure),
+    "horizon_error": lambda: readable_in_docs(plot_horizon_error().figure),
 }
 
 #: Name → (title, one-paragraph caption) of each figure in :data:`FIGURES`, for galleries.

@@ -272,6 +272,9 @@ def table_page(title: str, table: ResultTable, note: str | None = None) -> Figur
         size -= 0.5
     if row_h * (len(table.rows) + 1) > top - bottom:
         raise ValueError(f"the table of the page {title!r} has too many rows for one page")
+    if sum(widths) + pad * (len(cols) - 1) > width:
+        raise ValueError(f"the table of the page {title!r} is too wide for one page at the smallest font; "
+                         "shorten its headers or cells")
     x = left + max(0.0, (width - sum(widths) - pad * (len(cols) - 1)) / 2)
     y0 = top - 0.01
     for col, w in zip(cols, widths):
@@ -286,7 +289,8 @@ def table_page(title: str, table: ResultTable, note: str | None = None) -> Figur
 
 
 def _numeric(cell: str) -> bool:
-    return bool(re.match(r"^[−+\-]?[\d.]", cell))
+    # A dash stands for a missing number, so it is aligned like one.
+    return cell == "–" or bool(re.match(r"^[−+\-]?[\d.]", cell))
 
 
 def finish_page(fig: Figure, number: int, total: int, footer: str = "") -> Figure:
@@ -302,11 +306,16 @@ def finish_page(fig: Figure, number: int, total: int, footer: str = "") -> Figur
     left, bottom, right, top = content_box(fig)
     engine = fig.get_layout_engine()
     if engine is not None and "rect" in engine.get():
-        # The layout puts a suptitle h_pad below the figure's top edge whatever the rectangle, and pads the
-        # rectangle by h_pad inside: so h_pad is the margin and the rectangle's bottom sits h_pad below the box.
-        pad = MARGIN_IN + 0.02
-        low = bottom - pad / fig.get_size_inches()[1]
-        engine.set(rect=(left, low, right - left, 1 - low), h_pad=pad)
+        # The layout would put a suptitle at the figure's top edge whatever the rectangle: pin it at the top
+        # of the content box and lay the rest out in the rectangle below it.
+        head = top
+        title = fig._suptitle
+        if title is not None and title.get_text():
+            title.set_y(top)
+            title.set_verticalalignment("top")
+            title._autopos = False
+            head = top - title.get_window_extent(_renderer(fig)).height / fig.bbox.height - 0.035
+        engine.set(rect=(left, bottom, right - left, head - bottom))
         if fig.legends:
             # The layout leaves room for an "outside" figure legend inside the rectangle but draws the legend
             # at the figure's edge, over the footer: lay out once, freeze, and move the legend into its room.

@@ -95,7 +95,7 @@ def plot_reversal(records: Sequence[dict[str, Any]], ax: Axes | None = None) -> 
     ax.set_title(f"Sequence reversal (V = {V}, T = {T}): accuracy vs delay\n"
                  "(error bars and bands: ± 1 s.d. over seeds)", fontsize=11)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8.5, loc="lower right", framealpha=0.95)
+    ax.legend(fontsize=10, loc="lower right", framealpha=0.95)
     return ax
 
 
@@ -119,8 +119,14 @@ def plot_sine(records: Sequence[dict[str, Any]], fig: Figure | None = None) -> F
         raise ValueError("no sine-filtering results to plot")
     scales = sorted({r["scale"] for r in rows})
     spans = sorted({r["acausal"] for r in rows})
-    fig = new_figure(fig, (4.2 * len(scales) + 0.6, 4.6))
-    axes = fig.subplots(1, len(scales), sharey=True, squeeze=False)[0]
+    # At most two panels a row: the figure stays about 7.5 inches wide, readable in a docs column.
+    cols = min(len(scales), 2)
+    rows_n = -(-len(scales) // cols)
+    fig = new_figure(fig, (3.6 * cols + 0.6, 3.1 * rows_n + 1.4))
+    grid = fig.subplots(rows_n, cols, sharey=True, squeeze=False).ravel()
+    axes = grid[:len(scales)]
+    for ax in grid[len(scales):]:
+        fig.delaxes(ax)
     cycle = [OKABE_ITO[k] for k in ("blue", "vermillion", "bluish green", "reddish purple", "orange")]
     colours = dict(zip(spans, cycle * 4))
     for ax, scale in zip(axes, scales):
@@ -148,11 +154,11 @@ def plot_sine(records: Sequence[dict[str, Any]], fig: Figure | None = None) -> F
     for ax in axes[1:]:
         for h, lab in zip(*ax.get_legend_handles_labels()):
             seen.setdefault(lab, h)
-    fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center", ncol=min(len(seen), 3),
-               fontsize=9)
+    fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center", ncol=min(len(seen), 2),
+               fontsize=10)
     c0 = rows[0]["causal"]
-    fig.suptitle(f"Sine filtering (T = {rows[0]['T']}, c = {c0} causal taps, a acausal; dotted: d = a): "
-                 "test error vs delay")
+    fig.suptitle(f"Sine filtering (T = {rows[0]['T']}, c = {c0} causal taps, a acausal; dotted: d = a):\n"
+                 "test error vs delay", fontsize=12)
     return fig
 
 
@@ -184,7 +190,7 @@ def plot_runtime(records: Sequence[dict[str, Any]], fig: Figure | None = None) -
     fixed_width = max(set(widths), key=widths.count)
     by_width = sorted((r for r in recs if r["depth"] == fixed_depth), key=lambda r: r["width"])
     by_depth = sorted((r for r in recs if r["width"] == fixed_width), key=lambda r: r["depth"])
-    fig = new_figure(fig, (10, 7.5))
+    fig = new_figure(fig, (7.6, 7.2))
     axes = fig.subplots(2, 2)
     for col, (sweep, key, xlabel) in enumerate(
             [(by_width, "width", f"width per layer (depth {fixed_depth})"),
@@ -201,12 +207,12 @@ def plot_runtime(records: Sequence[dict[str, Any]], fig: Figure | None = None) -
             ax.set_xticks([r[key] for r in sweep], [str(r[key]) for r in sweep])
             ax.set_xlabel(xlabel)
             ax.set_ylabel(f"{what} time (ms)")
-            ax.set_title(f"{what}, {'growing width' if key == 'width' else 'growing depth'}")
+            ax.set_title(f"{what}, {'growing width' if key == 'width' else 'growing depth'}", fontsize=11)
             ax.grid(alpha=0.3, which="both")
-    axes[0, 0].legend(fontsize=9)
+    axes[0, 0].legend(fontsize=10)
     r0 = recs[0]
     fig.suptitle(f"Runtime of LSTM networks (NumPy, T = {r0['T']}, batch {r0['batch']}, one thread, median of "
-                 f"{r0['repeats']})\nd-LSTM (construction) equals the stacked network; d-LSTM (dense) has its "
+                 f"{r0['repeats']})\nd-LSTM (construction) equals the stacked network; d-LSTM (dense) has\nits "
                  "parameter count; both use delay = depth − 1", fontsize=11)
     return fig
 
@@ -242,7 +248,10 @@ def save_plots(records: Sequence[dict[str, Any]], out: str | Path, dpi: int = 15
     if "runtime" in tasks:
         figures.append(("runtime.png", plot_runtime(records)))
     written = []
+    from numerics.figures.catalogue import readable_in_docs  # the docs pages embed these PNG files
+
     for name, fig in figures:
+        readable_in_docs(fig)
         fig.savefig(out / name, dpi=dpi, metadata=_PNG_METADATA)
         written.append(out / name)
     return written

@@ -61,8 +61,10 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     rng = np.random.default_rng(check_seed(seed))
     x = rng.normal(size=(T, 1, input_size))
     t = np.arange(1, T + 1)
-    fig = new_figure(fig, (12.5, 4.8))
-    ax_y, ax_e = fig.subplots(1, 2)
+    fig = new_figure(fig, (7.5, 8.4))
+    # Side by side on a wide figure (a slide), one above the other on a page-width one (the docs column).
+    w, h = fig.get_size_inches()
+    ax_y, ax_e = fig.subplots(1, 2) if w > 1.5 * h else fig.subplots(2, 1)
     floor = 1e-17
     errors = {}
     for cell in ("gru", "lstm", "elman"):
@@ -97,7 +99,7 @@ def plot_gru_counterexample(T: int = 12, hidden_sizes: Sequence[int] = (3, 3), i
     set_labels(ax_y, f"Output unit 1 of layer {L}", "time $t$", "$h^L_t$", TITLE_SIZE - 1)
     set_labels(ax_e, "Stacked vs delayed, same block layout", "time $t$",
            "max |stacked − delayed|\n(0 plotted at 1e-17)", TITLE_SIZE - 1)
-    fig.suptitle("The construction holds for LSTM, fails for GRU (reset gate on the layer below),\n"
+    fig.suptitle("The construction holds for LSTM, fails for GRU (reset gate\non the layer below), "
                  "and holds again with the own-block reset", fontsize=TITLE_SIZE)
     return fig
 

@@ -55,8 +55,8 @@ def plot_pos(rows: Sequence[dict[str, Any]], ax: Axes | None = None) -> Axes:
         lo = min(float(r["accuracy_mean"]) - sd(r) for r in rows if r.get("kind") != "baseline")
         hi = max(float(r["accuracy_mean"]) + sd(r) for r in rows)
         ax.set_ylim(lo - 0.5, hi + 0.5)
-    ax.set_title("Part-of-speech tagging (UD English EWT): accuracy against look-ahead")
-    ax.legend(fontsize="small", loc="lower right")
+    ax.set_title("POS tagging, UD English EWT: accuracy against look-ahead", fontsize="medium")
+    ax.legend(fontsize="small", loc="lower left")
     ax.grid(alpha=0.3)
     return ax
 

@@ -144,14 +144,22 @@ def pos_table(results: Path, profile: str) -> ResultTable | None:
                          f"missing {missing or 'every row'}")
     # Accuracies are fractions (0.95) or percentages (95.0); a fraction is shown in % like every other table.
     scale = 100.0 if all(float(r["accuracy_mean"]) <= 1.0 for r in rows) else 1.0
+
+    def spread(mean: str, sd: str, fmt: str, unit: str = "") -> str:
+        # Empty fields are part of the format: no gap for the reference models, no s.d. for one run.
+        if not mean.strip():
+            return "–"
+        m = fmt.format(scale * float(mean))
+        return f"{m} ± {scale * float(sd):.2f}{unit}" if sd.strip() else f"{m}{unit}"
+
     out = []
     for r in rows:
-        acc_m, acc_s = scale * float(r["accuracy_mean"]), scale * float(r["accuracy_sd"])
-        gap_m, gap_s = scale * float(r["gap_mean"]), scale * float(r["gap_sd"])
-        out.append((r["model"], r["delay"], r["n_seeds"], f"{acc_m:.2f} ± {acc_s:.2f} %",
-                    f"{gap_m:+.2f} ± {gap_s:.2f}"))
-    return ResultTable(("model", "delay d", "seeds", "test accuracy", "gap to bidirectional (points)"),
-                       tuple(out), f"UPOS tags, UD English EWT. Read from {path.parent.name}/{path.name}.")
+        out.append((r["model"], r["delay"] or "–", r["n_seeds"],
+                    spread(r["accuracy_mean"], r["accuracy_sd"], "{:.2f}", " %"),
+                    spread(r["gap_mean"], r["gap_sd"], "{:+.2f}")))
+    return ResultTable(("model", "delay d", "seeds", "test accuracy", "gap (points)"),
+                       tuple(out), "UPOS tags, UD English EWT, all test words; gap: d-LSTM minus bidirectional. "
+                       f"Read from {path.parent.name}/{path.name}.")
 
 
 def conversion_table(results: Path, task: str = "sine") -> ResultTable:

@@ -209,14 +209,14 @@ def plot_gate_matrices(plan: Plan, *, fig: Figure | None = None) -> Figure:
 
 def slide_block_matrices() -> Figure:
     """The Theorem 1 block layout of a 3-layer Elman network as a slide."""
-    fig = plot_gate_matrices(stacked_plan("elman", 1, [2, 2, 2]))
+    fig = plot_gate_matrices(stacked_plan("elman", 2, [2, 2, 2]))
     _title(fig, "Theorem 1 layout: $[\\hat W \\mid \\hat U]$ is block lower-bidiagonal")
     return enlarge_text(fig)
 
 
 def slide_block_matrices_lstm() -> Figure:
     """The LSTM block layout, gate by gate, as a landscape slide."""
-    fig = plot_gate_matrices(stacked_plan("lstm", 1, [2, 2], None))
+    fig = plot_gate_matrices(stacked_plan("lstm", 2, [2, 2], None))
     _title(fig, "LSTM: every gate gets the same block layout")
     return enlarge_text(fig)
 
@@ -266,17 +266,25 @@ def slide_receptive(index: int) -> Callable[[], Figure]:
 
 
 def slide_gru_counterexample() -> Figure:
-    """The GRU counterexample (outputs and per-step error) as a slide; each legend below its panel, off the data."""
+    """The GRU counterexample (outputs and per-step error) as a slide; one legend below both panels, off the data."""
     fig = plot_gru_counterexample(fig=slide_figure())
-    for ax, title in zip(fig.axes, ("output $h^L_t$, unit 1", "max |stacked − delayed| per step")):
-        ax.set_title(title)
-        if ax.get_legend() is not None:
-            ax.get_legend().remove()
+    ax_y, ax_e = fig.axes[:2]
+    ax_y.set_title("output $h^L_t$, unit 1")
+    ax_e.set_title("max |stacked − delayed| per step")
+    ax_e.set_ylabel("error (0 drawn at $10^{-17}$)")
+    entries: dict[str, object] = {}
+    for ax in (ax_y, ax_e):
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            entries.setdefault(label, handle)
+        ax.get_legend().remove()
+    # One entry per network: the GRU lines of the two panels share colours.
+    keep = {"stacked GRU": "stacked GRU", "naive d-GRU (block layout)": "naive d-GRU (block layout)",
+            "own-reset d-GRU (the fix)": "own-reset d-GRU (the fix)", "LSTM: d-LSTM": "d-LSTM",
+            "Elman: d-RNN": "d-RNN (Elman)"}
+    fig.legend([entries[k] for k in keep], list(keep.values()), loc="outside lower center", ncol=3,
+               fontsize=MIN_TEXT_PT, frameon=False)
     _title(fig, "LSTM holds, GRU breaks (the reset gate mixes blocks)")
-    enlarge_text(fig)
-    for ax in fig.axes:
-        ax.legend(fontsize=MIN_TEXT_PT, frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1)
-    return fig
+    return enlarge_text(fig)
 
 
 _R = 0.3  # radius of a node of the bidirectional diagram, in data units
@@ -345,13 +353,13 @@ def bidirectional_diagram(T: int = 5) -> Figure:
 def slide_pipeline() -> Figure:
     """The horizon-2 bidirectional layer compiled to one delayed layer (delay 2h = 4), as a slide."""
     fig = slide_figure()
-    plot_pipeline(h=2, steps=7, t=2, ax=fig.add_subplot(), slide=True)
+    plot_pipeline(h=2, steps=6, t=2, ax=fig.add_subplot(), slide=True)
     _title(fig, "Horizon $h = 2$ as one delayed layer: delay $2h = 4$")
     return enlarge_text(fig)
 
 
 def slide_horizon_error() -> Figure:
-    """Truncation error against horizon with the bound $\\sqrt{n}\\,\\rho^{h+1}$, as a slide."""
+    """Truncation error against horizon with the bound :math:`\\sqrt{n}\\,\\rho^{h+1}`, as a slide."""
     fig = slide_figure()
     plot_horizon_error(horizons=tuple(range(0, 13)), T=30, ax=fig.add_subplot(), slide=True)
     _title(fig, "Cutting the backward pass at horizon $h$ costs at most $\\sqrt{n}\\,\\rho^{h+1}$")

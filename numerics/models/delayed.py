@@ -22,7 +22,9 @@ from numerics._validate import (
     check_allocation,
     check_dtype,
     check_seed,
+    owned_sequence,
     per_layer_states,
+    read_only,
 )
 from numerics.engine.params import LayerCache, LayerParams, ParamsKeyed
 from numerics.engine.protocol import ScheduleCache, readout_states
@@ -374,11 +376,16 @@ class DelayedRNN:
         -------
         y : ndarray, shape (T, B, output_size)
             Outputs aligned with the input, like every other model: the
-            read-out units of steps ``d … d + T - 1``.
+            read-out units of steps ``d … d + T - 1``. Read-only (it may be a
+            view of the cache): edit a ``y.copy()``. ``x`` is copied when the
+            cache would otherwise share the caller's array (delay 0).
         cache : DelayedCache
             Holds all ``T + d`` raw states (``cache.states``).
         """
-        return self._run(x, h0, engine)
+        if self.delay == 0:  # with a delay the engines get a zero-padded copy anyway
+            x = owned_sequence(x, self.input_size, self.dtype)
+        y, cache = self._run(x, h0, engine)
+        return read_only(y), cache
 
     def states(self, x: Any, h0: Any = None, *, engine: str = "auto") -> np.ndarray:
         """Raw states of all ``T + d`` steps, shape ``(T + d, B, N)`` (no cache is built)."""

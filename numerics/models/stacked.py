@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 
-from numerics._validate import as_sequence, check_choice, check_dtype
+from numerics._validate import check_choice, check_dtype, owned_sequence, read_only, writable
 from numerics.engine.activations import ActGroup
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.params import LayerCache, LayerParams
@@ -232,9 +232,11 @@ class StackedRNN(_LayerStack):
         Returns
         -------
         y : ndarray, shape (T, B, n_L)
+            Read-only (a view of the cache): edit a ``y.copy()``. ``x`` is
+            copied when the cache would otherwise share the caller's array.
         cache : StackedCache
         """
-        x = as_sequence(x, self.input_size, self.dtype)
+        x = owned_sequence(x, self.input_size, self.dtype)
         hs, cs = self.initial_states(h0, x.shape[1])
         caches = []
         inp = x
@@ -242,11 +244,11 @@ class StackedRNN(_LayerStack):
             groups = (ActGroup(self.activations[l], 0, p.hidden_size),) if self.cell == "elman" else ()
             inp, cache = layer_forward(self.cell, p, inp, hs[l], None if cs is None else cs[l], activations=groups)
             caches.append(cache)
-        return inp, StackedCache(tuple(caches))
+        return read_only(inp), StackedCache(tuple(caches))
 
     def __call__(self, x: Any, h0: Any = None) -> np.ndarray:
         """Outputs of the top layer, shape ``(T, B, n_L)``."""
-        return self.forward(x, h0)[0]
+        return writable(self.forward(x, h0)[0])  # the cache is dropped: the output is the caller's
 
     def backward(self, cache: StackedCache, dy: Any, *, dh_final: Any = None,
                  return_state_grads: bool = False) -> tuple[Any, ...]:
@@ -444,10 +446,11 @@ class BidirectionalRNN(_LayerStack):
         Returns
         -------
         y : ndarray, shape (T, B, 2·n_L)
-            ``[h^f_t; h^b_t]`` of the top layer.
+            ``[h^f_t; h^b_t]`` of the top layer; read-only like every model's
+            ``forward`` output (edit a ``y.copy()``).
         cache : BidirectionalCache
         """
-        x = as_sequence(x, self.input_size, self.dtype)
+        x = owned_sequence(x, self.input_size, self.dtype)
         hs, cs = self.initial_states(h0, x.shape[1])
         caches = []
         inp = x
@@ -458,10 +461,10 @@ class BidirectionalRNN(_LayerStack):
                                    activations=g, reverse=True)
             inp = np.concatenate([yf, yb], axis=-1)
             caches.append((cf, cb))
-        return inp, BidirectionalCache(tuple(caches))
+        return read_only(inp), BidirectionalCache(tuple(caches))
 
     def __call__(self, x: Any, h0: Any = None) -> np.ndarray:
-        return self.forward(x, h0)[0]
+        return writable(self.forward(x, h0)[0])
 
     def backward(self, cache: BidirectionalCache, dy: Any, *, dh_final: Any = None,
                  return_state_grads: bool = False) -> tuple[Any, ...]:

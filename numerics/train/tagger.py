@@ -37,12 +37,12 @@ from typing import Any
 
 import numpy as np
 
-from numerics._validate import check_seed
+from numerics._validate import as_float_array, check_seed
 from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.train.losses import softmax_cross_entropy
 from numerics.train.optim import Adam, clip_grad_norm
 from numerics.train.readout import load_state_dict
-from theory._checks import check_count, check_type
+from theory._checks import check_allocation, check_count, check_type
 
 __all__ = ["CharEncoder", "Embedding", "Tagger", "TaggerCache", "evaluate_tagger", "train_tagger"]
 
@@ -81,8 +81,9 @@ class Embedding:
         """``N(0, scale²)`` entries (``scale = 1``: PyTorch's initialisation), padding row zero."""
         V = check_count(num_embeddings, "num_embeddings")
         E = check_count(dim, "dim")
-        if not (isinstance(scale, (int, float)) and scale > 0):
+        if isinstance(scale, bool) or not (isinstance(scale, (int, float)) and 0 < scale < math.inf):
             raise ValueError(f"scale must be a positive number; got {scale!r}")
+        check_allocation(V * E, np.dtype(dtype).itemsize, "num_embeddings × dim")
         w = (scale * np.random.default_rng(check_seed(seed)).standard_normal((V, E))).astype(dtype)
         w[0] = 0
         return cls(w)
@@ -101,9 +102,9 @@ class Embedding:
     def backward(self, ids: Any, dy: Any) -> Embedding:
         """Gradient of ``weight`` (an :class:`Embedding`): rows summed over occurrences, padding row zero."""
         a = _ids(ids, "ids", self.weight.shape[0], np.ndim(ids))
-        g = np.asarray(dy, dtype=self.weight.dtype)
+        g = as_float_array(dy, "dy", self.weight.dtype)
         if g.shape != (*a.shape, self.dim):
-            raise ValueError(f"dy must have shape {(*a.shape, self.dim)}; got {g.shape}")
+            raise ValueError(f"dy must have shape ids.shape + (dim,) = {(*a.shape, self.dim)}; got {g.shape}")
         dw = np.zeros_like(self.weight)
         np.add.at(dw, a.reshape(-1), g.reshape(-1, self.dim))
         dw[0] = 0
@@ -144,8 +145,16 @@ class CharEncoder:
     @classmethod
     def random(cls, num_chars: int, dim: int, width: int, *, seed: int = 0, dtype: Any = np.float64) -> CharEncoder:
         """PyTorch-style initialisation of both parts."""
-        return cls(Embedding.random(num_chars, dim, seed=seed, dtype=dtype),
-                   StackedRNN.random(dim, [check_count(width, "width")], cell="lstm", dtype=dtype, seed=seed + 1))
+        check_count(num_chars, "num_chars")
+        check_count(dim, "dim")
+        check_seed(seed)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int; got {type(seed).__name__}")
+        try:
+            rnn = StackedRNN.random(dim, [check_count(width, "width")], cell="lstm", dtype=dtype, seed=seed + 1)
+        except ValueError as exc:
+            raise ValueError(f"width ({width}) or dim ({dim}): {exc}") from None
+        return cls(Embedding.random(num_chars, dim, seed=seed, dtype=dtype), rnn)
 
     @property
     def output_size(self) -> int:
@@ -173,7 +182,7 @@ class CharEncoder:
         """Parameter gradients (a :class:`CharEncoder`) for ``dy`` of shape ``(T, B, width)``."""
         check_type(cache, CharEncoderCache, "cache")
         T, B = cache.shape
-        g = np.asarray(dy, dtype=self.embedding.weight.dtype)
+        g = as_float_array(dy, "dy", self.embedding.weight.dtype)
         if g.shape != (T, B, self.output_size):
             raise ValueError(f"dy must have shape {(T, B, self.output_size)}; got {g.shape}")
         if not cache.rows.size:
@@ -245,6 +254,17 @@ class Tagger:
                chars: CharEncoder | None = None, embedding_scale: float = 1.0) -> Tagger:
         """Embedding ``N(0, embedding_scale²)``, read-out ``U(-k, k)``, ``k = 1/sqrt(features)`` (PyTorch's
         defaults for ``embedding_scale = 1``)."""
+        check_type(body, (DelayedRNN, StackedRNN, BidirectionalRNN), "body",  # type: ignore[arg-type]
+                   "a DelayedRNN, StackedRNN or BidirectionalRNN")
+        check_count(vocab_size, "vocab_size")
+        check_count(embedding_dim, "embedding_dim")
+        check_allocation(vocab_size * embedding_dim, np.dtype(body.dtype).itemsize, "vocab_size × embedding_dim")
+        n_in = embedding_dim + (0 if chars is None else chars.output_size)
+        if body.input_size != n_in:
+            raise ValueError(f"body.input_size ({body.input_size}) must equal embedding_dim ({embedding_dim}) plus "
+                             f"the character encoder's width ({n_in - embedding_dim})")
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int; got {type(seed).__name__}")
         rng = np.random.default_rng(check_seed(seed))
         dt = body.dtype
         emb = Embedding.random(vocab_size, embedding_dim, seed=rng, dtype=dt, scale=embedding_scale)
@@ -297,7 +317,7 @@ class Tagger:
         check_type(cache, TaggerCache, "cache")
         h = cache.h
         T, B, m = h.shape
-        g = np.asarray(dy, dtype=self.dtype)
+        g = as_float_array(dy, "dy", self.dtype)
         if g.shape != (T, B, self.weight.shape[0]):
             raise ValueError(f"dy must have shape {(T, B, self.weight.shape[0])}; got {g.shape}")
         g2 = g.reshape(T * B, -1)
@@ -335,8 +355,15 @@ class Tagger:
 
     def load_state_dict(self, sd: dict[str, np.ndarray]) -> Tagger:
         """A copy with parameters from ``sd`` (the keys of :meth:`state_dict`)."""
-        if set(sd) != set(self.state_dict()):
-            raise ValueError("state_dict must have exactly the keys of Tagger.state_dict()")
+        if not isinstance(sd, dict):
+            raise TypeError(f"sd must be a dict of arrays (Tagger.state_dict()); got {type(sd).__name__}")
+        own = self.state_dict()
+        if set(sd) != set(own):
+            raise ValueError("sd must have exactly the keys of Tagger.state_dict()")
+        sd = {k: as_float_array(v, f"sd[{k!r}]", self.dtype) for k, v in sd.items()}
+        for k, v in sd.items():
+            if v.shape != own[k].shape:
+                raise ValueError(f"sd[{k!r}] must have shape {own[k].shape}; got {v.shape}")
         body = load_state_dict(self.body, {k[4:]: v for k, v in sd.items() if k.startswith("rnn.")})
         chars = None
         if self.chars is not None:
@@ -353,6 +380,16 @@ class Tagger:
 
 
 # ------------------------------------------------------------------ training
+def _check_batches(batches: Any, name: str) -> list[Any]:
+    if isinstance(batches, (str, bytes, np.ndarray)) or not isinstance(batches, Sequence):
+        raise TypeError(f"{name} must be a sequence of batches (make_batches); got {type(batches).__name__}")
+    for b in batches:
+        if not all(isinstance(getattr(b, a, None), np.ndarray) for a in ("ids", "tags", "mask", "lengths")):
+            raise TypeError(f"{name} must hold batches with ids, tags, mask and lengths arrays (make_batches); "
+                            f"got an item of type {type(b).__name__}")
+    return list(batches)
+
+
 def _run_batch(model: Tagger, batch: Any) -> tuple[np.ndarray, TaggerCache]:
     return model.forward(batch.ids, batch.lengths, batch.chars, batch.char_lengths)
 
@@ -369,7 +406,7 @@ def evaluate_tagger(model: Tagger, batches: Sequence[Any]) -> dict[str, Any]:
     """
     check_type(model, Tagger, "model")
     total, correct, words, preds = 0.0, 0, 0, []
-    for b in batches:
+    for b in _check_batches(batches, "batches"):
         logits, _ = _run_batch(model, b)
         n = int(b.mask.sum())
         loss, _ = softmax_cross_entropy(logits, b.tags, b.mask)
@@ -417,6 +454,14 @@ def train_tagger(model: Tagger, make_epoch: Callable[[np.random.Generator], Sequ
         raise ValueError(f"lr must be a positive number; got {lr!r}")
     if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
         raise ValueError(f"clip must be a positive number or None; got {clip!r}")
+    if not callable(make_epoch):
+        raise TypeError(f"make_epoch must be a callable returning the epoch's batches; got {type(make_epoch).__name__}")
+    if val is not None:
+        val = _check_batches(val, "val")
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise TypeError(f"seed must be an int; got {type(seed).__name__}")
+    if callback is not None and not callable(callback):
+        raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
     rng = np.random.default_rng(check_seed(seed))
     opt = Adam(lr=lr)
     params = model.state_dict()
@@ -424,7 +469,7 @@ def train_tagger(model: Tagger, make_epoch: Callable[[np.random.Generator], Sequ
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         losses, weights = [], []
-        for b in make_epoch(rng):
+        for b in _check_batches(make_epoch(rng), "make_epoch(rng)"):
             logits, cache = _run_batch(model, b)
             value, dlogits = softmax_cross_entropy(logits, b.tags, b.mask)
             grads = model.backward(cache, dlogits).state_dict()

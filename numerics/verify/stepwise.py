@@ -238,3 +238,6 @@ def reference_delayed(plan: Any, arrays: Mapping[str, np.ndarray], x: np.ndarray
         states[t] = h
     units = np.concatenate([np.arange(*spans[r]) for r in plan.readout])
     return states[d:][:, :, units], h, c
+
+
+__all__ = ["PHI", "reference_delayed", "reference_outputs", "reference_run"]

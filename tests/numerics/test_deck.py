@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import tomllib
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.image import AxesImage
@@ -197,7 +196,8 @@ def test_pos_page_appears_only_with_its_file(tmp_path):
     results = _results_copy(tmp_path)
     names = [n.lower() for n, _ in lecture_pages(results=results)]
     assert not any("part-of-speech" in n for n in names)
-    (results / "reproduce-standard" / "pos.csv").write_text(
+    (results / "reproduce-quick").mkdir(exist_ok=True)
+    (results / "reproduce-quick" / "pos.csv").write_text(
         "model,delay,n_seeds,accuracy_mean,accuracy_sd,gap_mean,gap_sd\n"
         "bi-LSTM,0,3,0.9412,0.0011,0.0,0.0\n"
         "d-LSTM d=2,2,3,0.9381,0.0023,-0.0031,0.0019\n", encoding="utf-8")
@@ -205,9 +205,28 @@ def test_pos_page_appears_only_with_its_file(tmp_path):
     assert len(pages) == len(names) + 1
     text = _page_texts(pages, "part-of-speech")
     assert "94.12 ± 0.11 %" in text and "93.81 ± 0.23 %" in text and "-0.31 ± 0.19" in text
-    (results / "reproduce-standard" / "pos.csv").write_text("model,delay\nx,1\n", encoding="utf-8")
+    (results / "reproduce-quick" / "pos.csv").write_text("model,delay\nx,1\n", encoding="utf-8")
     with pytest.raises(LectureSourceError, match=r"pos\.csv must have rows with the columns"):
         lecture_pages(results=results)
+
+
+def test_committed_pos_results_are_shown_as_stored(tmp_path):
+    # The committed part-of-speech summary has empty fields (no gap for the reference models, no s.d. for
+    # the one-run majority baseline); every stored number appears on the page, the empty ones as a dash.
+    results = _results_copy(tmp_path)
+    (results / "reproduce-quick").mkdir(exist_ok=True)
+    shutil.copy(RESULTS / "reproduce-quick" / "pos.csv", results / "reproduce-quick" / "pos.csv")
+    text = _page_texts(lecture_pages(results=results), "part-of-speech")
+    with open(RESULTS / "reproduce-quick" / "pos.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 8
+    for r in rows:
+        acc = f"{float(r['accuracy_mean']):.2f}"
+        assert r["model"] in text and acc in text, r
+        if r["accuracy_sd"]:
+            assert f"{acc} ± {float(r['accuracy_sd']):.2f} %" in text, r
+        if r["gap_mean"]:
+            assert f"{float(r['gap_mean']):+.2f} ± {float(r['gap_sd']):.2f}" in text, r
 
 
 def test_without_results_the_results_pages_are_left_out(tmp_path):
@@ -262,6 +281,7 @@ def test_missing_source_file_is_named(tmp_path, capsys):
 
 
 def test_the_source_ships_in_the_wheel():
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+; the package supports 3.10 too
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     assert "figures/lecture.yaml" in data["tool"]["setuptools"]["package-data"]["numerics"]
     assert DEFAULT_SOURCE.is_file() and any("pyyaml" in d.lower() for d in data["project"]["dependencies"])
@@ -288,7 +308,7 @@ def test_page_functions_refuse_bad_input(tmp_path):
         write_deck(tmp_path / "deck.pdf", None)
     with pytest.raises(ValueError, match=r"number must be an int in \[1, 3\]"):
         finish_page(bidirectional_diagram(), 4, 3)
-    with pytest.raises(TypeError, match="source must be a str or os.PathLike"):
+    with pytest.raises(TypeError, match=r"source must be a str or os\.PathLike"):
         load_lecture(3)
     with pytest.raises(TypeError, match=r"pages\[0\] must be a \(str, callable\) pair"):
         write_deck(tmp_path / "d.pdf", [("t", "x")])
@@ -297,3 +317,13 @@ def test_page_functions_refuse_bad_input(tmp_path):
 def test_cli_needs_out(capsys):
     assert main(["slides", "--no-figures"]) == 2
     assert "--out DIR is required" in capsys.readouterr().err
+
+
+def test_a_table_too_wide_for_the_page_is_refused():
+    # Before this check the font stopped shrinking at its minimum and the last columns ran off the page.
+    narrow = ResultTable(("model", "accuracy"), (("d-LSTM d=1", "86.28 ± 0.24 %"),), "note")
+    table_page("fits", narrow)
+    wide = ResultTable(tuple(f"a long column header number {k}" for k in range(8)),
+                       (tuple("0.123456789" for _ in range(8)),), "note")
+    with pytest.raises(ValueError, match="too wide for one page"):
+        table_page("too wide", wide)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -10,6 +13,7 @@ import numpy as np
 import pytest
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.text import Text
 
 from numerics import StackedRNN
 from numerics.figures.architecture import plot_block_matrices, plot_sparsity_patterns, plot_wavefront
@@ -153,7 +157,7 @@ def test_topology_patterns_span_stacked_to_dense() -> None:
 
 def test_sparsity_patterns_one_labelled_panel_per_plan() -> None:
     fig = plot_sparsity_patterns(topology_patterns(L=3))
-    assert len(fig.axes) == 5
+    assert len(fig.axes) == 5  # three a row: the spare sixth panel is removed
     for ax in fig.axes:
         _labelled(ax)
     assert fig.legends
@@ -239,3 +243,37 @@ def test_notes_figures_are_readable_at_1024_px(name):
 
     fig = FIGURES[name]()
     assert smallest_text_px(fig, 1024) >= NOTES_MIN_TEXT_PX
+
+
+#: Figures of the catalogue that docs pages embed, found by reading the pages (whoever edits them).
+_DOCS = Path(__file__).resolve().parents[2] / "docs"
+_EMBEDDED = sorted({m for page in _DOCS.rglob("*.md") if page.name != "gallery.md"
+                    for m in re.findall(r"_generated/gallery/(\w+)\.png", page.read_text(encoding="utf-8"))})
+
+
+@pytest.mark.parametrize("name", _EMBEDDED)
+def test_figures_embedded_in_docs_pages_are_readable_in_the_column(name):
+    """Shown in the 620-px text column of a page viewed 1024 px wide, no text is below 12 px, at ordinary sizes."""
+    from numerics.figures.catalogue import DOCS_COLUMN_PX, NOTES_MIN_TEXT_PX
+    from numerics.figures.slides import text_sizes_px
+
+    fig = FIGURES[name]()
+    sizes = text_sizes_px(fig, DOCS_COLUMN_PX)
+    assert sizes[0][0] >= NOTES_MIN_TEXT_PX, sizes[0]
+    # Readable because the figure is narrow, not because 6-inch-high letters were forced on a wide figure.
+    assert fig.get_figwidth() <= 10.0 and max(t.get_fontsize() for t in fig.findobj(Text)) <= 20
+
+
+@pytest.mark.parametrize("profile", ["quick", "standard"])
+def test_experiment_plots_of_the_docs_are_narrow_and_readable(profile):
+    from numerics.experiments.storage import load_records
+    from numerics.figures.catalogue import DOCS_COLUMN_PX, NOTES_MIN_TEXT_PX, readable_in_docs
+    from numerics.figures.experiments import plot_reversal, plot_runtime, plot_sine
+    from numerics.figures.slides import text_sizes_px
+
+    records = load_records(_DOCS.parent / "benchmarks" / f"reproduce-{profile}")
+    assert records
+    for fig in (plot_reversal(records).figure, plot_sine(records), plot_runtime(records)):
+        assert fig.get_figwidth() <= 8.0
+        assert text_sizes_px(readable_in_docs(fig), DOCS_COLUMN_PX)[0][0] >= NOTES_MIN_TEXT_PX
+        assert max(t.get_fontsize() for t in fig.findobj(Text)) <= 16

@@ -99,3 +99,15 @@ def test_reversal_records_carry_sampled_accuracy_engine_and_code(tmp_path):
     assert r["engine"] == "dense" and set(r["code"]) == {"package", "commit"} and V >= 2
     md = markdown_report([rec])
     assert "| sampled |" in md and f"{100 * r['test_accuracy_sampled']:.1f}%" in md
+
+
+def test_latency_in_words_of_look_ahead():
+    from numerics.experiments.pos import latency_steps
+
+    # bidirectional: word t of an n-word sentence waits for n - 1 - t words; sentences of 1 and 3 words:
+    # waits 0 | 2, 1, 0 -> 3 / 4 words
+    assert latency_steps(ModelSpec("bidirectional"), [1, 3]) == pytest.approx(0.75)
+    assert latency_steps(ModelSpec("delayed", delay=3), [1, 3]) == 3.0
+    assert latency_steps(ModelSpec("stacked", layers=2), [5]) == 0.0
+    with pytest.raises(ValueError, match="lengths"):
+        latency_steps(ModelSpec("stacked"), [])

@@ -188,3 +188,20 @@ def test_figure_commands_fall_back_to_agg(backend, tmp_path):
     assert proc.returncode == 0, proc.stderr[-800:]
     assert proc.stderr.strip() == ("" if backend == "tkagg" else WARNING.format(backend))
     assert (tmp_path / "figs" / "wavefront.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+# --------------------------------------------------------------- found by the extended API fuzz
+def test_first_difference_refuses_a_huge_broadcast_view_before_allocating():
+    from numerics.testing import first_difference
+
+    a = np.broadcast_to(np.zeros(3), (10**6, 10**4, 3))
+    with pytest.raises(ValueError, match=r"^a: 30000000000 entries .* do not fit"):
+        first_difference(a, a, 0.0, 0.0)
+
+
+def test_a_gif_resolution_too_small_to_draw_is_named(tmp_path):
+    from numerics.figures.animation import save_wavefront_animation
+
+    with pytest.raises(ValueError, match=r"dpi must be an int in \[10, 600\]; got 2"):
+        save_wavefront_animation(tmp_path, dpi=2)
+    assert list(tmp_path.iterdir()) == []

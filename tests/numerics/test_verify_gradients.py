@@ -121,13 +121,14 @@ def test_the_delayed_claim_runs_every_schedule_by_name(monkeypatch):
 def test_a_wrong_backward_pass_is_refuted(monkeypatch):
     # the sigmoid derivative computed as 1 - h^2 (the tanh one): without torch only the oracle sees it
     import numerics.engine.activations as acts
-    import numerics.engine.blocked as blocked
+    import numerics.engine.cells as cells
+
     original = acts.derivative_from_output
 
     def wrong(name, h, out=None):
         return original("tanh" if name == "sigmoid" else name, h, out)
 
-    for module in (acts, blocked):
+    for module in (acts, cells):
         monkeypatch.setattr(module, "derivative_from_output", wrong)
     for cid in ("gradient-stacked", "gradient-delayed"):
         assert not run_claim(cid, Effort("test"), methods=["elman-sigmoid"]).as_expected, cid

@@ -157,3 +157,6 @@ def _reference_field(effort: Effort) -> MethodResult:
 
     return property_check("unrolled", st.tuples(st.integers(0, 2**31), st.integers(1, 8)), err, 0.0, describe,
                           effort, nontrivial=lambda c: c[1] >= 3)
+
+
+__all__ = ["CLAIMS", "min_steps_error", "unrolled_reference_field"]

@@ -88,3 +88,6 @@ for _name, _cell, _bi in _KINDS:
         lambda effort, n=f"roundtrip-{_name}", c=_cell, b=_bi: _check(n, effort, _roundtrip_error, c, b, 0.0))
     CLAIMS.method("state-dict-roundtrip", f"reference-{_name}")(
         lambda effort, n=f"reference-{_name}", c=_cell, b=_bi: _check(n, effort, _reference_error, c, b, 1e-10))
+
+
+__all__ = ["CLAIMS"]

@@ -300,3 +300,6 @@ CLAIMS.claim(
 @CLAIMS.method("gradient-topology", "compiled")
 def _topology(effort: Effort) -> MethodResult:
     return sampled_check("compiled", effort, _topology_case, _topology_error, _topology_informative, salt=4)
+
+
+__all__ = ["CELLS", "CLAIMS", "cases_per_method", "delayed_error", "sampled_check"]
