@@ -58,7 +58,7 @@ def _split(a: np.ndarray, k: int) -> np.ndarray:
     """``a (..., k·H)`` as a ``(..., k, H)`` view; raises rather than silently copying (outputs must be views)."""
     # reshape, then refuse a copy (setting .shape, which raised itself, is deprecated from NumPy 2.5 on)
     v = a.reshape(*a.shape[:-1], k, a.shape[-1] // k)
-    if not np.may_share_memory(v, a):
+    if a.size and not np.may_share_memory(v, a):  # an empty array has no memory to share
         raise ValueError(f"an array of shape {a.shape} and strides {a.strides} cannot be split into {k} gate "
                          "groups without a copy")
     return v
