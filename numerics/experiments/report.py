@@ -34,7 +34,8 @@ def result_rows(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
     for rec in records:
         spec = RunSpec.from_dict(rec["spec"])
-        if spec.task == "runtime":
+        if spec.task not in ("reversal", "sine"):
+            # Runtime points and the tagging runs (numerics.experiments.pos_report) share the folder.
             continue
         m, r, tp = spec.model, rec["result"], spec.task_params
         assert m is not None
