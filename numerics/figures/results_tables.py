@@ -50,7 +50,9 @@ def default_results_dir() -> Path | None:
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
     if not path.is_file():
-        raise ValueError(f"results file {path} does not exist (run drnn reproduce, or pass --results DIR)")
+        # The folder is named after the profile, so a missing file is usually an unknown profile: say both.
+        raise ValueError(f"results file {path} does not exist for the profile {path.parent.name[10:]!r} "
+                         "(run drnn reproduce, or pass --results DIR)")
     with path.open(newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
 
