@@ -222,7 +222,9 @@ def train(
     check_dtype(model.dtype, "model dtype")
     epochs = check_count(epochs, "epochs")
     batch_size = check_count(batch_size, "batch_size")
-    if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
+    if clip is not None and (isinstance(clip, bool) or not isinstance(clip, (int, float))):
+        raise TypeError(f"clip must be a positive number or None; got {type(clip).__name__}")
+    if clip is not None and not clip > 0:
         raise ValueError(f"clip must be a positive number or None; got {clip!r}")
     if patience is not None:
         patience = check_count(patience, "patience")

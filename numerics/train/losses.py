@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_float_array
-from theory._checks import check_count
+from theory._checks import check_allocation, check_count
 
 
 def _check_outputs(value: Any, name: str, ndim: int | None = 3) -> np.ndarray:
@@ -25,6 +25,8 @@ def _check_outputs(value: Any, name: str, ndim: int | None = 3) -> np.ndarray:
     """
     if not (isinstance(value, np.ndarray) and np.issubdtype(value.dtype, np.floating)):
         value = as_float_array(value, name)
+    # Every loss makes full-size temporaries: refuse a huge broadcast view here, before minutes of work.
+    check_allocation(value.size, value.itemsize, name)
     if ndim is not None and value.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array (T, B, k); got shape {value.shape}")
     if value.ndim == 0 or value.shape[-1] == 0:

@@ -136,6 +136,15 @@ def test_a_bad_or_diverging_lr_is_reported_by_the_name_the_user_passed(lr):
     assert "dy" not in str(info.value)
 
 
+@pytest.mark.parametrize("clip", [True, "1.0", float("nan"), 0.0, -1.0])
+def test_a_bad_clip_is_named_clip(clip):
+    # clip=True once reached clip_grad_norm and was reported as "max_norm", a name the user never passed
+    model = Readout.random(StackedRNN.random(2, [3], seed=0), 2, seed=0)
+    x = np.random.default_rng(0).normal(size=(5, 4, 2))
+    with pytest.raises((TypeError, ValueError), match=r"^clip must be a positive number or None"):
+        train(model, x, x, epochs=1, clip=clip)
+
+
 # --------------------------------------------------------------- "[Errno 27] File too large" names the file
 def _under_file_size_limit(code: str, tmp_path) -> subprocess.CompletedProcess:
     limit = "import resource; resource.setrlimit(resource.RLIMIT_FSIZE, (2000, 2000)); "
@@ -205,3 +214,14 @@ def test_a_gif_resolution_too_small_to_draw_is_named(tmp_path):
     with pytest.raises(ValueError, match=r"dpi must be an int in \[10, 600\]; got 2"):
         save_wavefront_animation(tmp_path, dpi=2)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_loss_refuses_a_huge_broadcast_view_before_computing():
+    # The 10,000-call fuzz spent minutes inside log_softmax on a (10^6, 10^4, 3) view of three numbers.
+    from numerics.train.losses import log_softmax, mse
+
+    huge = np.broadcast_to(np.zeros(3), (10**6, 10**4, 3))
+    with pytest.raises(ValueError, match=r"^logits: 30000000000 entries"):
+        log_softmax(huge)
+    with pytest.raises(ValueError, match=r"^y: 30000000000 entries"):
+        mse(huge, huge)
