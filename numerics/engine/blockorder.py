@@ -39,7 +39,15 @@ from numerics.engine.layer import (
     lstm_step_forward,
 )
 from numerics.engine.params import LayerCache, LayerParams
-from numerics.engine.protocol import Grads, Schedule, dense_backward, mask_grads, readout_states, state_grad
+from numerics.engine.protocol import (
+    DenseLayoutCache,
+    Grads,
+    Schedule,
+    dense_backward,
+    mask_grads,
+    readout_states,
+    state_grad,
+)
 from numerics.engine.units import reset_mask, unit_groups
 from theory.layout import Plan, check_plan
 
@@ -463,21 +471,13 @@ def dag_backward(
 
 
 @dataclass(frozen=True)
-class BlockOrderCache:
+class BlockOrderCache(DenseLayoutCache):
     """Cache of the block order: the dense-layout :class:`LayerCache` and the block order, and their backward."""
 
     schedule: ClassVar[str] = "blocks"
     plan: Plan
     layer: LayerCache
     order: BlockOrder
-
-    @property
-    def x(self) -> np.ndarray:
-        return self.layer.x
-
-    @property
-    def states(self) -> np.ndarray:
-        return self.layer.h[1:]
 
     def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
                  masked: bool) -> Grads:

@@ -8,7 +8,6 @@ backward gives every weight's gradient.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any, ClassVar
 
 import numpy as np
@@ -16,26 +15,18 @@ import numpy as np
 from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import layer_forward
 from numerics.engine.params import LayerCache, LayerParams
-from numerics.engine.protocol import Grads, Schedule, dense_backward, readout_states, runs_any_plan
+from numerics.engine.protocol import DenseLayoutCache, Grads, Schedule, dense_backward, readout_states, runs_any_plan
 from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan
 
 
 @dataclass(frozen=True)
-class DenseCache:
+class DenseCache(DenseLayoutCache):
     """Cache of the dense schedule: the single layer's :class:`LayerCache`, and its backward."""
 
     schedule: ClassVar[str] = "dense"
     plan: Plan
     layer: LayerCache
-
-    @property
-    def x(self) -> np.ndarray:
-        return self.layer.x
-
-    @cached_property
-    def states(self) -> np.ndarray:
-        return self.layer.h[1:]
 
     def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
                  masked: bool) -> Grads:

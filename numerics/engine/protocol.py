@@ -155,6 +155,26 @@ def mask_grads(plan: Plan, g: LayerParams) -> LayerParams:
     return replace(g, weight_ih=g.weight_ih * m_ih, weight_hh=g.weight_hh * m_hh)
 
 
+class DenseLayoutCache:
+    """``x`` and ``states`` of a schedule cache that holds the single layer's :class:`LayerCache` as ``layer``.
+
+    The dense, block-sparse and block-order caches keep their states in the dense layout; the
+    wavefront and the layer order keep their own layouts and define these themselves.
+    """
+
+    layer: LayerCache
+
+    @property
+    def x(self) -> np.ndarray:
+        """The (padded) input, shape ``(T + d, B, I)``."""
+        return self.layer.x
+
+    @property
+    def states(self) -> np.ndarray:
+        """Raw states of all steps, shape ``(T + d, B, N)``."""
+        return self.layer.h[1:]
+
+
 def dense_backward(plan: Plan, layer: LayerCache, dy: np.ndarray, dh_final: np.ndarray | None,
                    dc_final: np.ndarray | None, masked: bool, product: Any = None) -> Grads:
     """The dense unit-layout backward of any schedule's pass (every weight's gradient, masked if ``masked``)."""
@@ -163,5 +183,5 @@ def dense_backward(plan: Plan, layer: LayerCache, dy: np.ndarray, dh_final: np.n
     return dxp, (mask_grads(plan, g) if masked else g), dh0, dc0
 
 
-__all__ = ["Grads", "Schedule", "ScheduleCache", "dense_backward", "mask_grads", "readout_states",
+__all__ = ["DenseLayoutCache", "Grads", "Schedule", "ScheduleCache", "dense_backward", "mask_grads", "readout_states",
            "runs_any_plan", "state_grad"]

@@ -44,7 +44,7 @@ from numerics.engine.cells import elman_forward, gate_scale, gru_pointwise, lstm
 from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import layer_backward
 from numerics.engine.params import LayerCache, LayerParams
-from numerics.engine.protocol import Grads, Schedule, dense_backward, readout_states, runs_any_plan
+from numerics.engine.protocol import DenseLayoutCache, Grads, Schedule, dense_backward, readout_states, runs_any_plan
 from numerics.engine.units import reset_mask, unit_groups, unit_holds
 from theory.layout import Plan, check_plan
 
@@ -391,21 +391,13 @@ def sparse_density(plan: Plan) -> float:
 
 
 @dataclass(frozen=True)
-class SparseCache:
+class SparseCache(DenseLayoutCache):
     """Cache of the block-sparse wavefront: the dense-layout :class:`LayerCache` and the product, and their backward."""
 
     schedule: ClassVar[str] = "sparse"
     plan: Plan
     layer: LayerCache
     product: SparseProduct
-
-    @property
-    def x(self) -> np.ndarray:
-        return self.layer.x
-
-    @property
-    def states(self) -> np.ndarray:
-        return self.layer.h[1:]
 
     def backward(self, dy: np.ndarray, dh_final: np.ndarray | None, dc_final: np.ndarray | None,
                  masked: bool) -> Grads:
