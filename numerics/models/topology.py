@@ -302,9 +302,11 @@ def truncation_bound(rho: float, width: int, horizon: int, steps: int, *, exact_
     width : int
         Backward width ``n``.
     horizon : int
+        ``h``, the look-ahead of the truncated backward pass; any ``h >= T`` is exact.
     steps : int
         ``T``.
     exact_end : bool
+        Whether the layer has no backward bias and ``φ(0) = 0``.
 
     Returns
     -------
@@ -316,6 +318,8 @@ def truncation_bound(rho: float, width: int, horizon: int, steps: int, *, exact_
     steps = check_count(steps, "steps", minimum=0)
     check_allocation(steps, 8, "steps")
     left = steps - 1 - np.arange(steps)  # T - t for t = 1 … T
+    # Past the sequence a longer horizon changes nothing, and clipping keeps a huge int out of int64.
+    horizon = min(horizon, steps)
     bound = np.sqrt(width) * float(rho) ** (np.minimum(horizon, left) + 1)
     return np.where(left <= horizon, 0.0, bound) if exact_end else bound
 

@@ -65,3 +65,10 @@ def test_a_max_norm_error_is_refuted_by_the_norm_check_and_the_wide_witness(monk
     r = run_claim("bidir-approx-bound", FAST, methods=["property-float64", "tightness", "norm"])
     assert [m.refuted for m in r.methods] == [False, True, True]
     assert r.methods[1].counterexample["width"] > 1
+
+
+def test_truncation_bound_accepts_a_horizon_beyond_int64():
+    # Any horizon past the sequence is exact, so a huge one must agree with h = T and not overflow.
+    for exact_end in (False, True):
+        huge = truncation_bound(0.5, 4, 2**63, 6, exact_end=exact_end)
+        np.testing.assert_array_equal(huge, truncation_bound(0.5, 4, 6, 6, exact_end=exact_end))
