@@ -90,10 +90,11 @@ EXCLUDED: dict[str, str] = {
     "theory.induction.InductionReport": "result record of check_induction",
     "numerics.testing.EquivalenceCase": "example record drawn by stacked_cases(); its describe() is fuzzed",
     "theory.claims.": "claims and results as plain data, written by the toolkit's claim modules",
-    "numerics.engine.layer.elman_step": "per-step kernel inside layer_forward/backward, which validate; "
-    "unchecked for speed",
-    "numerics.engine.layer.lstm_": "per-step kernel inside layer_forward/backward, which validate; unchecked for speed",
-    "numerics.engine.layer.gru_": "per-step kernel inside layer_forward/backward, which validate; unchecked for speed",
+    "numerics.engine.layer.step_": "per-step kernel inside layer_forward/backward and the block order, which "
+    "validate; unchecked for speed",
+    "numerics.engine.layer.folded_biases": "bias folding inside the schedules' preparation, called with checked "
+    "params; unchecked for speed",
+    "numerics.engine.cost.Figures": "result record of cost.figures",
     "numerics.engine.layer.split_reset": "per-step kernel inside layer_forward/backward; unchecked for speed",
     "numerics.engine.cells.": "pointwise kernels of the cells, called by the schedules with their own arrays; "
     "unchecked for speed",
@@ -332,6 +333,9 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
         "numerics.engine.cost.schedule_costs": (
             __import__("numerics.engine.cost", fromlist=["x"]).schedule_costs,
             dict(plan=plan, batch=2, steps=4, schedules=("dense", "wavefront", "layers")),
+        ),
+        "numerics.engine.cost.figures": (
+            __import__("numerics.engine.cost", fromlist=["x"]).figures, dict(cell="gru", schedule="blocks"),
         ),
         "numerics.engine.select.cheapest": (
             __import__("numerics.engine.select", fromlist=["x"]).cheapest,
