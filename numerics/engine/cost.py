@@ -9,7 +9,9 @@ forward and, for training, backward. The terms per step:
 
 - **overhead** (:data:`STEP_US`, µs): the Python and NumPy call overhead of
   one step's product and pointwise calls, per cell and schedule, forward and
-  backward. The wavefront runs ``T + d`` steps, the layer
+  backward. Each cell's figures live on its object
+  (:class:`numerics.engine.cells.CellCosts`); a cell without them is priced
+  by the per-gate fallback of :func:`figures`. The wavefront runs ``T + d`` steps, the layer
   order ``≈ L·T``, the dense and block-sparse engines ``T + d``.
 - **products**: the step's multiply-adds at :data:`STEP_RATE` — the dense
   engine multiplies the whole ``(N, G·N)`` matrix, zeros included; the
