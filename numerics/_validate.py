@@ -99,7 +99,12 @@ def as_float_array(value: Any, name: str, dtype: np.dtype | None = None) -> np.n
     # zero-stride view (a (10^6, 10^4, 3) view of 3 numbers would otherwise end in MemoryError).
     check_allocation(arr.size, max(target.itemsize, 1), name)
     arr = arr.astype(target, copy=False)
-    if not np.all(np.isfinite(arr)):
+    # The sum of finite numbers is finite unless it overflows, and NaN or inf reach it: one reduction
+    # instead of a boolean array the size of the input (training reloads its parameters every step).
+    # Only an overflowing sum pays for the full check.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = np.sum(arr)
+    if not np.isfinite(total) and not np.all(np.isfinite(arr)):
         bad = np.argwhere(~np.isfinite(arr))[0]
         raise ValueError(f"{name} must be finite; got {arr[tuple(bad)]} at index {tuple(int(i) for i in bad)}")
     return arr

@@ -87,20 +87,41 @@ def test_adam_matches_reference_formula_and_clipping() -> None:
         opt.step(p, {"v": np.zeros(2)})
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_adam_leaves_its_inputs_and_earlier_results_alone(dtype) -> None:
+    # Adam updates its moments in place with reused scratch: no input or returned array may alias them.
+    rng = np.random.default_rng(5)
+    p = {"w": rng.standard_normal((4, 3)).astype(dtype), "b": rng.standard_normal(3).astype(dtype)}
+    g = {k: rng.standard_normal(v.shape).astype(dtype) for k, v in p.items()}
+    before = {k: v.copy() for k, v in {**p, **{"g" + k: v for k, v in g.items()}}.items()}
+    opt = Adam(lr=0.1)
+    p1 = opt.step(p, g)
+    p1_copy = {k: v.copy() for k, v in p1.items()}
+    p2 = opt.step(p1, g)
+    for k, v in {**p, **{"g" + k: v for k, v in g.items()}}.items():
+        np.testing.assert_array_equal(v, before[k])
+    for k in p:
+        np.testing.assert_array_equal(p1[k], p1_copy[k])
+        assert p1[k].dtype == p2[k].dtype == dtype
+        assert not np.shares_memory(p2[k], p1[k]) and not np.shares_memory(p2[k], opt.m[k])
+
+
 @pytest.mark.torch
-def test_adam_matches_torch() -> None:
+@pytest.mark.parametrize("dtype, atol", [(np.float64, 1e-12), (np.float32, 1e-6)])
+def test_adam_matches_torch(dtype, atol) -> None:
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(2)
-    w0 = rng.standard_normal(5)
+    w0 = rng.standard_normal(5).astype(dtype)
     wt = torch.tensor(w0, requires_grad=True)
     topt = torch.optim.Adam([wt], lr=0.01)
     opt, p = Adam(lr=0.01), {"w": w0}
     for _ in range(5):
-        g = rng.standard_normal(5)
+        g = rng.standard_normal(5).astype(dtype)
         wt.grad = torch.tensor(g)
         topt.step()
         p = opt.step(p, {"w": g})
-    np.testing.assert_allclose(p["w"], wt.detach().numpy(), rtol=0, atol=1e-12)
+    assert p["w"].dtype == dtype
+    np.testing.assert_allclose(p["w"], wt.detach().numpy(), rtol=0, atol=atol)
 
 
 # ----------------------------------------------------------------- readout

@@ -31,6 +31,19 @@ def test_bad_inputs(x, exc, message):
             model(x)
 
 
+def test_finiteness_check_is_not_fooled_by_the_sum():
+    from numerics._validate import as_float_array
+
+    # Finite entries whose sum overflows are accepted; a NaN among them, or infinities that cancel to
+    # NaN in the sum, are refused with the index of the first bad entry.
+    big = np.full(4, 3e38, np.float32)
+    np.testing.assert_array_equal(as_float_array(big, "w"), big)
+    with pytest.raises(ValueError, match=r"w must be finite; got nan at index \(2,\)"):
+        as_float_array(np.array([3e38, 3e38, np.nan, 1.0], np.float32), "w")
+    with pytest.raises(ValueError, match=r"w must be finite; got -inf at index \(1,\)"):
+        as_float_array(np.array([1.0, -np.inf, np.inf]), "w")
+
+
 def test_bad_initial_states():
     x = np.zeros((3, 2, 3))
     with pytest.raises(ValueError, match="one entry per layer"):
