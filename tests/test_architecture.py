@@ -364,3 +364,19 @@ def test_the_all_readers_see_what_a_module_defines() -> None:
     assert bound == {"a", "e", "f", "G", "H", "P", "Q", "R", "__all__"} and exported == ["f", "G"]
     assert _bound_names(ast.parse("def f(): pass\n")) == ({"f"}, None)
     assert not _public("numerics.engine._workspace") and _public("numerics.verify.claims.cells")
+
+
+# ---------------------------------------------------------------- files that fit
+
+#: The longest a Python file may be (the layout of docs/architecture.md): split a longer one by topic.
+MAX_LINES = 700
+#: The directories whose Python files the limit covers: the packages, the tests, benchmarks, docs and notebooks.
+LINE_LIMITED = ("theory", "numerics", "tests", "benchmarks", "docs", "notebooks")
+
+
+def test_every_python_file_fits_the_line_limit() -> None:
+    files = [p for d in LINE_LIMITED if (ROOT / d).is_dir() for p in sorted((ROOT / d).rglob("*.py"))]
+    assert any(p.parts[-2:] == ("fuzz", "test_fuzz_api.py") for p in files), "the check must reach tests/"
+    long = [f"{p.relative_to(ROOT)}: {n} lines" for p in files
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
+    assert not long, f"files over {MAX_LINES} lines:\n  " + "\n  ".join(long)

@@ -20,10 +20,40 @@ import pytest
 import numerics.engine.cells as cells
 from numerics import DelayedRNN
 from numerics.engine import cost
-from tests.numerics.test_schedule_contract import _grads, _inputs, _net
 from theory import _checks, layout
 
 ENGINE = Path(cells.__file__).parent
+
+
+def _net(cell: str, kind: str, *, reset: str = "own", holds: tuple[int, ...] = (0, 0, 0)) -> DelayedRNN:
+    """A masked three-block network: ``stacked`` (every schedule), ``skip`` (acyclic) or ``cyclic``."""
+    rm = np.eye(3, dtype=bool) | np.eye(3, k=-1, dtype=bool)
+    im = np.array([True, False, False])
+    if kind == "skip":
+        rm[2, 0] = True
+    elif kind == "cyclic":
+        rm[0, 2] = True
+        im[1] = True
+    plan = layout.relaxed_plan(cell, 3, [4, 3, 4] if kind != "stacked" else [4, 4, 4], rm, im, delay=2,
+                               readout=[1, 2])
+    if cell == "gru":
+        plan = replace(plan, gru_reset=reset)
+    plan = replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, holds)))
+    return DelayedRNN.random(plan, seed=0, scale=1.0)
+
+
+def _inputs(net: DelayedRNN, T: int, B: int) -> tuple[np.ndarray, object, np.ndarray]:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((T, B, net.input_size))
+    h = rng.standard_normal((B, net.hidden_size))
+    h0 = (h, rng.standard_normal((B, net.hidden_size))) if net.cell == "lstm" else h
+    return x, h0, rng.standard_normal((T, B, net.output_size))
+
+
+def _grads(net: DelayedRNN, engine: str, x: np.ndarray, h0: object, dy: np.ndarray) -> tuple:
+    y, cache = net.forward(x, h0, engine=engine)
+    dx, g, _ = net.backward(cache, dy, return_state_grads=True)
+    return y, dx, g.params.arrays()
 
 
 def test_no_engine_module_but_the_cells_module_names_a_cell() -> None:
