@@ -71,6 +71,14 @@ def fill_placements(plan: Plan, placements: Sequence[Placement], sources: Mappin
 def assemble(plan: Plan, state_dict: Mapping[str, Any], dtype: Any = None) -> LayerParams:
     """Fill the single layer's matrices from stacked parameters.
 
+    The numeric twin of :func:`theory.symbolic.assemble`: the same operation,
+    zero matrices of the plan's shapes with every placement of
+    ``plan.placements()`` copied in from its stacked source, done here by
+    :func:`fill_placements` on NumPy arrays and there by
+    :func:`theory.symbolic.fill_placements` on SymPy matrices (exact zeros
+    outside the placements in both). The names stay apart because notebooks
+    and exercises import both; this one checks and casts the arrays first.
+
     Parameters
     ----------
     plan : Plan

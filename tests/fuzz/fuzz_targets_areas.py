@@ -178,7 +178,8 @@ def figure_targets(net: Any, dnet: Any) -> dict[str, tuple[Any, dict[str, Any]]]
     from theory.layout import stacked_plan
 
     small = stacked_plan("lstm", 1, [1, 1])
-    BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+    BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+    assert BENCHMARKS.is_dir(), f"the results tables' valid directory {BENCHMARKS} must exist"
     record = {
         "task": "sine",
         "metric": "nmse",
