@@ -30,7 +30,7 @@ import numpy as np
 from numerics.engine.activations import ActGroup
 from numerics.engine.cells import cell_of, gate_scale
 from numerics.engine.cost import schedule_cost
-from numerics.engine.layer import folded_biases, step_backward, step_forward
+from numerics.engine.layer import folded_biases
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import (
     DenseLayoutCache,
@@ -296,9 +296,13 @@ def dag_forward(
         if inside is not None and b_hn is not None:
             inside += b_hn                          # joins b_hn: one addition per step inside the reset gate
         bh = [b_hn] * T if inside is None else inside
+        target, finish, acts = C.product_target, C.forward_pointwise, blk.acts
         for t in range(T):
-            # A reset gate adds its b_hn argument to W_hn h; a per-step (B, w) array broadcasts as well.
-            step_forward(C, whh_t, xw[t], hb[t], cb[t], gb[t], cb[t + 1], ib[t], hb[t + 1], bh[t], blk.acts)
+            # The step (numerics.engine.layer): product, then the cell. A reset gate adds its b_hn argument to
+            # W_hn h; a per-step (B, w) array broadcasts as well.
+            h_prev, h_new, g = hb[t], hb[t + 1], gb[t]
+            np.matmul(h_prev, whh_t, out=target(g, h_new, None))
+            finish(xw[t], h_prev, cb[t], g, cb[t + 1], ib[t], h_new, bh[t], acts, None)
             if t < blk.hold:
                 hb[t + 1] = hb[t]
                 if c is not None:
@@ -405,9 +409,12 @@ def dag_backward(
                             None if cache.c is None else cache.c[:, :, s0:s1],
                             None if inner is None else inner[:, :, s0:s1], blk.acts, take)
         dc = None if dc0 is None else np.array(dc0[:, s0:s1])
+        pointwise, direct = C.backward_pointwise, C.backward_direct
         for t in range(T - 1, first - 1, -1):
             dh += dhb[t]
-            step_backward(C, dh, dc, loc, t, whh, dax[t], dah[t], buf)
+            np.matmul(pointwise(dh, dc, loc, t, dax[t], dah[t], None), whh, out=buf)
+            if C.direct:
+                direct(dh, loc, t, buf, None)
             dh, buf = buf, dh
         if dc is not None:
             dc0[:, s0:s1] = dc

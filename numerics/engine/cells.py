@@ -363,6 +363,11 @@ class Cell:
         The state is ``φ(a)`` with the plan's per-block activation.
     inner : str or None
         The :class:`numerics.engine.params.LayerCache` field holding the inner value.
+    direct : bool
+        ``h_t`` depends on ``h_{t-1}`` outside ``W_hh`` (GRU's ``z h_{t-1}``):
+        :meth:`backward_direct` and :meth:`wave_direct` add that path (for
+        other cells they only pass held units' gradients, and the schedules
+        skip the call when nothing is held).
     costs : CellCosts or None
         The cost model's measured figures (None: priced by its fallback).
     """
@@ -375,6 +380,7 @@ class Cell:
     reset_gate: bool = False
     activated: bool = False
     inner: str | None = None
+    direct: bool = False
     costs: CellCosts | None = None
 
     def __repr__(self) -> str:
@@ -567,7 +573,7 @@ class GRU(Cell):
     """Gates ``[r; z; n]``, the reset gate over ``W_hn h + b_hn``, inner value ``D h_{t-1} + b_hn``."""
 
     name, gates, sigmoid_gates = "gru", 3, (0, 1)
-    keeps_gates, reset_gate, inner = True, True, "hn"
+    keeps_gates, reset_gate, inner, direct = True, True, "hn", True
     costs = CellCosts(
         step_us={"dense": (26.7, 1.5), "wavefront": (41.7, 59.3), "layers": (16.2, 10.5), "sparse": (24.7, 60.0)},
         pointwise_us={"dense": (0.0025, 0.0179), "wavefront": (0.0019, 0.0015), "layers": (0.0016, 0.0013),

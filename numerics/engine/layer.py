@@ -28,7 +28,7 @@ import numpy as np
 from numerics._validate import as_float_array
 from numerics.engine._workspace import take
 from numerics.engine.activations import ActGroup
-from numerics.engine.cells import Cell, StepLocals, _split, cell_of, gate_scale
+from numerics.engine.cells import Cell, _split, cell_of, gate_scale
 from numerics.engine.params import LayerCache, LayerParams
 from theory._checks import check_cell, check_type
 from theory.layout import GATES
@@ -97,91 +97,22 @@ def _prepare(cell: Cell, p: LayerParams, x: np.ndarray, mask: np.ndarray | None)
     return _Prepared(np.ascontiguousarray(w_hh.T), xw, b_hn)
 
 
-def _recurrent(da: np.ndarray, whh: Any, out: np.ndarray) -> None:
-    """``out = da @ W_hh``: ``whh`` is the matrix, or a schedule's own product ``whh(da, out)`` (block-sparse)."""
-    if isinstance(whh, np.ndarray):
-        np.matmul(da, whh, out=out)
-    else:
-        whh(da, out)
-
-
 # ------------------------------------------------------------------- step
 #
 # A step is the schedule's recurrent product and the cell's pointwise rest
-# (numerics.engine.cells). Forward steps write into preallocated slices of
-# the cache so the loop over time allocates nothing; backward steps receive
-# the local derivatives of all steps (Cell.step_locals), computed at once from
-# the cache. ``held`` (bool (H,), or None) marks units that only copied their
-# previous state at this step (its ``hold``): their computed values were
-# discarded, so their pre-activation gradients are zero and ``dh`` (and
-# ``dc``) passes straight through to the previous state.
-
-
-def step_forward(
-    cell: Cell, whh_t: Any, xw: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray | None,
-    gates: np.ndarray | None, c: np.ndarray | None, inner: np.ndarray | None, h: np.ndarray,
-    b_hn: np.ndarray | None = None, acts: tuple[ActGroup, ...] = (), hh: np.ndarray | None = None,
-) -> None:
-    """One step of any cell: ``h_{t-1} W_hh^T`` into the cell's buffer, then the cell's pointwise rest.
-
-    Parameters
-    ----------
-    cell : Cell
-    whh_t : ndarray, shape (H, S·H), or callable
-        ``W_hh^T`` with the sigmoid gates' columns halved (an own-reset GRU's
-        ``[W_hr/2; W_hz/2; D; C]^T``, :func:`split_reset`), or a schedule's own
-        product ``whh_t(h_prev, out)``.
-    xw : ndarray, shape (B, G·H)
-        Input projection with every bias that folds in (sigmoid gates halved).
-    h_prev, c_prev : ndarray, shape (B, H)
-        Previous states (``c_prev`` None unless the cell has a second state).
-    gates : ndarray, shape (B, G·H), or None
-        Receives the gates (cells that keep them).
-    c, inner, h : ndarray, shape (B, H)
-        Receive ``c_t`` (or None), the inner value (or None) and ``h_t``.
-    b_hn : ndarray, shape (H,) or (B, H), or None
-        Reset-gate cells: added to ``W_hn h_{t-1}`` inside the reset gate
-        (the block order passes a per-step array that also holds the
-        readings of other blocks).
-    acts : tuple of ActGroup
-        Activation groups (activated cells).
-    hh : ndarray, shape (B, 4H), optional
-        Own-reset GRU: scratch for the recurrent product.
-    """
-    _recurrent(h_prev, whh_t, cell.product_target(gates, h, hh))
-    cell.forward_pointwise(xw, h_prev, c_prev, gates, c, inner, h, b_hn, acts, hh)
-
-
-def step_backward(
-    cell: Cell, dh: np.ndarray, dc: np.ndarray | None, loc: StepLocals, t: int, whh: Any,
-    dax: np.ndarray, dah: np.ndarray, dh_prev: np.ndarray, held: np.ndarray | None = None,
-) -> None:
-    """Backward of :func:`step_forward` at step ``t``; updates ``dc`` in place to ``dc_{t-1}``.
-
-    Parameters
-    ----------
-    cell : Cell
-    dh : ndarray, shape (B, H)
-        Gradient arriving at ``h_t`` (from the output and from step ``t + 1``).
-    dc : ndarray, shape (B, H), or None
-        Gradient arriving at ``c_t``; overwritten with ``c_{t-1}``'s.
-    loc : StepLocals
-        :meth:`Cell.step_locals` of the pass.
-    t : int
-    whh : ndarray, shape (S·H, H), or callable
-        ``W_hh`` (:func:`split_reset` for an own-reset GRU), or a schedule's
-        own transposed product ``whh(da, out)``.
-    dax : ndarray, shape (B, G·H)
-        Receives the gradient of the input-side pre-activations.
-    dah : ndarray, shape (B, S·H)
-        Receives the gradients of ``W_hh h_{t-1}``'s parts (reset-gate cells;
-        others pass ``dax`` again).
-    dh_prev : ndarray, shape (B, H)
-        Receives the gradient of ``h_{t-1}``.
-    held : bool ndarray, shape (H,), optional
-    """
-    _recurrent(cell.backward_pointwise(dh, dc, loc, t, dax, dah, held), whh, dh_prev)
-    cell.backward_direct(dh, loc, t, dh_prev, held)
+# (numerics.engine.cells): forward, ``h_{t-1} W_hh^T`` into
+# ``cell.product_target(...)``, then ``cell.forward_pointwise(...)``;
+# backward, ``cell.backward_pointwise(...)``, its result times ``W_hh``, then
+# ``cell.backward_direct(...)``. The loops below (and the block-sparse and
+# block-order ones) write these calls out, bound once per pass: at small
+# widths a step costs a few microseconds, and every extra Python call shows.
+# Forward steps write into preallocated slices of the cache so the loop over
+# time allocates nothing; backward steps receive the local derivatives of all
+# steps (Cell.step_locals), computed at once from the cache. ``held`` (bool
+# (H,), or None) marks units that only copied their previous state at this
+# step (its ``hold``): their computed values were discarded, so their
+# pre-activation gradients are zero and ``dh`` (and ``dc``) passes straight
+# through to the previous state.
 
 
 # ------------------------------------------------------------------ layer
@@ -273,12 +204,15 @@ def layer_forward(
         c[0] = 0 if c0 is None else c0
     last_hold = 0 if hold is None else int(hold.max(initial=0))
     c_prev = c_new = None
+    target, finish, b_hn = C.product_target, C.forward_pointwise, prep.b_hn
     for t in range(T):
         k = t if keep_cache else 0
         if c is not None:
             ci, co = (t, t + 1) if keep_cache else (t % 2, 1 - t % 2)
             c_prev, c_new = c[ci], c[co]
-        step_forward(C, whh_t, xw[t], h[t], c_prev, gs[k], c_new, ins[k], h[t + 1], prep.b_hn, activations, hh)
+        h_prev, h_new, g = h[t], h[t + 1], gs[k]
+        np.matmul(h_prev, whh_t, out=target(g, h_new, hh))
+        finish(xw[t], h_prev, c_prev, g, c_new, ins[k], h_new, b_hn, activations, hh)
         if t < last_hold:
             # Held units repeat their previous state; only early steps pay for this.
             held = hold > t
@@ -372,10 +306,17 @@ def layer_backward(
         dc = np.zeros((B, H), dtype=dtype) if dc_final is None else np.array(dc_final, dtype=dtype)
     loc = C.step_locals(h, None if cache.gates is None else _split(cache.gates, G), cache.c, C.inner_of(cache),
                         cache.activations, take)
+    pointwise, direct, dense = C.backward_pointwise, C.backward_direct, isinstance(whh, np.ndarray)
     for t in range(T - 1, -1, -1):
         held = (hold > t) if t < last_hold else None
         dh += dho[t]
-        step_backward(C, dh, dc, loc, t, whh, dax[t], dah[t], buf, held)
+        da = pointwise(dh, dc, loc, t, dax[t], dah[t], held)
+        if dense:
+            np.matmul(da, whh, out=buf)
+        else:
+            whh(da, buf)
+        if held is not None or C.direct:
+            direct(dh, loc, t, buf, held)
         dh, buf = buf, dh
     # Parameter and input gradients for all steps in one product each.
     dax2 = dax.reshape(T * B, G * H)
@@ -404,6 +345,4 @@ __all__ = [
     "layer_backward",
     "layer_forward",
     "split_reset",
-    "step_backward",
-    "step_forward",
 ]

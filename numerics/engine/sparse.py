@@ -42,7 +42,7 @@ import numpy as np
 
 from numerics.engine.cells import cell_of, gate_scale
 from numerics.engine.cost import schedule_cost
-from numerics.engine.layer import folded_biases, layer_backward, step_forward
+from numerics.engine.layer import folded_biases, layer_backward
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import DenseLayoutCache, Grads, Schedule, dense_backward, readout_states, runs_any_plan
 from numerics.engine.units import reset_mask, unit_groups, unit_holds
@@ -317,12 +317,15 @@ def sparse_forward(
     if c is not None:
         c[0] = 0 if c0 is None else c0
     c_prev = c_new = None
+    target, finish, product = C.product_target, C.forward_pointwise, sp.forward
     for t in range(T):
         k = t if keep_cache else 0
         if c is not None:
             ci, co = (t, t + 1) if keep_cache else (t % 2, 1 - t % 2)
             c_prev, c_new = c[ci], c[co]
-        step_forward(C, sp.forward, xw[t], h[t], c_prev, gs[k], c_new, ins[k], h[t + 1], b_hn, groups, hh)
+        h_prev, h_new, g = h[t], h[t + 1], gs[k]
+        product(h_prev, target(g, h_new, hh))           # the step (numerics.engine.layer): product, then the cell
+        finish(xw[t], h_prev, c_prev, g, c_new, ins[k], h_new, b_hn, groups, hh)
         if t < last_hold:
             held = holds > t
             h[t + 1][:, held] = h[t][:, held]

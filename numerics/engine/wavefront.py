@@ -475,7 +475,8 @@ def wave_backward(
         np.matmul(gpairs[t], wB, out=dsumL)
         prev = D[t]
         prev += dsum
-        C.wave_direct(wl, t, dh, dhB, prev, held, tmp)
+        if held is not None or C.direct:
+            C.wave_direct(wl, t, dh, dhB, prev, held, tmp)
     # Weight gradients: one product per block over all steps; the pairs are strided views of S.
     TB = Tp * B
     dw = np.empty((L, 2 * n, Gh), dtype=dt)

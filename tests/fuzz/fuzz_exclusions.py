@@ -60,8 +60,6 @@ EXCLUDED: dict[str, str] = {
     "theory.induction.InductionReport": "result record of check_induction",
     "numerics.testing.EquivalenceCase": "example record drawn by stacked_cases(); its describe() is fuzzed",
     "theory.claims.": "claims and results as plain data, written by the toolkit's claim modules",
-    "numerics.engine.layer.step_": "per-step kernel inside layer_forward/backward and the block order, which "
-    "validate; unchecked for speed",
     "numerics.engine.layer.folded_biases": "bias folding inside the schedules' preparation, called with checked "
     "params; unchecked for speed",
     "numerics.engine.cost.Figures": "result record of cost.figures",
