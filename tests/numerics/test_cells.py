@@ -1,8 +1,8 @@
 """The cell objects are the only place that knows a cell: a new cell needs no schedule edit.
 
-:mod:`numerics.engine.cells` holds each cell's structure, pointwise steps and
+:mod:`numerics.engine.cells` (one module per cell) holds each cell's structure, pointwise steps and
 cost figures; the schedules, the cost model and the selection ask the cell
-object. These tests register a new cell in the cells module and theory alone
+object. These tests register a new cell in the cells package and theory alone
 and run it through every schedule, and price a cell the cost model has no
 figures for.
 """

@@ -145,6 +145,7 @@ class Cell:
         take : callable
         """
         raise NotImplementedError
+
     def backward_pointwise(self, dh: np.ndarray, dc: np.ndarray | None, loc: StepLocals, t: int, dax: np.ndarray,
                            dah: np.ndarray, held: np.ndarray | None) -> np.ndarray:
         """Pre-activation gradients of step ``t`` into ``dax`` (and ``dah``); returns what multiplies ``W_hh``.
@@ -152,6 +153,7 @@ class Cell:
         ``held`` (bool ``(H,)``) units get zero gradients; ``dc`` becomes ``c_{t-1}``'s gradient.
         """
         raise NotImplementedError
+
     def backward_direct(self, dh: np.ndarray, loc: StepLocals, t: int, dh_prev: np.ndarray,
                         held: np.ndarray | None) -> None:
         """Add the gradient ``h_{t-1}`` receives outside ``W_hh`` (held units pass ``dh`` straight through)."""
@@ -169,9 +171,11 @@ class Cell:
         ``runs`` the activation runs over the block axis.
         """
         raise NotImplementedError
+
     def wave_locals(self, wc: Any, runs: tuple[ActGroup, ...], Gh: int, take: Any) -> StepLocals:
         """The local derivatives of a wavefront pass (``wc`` a :class:`numerics.engine.wavefront.WaveCache`)."""
         raise NotImplementedError
+
     def wave_backward_pointwise(self, wl: StepLocals, t: int, dh: np.ndarray, dhB: np.ndarray, dc: Any,
                                 da: np.ndarray, daB: np.ndarray, held: np.ndarray | None, tmp: np.ndarray) -> None:
         """Gate gradients of wavefront step ``t`` into ``da`` (``(L, B, Gh)``; ``daB`` its batch-major view).
@@ -179,6 +183,7 @@ class Cell:
         ``dh`` is the state gradient ``(L, B, n)``, ``dhB`` the same batch-major.
         """
         raise NotImplementedError
+
     def wave_direct(self, wl: StepLocals, t: int, dh: np.ndarray, dhB: np.ndarray, prev: np.ndarray,
                     held: np.ndarray | None, tmp: np.ndarray) -> None:
         """Add the gradient the previous state receives outside ``W_hh`` to ``prev`` (``(B, L, n)``)."""

@@ -70,11 +70,9 @@ class Elman(Cell):
         h += xw
         elman_forward(h, acts)
 
-
     def step_locals(self, h: np.ndarray, gates: np.ndarray | None, c: np.ndarray | None, inner: np.ndarray | None,
                     acts: tuple[ActGroup, ...], take: Any) -> StepLocals:
         return StepLocals(elman_local(h[1:], acts, take("cell.local", h[1:].shape, h.dtype)), None, None)
-
 
     def backward_pointwise(self, dh: np.ndarray, dc: np.ndarray | None, loc: StepLocals, t: int, dax: np.ndarray,
                            dah: np.ndarray, held: np.ndarray | None) -> np.ndarray:
@@ -83,14 +81,12 @@ class Elman(Cell):
             dax[:, held] = 0
         return dax
 
-
     def wave_pointwise(self, t: int, a: np.ndarray, prod: np.ndarray, xside: Any, blocks: np.ndarray, C: Any, E: Any,
                        b_hn: np.ndarray | None, runs: tuple[ActGroup, ...], own: bool) -> None:
         a += prod
         s_new = blocks[t + 1]
         for name, b0, b1 in runs:
             elman_forward_into(name, a[b0:b1], s_new[b0:b1])   # straight into the state
-
 
     def wave_locals(self, wc: Any, runs: tuple[ActGroup, ...], Gh: int, take: Any) -> StepLocals:
         Tp1, B, _ = wc.S.shape
@@ -101,7 +97,6 @@ class Elman(Cell):
         for name, b0, b1 in runs:
             elman_local_one(name, S4[1:, :, 1 + b0 : 1 + b1], dphi[:, :, b0:b1])
         return StepLocals(dphi, None, None)
-
 
     def wave_backward_pointwise(self, wl: StepLocals, t: int, dh: np.ndarray, dhB: np.ndarray, dc: Any,
                                 da: np.ndarray, daB: np.ndarray, held: np.ndarray | None, tmp: np.ndarray) -> None:
