@@ -155,7 +155,7 @@ def chunk_ids(ids: Any, chunk: int) -> tuple[np.ndarray, np.ndarray]:
 
     Returns
     -------
-    chunks : int array, shape (chunk, ceil(N / chunk))
+    chunks : int array, shape (min(chunk, N), ceil(N / chunk))
     lengths : int array, shape (ceil(N / chunk),)
         Real characters per chunk (``chunk`` but for the last).
     """
@@ -166,12 +166,13 @@ def chunk_ids(ids: Any, chunk: int) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError(f"ids must be character ids >= 1 (0 is padding); got a minimum of {a.min()}")
     chunk = check_count(chunk, "chunk")
     n = -(-a.size // chunk)
-    flat = np.full(n * chunk, PAD, dtype=np.int64)
+    T = min(chunk, a.size)  # a text shorter than one chunk is one chunk of its own length
+    flat = np.full(n * T, PAD, dtype=np.int64)
     flat[:a.size] = a
-    lengths = np.full(n, chunk, dtype=np.int64)
+    lengths = np.full(n, T, dtype=np.int64)
     if n:
-        lengths[-1] = a.size - (n - 1) * chunk
-    return np.ascontiguousarray(flat.reshape(n, chunk).T), lengths
+        lengths[-1] = a.size - (n - 1) * T
+    return np.ascontiguousarray(flat.reshape(n, T).T), lengths
 
 
 def mask_batches(chunks: Any, lengths: Any, batch_size: int, rng: np.random.Generator, *, mask_prob: float = 0.2,
@@ -267,6 +268,8 @@ def evaluate_mlm(model: Tagger, batches: Iterable[Batch]) -> dict[str, Any]:
         characters counted).
     """
     check_type(model, Tagger, "model")
+    if isinstance(batches, (str, bytes, np.ndarray)) or not isinstance(batches, Iterable):
+        raise TypeError(f"batches must be an iterable of Batch (mask_batches); got {type(batches).__name__}")
     bits, count, hits = 0.0, 0, 0
     for b in batches:
         check_type(b, Batch, "batches item")

@@ -49,8 +49,10 @@ def test_chunks_are_consecutive_and_the_last_is_padded():
     assert chunks.tolist() == [[3, 5, 7], [4, 6, PAD]] and lengths.tolist() == [2, 2, 1]
     chunks, lengths = chunk_ids(np.array([3, 4, 5, 6]), 4)
     assert chunks.shape == (4, 1) and lengths.tolist() == [4]
+    chunks, lengths = chunk_ids(np.array([3, 4]), 10**12)  # shorter than one chunk: one chunk, no padding
+    assert chunks.tolist() == [[3], [4]] and lengths.tolist() == [2]
     chunks, lengths = chunk_ids(np.zeros(0, dtype=np.int64), 3)
-    assert chunks.shape == (3, 0) and lengths.shape == (0,)
+    assert chunks.shape == (0, 0) and lengths.shape == (0,)
 
 
 def test_masking_rate_targets_and_padding():
@@ -267,3 +269,10 @@ def test_plot_draws_the_delays_and_the_bidirectional_band():
     assert [int(t) for t in ax.get_xticks()] == [0, 1, 2]
     with pytest.raises(TypeError, match="rows"):
         plot_mlm("rows")
+
+
+def test_whatever_lies_past_a_chunks_length_is_padding():
+    chunks = np.array([[3, 4], [5, 6], [7, 8]])  # the second chunk is 1 long: 6 and 8 are past its end
+    (b,) = mask_batches(chunks, np.array([3, 1]), 2, np.random.default_rng(0), mask_prob=1.0)
+    assert b.ids[:, 1].tolist() == [MASK, PAD, PAD] and b.tags[:, 1].tolist() == [4, PAD, PAD]
+    assert b.mask.tolist() == [[True, True], [True, False], [True, False]]
