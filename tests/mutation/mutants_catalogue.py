@@ -50,6 +50,7 @@ import theory.symbolic as symbolic
 import theory.topology as topology
 from numerics.models.stacked import BidirectionalRNN, StackedRNN
 from numerics.verify import oracle, runner
+from numerics.verify.claims import topology_bounds
 from numerics.verify.registry import EFFORTS, Effort
 from theory.claims import ClaimResult
 
@@ -382,6 +383,14 @@ GRADIENT_MUTANTS: tuple[Mutant, ...] = (
     Mutant("truncation-error-max-norm", "bounds", "truncation_error in the max-norm instead of the Euclidean norm",
            _wrap(topology_models, "truncation_error", _max_norm_error),
            killed_by=('bidir-approx-bound', 'bidir-approx-bound-stacked', 'bidir-approx-bound-deep')),
+    Mutant("stacked-bound-halves-added", "bounds",
+           "the two-layer bound adds the halves' errors instead of adding them in quadrature (the old constant)",
+           source_mutant(topology_bounds, "stacked_bound", "np.sqrt(F**2 + (np.sqrt(n2) + F) ** 2)",
+                         "(np.sqrt(n2) + 2 * F)"),
+           killed_by=('bidir-approx-bound-stacked',)),
+    Mutant("stacked-bound-exponent-one-short", "bounds", "the two-layer bound with rho^h instead of rho^(h+1)",
+           source_mutant(topology_bounds, "stacked_bound", "rho ** (h + 1)", "rho ** h"),
+           killed_by=('bidir-approx-bound-stacked',)),
     Mutant("min-steps-one-short", "contracts", "min_steps one step short of the shortest length",
            _wrap(receptive, "min_steps", _min_steps_short),
            killed_by=('min-steps-exact', 'lookahead-dense', 'lookahead-relaxed')),

@@ -120,12 +120,17 @@ def test_top_layer_alone_reaching_the_end_is_not_enough():
     assert len(cex["widths"]) == 2 and cex["horizons"][0] < cex["T"] - 1 and cex["error"] > 1e-6
 
 
-def test_deep_bound_is_the_stacked_bound_for_two_equal_layers():
+def test_deep_bound_adds_the_halves_the_stacked_bound_squares():
     c = {"input_size": 2, "n1": 3, "n2": 2, "T": 12, "B": 2, "h": 2, "rho": 0.6, "bias": True, "input_scale": 1.0,
          "seed": 3}
     net = stacked_contractive_net(c)
-    # The two-layer net has all its contracted norms at rho, so the measured constants reproduce the old bound.
-    assert deep_bound(net) == pytest.approx(stacked_bound(net, 0.6, 2), rel=1e-12)
+    omega = max(float(np.linalg.norm(net.params[k], 2)) for k in ("weight_ih_l1", "weight_ih_l1_reverse"))
+    F = omega * np.sqrt(3) / (1 - 0.6)
+    # The two-layer net has all its contracted norms at rho: E_2 is the halves' errors added, the stacked
+    # bound the same two errors in quadrature (the output concatenates the halves), so it is the smaller.
+    assert deep_bound(net) == pytest.approx(0.6**3 * (np.sqrt(2) + 2 * F), rel=1e-12)
+    assert stacked_bound(net, 0.6, 2) == pytest.approx(0.6**3 * np.hypot(F, np.sqrt(2) + F), rel=1e-12)
+    assert stacked_bound(net, 0.6, 2) < deep_bound(net)
 
 
 def test_deep_bound_recursion_by_hand():

@@ -72,3 +72,49 @@ def test_truncation_bound_accepts_a_horizon_beyond_int64():
     for exact_end in (False, True):
         huge = truncation_bound(0.5, 4, 2**63, 6, exact_end=exact_end)
         np.testing.assert_array_equal(huge, truncation_bound(0.5, 4, 6, 6, exact_end=exact_end))
+
+
+# ------------------------------------------------------------ two stacked layers
+def _stacked_pieces(net, n1, n2, rho, h):
+    """The witness's norms, read off its weights, and the two constants written out by hand."""
+    p = net.params
+    omega = float(np.linalg.norm(p["weight_ih_l1"], 2))
+    assert omega == pytest.approx(float(np.linalg.norm(p["weight_ih_l1_reverse"], 2)), rel=1e-12)
+    for k in ("weight_hh_l0_reverse", "weight_hh_l1", "weight_hh_l1_reverse"):
+        assert float(np.linalg.norm(p[k], 2)) == pytest.approx(rho, rel=1e-12)
+    F = omega * math.sqrt(n1) / (1 - rho)
+    quadrature = rho ** (h + 1) * math.hypot(F, math.sqrt(n2) + F)
+    added = rho ** (h + 1) * (math.sqrt(n2) + 2 * F)
+    return omega, quadrature, added
+
+
+@pytest.mark.parametrize(("n1", "n2", "h"), [(1, 1, 0), (1, 3, 1), (3, 2, 2), (2, 2, 3)])
+def test_the_stacked_witness_nearly_attains_each_term_at_once(n1, n2, h):
+    rho = 0.05
+    net, x = bounds.stacked_witness_net(n1, n2, rho, h)
+    omega, quadrature, added = _stacked_pieces(net, n1, n2, rho, h)
+    assert bounds.stacked_bound(net, rho, h) == pytest.approx(quadrature, rel=1e-12)
+    assert x.shape[0] > 2 * h  # t = 0 is inside the claim
+    err = float(truncation_error(net, x, h)[0, 0])
+    # Each term without its geometric sum: forward omega e1, backward sqrt(n2) tanh(3) rho^(h+1) + omega e1
+    e1 = math.sqrt(n1) * rho ** (h + 1)
+    predicted = math.hypot(omega * e1, math.sqrt(n2) * math.tanh(3.0) * rho ** (h + 1) + omega * e1)
+    assert err == pytest.approx(predicted, rel=0.03)
+    assert bounds.WITNESS_RATIO < 0.95 <= err / quadrature <= 1
+    # Adding the halves, as the claim first did, leaves about 1/sqrt(2) that no witness can close.
+    assert err / added < 0.72
+
+
+def test_the_stacked_claim_holds_with_its_witness_and_falls_without_quadrature(monkeypatch):
+    r = run_claim("bidir-approx-bound-stacked", FAST, methods=["property-float64", "tightness"])
+    assert r.as_expected and [m.refuted for m in r.methods] == [False, False]
+    assert r.methods[1].cases == 54 and r.methods[1].nontrivial == 48
+
+    def added(net, rho, h):
+        n1, n2 = (layer.width for layer in net.topology.layers)
+        omega = max(float(np.linalg.norm(net.params[k], 2)) for k in ("weight_ih_l1", "weight_ih_l1_reverse"))
+        return rho ** (h + 1) * (math.sqrt(n2) + 2 * omega * math.sqrt(n1) / (1 - rho))
+
+    monkeypatch.setattr(bounds, "stacked_bound", added)
+    r = run_claim("bidir-approx-bound-stacked", FAST, methods=["property-float64", "tightness"])
+    assert [m.refuted for m in r.methods] == [False, True]
