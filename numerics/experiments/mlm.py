@@ -332,11 +332,13 @@ MLM_PROFILES: dict[str, MlmProfile] = {
                            TrainConfig(epochs=6, batch_size=32, lr=1e-2, clip=1.0, patience=6),
                            notes="all of the EWT text (1.04 M train characters), LSTMs of width 128, 16-dim "
                                  "character embedding, chunks of 150, 6 epochs at lr 1e-2, 3 seeds"),
+    # Batch 16 at lr 1e-2: at batch 32 / lr 2e-2 the stacked LSTM stayed at the unigram level for all 7 epochs
+    # (4.69 bits against 4.66 for the character frequencies; 3.85 after 7 epochs at batch 16 / lr 1e-2).
     "quick": MlmProfile("quick", 200_000, 30_000, None, 150, 64, 16, (0, 1, 2, 4, 8),
-                        TrainConfig(epochs=7, batch_size=32, lr=2e-2, clip=1.0, patience=7),
+                        TrainConfig(epochs=7, batch_size=16, lr=1e-2, clip=1.0, patience=7),
                         notes="first 200,000 characters of the EWT train text, first 30,000 of dev, all of test; "
-                              "LSTMs of width 64, 16-dim character embedding, chunks of 150, 7 epochs at lr 2e-2, "
-                              "3 seeds"),
+                              "LSTMs of width 64, 16-dim character embedding, chunks of 150, batch 16, 7 epochs at "
+                              "lr 1e-2, 3 seeds"),
     "smoke": MlmProfile("smoke", 3000, 600, 1000, 50, 8, 4, (0, 2),
                         TrainConfig(epochs=1, batch_size=16, lr=1e-2, clip=1.0, patience=1), seeds=(0,),
                         notes="tiny sizes for tests"),
