@@ -28,12 +28,21 @@ Regenerate with `python tests/mutation/make_table.py`.
 """
 
 
-def _existing_rows() -> dict[str, str]:
-    """The table's rows by mutant name (empty if there is no table yet)."""
+def _existing() -> tuple[str, dict[str, str], str]:
+    """The current page split around the table: the text before it, its rows by mutant name, the text after it.
+
+    An absent page gives ``(HEADER, {}, "")``. The text after the table (the generic mutation testing
+    section) is written back unchanged, so regenerating the table never drops it.
+    """
     if not OUT.exists():
-        return {}
-    return {line.split("`")[1]: line for line in OUT.read_text().splitlines()
-            if line.startswith("| `")}
+        return HEADER, {}, ""
+    lines = OUT.read_text().splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.startswith("| mutant |")), len(lines))
+    end = start
+    while end < len(lines) and lines[end].startswith("|"):
+        end += 1
+    rows = {line.split("`")[1]: line.rstrip("\n") for line in lines[start:end] if line.startswith("| `")}
+    return "".join(lines[:start]), rows, "".join(lines[end:])
 
 
 def main(names: list[str] | None = None) -> int:
@@ -42,7 +51,9 @@ def main(names: list[str] | None = None) -> int:
     if unknown:
         print(f"unknown mutant(s): {', '.join(unknown)}", file=sys.stderr)
         return 2
-    old = _existing_rows() if names else {}
+    before, old, after = _existing()
+    if not names:
+        before, old = HEADER, {}  # a full run rewrites the introduction too
     rows, survivors = [], []
     for m in MUTANTS:
         if names and m.name not in names:
@@ -69,7 +80,7 @@ def main(names: list[str] | None = None) -> int:
         print(m.name, len(k), "crash" if c else "", flush=True)
     table = ["| mutant | area | bug | claims refuted | refuting claims: methods |",
              "| --- | --- | --- | --- | --- |", *rows]
-    OUT.write_text(HEADER + "\n".join(table) + "\n")
+    OUT.write_text(before + "\n".join(table) + "\n" + after)
     print(f"wrote {OUT}; not killed cleanly: {survivors or 'none'}")
     return 1 if survivors else 0
 

@@ -53,3 +53,20 @@ def test_a_source_mutant_whose_text_is_gone_fails_loudly():
     bad = Mutant("gone", "x", "x", source_mutant(testing, "assert_equivalent", "no such text", "x"))
     with pytest.raises(AssertionError, match="occurs 0 times"), installed(bad):
         pass
+
+
+def test_refreshing_rows_keeps_the_text_around_the_table(tmp_path, monkeypatch):
+    import make_table
+
+    page = tmp_path / "mutation.md"
+    intro = "# Mutation testing\n\nAn introduction.\n\n"
+    table = ("| mutant | area | bug | claims refuted | refuting claims: methods |\n| --- | --- | --- | --- | --- |\n"
+             "| `a` | x | y | 1 | `c`: m |\n| `b` | x | y | 1 | `d`: m |\n")
+    after = "\n## Generic mutation testing\n\nmutmut counts.\n"
+    page.write_text(intro + table + after)
+    monkeypatch.setattr(make_table, "OUT", page)
+    before, rows, rest = make_table._existing()
+    assert before == intro and rest == after
+    assert rows == {"a": "| `a` | x | y | 1 | `c`: m |", "b": "| `b` | x | y | 1 | `d`: m |"}
+    # only unknown names: the page is left alone and the call says so
+    assert make_table.main(["no-such-mutant"]) == 2 and page.read_text() == intro + table + after
