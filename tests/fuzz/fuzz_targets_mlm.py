@@ -1,27 +1,13 @@
 """Fuzz targets of the character-level masked language model (issue 20 item 9).
 
-:func:`mlm_targets` has the shape of ``pos_targets()`` in tests/test_fuzz_api.py
-(dotted name -> (callable, valid keyword arguments)); :data:`MLM_EXCLUDED` names
-the public names left out, with the reason. Hook both into the fuzz harness:
-``t.update(mlm_targets())`` in ``targets()`` and ``EXCLUDED.update(MLM_EXCLUDED)``.
+:func:`mlm_targets` has the shape of ``pos_targets()`` in ``fuzz_targets_areas.py`` (dotted name ->
+(callable, valid keyword arguments)); ``fuzz_targets.targets()`` merges it, and the names left out are in
+``fuzz_exclusions.py`` with their reasons.
 """
 
 from __future__ import annotations
 
 from typing import Any
-
-__all__ = ["MLM_EXCLUDED", "mlm_targets"]
-
-MLM_EXCLUDED: dict[str, str] = {
-    "numerics.experiments.mlm.MlmProfile": "fixed profiles of `drnn reproduce mlm`, selected by name "
-    "(check_mlm_profile, fuzzed)",
-    "numerics.experiments.mlm.mlm_data": "reads the treebank a plan_mlm spec names (seconds per call); its pieces "
-    "(mlm_text, mlm_vocabulary, encode_chars, chunk_ids) are fuzzed",
-    "numerics.experiments.mlm.mlm_run": "trains a model (minutes); its pieces are fuzzed",
-    "numerics.experiments.mlm_report.": "tables of validated store records; tested through `drnn reproduce mlm` "
-    "(tests/numerics/test_mlm.py)",
-    "numerics.figures.mlm.": "plot of mlm_summary rows of validated records; tested through `drnn reproduce mlm`",
-}
 
 
 def mlm_targets() -> dict[str, tuple[Any, dict[str, Any]]]:
