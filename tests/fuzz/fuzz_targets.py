@@ -17,6 +17,7 @@ from fuzz_targets_areas import (
     strategy_targets,
     symbolic_targets,
 )
+from fuzz_targets_mlm import mlm_targets
 
 
 def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
@@ -298,6 +299,7 @@ def targets() -> dict[str, tuple[Any, dict[str, Any]]]:
                  eps=1e-6, tol=1e-6, samples=2)),
     }
     t.update(pos_targets())
+    t.update(mlm_targets())
     t.update(symbolic_targets(plan))
     t.update(figure_targets(net, dnet))
     t.update(strategy_targets(net, x))
