@@ -175,3 +175,25 @@ def test_compiled_jacobian_support_is_the_reference_field(top):
     # Its look-ahead is the topology's: the furthest future input that reaches any output.
     ahead = max((s - t for t in range(T) for s in range(T) if support[t, s]), default=0)
     assert ahead == min(top.lookahead, T - 1)
+
+
+def test_backward_contraction_is_the_reverse_matrix_spectral_norm():
+    # a gap the generic mutation tool found: the forward matrix, or another norm, passed the targeted tests
+    net = TopologyRNN.random(bidirectional_topology(2, [3, 2], 1, "tanh"), seed=4, scale=2.0)
+    rho = backward_contraction(net)
+    assert set(rho) == {1, 2}
+    for l in (1, 2):
+        U = net.params[f"weight_hh_l{l - 1}_reverse"]
+        assert rho[l] == pytest.approx(float(np.sqrt(np.linalg.eigvalsh(U.T @ U).max())), rel=1e-12)
+        assert rho[l] != pytest.approx(float(np.linalg.norm(net.params[f"weight_hh_l{l - 1}"], 2)), rel=1e-6)
+    assert backward_contraction(TopologyRNN.random(stacked_topology(2, [3]), seed=0)) == {}
+
+
+def test_each_layer_runs_its_own_activation():
+    # two layers with different activations: layer 2 must apply its own (relu), layer 1 its own (identity)
+    top = Topology(1, (Layer(1, (0,), "forward", 0, "identity"), Layer(1, (1,), "forward", 0, "relu")), (2,))
+    p = {k: np.zeros(s) for k, s in top.param_shapes(False).items()}
+    p["weight_ih_l0"][:] = 1.0
+    p["weight_ih_l1"][:] = -1.0
+    y = TopologyRNN(top, p, False)(np.array([[[-2.0]], [[3.0]]]))
+    np.testing.assert_array_equal(y[:, 0, 0], [2.0, 0.0])  # relu(-identity(x)), by hand; swapped: -relu(x) = [0, -3]
