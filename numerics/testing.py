@@ -30,6 +30,7 @@ from hypothesis.errors import InvalidArgument
 from hypothesis.extra import numpy as hnp
 
 from numerics._validate import check_allocation, check_dtype
+from numerics.engine.cells import cell_of
 from numerics.engine.params import LayerParams
 from numerics.models import StackedRNN
 from theory._checks import check_activation, check_count, check_real, check_sequence, check_type
@@ -130,7 +131,7 @@ def _layer(draw: st.DrawFn, cell: str, input_size: int, widths: Range, activatio
         draw(weights((G * n,), dtype, bound)) if bias else None,
         draw(weights((G * n,), dtype, bound)) if bias else None,
     )
-    return params, draw(st.sampled_from(activations)) if cell == "elman" else None
+    return params, draw(st.sampled_from(activations)) if cell_of(cell).activated else None
 
 
 def mostly_at_least(low: int, high: int, informative: int) -> st.SearchStrategy[int]:
@@ -300,7 +301,7 @@ def initial_states(net: StackedRNN, batch: int, bound: float = 1.0) -> st.Search
         bound = check_real(bound, "bound", positive=True)
         check_allocation(batch * sum(net.hidden_sizes), net.dtype.itemsize, "batch × hidden sizes")
     one = st.tuples(*[weights((batch, n), net.dtype, bound) for n in net.hidden_sizes]).map(list)
-    return st.tuples(one, one) if net.cell == "lstm" else one
+    return st.tuples(one, one) if cell_of(net.cell).second_state else one
 
 
 @dataclass(frozen=True)

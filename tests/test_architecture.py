@@ -291,3 +291,92 @@ def test_layers_below_figures_run_without_matplotlib() -> None:
 ])
 def test_the_rule_itself(importer: str, target: str, ok: bool) -> None:
     assert allowed(importer, target) is ok
+
+
+# ---------------------------------------------------------------- the public face of each module
+
+#: Public modules that may still lack ``__all__``, with the reason. ``numerics.experiments`` is being rewritten
+#: on another branch (the part-of-speech experiments); its modules gain ``__all__`` there.
+ALL_PENDING: dict[str, str] = {
+    "numerics.experiments": "package being rewritten on the experiments branch",
+    "numerics.experiments.runner": "module being rewritten on the experiments branch",
+}
+
+
+def _public(module: str) -> bool:
+    """A module is public unless a part of its dotted name starts with ``_``."""
+    return not any(part.startswith("_") for part in module.split("."))
+
+
+def _bound_names(tree: ast.Module) -> tuple[set[str], list[str] | None]:
+    """The names a module binds at top level (also inside top-level ``if``/``try``), and its ``__all__`` or None."""
+    bound: set[str] = set()
+    exported: list[str] | None = None
+    body = list(tree.body)
+    while body:
+        node = body.pop(0)
+        if isinstance(node, (ast.If, ast.Try)):
+            body += node.body + node.orelse + getattr(node, "finalbody", []) + [
+                s for h in getattr(node, "handlers", []) for s in h.body]
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = list(node.targets if isinstance(node, ast.Assign) else [node.target])
+            while targets:
+                t = targets.pop()
+                if isinstance(t, (ast.Tuple, ast.List)):
+                    targets += t.elts
+                elif isinstance(t, ast.Name):
+                    bound.add(t.id)
+                    if t.id == "__all__" and node.value is not None:
+                        exported = [e.value for e in getattr(node.value, "elts", [])
+                                    if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+    return bound, exported
+
+
+def _exports() -> dict[str, tuple[set[str], list[str] | None]]:
+    return {m: _bound_names(ast.parse(p.read_text(encoding="utf-8"))) for m, p in MODULES.items() if _public(m)}
+
+
+EXPORTS = _exports()
+
+
+def test_every_public_module_defines_all() -> None:
+    # numerics/verify included: the claims, the oracle, the registry and the runner are public modules too.
+    missing = [m for m, (_, exported) in EXPORTS.items() if exported is None and m not in ALL_PENDING]
+    assert not missing, "public modules without __all__:\n  " + "\n  ".join(
+        f"{m} ({MODULES[m].relative_to(ROOT)})" for m in missing)
+    assert any(m.startswith("numerics.verify.claims.") for m in EXPORTS), "the check must reach numerics/verify"
+
+
+def test_every_name_in_all_is_bound_by_its_module() -> None:
+    stale = [f"{m}: {n}" for m, (bound, exported) in EXPORTS.items() for n in exported or []
+             if n not in bound and f"{m}.{n}" not in MODULES]
+    assert not stale, "names in __all__ the module does not bind:\n  " + "\n  ".join(stale)
+
+
+def test_the_all_readers_see_what_a_module_defines() -> None:
+    bound, exported = _bound_names(ast.parse("import a.b\nfrom c import d as e\nif x:\n    def f(): pass\n"
+                                             "try:\n    G = 1\nexcept ImportError:\n    H: int = 2\n"
+                                             "P, (Q, R) = 0, (1, 2)\n__all__ = ['f', 'G']\n"))
+    assert bound == {"a", "e", "f", "G", "H", "P", "Q", "R", "__all__"} and exported == ["f", "G"]
+    assert _bound_names(ast.parse("def f(): pass\n")) == ({"f"}, None)
+    assert not _public("numerics.engine._workspace") and _public("numerics.verify.claims.cells")
+
+
+# ---------------------------------------------------------------- files that fit
+
+#: The longest a Python file may be (the layout of docs/architecture.md): split a longer one by topic.
+MAX_LINES = 700
+#: The directories whose Python files the limit covers: the packages, the tests, benchmarks, docs and notebooks.
+LINE_LIMITED = ("theory", "numerics", "tests", "benchmarks", "docs", "notebooks")
+
+
+def test_every_python_file_fits_the_line_limit() -> None:
+    files = [p for d in LINE_LIMITED if (ROOT / d).is_dir() for p in sorted((ROOT / d).rglob("*.py"))]
+    assert any(p.parts[-2:] == ("fuzz", "test_fuzz_api.py") for p in files), "the check must reach tests/"
+    long = [f"{p.relative_to(ROOT)}: {n} lines" for p in files
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
+    assert not long, f"files over {MAX_LINES} lines:\n  " + "\n  ".join(long)

@@ -130,6 +130,13 @@ def state_symbols(prefix: str, widths: Sequence[int]) -> list[Vec]:
 def assemble(plan: Plan, params: dict[str, Any]) -> dict[str, sympy.ImmutableMatrix]:
     """The delayed network's matrices, filled from stacked parameters by the plan's placements.
 
+    The symbolic twin of :func:`numerics.models.construction.assemble`: the
+    same operation, zero matrices of the plan's shapes with every placement
+    of ``plan.placements()`` copied in from its stacked source, done here by
+    :func:`fill_placements` on SymPy matrices and there by
+    :func:`numerics.models.construction.fill_placements` on NumPy arrays.
+    The names stay apart because notebooks and exercises import both.
+
     Parameters
     ----------
     plan : Plan
@@ -154,7 +161,8 @@ def fill_placements(
 ) -> dict[str, sympy.ImmutableMatrix]:
     """Zero matrices of ``plan``'s shapes with each placement's slice of its source copied in.
 
-    The kernel of :func:`assemble` and of
+    The symbolic twin of :func:`numerics.models.construction.fill_placements`
+    and the kernel of :func:`assemble` and of
     :func:`theory.topology_symbolic.compiled_matrices`, which check their
     arguments. A placement whose source is ``identity`` copies a slice of an
     identity matrix (the delay lines of a compiled topology).

@@ -29,9 +29,10 @@ from numerics.experiments.specs import RunSpec
 from numerics.experiments.storage import load_records, locked, spec_key
 from numerics.figures.experiments import save_plots
 
-#: The synthetic tasks, ``all`` of them, and the part-of-speech tagging experiment (``pos``, not part of ``all``:
-#: it reads a treebank and has its own profiles, :data:`numerics.experiments.pos.POS_PROFILES`).
-WHAT: tuple[str, ...] = ("reversal", "sine", "runtime", "all", "pos")
+#: The synthetic tasks, ``all`` of them, the part-of-speech tagging experiment (``pos``) and the character-level
+#: masked language model (``mlm``); the last two are not part of ``all``: they read a treebank and have their own
+#: profiles (:data:`numerics.experiments.pos.POS_PROFILES`, :data:`numerics.experiments.mlm.MLM_PROFILES`).
+WHAT: tuple[str, ...] = ("reversal", "sine", "runtime", "all", "pos", "mlm")
 #: Profiles offered on the command line; ``smoke`` (seconds, for tests) is accepted but not advertised.
 PUBLIC_PROFILES: tuple[str, ...] = ("quick", "standard", "paper")
 
@@ -89,8 +90,10 @@ def cmd_reproduce(args: argparse.Namespace) -> int:
         raise ValueError(f"--profile must be one of {list(PUBLIC_PROFILES)}; got {args.profile!r}")
     if args.what == "pos":
         return cmd_reproduce_pos(args)
+    if args.what == "mlm":
+        return cmd_reproduce_mlm(args)
     if args.treebank is not None:
-        raise ValueError("--treebank applies to 'drnn reproduce pos' only")
+        raise ValueError("--treebank applies to 'drnn reproduce pos' and 'drnn reproduce mlm' only")
     profile = EXPERIMENT_PROFILES[args.profile]
     tasks = ("reversal", "sine", "runtime") if args.what == "all" else (args.what,)
     out = output_dir(args.out)  # fail early (one line) on a bad --out
@@ -134,6 +137,62 @@ def _check_scheduler(scheduler: str | None) -> bool:
         print(f"drnn reproduce: error: {exc}", file=sys.stderr)
         return False
     return True
+
+
+def _treebank_arg(value: str | None) -> str | None:
+    """``--treebank`` as an absolute directory path (ValueError naming the option if it has no treebank files)."""
+    from numerics.experiments.treebank import TreebankError, find_treebank_files
+
+    if value is None:
+        return None
+    try:
+        find_treebank_files(value)
+    except TreebankError as exc:
+        raise ValueError(f"--treebank: {exc}") from None
+    return str(Path(value).resolve())
+
+
+def cmd_reproduce_mlm(args: argparse.Namespace) -> int:
+    """``drnn reproduce mlm``: train and test the masked character models; write ``mlm.csv``, ``mlm.md``, the plot."""
+    from numerics.experiments.mlm import MLM_PROFILES, mlm_data, plan_mlm
+    from numerics.experiments.mlm_report import mlm_summary, unigram_bits, write_mlm_tables
+    from numerics.experiments.treebank import TreebankError
+    from numerics.figures.mlm import save_mlm_plot
+
+    if args.profile not in MLM_PROFILES:
+        raise ValueError(f"--profile must be one of {[p for p in MLM_PROFILES if p != 'smoke']}; got {args.profile!r}")
+    profile = MLM_PROFILES[args.profile]
+    treebank = _treebank_arg(args.treebank)
+    out = output_dir(args.out)
+    if not _check_scheduler(args.scheduler):
+        return 2
+    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    default = 1 if profile.name == "smoke" else max(1, min(ncpu, 2 if profile.name == "quick" else ncpu))
+    jobs = args.jobs if args.jobs is not None else default
+    specs = plan_mlm(profile, treebank)
+    t0 = time.perf_counter()
+    print(f"drnn reproduce mlm --profile {profile.name}: {profile.notes}", flush=True)
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
+    with locked(out):
+        try:
+            data = mlm_data(specs[0].task_params)  # a damaged treebank fails before any run
+        except TreebankError as exc:
+            raise ValueError(f"treebank: {exc}") from None
+        report = run_all(specs, out, jobs=jobs, log=say, scheduler=args.scheduler)
+        wanted = {spec_key(s) for s in specs}
+        records = [r for r in load_records(out, warn=say) if spec_key(r["spec"]) in wanted]
+        rows = mlm_summary(records, unigram_bits(data, specs[0].task_params))
+        paths = write_mlm_tables(out, rows, records, profile.name, profile.notes)
+        if not args.no_plots and records:
+            paths.append(save_mlm_plot(rows, out))
+        for path in paths:
+            print(f"wrote {path}", flush=True)
+    print(f"done: {len(report['ran'])} run(s) in {time.perf_counter() - t0:.1f} s, "
+          f"{len(report['skipped'])} resumed from earlier invocations", flush=True)
+    return 0
 
 
 def cmd_reproduce_pos(args: argparse.Namespace) -> int:
@@ -201,7 +260,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``reproduce`` sub-command."""
     p = subparsers.add_parser(
         "reproduce",
-        help="reproduce the paper's experiments (reversal, sine filtering, runtime; pos: part-of-speech tagging)",
+        help="reproduce the paper's experiments (reversal, sine filtering, runtime; pos: part-of-speech tagging; "
+             "mlm: masked character model)",
         description="Train and time the networks of the paper's synthetic experiments (docs/experiments.md) and write "
                     "a results table (CSV, Markdown) and plots. Finished runs are saved one file each under "
                     "OUT/runs; rerunning the same command resumes without redoing them.",
@@ -219,7 +279,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "address (e.g. tcp://host:8786) uses a running dask scheduler; needs the 'cluster' extra. "
                         "Default: a local process pool (--jobs)")
     p.add_argument("--treebank", default=None, metavar="DIR",
-                   help="pos only: a UD treebank directory with *-ud-{train,dev,test}.conllu[.xz] files (default: the "
+                   help="pos and mlm only: a UD treebank directory with *-ud-{train,dev,test}.conllu[.xz] files "
+                        "(default: the "
                         "UD English EWT v2.15 extract shipped with the package)")
     p.add_argument("--no-plots", action="store_true", help="write tables only")
     p.set_defaults(func=cmd_reproduce)

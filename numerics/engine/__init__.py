@@ -2,10 +2,12 @@
 
 Knows parameters (:class:`LayerParams`), not models.
 
-- :mod:`numerics.engine.cells`: each cell pointwise (gate layout, forward from
-  pre-activations, local derivatives, backward); no matrix products.
-- :mod:`numerics.engine.layer`: one layer through time (the dense step pairs
-  and the layer loop), under every model.
+- :mod:`numerics.engine.cells`: the cells, one module each: structure, the
+  pointwise work (forward from pre-activations, local derivatives, backward)
+  in the dense and the wavefront layout, and the cost model's figures; no
+  matrix products. Every schedule asks the cell object and names no cell.
+- :mod:`numerics.engine.layer`: one layer through time (the recurrent product
+  and the cell's pointwise step, per step), under every model.
 - :mod:`numerics.engine.protocol`, :mod:`numerics.engine.registry`,
   :mod:`numerics.engine.select`: what a schedule is, the list of schedules
   (:mod:`~numerics.engine.dense`, :mod:`~numerics.engine.wavefront`,
@@ -15,7 +17,7 @@ Knows parameters (:class:`LayerParams`), not models.
 - :mod:`numerics.engine.params` (parameters, the layer cache, weights-keyed
   preparations), :mod:`numerics.engine.activations` (pointwise functions),
   :mod:`numerics.engine.units` (what a plan asks per unit: activation groups,
-  holds, the GRU reset mask).
+  holds, the reset mask of a reset-gate cell).
 """
 
 from numerics.engine.layer import layer_backward, layer_forward

@@ -28,16 +28,9 @@ from typing import ClassVar
 import numpy as np
 
 from numerics.engine.activations import ActGroup
-from numerics.engine.cells import _split, elman_local, gate_scale, gru_local, lstm_local
+from numerics.engine.cells import cell_of, gate_scale
 from numerics.engine.cost import schedule_cost
-from numerics.engine.layer import (
-    elman_step_backward,
-    elman_step_forward,
-    gru_step_backward,
-    gru_step_forward,
-    lstm_step_backward,
-    lstm_step_forward,
-)
+from numerics.engine.layer import folded_biases
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import (
     DenseLayoutCache,
@@ -96,7 +89,7 @@ class _Block:
     src_cols: np.ndarray            # the sources' columns, in the order of ``srcs``
     hull: tuple[int, int] | None    # columns of sources and self if they are one range of whole blocks
     w_ih_t: np.ndarray | None       # (I, G·w), scaled; None if the input does not feed the block
-    bias: np.ndarray | None         # (G·w,), scaled; GRU's b_hn stays inside the reset gate
+    bias: np.ndarray | None         # (G·w,), scaled; a reset gate's b_hn stays inside it
     b_hn: np.ndarray | None         # (w,)
     whh_t: np.ndarray | None        # (w, G·w), scaled self block; None without a self-loop
     cross_t: np.ndarray | None      # (Σ w_src, G·w), scaled readings of the other blocks
@@ -109,9 +102,10 @@ class _Block:
 class BlockOrder:
     """A plan's blocks in topological order with their weights (build once per weights with :func:`block_order`).
 
-    ``inside`` is True for PyTorch's GRU (``gru_reset="full"``), whose
-    readings of other blocks lie inside the reset gate; for the own-reset
-    cell and the other cells they join the input side.
+    ``inside`` is True for a reset-gate cell with ``gru_reset="full"``
+    (PyTorch's GRU), whose last gate's readings of other blocks lie inside the
+    reset gate; for the own-reset cell and the other cells they join the
+    input side.
     """
 
     cell: str
@@ -133,7 +127,7 @@ def block_order(plan: Plan, params: LayerParams) -> BlockOrder | None:
     N, G = plan.hidden_size, plan.gates
     dt = params.dtype
     half = gate_scale(plan.cell, dt)
-    gru = plan.cell == "gru"
+    cell = cell_of(plan.cell)
     groups = unit_groups(plan)
     fed = {e.dst for e in plan.inputs}
     selfs = {e.dst for e in plan.recurrent if e.src == e.dst}
@@ -151,14 +145,11 @@ def block_order(plan: Plan, params: LayerParams) -> BlockOrder | None:
         whh = params.weight_hh[rows, s0:s1]
         src_cols = np.concatenate([np.arange(*plan.span(s)) for s in srcs.get(b, [])] or [np.arange(0)])
         cross = params.weight_hh[np.ix_(rows, src_cols)] if len(src_cols) else None
-        bias = b_hn = None
-        if params.bias_ih is not None:
-            bias = params.bias_ih[rows] + params.bias_hh[rows]
-            if gru:
-                # b_hn sits inside r ⊙ (W_hn h + b_hn): it cannot join the input side.
-                bias[2 * w :] = params.bias_ih[rows[2 * w :]]
-                b_hn = np.ascontiguousarray(params.bias_hh[rows[2 * w :]])
+        bias, b_hn = folded_biases(cell, *(None if v is None else v[rows] for v in (params.bias_ih, params.bias_hh)))
+        if bias is not None:
             bias = bias * scale[:, 0]
+            if b_hn is not None:
+                b_hn = np.ascontiguousarray(b_hn)
         spans = sorted([plan.span(s) for s in srcs.get(b, [])] + [(s0, s1)])
         hull = (spans[0][0], spans[-1][1]) if all(spans[i][1] == spans[i + 1][0] for i in range(len(spans) - 1)) \
             else None
@@ -170,7 +161,7 @@ def block_order(plan: Plan, params: LayerParams) -> BlockOrder | None:
             None if cross is None else np.ascontiguousarray((cross * scale).T),
             np.ascontiguousarray(w_ih), np.ascontiguousarray(whh),
             None if cross is None else np.ascontiguousarray(cross)))
-    return BlockOrder(plan.cell, N, order, tuple(blocks), gru and plan.gru_reset == "full")
+    return BlockOrder(plan.cell, N, order, tuple(blocks), cell.reset_gate and plan.gru_reset == "full")
 
 
 class _Workspace:
@@ -245,46 +236,49 @@ def dag_forward(
     cache : LayerCache or None
         As :func:`numerics.engine.layer.layer_forward` returns it.
     """
-    cell, N = bo.cell, bo.hidden_size
-    lstm, gru = cell == "lstm", cell == "gru"
-    G = 4 if lstm else (3 if gru else 1)
+    N = bo.hidden_size
+    C = cell_of(bo.cell)
+    G = C.gates
     x = np.ascontiguousarray(x)
     T, B, _ = x.shape
     dt = params.dtype
     h = np.empty((T + 1, B, N), dtype=dt)
     h[0] = h0
-    c = np.empty((T + 1, B, N), dtype=dt) if lstm else None
-    if lstm:
+    c = np.empty((T + 1, B, N), dtype=dt) if C.second_state else None
+    if c is not None:
         c[0] = 0 if c0 is None else c0
-    gates = np.empty((T, B, G * N), dtype=dt) if (lstm or gru) and keep_cache else None
-    inner = np.empty((T, B, N), dtype=dt) if (lstm or gru) else None
+    gates = np.empty((T, B, G * N), dtype=dt) if C.keeps_gates and keep_cache else None
+    inner = np.empty((T, B, N), dtype=dt) if C.keeps_gates else None
     x2 = _rows2(x)
     ws = _Workspace(dt)
+    nones = [None] * (T + 1)
     for b in bo.order:
         blk = bo.blocks[b]
         s0, s1 = blk.span
         w = s1 - s0
+        k = (G - 1) * w              # a reset gate's operand: the last gate's columns k:
         # Contiguous per-block buffers: the step kernels slice gates along the last axis.
-        # Readings of the other blocks at all steps: one product. For PyTorch's GRU the candidate's part lies
-        # inside the reset gate and stays apart (``inside``); everything else joins the input side ``xw``.
+        # Readings of the other blocks at all steps: one product. For a reset-gate cell with the full reset
+        # (PyTorch's GRU) the last gate's part lies inside the reset gate and stays apart (``inside``);
+        # everything else joins the input side ``xw``.
         acc = None
         if blk.cross_t is not None:
             acc = np.matmul(_sources(bo, blk, h, T), blk.cross_t, out=ws("acc", T * B, G * w)).reshape(T, B, G * w)
-        inside = acc[..., 2 * w :] if (acc is not None and bo.inside) else None
+        inside = acc[..., k:] if (acc is not None and bo.inside) else None
         if blk.w_ih_t is not None:
             xw = np.matmul(x2, blk.w_ih_t, out=ws("xw", T * B, G * w)).reshape(T, B, G * w)
             if acc is not None:
                 if inside is None:
                     xw += acc
                 else:
-                    xw[..., : 2 * w] += acc[..., : 2 * w]
+                    xw[..., :k] += acc[..., :k]
         elif acc is not None and inside is None:
             xw = acc                                # no input: the readings are the whole input side
         else:
             xw = ws("xw", T, B, G * w)
             if acc is not None:
-                xw[..., : 2 * w] = acc[..., : 2 * w]
-                xw[..., 2 * w :] = 0
+                xw[..., :k] = acc[..., :k]
+                xw[..., k:] = 0
             else:
                 xw[...] = 0
         if blk.bias is not None:
@@ -292,43 +286,40 @@ def dag_forward(
         hb = ws("h", T + 1, B, w)
         hb[0] = h0[:, s0:s1]
         whh_t = blk.whh_t if blk.whh_t is not None else np.zeros((w, G * w), dtype=dt)
-        gb = ws("gates", T, B, G * w)
-        if lstm:
+        gb = ws("gates", T, B, G * w) if C.keeps_gates else nones
+        cb = nones
+        if c is not None:
             cb = ws("c", T + 1, B, w)
             cb[0] = c[0, :, s0:s1]
-            tcb = ws("inner", T, B, w)
-            for t in range(T):
-                lstm_step_forward(xw[t], hb[t], cb[t], whh_t, gb[t], cb[t + 1], tcb[t], hb[t + 1])
-                if t < blk.hold:
-                    hb[t + 1] = hb[t]
+        ib = ws("inner", T, B, w) if C.keeps_gates else nones
+        b_hn = blk.b_hn
+        if inside is not None and b_hn is not None:
+            inside += b_hn                          # joins b_hn: one addition per step inside the reset gate
+        bh = [b_hn] * T if inside is None else inside
+        target, finish, acts = C.product_target, C.forward_pointwise, blk.acts
+        for t in range(T):
+            # The step (numerics.engine.layer): product, then the cell. A reset gate adds its b_hn argument to
+            # W_hn h; a per-step (B, w) array broadcasts as well.
+            h_prev, h_new, g = hb[t], hb[t + 1], gb[t]
+            np.matmul(h_prev, whh_t, out=target(g, h_new, None))
+            finish(xw[t], h_prev, cb[t], g, cb[t + 1], ib[t], h_new, bh[t], acts, None)
+            if t < blk.hold:
+                hb[t + 1] = hb[t]
+                if c is not None:
                     cb[t + 1] = cb[t]
-            c[1:, :, s0:s1] = cb[1:]
-            inner[:, :, s0:s1] = tcb
-        elif gru:
-            hnb = ws("inner", T, B, w)
-            b_hn = blk.b_hn
-            if inside is not None and b_hn is not None:
-                inside += b_hn                          # joins b_hn: one addition per step inside the reset gate
-            for t in range(T):
-                # gru_pointwise adds its b_hn argument to W_hn h; a per-step (B, w) array broadcasts as well.
-                gru_step_forward(xw[t], hb[t], whh_t, b_hn if inside is None else inside[t], gb[t], hnb[t], hb[t + 1])
-                if t < blk.hold:
-                    hb[t + 1] = hb[t]
-            inner[:, :, s0:s1] = hnb
-        else:
-            for t in range(T):
-                elman_step_forward(xw[t], hb[t], whh_t, blk.acts, hb[t + 1])
-                if t < blk.hold:
-                    hb[t + 1] = hb[t]
         h[1:, :, s0:s1] = hb[1:]
+        if c is not None:
+            c[1:, :, s0:s1] = cb[1:]
+        if inner is not None:
+            inner[:, :, s0:s1] = ib
         if gates is not None:
             gates.reshape(T, B, G, N)[:, :, :, s0:s1] = gb.reshape(T, B, G, w)
     if not keep_cache:
         return h[1:], None
     holds = np.repeat([blk.hold for blk in bo.blocks], [blk.span[1] - blk.span[0] for blk in bo.blocks])
     groups = tuple(ActGroup(n, a + blk.span[0], c_ + blk.span[0]) for blk in bo.blocks for n, a, c_ in blk.acts)
-    cache = LayerCache(cell, params, x, h, c, gates, inner if lstm else None, inner if gru else None,
-                       _merge(groups), holds if holds.any() else None, False, plan_reset_mask)
+    cache = LayerCache(bo.cell, params, x, h, c, gates, *C.inner_fields(inner), _merge(groups),
+                       holds if holds.any() else None, False, plan_reset_mask)
     return h[1:], cache
 
 
@@ -376,8 +367,8 @@ def dag_backward(
     x, h = cache.x, cache.h
     T, B, I = x.shape
     N = bo.hidden_size
-    lstm, gru = bo.cell == "lstm", bo.cell == "gru"
-    G = 4 if lstm else (3 if gru else 1)
+    C = cell_of(bo.cell)
+    G = C.gates
     dt = p.dtype
     R = T * B
     x2 = _rows2(x)
@@ -387,11 +378,18 @@ def dag_backward(
     db_hh = np.zeros(G * N, dtype=dt) if p.bias_hh is not None else None
     dx2 = np.zeros((R, I), dtype=dt)
     dh0 = np.zeros((B, N), dtype=dt)     # readings of the initial states by other blocks, then the result
-    dc0 = (np.zeros((B, N), dtype=dt) if dc_final is None else np.array(dc_final, dtype=dt)) if lstm else None
+    dc0 = None
+    if C.second_state:
+        dc0 = np.zeros((B, N), dtype=dt) if dc_final is None else np.array(dc_final, dtype=dt)
     # Gradients arriving at each block's states from the blocks that read it, pushed by those readers.
     dh_in = np.array(dh_out, dtype=dt)
-    gv = cache.gates.reshape(T, B, G, N) if (lstm or gru) else None
+    gv = cache.gates.reshape(T, B, G, N) if C.keeps_gates else None
+    inner = C.inner_of(cache)
     ws = _Workspace(dt)
+
+    def take(name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+        return ws(name, *shape)
+
     for b in reversed(bo.order):
         blk = bo.blocks[b]
         s0, s1 = blk.span
@@ -401,39 +399,25 @@ def dag_backward(
         buf = np.empty((B, w), dtype=dt)
         first = min(blk.hold, T)
         dax = ws("dax", T, B, G * w)
-        dah = ws("dah", T, B, G * w) if gru else dax
+        dah = ws("dah", T, B, G * w) if C.reset_gate else dax
         # Held steps discarded their computed values: zero pre-activation gradients.
         dax[:first] = 0
         dah[:first] = 0
         whh = blk.whh if blk.whh_t is not None else np.zeros((G * w, w), dtype=dt)
         # Local derivatives of all steps at once, from strided views of the dense cache.
-        if lstm:
-            dc = np.array(dc0[:, s0:s1])
-            f = gv[:, :, 1, s0:s1]
-            local = ws("local", T, B, 4 * w)
-            dh_dc = lstm_local(gv[..., s0:s1], cache.c[:-1, :, s0:s1], cache.tanh_c[:, :, s0:s1], _split(local, 4),
-                               ws("local1", T, B, w), _split(ws("sd", T, B, 4 * w), 4))
-            for t in range(T - 1, first - 1, -1):
-                dh += dhb[t]
-                lstm_step_backward(dh, dc, dh_dc[t], local[t], f[t], whh, dax[t], buf)
-                dh, buf = buf, dh
+        loc = C.step_locals(h[:, :, s0:s1], None if gv is None else gv[..., s0:s1],
+                            None if cache.c is None else cache.c[:, :, s0:s1],
+                            None if inner is None else inner[:, :, s0:s1], blk.acts, take)
+        dc = None if dc0 is None else np.array(dc0[:, s0:s1])
+        pointwise, direct = C.backward_pointwise, C.backward_direct
+        for t in range(T - 1, first - 1, -1):
+            dh += dhb[t]
+            np.matmul(pointwise(dh, dc, loc, t, dax[t], dah[t], None), whh, out=buf)
+            if C.direct:
+                direct(dh, loc, t, buf, None)
+            dh, buf = buf, dh
+        if dc is not None:
             dc0[:, s0:s1] = dc
-        elif gru:
-            r, z, n = (gv[:, :, k, s0:s1] for k in range(3))
-            local = ws("local", T, B, 3 * w)
-            local_hn = ws("local1", T, B, w)
-            gru_local(r, z, n, cache.hn[:, :, s0:s1], h[:-1, :, s0:s1], local[..., :w], local[..., w : 2 * w],
-                      local_hn, local[..., 2 * w :])
-            for t in range(T - 1, first - 1, -1):
-                dh += dhb[t]
-                gru_step_backward(dh, local[t], local_hn[t], z[t], whh, dax[t], dah[t], buf)
-                dh, buf = buf, dh
-        else:
-            dphi = elman_local(h[1:, :, s0:s1], blk.acts, ws("local", T, B, w))
-            for t in range(T - 1, first - 1, -1):
-                dh += dhb[t]
-                elman_step_backward(dh, dphi[t], whh, dax[t], buf)
-                dh, buf = buf, dh
         # Held steps copy the state: the gradient passes straight through them (dc is left as it is).
         if first:
             dh += dhb[:first].sum(axis=0)
@@ -447,7 +431,7 @@ def dag_backward(
             db_ih[rows] = dax2.sum(axis=0)
             db_hh[rows] = dah2.sum(axis=0)
         # The readings of other blocks see the hidden-side gradient inside the reset gate, else the input side's.
-        dcr = dah2 if bo.inside or not gru else dax2
+        dcr = dah2 if bo.inside or not C.reset_gate else dax2
         if blk.cross is not None and blk.whh_t is not None and dcr is dah2 and blk.hull is not None:
             # Self and sources adjacent: the weight gradients of all of them in one product.
             a, e = blk.hull

@@ -9,7 +9,9 @@ forward and, for training, backward. The terms per step:
 
 - **overhead** (:data:`STEP_US`, µs): the Python and NumPy call overhead of
   one step's product and pointwise calls, per cell and schedule, forward and
-  backward. The wavefront runs ``T + d`` steps, the layer
+  backward. Each cell's figures live on its object
+  (:class:`numerics.engine.cells.CellCosts`); a cell without them is priced
+  by the per-gate fallback of :func:`figures`. The wavefront runs ``T + d`` steps, the layer
   order ``≈ L·T``, the dense and block-sparse engines ``T + d``.
 - **products**: the step's multiply-adds at :data:`STEP_RATE` — the dense
   engine multiplies the whole ``(N, G·N)`` matrix, zeros included; the
@@ -61,28 +63,31 @@ product and its long pointwise rows win for very narrow blocks.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
+from numerics.engine.cells import CELLS, cell_of
 from theory._checks import check_choice, check_count
 from theory.layout import Plan, check_plan
 
-#: Overhead per sequential step (µs), ``(forward, backward)``, per schedule and cell.
-STEP_US: dict[str, dict[str, tuple[float, float]]] = {
-    "dense": {"elman": (2.7, 6.4), "lstm": (18.6, 37.5), "gru": (26.7, 1.5)},
-    "wavefront": {"elman": (5.1, 12.6), "lstm": (17.1, 58.8), "gru": (41.7, 59.3)},
-    "layers": {"elman": (2.7, 2.2), "lstm": (11.8, 5.0), "gru": (16.2, 10.5)},
-    "sparse": {"elman": (4.0, 0.0), "lstm": (17.0, 23.0), "gru": (24.7, 60.0)},
-}
+#: The schedules with their own measured figures (the block order is priced as one of them, :data:`PRICED_AS`).
+PRICED: tuple[str, ...] = ("dense", "wavefront", "layers", "sparse")
+
+
+def _measured(field: str) -> dict[str, dict[str, tuple[float, float]]]:
+    """One figure of every cell's :class:`numerics.engine.cells.CellCosts`, by schedule and cell name."""
+    return {s: {name: getattr(c.costs, field)[s] for name, c in CELLS.items()
+                if c.costs is not None and s in getattr(c.costs, field)} for s in PRICED}
+
+
+#: Overhead per sequential step (µs), ``(forward, backward)``, per schedule and cell (from the cell objects).
+STEP_US: dict[str, dict[str, tuple[float, float]]] = _measured("step_us")
 #: The sparse wavefront's extra overhead per batched product (one per shape of block row), µs:
 #: a gather of the sources, the product and a scatter of the result.
 SPARSE_GROUP_US: float = 12.0
 #: Pointwise and memory work, µs per state element (batch × unit) per step, ``(forward, backward)``,
 #: per schedule and cell (the dense backward writes fresh ``(T', B, G·N)`` arrays, the wavefront reuses
 #: its scratch arrays).
-POINTWISE_US: dict[str, dict[str, tuple[float, float]]] = {
-    "dense": {"elman": (0.00003, 0.0028), "lstm": (0.0019, 0.0113), "gru": (0.0025, 0.0179)},
-    "wavefront": {"elman": (0.0002, 0.0002), "lstm": (0.0019, 0.0012), "gru": (0.0019, 0.0015)},
-    "layers": {"elman": (0.00003, 0.0003), "lstm": (0.0017, 0.0090), "gru": (0.0016, 0.0013)},
-    "sparse": {"elman": (0.0, 0.0085), "lstm": (0.0019, 0.0202), "gru": (0.0019, 0.0225)},
-}
+POINTWISE_US: dict[str, dict[str, tuple[float, float]]] = _measured("pointwise_us")
 #: Fixed cost of one contiguous inner run of a pointwise sweep, in units of one element's cost.
 INNER_RUN: float = 48.0
 #: Fixed cost per call (µs): ``(base, per block)``, forward only.
@@ -97,15 +102,10 @@ CALL_US: dict[str, tuple[float, float]] = {
 #: dense engine and the layer order took their arrays from the scratch pool too (they had paid a page fault
 #: per page of fresh memory on every call). The per-term constants above were fitted earlier and misjudge
 #: the schedules by different factors (0.5–1.0), which no common factor corrects.
-SCALE: dict[str, dict[str, tuple[float, float]]] = {
-    "dense": {"elman": (0.92, 0.51), "lstm": (0.84, 0.58), "gru": (0.90, 0.61)},
-    "wavefront": {"elman": (0.89, 0.71), "lstm": (0.78, 0.83), "gru": (0.88, 0.84)},
-    "layers": {"elman": (0.90, 1.00), "lstm": (0.72, 0.55), "gru": (0.88, 0.88)},
-    # The block-sparse engine is for plans outside the stacked structure: calibrated on skip-one-layer plans
-    # (``calibrate_cost.py --sparse``). Its block order (acyclic plans) is priced as its wavefront, which the
-    # factors absorb.
-    "sparse": {"elman": (0.46, 0.47), "lstm": (0.78, 0.64), "gru": (0.83, 0.46)},
-}
+#: The block-sparse engine is for plans outside the stacked structure: calibrated on skip-one-layer plans
+#: (``calibrate_cost.py --sparse``). Its block order (acyclic plans) is priced as its wavefront, which the
+#: factors absorb.
+SCALE: dict[str, dict[str, tuple[float, float]]] = _measured("scale")
 #: Schedules priced with another's constants: the block order (acyclic plans) as the block-sparse wavefront,
 #: whose calibration factors were measured with the block order running where it was preferred.
 PRICED_AS: dict[str, str] = {"blocks": "sparse"}
@@ -117,14 +117,70 @@ BATCHED_RATE: float = 60_000.0
 HOISTED_RATE: float = 60_000.0
 
 
+class Figures(NamedTuple):
+    """A cell's figures on one schedule, each ``(forward, backward)``: step overhead, pointwise work, calibration."""
+
+    step_us: tuple[float, float]
+    pointwise_us: tuple[float, float]
+    scale: tuple[float, float]
+
+
+def figures(cell: str, schedule: str) -> Figures:
+    """The cost figures of ``cell`` on ``schedule``: the cell's own, else the per-gate fallback.
+
+    Parameters
+    ----------
+    cell : str
+        A cell name (:data:`numerics.engine.cells.CELLS`).
+    schedule : str
+        A priced schedule (:data:`PRICED`) or one priced as another (:data:`PRICED_AS`).
+
+    Returns
+    -------
+    Figures
+
+    A cell without measured figures for a schedule (a new cell before
+    ``benchmarks/calibrate_cost.py`` has measured it) is priced per gate
+    from the measured cells: its step overhead and pointwise work are
+    ``G`` times the mean, over the cells measured on that schedule, of their
+    figure divided by their gate count (a step's NumPy calls and sweeps grow
+    with the gate slices it touches), and its calibration factor is the mean
+    of theirs. The choice stays deterministic and never fails for lack of a
+    row.
+    """
+    check_choice(cell, sorted(CELLS), "cell")
+    check_choice(schedule, (*PRICED, *PRICED_AS), "schedule")
+    return _figures(cell, schedule)
+
+
+def _figures(cell: str, schedule: str) -> Figures:
+    """:func:`figures` without the argument checks (the model's inner loop)."""
+    c = cell_of(cell)
+    s = PRICED_AS.get(schedule, schedule)
+    if c.costs is not None and all(s in f for f in c.costs):
+        return Figures(c.costs.step_us[s], c.costs.pointwise_us[s], c.costs.scale[s])
+    return _fallback(c.gates, s)
+
+
+def _fallback(G: int, s: str) -> Figures:
+    """The per-gate fallback of :func:`figures` for a cell of ``G`` gates on schedule ``s``."""
+    measured = [m for m in CELLS.values() if m.costs is not None and all(s in f for f in m.costs)]
+
+    def per_gate(field: str) -> tuple[float, float]:
+        return tuple(G * sum(getattr(m.costs, field)[s][k] / m.gates for m in measured) / len(measured)
+                     for k in (0, 1))
+
+    scale = tuple(sum(m.costs.scale[s][k] for m in measured) / len(measured) for k in (0, 1))
+    return Figures(per_gate("step_us"), per_gate("pointwise_us"), scale)
+
+
 def _run(s: str, cell: str, N: int, n: int, L: int) -> int:
     """Contiguous run (numbers) a schedule's pointwise kernels sweep."""
     if s in ("dense", "sparse"):
         return N
     if s == "layers":
         return n
-    # Wavefront: Elman's pointwise work is contiguous over all blocks, LSTM's gate slices 2n, GRU's n.
-    return {"elman": L * n, "lstm": 2 * n, "gru": n}[cell]
+    return cell_of(cell).wave_run(n, L)      # the wavefront's kernels sweep per block or per gate slice
 
 
 def _schedule_cost(plan: Plan, batch: int, steps: int, s: str, backward: bool) -> float:
@@ -135,7 +191,7 @@ def _schedule_cost(plan: Plan, batch: int, steps: int, s: str, backward: bool) -
     total = 0.0
     for k in ((0, 1) if backward else (0,)):
         fixed = (base + per_block * L) if k == 0 else 0.0
-        total += SCALE[s][plan.cell][k] * (fixed + _pass_cost(plan, batch, Tp, s, bool(k)))
+        total += _figures(plan.cell, s).scale[k] * (fixed + _pass_cost(plan, batch, Tp, s, bool(k)))
     return total
 
 
@@ -144,9 +200,10 @@ def _pass_cost(plan: Plan, B: int, Tp: int, s: str, bw: bool) -> float:
     cell, G, N, L, I = plan.cell, plan.gates, plan.hidden_size, len(plan.blocks), plan.input_size
     n = max(plan.widths)
     # The own-reset GRU's candidate splits W_hn in two (inside and outside the reset gate).
-    Gh = G + (1 if (cell == "gru" and plan.gru_reset == "own") else 0)
+    Gh = cell_of(cell).slots(plan.gru_reset == "own")
     k = int(bw)
-    over, e = STEP_US[s][cell][k], POINTWISE_US[s][cell][k]
+    fig = _figures(cell, s)
+    over, e = fig.step_us[k], fig.pointwise_us[k]
     proj = (2 if bw else 1) * B * I * G                  # input projection; backward: dW_ih and dx
     total = 0.0
     if s == "layers":
@@ -166,7 +223,7 @@ def _pass_cost(plan: Plan, B: int, Tp: int, s: str, bw: bool) -> float:
         units, macs = L * n, L * B * 2 * n * Gh * n
         rate = BATCHED_RATE
     else:
-        slots = 4 if (cell == "gru" and plan.gru_reset == "own") else G
+        slots = Gh
         nnz = sum(plan.blocks[ed.dst].width * plan.blocks[ed.src].width for ed in plan.recurrent)
         shapes = {(sum(plan.blocks[ed.src].width for ed in plan.recurrent if ed.dst == d), plan.blocks[d].width)
                   for d in {ed.dst for ed in plan.recurrent}}
@@ -228,10 +285,13 @@ __all__ = [
     "INNER_RUN",
     "LOOP_RATE",
     "POINTWISE_US",
+    "PRICED",
     "PRICED_AS",
     "SCALE",
     "SPARSE_GROUP_US",
     "STEP_US",
+    "Figures",
+    "figures",
     "schedule_cost",
     "schedule_costs",
 ]

@@ -32,6 +32,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from numerics.engine.activations import ActGroup
+from numerics.engine.cells import cell_of
 from numerics.engine.cost import schedule_cost
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.params import LayerCache, LayerParams
@@ -44,13 +45,13 @@ def supports_layer_order(plan: Plan) -> bool:
     """True if the plan can run in layer order.
 
     Block ``l`` reads only blocks ``l`` and ``l - 1``, the input feeds only
-    block 0 and, for GRU, the reset gate multiplies only the block's own
-    recurrent reading (``gru_reset == "own"``; PyTorch's full reset puts the
-    reading of block ``l - 1`` inside the gate, which a layer's input side
-    cannot express).
+    block 0 and, for a reset-gate cell (GRU), the reset gate multiplies only
+    the block's own recurrent reading (``gru_reset == "own"``; PyTorch's full
+    reset puts the reading of block ``l - 1`` inside the gate, which a layer's
+    input side cannot express).
     """
     stacked = all(e.dst in (e.src, e.src + 1) for e in plan.recurrent) and all(e.dst == 0 for e in plan.inputs)
-    return stacked and (plan.cell != "gru" or plan.gru_reset == "own")
+    return stacked and (not cell_of(plan.cell).reset_gate or plan.gru_reset == "own")
 
 
 @lru_cache(maxsize=64)
@@ -92,6 +93,11 @@ def block_params(plan: Plan, params: LayerParams) -> tuple[LayerParams, ...]:
             None if params.bias_ih is None else np.concatenate([params.bias_ih[r] for r in rows]),
             None if params.bias_hh is None else np.concatenate([params.bias_hh[r] for r in rows])))
     return tuple(out)
+
+
+def _acts(plan: Plan, l: int, width: int) -> tuple[ActGroup, ...]:
+    """Block ``l``'s activation as a layer's groups (cells with a per-block activation), else ``()``."""
+    return (ActGroup(str(plan.activations[l]), 0, width),) if cell_of(plan.cell).activated else ()
 
 
 def bc_width(plan: Plan, l: int) -> int:
@@ -254,12 +260,12 @@ def layer_order_run(
         else:
             # Block l at step t reads block l - 1's state after step t - 1 (a view of its buffer).
             inp = replace(part, outs=tuple(outs)).block_states(l - 1, s - 1, e - 1)
-        acts = (ActGroup(str(plan.activations[l]), 0, r1 - r0),) if plan.cell == "elman" else ()
+        acts = _acts(plan, l, r1 - r0)
         hs, lc = layer_forward(plan.cell, bp, inp, h0[:, r0:r1], None if c0 is None else c0[:, r0:r1],
                                activations=acts, keep_cache=keep_cache)
         outs.append(hs)
         layers.append(lc)
-    return BlockCaches(plan, params, x, h0, c0 if plan.cell == "lstm" else None,
+    return BlockCaches(plan, params, x, h0, c0 if cell_of(plan.cell).second_state else None,
                        tuple(layers) if keep_cache else None, tuple(outs), ranges)
 
 
@@ -300,27 +306,27 @@ def dense_cache(bc: BlockCaches) -> LayerCache:
     plan, p = bc.plan, bc.params
     Tp, B, _ = bc.x.shape
     N, G = plan.hidden_size, plan.gates
-    lstm, gru = plan.cell == "lstm", plan.cell == "gru"
+    C = cell_of(plan.cell)
     dt = p.dtype
     h = np.empty((Tp + 1, B, N), dtype=dt)
     h[0] = bc.h0
     h[1:] = bc.states
-    c = np.empty((Tp + 1, B, N), dtype=dt) if lstm else None
-    gates = np.zeros((Tp, B, G * N), dtype=dt) if (lstm or gru) else None
-    inner = np.zeros((Tp, B, N), dtype=dt) if (lstm or gru) else None
+    c = np.empty((Tp + 1, B, N), dtype=dt) if C.second_state else None
+    gates = np.zeros((Tp, B, G * N), dtype=dt) if C.keeps_gates else None
+    inner = np.zeros((Tp, B, N), dtype=dt) if C.keeps_gates else None
     for l, lc in enumerate(bc.layers):
         r0, r1 = _spans(plan)[l]
         s, n = bc.ranges[l][0], r1 - r0
-        if lstm:
+        if c is not None:
             c0 = np.zeros((B, n), dtype=dt) if bc.c0 is None else bc.c0[:, r0:r1]
             c[: s + 1, :, r0:r1] = c0
             c[s + 1 :, :, r0:r1] = lc.c[1:]
         if gates is not None:
-            inner[s:, :, r0:r1] = lc.tanh_c if lstm else lc.hn
+            inner[s:, :, r0:r1] = C.inner_of(lc)
             for g in range(G):
                 gates[s:, :, g * N + r0 : g * N + r1] = lc.gates[..., g * n : (g + 1) * n]
-    return LayerCache(plan.cell, p, np.ascontiguousarray(bc.x), h, c, gates, inner if lstm else None,
-                      inner if gru else None, unit_groups(plan), unit_holds(plan), False, reset_mask(plan))
+    return LayerCache(plan.cell, p, np.ascontiguousarray(bc.x), h, c, gates, *C.inner_fields(inner),
+                      unit_groups(plan), unit_holds(plan), False, reset_mask(plan))
 
 
 #: A gradient arriving at one block's states: ``(offset, array)``, the array ``(k, B, n_l)``
@@ -366,7 +372,7 @@ def layer_order_grads(
     plan, p = bc.plan, bc.params
     _, B, I = bc.x.shape
     L, N = len(plan.blocks), plan.hidden_size
-    lstm = plan.cell == "lstm"
+    second = cell_of(plan.cell).second_state
     if not bc.full and (dh_final is not None or dc_final is not None):
         raise ValueError("final-state gradients need a full forward pass")
     dt = p.dtype
@@ -378,7 +384,7 @@ def layer_order_grads(
     d_bih = None if p.bias_ih is None else zeros(p.bias_ih)
     d_bhh = None if p.bias_hh is None else zeros(p.bias_hh)
     dh0 = np.empty((B, N), dtype=dt)
-    dc0 = np.zeros((B, N), dtype=dt) if lstm else None
+    dc0 = np.zeros((B, N), dtype=dt) if second else None
     from_above: list[Incoming] = []
     dx: Incoming = (0, np.zeros((0, B, I), dtype=dt))
     for l in range(L - 1, -1, -1):
@@ -415,7 +421,7 @@ def layer_order_grads(
         if held is not None:
             dh0l = dh0l + held
         dh0[:, r0:r1] = dh0l
-        if lstm and dc0l is not None:
+        if second and dc0l is not None:
             dc0[:, r0:r1] = dc0l
         if single:
             d_ih, d_hh, d_bih, d_bhh = ((gl.weight_ih, gl.weight_hh, gl.bias_ih, gl.bias_hh) if gl is not None else
@@ -513,7 +519,7 @@ def resume_full(bc: BlockCaches) -> BlockCaches:
             c_at = bc.c0[:, r0:r1]
         part = replace(bc, layers=None, outs=tuple(outs), ranges=tuple(full[:l]) + bc.ranges[l:])
         inp = x[e:end] if l == 0 else part.block_states(l - 1, e - 1, end - 1)
-        acts = (ActGroup(str(plan.activations[l]), 0, r1 - r0),) if plan.cell == "elman" else ()
+        acts = _acts(plan, l, r1 - r0)
         hs, tail = layer_forward(plan.cell, bp, inp, h_at, c_at, activations=acts, keep_cache=True)
         layers[l] = _join(lc, tail)
         outs[l] = np.concatenate([outs[l], hs])

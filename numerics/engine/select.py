@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
+from numerics.engine.cells import cell_of
 from numerics.engine.registry import ALIASES, AUTO, REGISTRY, SCHEDULES, get_schedule
 from theory._checks import check_choice, check_count
 from theory.layout import Plan, check_plan
@@ -64,12 +65,12 @@ def prefer_block_order(plan: Plan) -> bool:
     wavefront): Elman 0.4–0.75 up to 8 blocks of any width, 1.6–2.6 for
     16–32 blocks of width 4–16; LSTM 0.8–0.9 with 3–4 blocks, 1.1–1.9 for
     8–16 blocks of width 4–32, about 0.6 for 8 blocks of width 64. Gated
-    steps make about three times the NumPy calls of an Elman step, so they
-    need wider blocks to pay.
+    steps make about three times the NumPy calls of an ungated (one-gate,
+    Elman) step, so they need wider blocks to pay.
     """
     L = len(plan.blocks)
     mean_width = plan.hidden_size / L
-    return L <= 4 or mean_width >= 48 or (plan.cell == "elman" and L <= 8)
+    return L <= 4 or mean_width >= 48 or (cell_of(plan.cell).gates == 1 and L <= 8)
 
 
 def cheapest(plan: Plan, batch: int, steps: int, schedules: tuple[str, ...], backward: bool = False) -> str:

@@ -40,9 +40,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from numerics.engine.cells import elman_forward, gate_scale, gru_pointwise, lstm_pointwise
+from numerics.engine.cells import cell_of, gate_scale
 from numerics.engine.cost import schedule_cost
-from numerics.engine.layer import layer_backward
+from numerics.engine.layer import folded_biases, layer_backward
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import DenseLayoutCache, Grads, Schedule, dense_backward, readout_states, runs_any_plan
 from numerics.engine.units import reset_mask, unit_groups, unit_holds
@@ -294,57 +294,47 @@ def sparse_forward(
         As :func:`numerics.engine.layer.layer_forward` returns it.
     """
     sp = sparse_product(plan, params) if product is None else product
-    cell = plan.cell
+    C = cell_of(plan.cell)
     T, B, I = x.shape
     N, G, S = plan.hidden_size, plan.gates, sp.slots
     dt = params.dtype
-    lstm, gru = cell == "lstm", cell == "gru"
     x = np.ascontiguousarray(x)
-    scale = np.repeat(gate_scale(cell, dt), N)
+    scale = np.repeat(gate_scale(plan.cell, dt), N)
     xw = (x.reshape(T * B, I) @ (params.weight_ih * scale[:, None]).T).reshape(T, B, G * N)
-    if params.bias_ih is not None:
-        b = params.bias_ih + params.bias_hh
-        if gru:
-            b = np.concatenate([b[: 2 * N], params.bias_ih[2 * N :]])
+    b, b_hn = folded_biases(C, params.bias_ih, params.bias_hh)
+    if b is not None:
         xw += b * scale
-    b_hn = params.bias_hh[2 * N :] if (gru and params.bias_hh is not None) else None
     groups, holds = unit_groups(plan), unit_holds(plan)
     last_hold = 0 if holds is None else int(holds.max(initial=0))
     Tk = T if keep_cache else min(T, 1)
     h = np.empty((T + 1, B, N), dtype=dt)
     h[0] = h0
-    c = np.empty((T + 1 if keep_cache else 2, B, N), dtype=dt) if lstm else None
-    gates = np.empty((Tk, B, G * N), dtype=dt) if (lstm or gru) else None
-    inner = np.empty((Tk, B, N), dtype=dt) if (lstm or gru) else None
-    hh = np.empty((B, S * N), dtype=dt) if gru else None
-    if lstm:
+    c = np.empty((T + 1 if keep_cache else 2, B, N), dtype=dt) if C.second_state else None
+    gates = np.empty((Tk, B, G * N), dtype=dt) if C.keeps_gates else None
+    inner = np.empty((Tk, B, N), dtype=dt) if C.keeps_gates else None
+    gs, ins = (gates, inner) if C.keeps_gates else ([None] * Tk, [None] * Tk)
+    hh = np.empty((B, S * N), dtype=dt) if S > G else None      # the own-reset slot outside the reset gate
+    if c is not None:
         c[0] = 0 if c0 is None else c0
+    c_prev = c_new = None
+    target, finish, product = C.product_target, C.forward_pointwise, sp.forward
     for t in range(T):
         k = t if keep_cache else 0
-        if lstm:
+        if c is not None:
             ci, co = (t, t + 1) if keep_cache else (t % 2, 1 - t % 2)
-            a = gates[k]
-            sp.forward(h[t], a)
-            a += xw[t]
-            lstm_pointwise(a, c[ci], c[co], inner[k], h[t + 1])
-        elif gru:
-            sp.forward(h[t], hh)
-            gates[k] = hh[:, : 3 * N]
-            gru_pointwise(xw[t], h[t], b_hn, gates[k], inner[k], h[t + 1], hh[:, 3 * N :] if S == 4 else None)
-        else:
-            out = h[t + 1]
-            sp.forward(h[t], out)
-            out += xw[t]
-            elman_forward(out, groups)
+            c_prev, c_new = c[ci], c[co]
+        h_prev, h_new, g = h[t], h[t + 1], gs[k]
+        product(h_prev, target(g, h_new, hh))           # the step (numerics.engine.layer): product, then the cell
+        finish(xw[t], h_prev, c_prev, g, c_new, ins[k], h_new, b_hn, groups, hh)
         if t < last_hold:
             held = holds > t
             h[t + 1][:, held] = h[t][:, held]
-            if lstm:
-                c[co][:, held] = c[ci][:, held]
+            if c is not None:
+                c_new[:, held] = c_prev[:, held]
     if not keep_cache:
         return h[1:], None
-    cache = LayerCache(cell, params, x, h, c, gates, inner if lstm else None, inner if gru else None,
-                       groups, holds, False, reset_mask(plan))
+    cache = LayerCache(plan.cell, params, x, h, c, gates, *C.inner_fields(inner), groups, holds, False,
+                       reset_mask(plan))
     return h[1:], cache
 
 

@@ -12,16 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 from numerics.engine.activations import ActGroup
+from numerics.engine.cells import cell_of
 from theory.layout import Plan, check_plan
 
 
 def block_runs(plan: Plan) -> tuple[ActGroup, ...]:
-    """Runs of consecutive blocks sharing an Elman activation, over the block axis.
+    """Runs of consecutive blocks sharing an activation, over the block axis.
 
-    ``ActGroup(name, first, stop)`` covers blocks ``first:stop``; empty for gated cells.
+    ``ActGroup(name, first, stop)`` covers blocks ``first:stop``; empty for
+    cells without a per-block activation (:attr:`numerics.engine.cells.Cell.activated`).
     """
     check_plan(plan)
-    if plan.cell != "elman":
+    if not cell_of(plan.cell).activated:
         return ()
     runs: list[ActGroup] = []
     for l, act in enumerate(plan.activations):
@@ -49,15 +51,16 @@ def unit_holds(plan: Plan) -> np.ndarray | None:
 
 
 def reset_mask(plan: Plan) -> np.ndarray | None:
-    """Entries of the GRU candidate's ``W_hn`` that the reset gate multiplies, bool ``(N, N)``.
+    """Entries of a reset-gate cell's (GRU's) last-gate ``W_hn`` that the reset gate multiplies, bool ``(N, N)``.
 
-    ``None`` for PyTorch's cell (``plan.gru_reset == "full"``: the reset gate
-    multiplies all of ``W_hn h``); for ``"own"`` the plan's own-block
-    (diagonal) recurrent edges, so each block's reading of the others is
-    added outside the reset gate.
+    ``None`` for cells without a reset gate and for PyTorch's cell
+    (``plan.gru_reset == "full"``: the reset gate multiplies all of
+    ``W_hn h``); for ``"own"`` the plan's own-block (diagonal) recurrent
+    edges, so each block's reading of the others is added outside the reset
+    gate.
     """
     check_plan(plan)
-    if plan.cell != "gru" or plan.gru_reset == "full":
+    if not cell_of(plan.cell).reset_gate or plan.gru_reset == "full":
         return None
     m = np.zeros((plan.hidden_size,) * 2, dtype=bool)
     for e in plan.recurrent:

@@ -26,19 +26,7 @@ from typing import Any, ClassVar, NamedTuple
 import numpy as np
 
 from numerics.engine._workspace import take
-from numerics.engine.cells import (
-    _split,
-    elman_backward,
-    elman_forward_into,
-    elman_local_one,
-    gate_scale,
-    gru_backward,
-    gru_local,
-    gru_pointwise,
-    lstm_backward,
-    lstm_local,
-    lstm_pointwise,
-)
+from numerics.engine.cells import cell_of, gate_scale
 from numerics.engine.cost import schedule_cost
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.engine.protocol import Grads, Schedule, dense_backward
@@ -128,7 +116,7 @@ def _pair_weights(plan: Plan, p: LayerParams, mask: np.ndarray | None,
     pair; ``G'·n = 4n`` for an own-reset GRU, whose fourth column group holds
     the candidate's reading of block ``l - 1``, outside the reset gate),
     block 0's input weights ``w_in (I, G·n)`` and the hidden-side bias
-    ``(L, 1, G·n)`` (Elman, LSTM: ``b_ih + b_hh``; GRU: ``b_hh``), or None.
+    ``(L, 1, G·n)`` (``b_ih + b_hh``; a reset-gate cell, GRU: ``b_hh``), or None.
     With ``scaled`` the sigmoid gates (LSTM i, f, o; GRU r, z) are halved,
     as in the dense engine, so one ``tanh`` computes all gates; the backward
     pass uses the unscaled weights. Three gathers with maps cached per plan.
@@ -141,16 +129,16 @@ def _pair_weights(plan: Plan, p: LayerParams, mask: np.ndarray | None,
     w_in *= (m.scale_inp if scaled else m.valid_inp).astype(dt, copy=False)
     bias = None
     if p.bias_hh is not None:
-        b = p.bias_hh if plan.cell == "gru" else p.bias_hh + p.bias_ih
+        b = p.bias_hh if cell_of(plan.cell).reset_gate else p.bias_hh + p.bias_ih
         bias = (np.take(b, m.bias) * (m.scale_bias if scaled else m.valid_bias).astype(dt, copy=False))[:, None]
     return wpair, w_in, bias
 
 
 def _input_bias(plan: Plan, p: LayerParams) -> np.ndarray:
-    """GRU only: input-side bias ``b_ih`` in the padded layout ``(L, 1, 3n)`` (r, z gates halved)."""
+    """Reset-gate cells (GRU) only: input-side bias ``b_ih``, padded layout ``(L, 1, G·n)`` (sigmoid gates halved)."""
     m = _maps(plan, False)
     if p.bias_ih is None:
-        return np.zeros((len(plan.blocks), 1, 3 * max(plan.widths)), dtype=p.dtype)
+        return np.zeros((len(plan.blocks), 1, plan.gates * max(plan.widths)), dtype=p.dtype)
     return (np.take(p.bias_ih, m.bias) * m.scale_bias.astype(p.dtype, copy=False))[:, None]
 
 
@@ -190,27 +178,28 @@ def wave_forward(
         States, gates and cell states in the padded block layout;
         ``cache.layer`` assembles the dense :class:`LayerCache` on demand.
     """
-    cell = plan.cell
+    C = cell_of(plan.cell)
     x = np.ascontiguousarray(x)
     T, B, I = x.shape
     L, n, G = len(plan.blocks), max(plan.widths), plan.gates
+    k = (G - 1) * n                  # a reset gate's operand: the last gate's columns k:
     dt = params.dtype
-    lstm, gru = cell == "lstm", cell == "gru"
     mask = reset_mask(plan)
     wpair, w_in, bias = _pair_weights(plan, params, mask)
     # Additive terms of every step, set up for all steps at once: the hidden-side
-    # bias of every block (LSTM/Elman: both biases) and block 0's input projection.
+    # bias of every block (both biases, unless a reset gate keeps them apart) and block 0's input projection.
     A = take("wave.A", (T, L, B, G * n), dt)
     xw0 = np.matmul(x.reshape(T * B, I), w_in, out=take("wave.xw0", (T * B, G * n), dt)).reshape(T, B, G * n)
-    if gru:
+    X = b_hn = None
+    if C.reset_gate:
         A[:] = 0
-        # GRU: the input side stays apart (r multiplies only the hidden side's n part).
-        X = take("wave.X", (T, L, B, 3 * n), dt)
+        # A reset gate multiplies only the hidden side's last gate: the input side stays apart.
+        X = take("wave.X", (T, L, B, G * n), dt)
         X[:] = _input_bias(plan, params)
         X[:, 0] += xw0
         if bias is not None:
-            A[..., : 2 * n] = bias[..., : 2 * n]
-        b_hn = None if bias is None else bias[:, :, 2 * n :]
+            A[..., :k] = bias[..., :k]
+        b_hn = None if bias is None else bias[:, :, k:]
     else:
         # One (L, B, G·n) tile of the biases, copied to every step (long contiguous runs, not G·n at a time).
         tile = np.zeros((L, B, G * n), dtype=dt) if bias is None else np.broadcast_to(bias, (L, B, G * n))
@@ -226,37 +215,26 @@ def wave_forward(
     item = S.itemsize
     pairs = np.lib.stride_tricks.as_strided(
         S, shape=(T + 1, L, B, 2 * n), strides=(S.strides[0], n * item, (L + 1) * n * item, item), writeable=False)
-    C = take("wave.C", (T + 1, L, B, n), dt, zero=True) if lstm else None
-    E = take("wave.E", (T, L, B, n), dt) if (lstm or gru) else None
+    Cs = take("wave.C", (T + 1, L, B, n), dt, zero=True) if C.second_state else None
+    E = take("wave.E", (T, L, B, n), dt) if C.keeps_gates else None
     for l, (r0, r1) in enumerate(_maps(plan, mask is not None).spans):
         blocks[0, l, :, : r1 - r0] = h0[:, r0:r1]
-        if lstm and c0 is not None:
-            C[0, l, :, : r1 - r0] = c0[:, r0:r1]
+        if Cs is not None and c0 is not None:
+            Cs[0, l, :, : r1 - r0] = c0[:, r0:r1]
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
     runs = block_runs(plan)
+    own = mask is not None
     tmp = take("wave.tmp", (L, B, wpair.shape[2]), dt)
     for t in range(T):
-        a = A[t]
         np.matmul(pairs[t], wpair, out=tmp)
-        s_new = blocks[t + 1]
-        if gru:
-            a[..., : 2 * n] += tmp[..., : 2 * n]
-            a[..., 2 * n :] = tmp[..., 2 * n : 3 * n]
-            gru_pointwise(X[t], blocks[t], b_hn, a, E[t], s_new, None if mask is None else tmp[..., 3 * n :])
-        else:
-            a += tmp
-            if lstm:
-                lstm_pointwise(a, C[t], C[t + 1], E[t], s_new)
-            else:
-                for name, b0, b1 in runs:
-                    elman_forward_into(name, a[b0:b1], s_new[b0:b1])   # straight into the state
+        C.wave_pointwise(t, A[t], tmp, X, blocks, Cs, E, b_hn, runs, own)
         if t < last_hold:
             held = holds > t
-            s_new[held] = blocks[t][held]
-            if lstm:
-                C[t + 1][held] = C[t][held]
-    return WaveCache(plan, params, x, S, A if (lstm or gru) else None, C, E, mask)
+            blocks[t + 1][held] = blocks[t][held]
+            if Cs is not None:
+                Cs[t + 1][held] = Cs[t][held]
+    return WaveCache(plan, params, x, S, A if C.keeps_gates else None, Cs, E, mask)
 
 
 def wavefront_forward(
@@ -364,27 +342,27 @@ class WaveCache:
         L, n, G, N = len(plan.blocks), self.n, plan.gates, plan.hidden_size
         Tp, B, _ = self.x.shape
         dt = self.params.dtype
-        lstm, gru = plan.cell == "lstm", plan.cell == "gru"
+        cell = cell_of(plan.cell)
         equal = all(w == n for w in plan.widths)
         # Equal widths (no padding): the dense states are a view of S, no copy.
         h = self.S[:, :, n:] if equal else np.empty((Tp + 1, B, N), dtype=dt)
-        c = np.empty((Tp + 1, B, N), dtype=dt) if lstm else None
-        gates = np.empty((Tp, B, G * N), dtype=dt) if (lstm or gru) else None
-        inner = np.empty((Tp, B, N), dtype=dt) if (lstm or gru) else None
+        c = np.empty((Tp + 1, B, N), dtype=dt) if cell.second_state else None
+        gates = np.empty((Tp, B, G * N), dtype=dt) if cell.keeps_gates else None
+        inner = np.empty((Tp, B, N), dtype=dt) if cell.keeps_gates else None
         S4 = self.S.reshape(Tp + 1, B, L + 1, n)
         for l in range(L):
             r0, r1 = plan.span(l)
             w = r1 - r0
             if not equal:
                 h[:, :, r0:r1] = S4[:, :, l + 1, :w]
-            if lstm:
+            if c is not None:
                 c[:, :, r0:r1] = self.C[:, l, :, :w]
             if gates is not None:
                 inner[:, :, r0:r1] = self.E[:, l, :, :w]
                 for g in range(G):
                     gates[:, :, g * N + r0 : g * N + r1] = self.A[:, l, :, g * n : g * n + w]
-        return LayerCache(plan.cell, self.params, self.x, h, c, gates, inner if lstm else None,
-                          inner if gru else None, unit_groups(plan), unit_holds(plan), False, self.mask)
+        return LayerCache(plan.cell, self.params, self.x, h, c, gates, *cell.inner_fields(inner),
+                          unit_groups(plan), unit_holds(plan), False, self.mask)
 
 
 def _to_dense(idx: np.ndarray, valid: np.ndarray, a: np.ndarray, size: int) -> np.ndarray:
@@ -435,8 +413,7 @@ def wave_backward(
     dc0 : ndarray, shape (B, N), or None
     """
     plan, p = cache.plan, cache.params
-    cell = plan.cell
-    lstm, gru = cell == "lstm", cell == "gru"
+    C = cell_of(plan.cell)
     Tp, B, I = cache.x.shape
     L, n, G, N = len(plan.blocks), cache.n, plan.gates, plan.hidden_size
     dt = p.dtype
@@ -462,7 +439,6 @@ def wave_backward(
         for l, (r0, r1) in enumerate(spans):
             D[Tp, :, l, : r1 - r0] += dh_final[:, r0:r1]
     S = cache.S
-    blocks = cache.blocks
     DA = take("wave.DA", (Tp, B, L + 1, Gh), dt)
     DA[:, :, L] = 0                                   # the zero slot: no block L + 1 reads block L - 1
     item = DA.itemsize
@@ -470,83 +446,47 @@ def wave_backward(
         DA, shape=(Tp, L, B, 2 * Gh), strides=(DA.strides[0], Gh * item, (L + 1) * Gh * item, item), writeable=False)
     dsum = take("wave.dsum", (B, L, n), dt)
     dsumL = dsum.transpose(1, 0, 2)
-    own = Gh > 3 * n if gru else False
-    # GRU: DA holds the hidden side's gradients [r, z, the reset gate's operand, and for the own-reset cell the
-    # reading of block l - 1]; the input side shares r and z, its n part is the last group (own reset) or DXn.
-    DXn = take("wave.DXn", (L, Tp, B, n), dt) if (gru and not own) else None
+    k = (G - 1) * n                                   # a reset gate's operand: the last gate's columns k:
+    own = Gh > G * n
+    # Reset-gate cells: DA holds the hidden side's gradients [r, z, the reset gate's operand, and for the
+    # own-reset cell the reading of block l - 1]; the input side shares r and z, its n part is the last group
+    # (own reset) or the cell's input-side array (wl.xside).
     tmp = take("wave.dtmp", (L, B, n), dt)
     holds = np.array(plan.holds)
     last_hold = int(holds.max(initial=0))
     # Local derivatives of every step at once (numerics.engine.cells), into reused scratch arrays:
     # temporaries of the whole pass would cost page faults.
-    if lstm:
-        A, tc = cache.A, cache.E
-        f = A[..., n : 2 * n]
-        local = take("wave.local", A.shape, dt)
-        loc4 = _split(local, 4)
-        dh_dc = lstm_local(_split(A, 4), cache.C[:-1], tc, loc4, take("wave.dh_dc", tc.shape, dt),
-                           _split(take("wave.sd", A.shape, dt), 4))
+    wl = C.wave_locals(cache, block_runs(plan), Gh, take)
+    dc = None
+    if C.second_state:
         dc = np.zeros((L, B, n), dtype=dt)
         if dc_final is not None:
             for l, (r0, r1) in enumerate(spans):
                 dc[l, :, : r1 - r0] = dc_final[:, r0:r1]
-    elif gru:
-        A, hn = cache.A, cache.E
-        r, z, nn = (A[..., k * n : (k + 1) * n] for k in range(3))
-        # The hidden side's groups [r, z, the reset gate's operand, (own reset) the reading of block l - 1]:
-        # one broadcast product per step gives every hidden-side gradient.
-        local = take("wave.local", (Tp, L, B, Gh), dt)
-        dn = local[..., 3 * n :] if own else take("wave.dn", nn.shape, dt)      # (1 - z)(1 - n²)
-        gru_local(r, z, nn, hn, blocks[:-1], local[..., :n], local[..., n : 2 * n], local[..., 2 * n : 3 * n], dn)
-        locg = _split(local, Gh // n)
-    else:
-        # φ'(a) from the states, in S's and D's batch-major order (a transposed view is slow to sweep).
-        dphi = take("wave.dphi", (Tp, B, L, n), dt)
-        S4 = S.reshape(Tp + 1, B, L + 1, n)
-        for name, b0, b1 in block_runs(plan):
-            elman_local_one(name, S4[1:, :, 1 + b0 : 1 + b1], dphi[:, :, b0:b1])
     for t in range(Tp - 1, -1, -1):
         dhB = D[t + 1]                                # (B, L, n)
         dh = dhB.transpose(1, 0, 2)                   # (L, B, n): the gated cells' local derivatives' order
         daB = DA[t, :, :L]
         da = daB.transpose(1, 0, 2)
         held = (holds > t) if t < last_hold else None
-        if lstm:
-            keep = dc[held] if held is not None else None
-            lstm_backward(dh, dc, dh_dc[t], loc4[t], f[t], _split(da, 4), tmp)
-            if held is not None:
-                dc[held] = keep
-        elif gru:
-            gru_backward(dh, locg[t], _split(da, Gh // n))
-            if DXn is not None:
-                dxn = DXn[:, t]
-                gru_backward(dh, dn[t][:, :, None], dxn[:, :, None])
-                if held is not None:
-                    dxn[held] = 0
-        else:
-            elman_backward(dhB, dphi[t], daB)
+        C.wave_backward_pointwise(wl, t, dh, dhB, dc, da, daB, held, tmp)
         if held is not None:
             da[held] = 0
         np.matmul(gpairs[t], wB, out=dsumL)
         prev = D[t]
         prev += dsum
-        if gru:
-            np.multiply(dh, z[t], out=tmp)
-            if held is not None:
-                tmp[held] = dh[held]
-            prev += tmp.transpose(1, 0, 2)
-        elif held is not None:
-            prev[:, held] += dhB[:, held]
+        if held is not None or C.direct:
+            C.wave_direct(wl, t, dh, dhB, prev, held, tmp)
     # Weight gradients: one product per block over all steps; the pairs are strided views of S.
     TB = Tp * B
     dw = np.empty((L, 2 * n, Gh), dtype=dt)
     for l in range(L):
         pl = S[:Tp, :, l * n : (l + 2) * n].reshape(TB, 2 * n)
         np.matmul(pl.T, DA[:, :, l].reshape(TB, Gh), out=dw[l])
-    if gru:
-        # The input side of block 0: [r, z] from DA and the n part.
-        xn = DA[:, :, 0, 3 * n :] if own else DXn[0]
-        dx0 = np.concatenate([DA[:, :, 0, : 2 * n], xn], axis=-1).reshape(TB, 3 * n)
+    if C.reset_gate:
+        # The input side of block 0: the gates before the last from DA, and the last gate's input side.
+        xn = DA[:, :, 0, G * n :] if own else wl.xside[0]
+        dx0 = np.concatenate([DA[:, :, 0, :k], xn], axis=-1).reshape(TB, G * n)
     else:
         dx0 = DA[:, :, 0].reshape(TB, Gh)
     d_in = np.ascontiguousarray(cache.x).reshape(TB, I).T @ dx0        # (I, G·n)
@@ -561,17 +501,18 @@ def wave_backward(
         # numbers is several times slower in NumPy than the matrix-vector product.
         ones = np.ones(TB, dtype=dt)
         sums = (ones @ DA.reshape(TB, (L + 1) * Gh)).reshape(L + 1, Gh)[:L]
-        if gru:
-            xn_sum = sums[:, 3 * n :] if own else np.matmul(ones, DXn.reshape(L, TB, n))
-            d_bih = _to_dense(m.bias, m.valid_bias, np.concatenate([sums[:, : 2 * n], xn_sum], axis=1), G * N)
+        if C.reset_gate:
+            xn_sum = sums[:, G * n :] if own else np.matmul(ones, wl.xside.reshape(L, TB, n))
+            d_bih = _to_dense(m.bias, m.valid_bias, np.concatenate([sums[:, :k], xn_sum], axis=1), G * N)
+            d_bhh = _to_dense(m.bias, m.valid_bias, sums[:, : G * n], G * N)
         else:
             d_bih = _to_dense(m.bias, m.valid_bias, sums, G * N)
-        d_bhh = _to_dense(m.bias, m.valid_bias, sums[:, : G * n], G * N) if gru else d_bih.copy()
+            d_bhh = d_bih.copy()
     dh0 = np.empty((B, N), dtype=dt)
-    dc0 = np.empty((B, N), dtype=dt) if lstm else None
+    dc0 = np.empty((B, N), dtype=dt) if dc is not None else None
     for l, (r0, r1) in enumerate(spans):
         dh0[:, r0:r1] = D[0, :, l, : r1 - r0]
-        if lstm:
+        if dc is not None:
             dc0[:, r0:r1] = dc[l, :, : r1 - r0]
     return dxp, LayerParams(d_ih, d_hh, d_bih, d_bhh), dh0, dc0
 

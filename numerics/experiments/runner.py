@@ -204,6 +204,10 @@ def execute_run(spec: RunSpec) -> dict[str, Any]:
         from numerics.experiments.pos import pos_run
 
         return pos_run(spec)
+    if spec.task == "mlm":
+        from numerics.experiments.mlm import mlm_run
+
+        return mlm_run(spec)
     return train_run(spec)
 
 
@@ -220,8 +224,8 @@ def describe(spec: RunSpec) -> str:
     if spec.task == "runtime":
         return f"runtime width {spec.width} depth {spec.depth}"
     assert spec.model is not None
-    if spec.task == "pos":
-        return f"pos: {spec.model.label} (width {spec.model.width}) seed {spec.seed}"
+    if spec.task in ("pos", "mlm"):
+        return f"{spec.task}: {spec.model.label} (width {spec.model.width}) seed {spec.seed}"
     tp = spec.task_params
     where = f"T={tp['T']}" if spec.task == "reversal" else f"a={tp['acausal']} scale={tp['scale']:g}"
     return f"{spec.task} {where}: {spec.model.label} (width {spec.model.width}) seed {spec.seed}"
@@ -233,6 +237,8 @@ def summary(spec: RunSpec, result: dict[str, Any]) -> str:
         return f"test accuracy {100 * result['test_accuracy']:.1f}% ({result['epochs']} epochs)"
     if spec.task == "pos":
         return f"test accuracy {100 * result['test_accuracy']:.2f}% (best epoch {result['best_epoch']})"
+    if spec.task == "mlm":
+        return f"test {result['test_bpc']:.3f} bits per character (best epoch {result['best_epoch']})"
     if spec.task == "sine":
         return f"test NMSE {result['test_nmse']:.4f} ({result['epochs']} epochs)"
     m = result["models"]

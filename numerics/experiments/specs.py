@@ -29,8 +29,9 @@ from theory.layout import GATES, relaxed_plan
 KINDS: tuple[str, ...] = ("stacked", "bidirectional", "delayed")
 CELLS: tuple[str, ...] = ("lstm", "elman")
 #: Task names of :class:`RunSpec`: the two synthetic training tasks of :mod:`numerics.experiments.tasks`, timing,
-#: and part-of-speech tagging on a treebank (:mod:`numerics.experiments.pos`).
-TASKS: tuple[str, ...] = ("reversal", "sine", "runtime", "pos")
+#: part-of-speech tagging on a treebank (:mod:`numerics.experiments.pos`) and the character-level masked
+#: language model on a treebank's text (:mod:`numerics.experiments.mlm`).
+TASKS: tuple[str, ...] = ("reversal", "sine", "runtime", "pos", "mlm")
 #: The four LSTM networks of a runtime point, in the order tables and plots list them.
 RUNTIME_MODELS: tuple[str, ...] = ("stacked", "bidirectional", "d-LSTM (construction)", "d-LSTM (dense)")
 
@@ -184,11 +185,12 @@ class RunSpec:
 
     Attributes
     ----------
-    task : {"reversal", "sine", "runtime", "pos"}
+    task : {"reversal", "sine", "runtime", "pos", "mlm"}
     task_params : dict
         Keyword arguments of :func:`numerics.experiments.tasks.make_task`; for
         ``runtime`` the sizes ``T``, ``batch``, ``repeats``, ``input_size``;
-        for ``pos`` the treebank and the tagger's sizes (:func:`numerics.experiments.pos.plan_pos`).
+        for ``pos`` the treebank and the tagger's sizes (:func:`numerics.experiments.pos.plan_pos`); for ``mlm``
+        the text, chunking and masking (:func:`numerics.experiments.mlm.plan_mlm`).
     model : ModelSpec or None
         ``None`` for runtime points (they time several models).
     seed : int

@@ -208,6 +208,7 @@ _RESULT_FIELDS = {
     "sine": {**_TRAINING, "test_mse": "number", "test_nmse": "number"},
     "runtime": {"T": "int", "batch": "int", "repeats": "int", "width": "int", "depth": "int"},
     "pos": {**_TRAINING, "test_accuracy": "fraction", "test_words": "int", "best_epoch": "int"},
+    "mlm": {**_TRAINING, "test_bpc": "number", "test_chars": "int", "test_accuracy": "fraction", "best_epoch": "int"},
 }
 _RUNTIME_MODEL_FIELDS = {"forward_s": "time", "forward_backward_s": "time", "params": "int", "width": "int"}
 

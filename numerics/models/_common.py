@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from numerics._validate import as_float_array, check_allocation, check_dtype, check_seed, per_layer_states
+from numerics.engine.cells import cell_of
 from numerics.engine.params import LayerParams
 from theory._checks import check_activation, check_count, check_real, check_type
 from theory.layout import GATES
@@ -88,8 +89,8 @@ def cast_layers(layers: Sequence[LayerParams], dtype: Any) -> tuple[LayerParams,
 
 
 def layer_activations(cell: str, activations: Any, L: int) -> tuple[str | None, ...]:
-    """One Elman activation per layer from one name or a list (``None`` per layer for gated cells)."""
-    if cell != "elman":
+    """One activation per layer from one name or a list (``None`` per layer for cells without one, the gated ones)."""
+    if not cell_of(cell).activated:
         if activations not in (None, "tanh"):
             raise ValueError(f"activations apply to Elman cells only; got {activations!r} for cell={cell!r}")
         return (None,) * L
@@ -103,17 +104,18 @@ def layer_states(cell: str, h0: Any, sizes: Sequence[int], batch: int, dtype: np
     """Normalise ``h0`` to one ``(B, n_l)`` array per layer (and cell states for LSTM, else ``None``).
 
     ``h0`` is ``None`` (zeros), PyTorch's ``(layers, B, H)`` array or a list of
-    per-layer arrays; for LSTM a pair ``(h0, c0)`` of these.
+    per-layer arrays; for a cell with a cell state (LSTM) a pair ``(h0, c0)`` of these.
     """
     batch = check_count(batch, "batch")
     check_allocation(2 * batch * sum(sizes), np.dtype(dtype).itemsize, "batch")
-    if cell != "lstm":
+    if not cell_of(cell).second_state:
         return per_layer_states(h0, sizes, batch, dtype), None
     if h0 is None:
         z = per_layer_states(None, sizes, batch, dtype)
         return z, [a.copy() for a in z]
     if not isinstance(h0, (tuple, list)) or len(h0) != 2:
-        raise TypeError("h0 of an LSTM must be a pair (h0, c0), each an array (layers, B, H) or a per-layer list")
+        raise TypeError(f"h0 of an {cell.upper()} (a cell with a cell state) must be a pair (h0, c0), each an array "
+                        "(layers, B, H) or a per-layer list")
     return (per_layer_states(h0[0], sizes, batch, dtype, "h0[0] (h)"),
             per_layer_states(h0[1], sizes, batch, dtype, "h0[1] (c)"))
 
@@ -129,8 +131,8 @@ def final_state_grads(cell: str, dh_final: Any, sizes: Sequence[int], batch: int
 
 
 def state_grads(cell: str, dh0: list[np.ndarray], dc0: list[np.ndarray | None]) -> Any:
-    """Initial-state gradients in the format ``h0`` was given: a list, or for LSTM a pair of lists."""
-    return (dh0, dc0) if cell == "lstm" else dh0
+    """Initial-state gradients in the format ``h0`` was given: a list, or for a cell state (LSTM) a pair of lists."""
+    return (dh0, dc0) if cell_of(cell).second_state else dh0
 
 
 def check_grad(value: Any, shape: tuple[int, ...], name: str, dtype: np.dtype) -> np.ndarray:

@@ -14,7 +14,7 @@ import numpy as np
 from numerics._validate import as_float_array
 from numerics.engine.params import LayerParams
 from theory._checks import check_type
-from theory.layout import Placement, Plan
+from theory.layout import GATE_NAMES, Placement, Plan
 
 
 def _shapes(plan: Plan) -> dict[str, tuple[int, ...]]:
@@ -71,6 +71,14 @@ def fill_placements(plan: Plan, placements: Sequence[Placement], sources: Mappin
 def assemble(plan: Plan, state_dict: Mapping[str, Any], dtype: Any = None) -> LayerParams:
     """Fill the single layer's matrices from stacked parameters.
 
+    The numeric twin of :func:`theory.symbolic.assemble`: the same operation,
+    zero matrices of the plan's shapes with every placement of
+    ``plan.placements()`` copied in from its stacked source, done here by
+    :func:`fill_placements` on NumPy arrays and there by
+    :func:`theory.symbolic.fill_placements` on SymPy matrices (exact zeros
+    outside the placements in both). The names stay apart because notebooks
+    and exercises import both; this one checks and casts the arrays first.
+
     Parameters
     ----------
     plan : Plan
@@ -124,7 +132,7 @@ def disassemble(plan: Plan, params: LayerParams) -> dict[str, np.ndarray]:
             block = m[p.rows[0]:p.rows[1], p.cols[0]:p.cols[1]]
         pieces.setdefault(p.source, []).append((p, block))
     n = plan.hidden_size
-    gate_names = {"elman": ["h"], "lstm": ["i", "f", "g", "o"], "gru": ["r", "z", "n"]}[plan.cell]
+    gate_names = [g or "h" for g in GATE_NAMES[plan.cell]]
     for kind in ("weight_ih", "weight_hh"):
         m = getattr(params, kind)
         for g in range(plan.gates):

@@ -26,6 +26,7 @@ from numerics._validate import (
     per_layer_states,
     read_only,
 )
+from numerics.engine.cells import cell_of
 from numerics.engine.params import LayerCache, LayerParams, ParamsKeyed
 from numerics.engine.protocol import ScheduleCache, readout_states
 from numerics.engine.registry import get_schedule, schedule_names
@@ -268,11 +269,11 @@ class DelayedRNN:
                              f"(blocks, {batch}, width) for equal block widths, or be a list of per-block "
                              f"arrays; got {a.shape}")
 
-        if self.cell == "lstm":
+        if cell_of(self.cell).second_state:
             if h0 is None:
                 return one(None, "h0"), one(None, "c0")
             if not isinstance(h0, tuple) or len(h0) != 2:
-                raise TypeError("h0 of an LSTM must be a tuple (h0, c0)")
+                raise TypeError(f"h0 of an {self.cell.upper()} (a cell with a cell state) must be a tuple (h0, c0)")
             return one(h0[0], "h0[0] (h)"), one(h0[1], "h0[1] (c)")
         return one(h0, "h0"), None
 
@@ -344,7 +345,7 @@ class DelayedRNN:
         if h0 is None:
             # The common case without initial_states' checks (B comes from an array that exists already).
             h = np.zeros((B, self.hidden_size), dtype=self.dtype)
-            c = np.zeros_like(h) if self.cell == "lstm" else None
+            c = np.zeros_like(h) if cell_of(self.cell).second_state else None
         else:
             h, c = self.initial_states(h0, B)
         xp = x if self.delay == 0 else np.concatenate([x, np.zeros((self.delay, B, I), dtype=self.dtype)], axis=0)
@@ -461,7 +462,7 @@ class DelayedRNN:
         dx = dxp[:T]
         if not return_state_grads:
             return dx, net
-        return dx, net, ((dh0, dc0) if self.cell == "lstm" else dh0)
+        return dx, net, ((dh0, dc0) if cell_of(self.cell).second_state else dh0)
 
 
 __all__ = [

@@ -24,6 +24,7 @@ import numpy as np
 
 from numerics._validate import check_choice, check_dtype, owned_sequence, read_only, writable
 from numerics.engine.activations import ActGroup
+from numerics.engine.cells import cell_of
 from numerics.engine.layer import layer_backward, layer_forward
 from numerics.engine.params import LayerCache, LayerParams
 from numerics.models._common import (
@@ -241,7 +242,7 @@ class StackedRNN(_LayerStack):
         caches = []
         inp = x
         for l, p in enumerate(self.layers):
-            groups = (ActGroup(self.activations[l], 0, p.hidden_size),) if self.cell == "elman" else ()
+            groups = (ActGroup(self.activations[l], 0, p.hidden_size),) if cell_of(self.cell).activated else ()
             inp, cache = layer_forward(self.cell, p, inp, hs[l], None if cs is None else cs[l], activations=groups)
             caches.append(cache)
         return read_only(inp), StackedCache(tuple(caches))
@@ -299,7 +300,7 @@ class StackedRNN(_LayerStack):
     def plan(self, start: str = "staggered") -> Plan:
         """Block layout of the equivalent delayed network (:func:`theory.layout.stacked_plan`)."""
         return stacked_plan(self.cell, self.input_size, self.hidden_sizes,
-                            self.activations if self.cell == "elman" else None, bias=self.bias, start=start)
+                            self.activations if cell_of(self.cell).activated else None, bias=self.bias, start=start)
 
     def to_delayed(self, start: str = "staggered") -> DelayedRNN:
         """The single-layer delayed network with delay ``L - 1`` that equals this network.
@@ -347,14 +348,14 @@ class StackedRNN(_LayerStack):
         check_type(net, DelayedRNN, "net")
         plan = net.plan
         L = len(plan.blocks)
-        if plan.cell == "gru" and plan.gru_reset != "own":
+        if cell_of(plan.cell).reset_gate and plan.gru_reset != "own":
             raise ValueError("a GRU delayed network with PyTorch's reset gate has no stacked equivalent "
                              "(see claim 'gru-naive'); the own-reset cell (gru_reset='own') has")
         if plan.readout != (L - 1,):
             raise ValueError(f"readout must be the last block ({L - 1}) to be a stacked network; got {plan.readout}")
         if plan.delay != L - 1:
             raise ValueError(f"delay must be L - 1 = {L - 1} for {L} blocks; got {plan.delay}")
-        acts = list(plan.activations) if plan.cell == "elman" else None
+        acts = list(plan.activations) if cell_of(plan.cell).activated else None
         target = stacked_plan(plan.cell, plan.input_size, plan.widths, acts, bias=plan.bias, allow_gru=True)
         return cls.from_state_dict(disassemble(target, net.params), plan.cell, acts)
 
@@ -377,9 +378,9 @@ class StackedRNN(_LayerStack):
         for l in range(self.num_layers):
             a, b = d.plan.span(l)
             hs.append(cache.layer.h[l, 0, a:b].copy())
-            if self.cell == "lstm":
+            if cache.layer.c is not None:
                 cs.append(cache.layer.c[l, 0, a:b].copy())
-        return (hs, cs) if self.cell == "lstm" else hs
+        return (hs, cs) if cell_of(self.cell).second_state else hs
 
 
 @dataclass(frozen=True)
@@ -455,7 +456,7 @@ class BidirectionalRNN(_LayerStack):
         caches = []
         inp = x
         for l, (f, b) in enumerate(zip(self.forward_layers, self.backward_layers)):
-            g = (ActGroup(self.activations[l], 0, f.hidden_size),) if self.cell == "elman" else ()
+            g = (ActGroup(self.activations[l], 0, f.hidden_size),) if cell_of(self.cell).activated else ()
             yf, cf = layer_forward(self.cell, f, inp, hs[2 * l], None if cs is None else cs[2 * l], activations=g)
             yb, cb = layer_forward(self.cell, b, inp, hs[2 * l + 1], None if cs is None else cs[2 * l + 1],
                                    activations=g, reverse=True)

@@ -42,7 +42,7 @@ from numerics.models import BidirectionalRNN, DelayedRNN, StackedRNN
 from numerics.train.losses import softmax_cross_entropy
 from numerics.train.optim import Adam, clip_grad_norm
 from numerics.train.readout import load_state_dict
-from theory._checks import check_allocation, check_count, check_type
+from theory._checks import check_allocation, check_choice, check_count, check_type
 
 __all__ = ["CharEncoder", "Embedding", "Tagger", "TaggerCache", "evaluate_tagger", "train_tagger"]
 
@@ -421,9 +421,9 @@ def evaluate_tagger(model: Tagger, batches: Sequence[Any]) -> dict[str, Any]:
 
 def train_tagger(model: Tagger, make_epoch: Callable[[np.random.Generator], Sequence[Any]], *,
                  val: Sequence[Any] | None = None, epochs: int = 10, lr: float = 1e-3, clip: float | None = 5.0,
-                 seed: int = 0, callback: Callable[[dict[str, float]], None] | None = None
-                 ) -> tuple[Tagger, list[dict[str, float]], int]:
-    """Adam over the batches of each epoch; keeps the weights of the epoch with the best validation accuracy.
+                 seed: int = 0, callback: Callable[[dict[str, float]], None] | None = None,
+                 select: str = "accuracy") -> tuple[Tagger, list[dict[str, float]], int]:
+    """Adam over the batches of each epoch; keeps the weights of the epoch with the best validation score.
 
     Parameters
     ----------
@@ -440,6 +440,10 @@ def train_tagger(model: Tagger, make_epoch: Callable[[np.random.Generator], Sequ
     seed : int
     callback : callable, optional
         Receives each epoch's history entry.
+    select : {"accuracy", "loss"}
+        The validation score that picks the kept epoch: highest accuracy
+        (tagging) or lowest mean cross-entropy (the masked language model,
+        whose measure is bits per character).
 
     Returns
     -------
@@ -462,10 +466,11 @@ def train_tagger(model: Tagger, make_epoch: Callable[[np.random.Generator], Sequ
         raise TypeError(f"seed must be an int; got {type(seed).__name__}")
     if callback is not None and not callable(callback):
         raise TypeError(f"callback must be callable or None; got {type(callback).__name__}")
+    check_choice(select, ("accuracy", "loss"), "select")
     rng = np.random.default_rng(check_seed(seed))
     opt = Adam(lr=lr)
     params = model.state_dict()
-    best, best_params, best_epoch, history = -1.0, params, 0, []
+    best, best_params, best_epoch, history = -math.inf, params, 0, []
     for epoch in range(1, epochs + 1):
         t0 = time.perf_counter()
         losses, weights = [], []
@@ -490,7 +495,8 @@ def train_tagger(model: Tagger, make_epoch: Callable[[np.random.Generator], Sequ
         history.append(entry)
         if callback is not None:
             callback(entry)
-        score = entry.get("val_accuracy", float(epoch))
+        score = float(epoch) if val is None else (entry["val_accuracy"] if select == "accuracy"
+                                                  else -entry["val_loss"])
         if score > best:
             best, best_params, best_epoch = score, params, epoch
     return model.load_state_dict(best_params), history, best_epoch

@@ -7,3 +7,5 @@ Layers, each importing only those before it: :mod:`~numerics.verify.registry`
 :mod:`numerics.verify.claims`, and :mod:`~numerics.verify.runner`, which
 names the claim modules and runs them.
 """
+
+__all__: list[str] = []

@@ -143,3 +143,6 @@ def compare_cases(name: str, cases: Sequence[dict[str, Any]], error: Callable[[d
         if not err <= tolerance and cex is None:
             cex = dict(c, error=err)
     return MethodResult(name, len(cases), worst, counterexample=cex)
+
+
+__all__ = ["MODULES", "TorchReference", "compare_cases", "skipped", "torch_missing", "torch_reference"]

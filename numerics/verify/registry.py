@@ -149,3 +149,6 @@ def merge(sets: Iterable[ClaimSet]) -> dict[str, Entry]:
                 raise ValueError(f"claim {claim_id!r} has two methods named {name!r}")
             entry.methods.append((name, fn))
     return out
+
+
+__all__ = ["EFFORTS", "ClaimSet", "Effort", "Entry", "MethodFn", "merge"]

@@ -116,3 +116,6 @@ def run(ids: Iterable[str] | None = None, effort: Effort = EFFORTS["default"],
         if on_result is not None:
             on_result(r)
     return out
+
+
+__all__ = ["CLAIM_MODULES", "catalogue", "claim_ids", "run", "run_claim"]

@@ -152,3 +152,6 @@ def property_check(
 
 def _count(seen: dict[str, Any] | None) -> int | None:
     return None if seen is None else int(seen["nontrivial"])
+
+
+__all__ = ["Case", "property_check"]

@@ -158,7 +158,7 @@ def _recurrent_source_shift(plan: layout.Plan, ps: list[layout.Placement]) -> li
 
 
 def _swap_lstm_gates(mp: pytest.MonkeyPatch) -> None:
-    original = layer.lstm_pointwise
+    original = cells.lstm_pointwise
 
     def swapped(gates: np.ndarray, c_prev: np.ndarray, c: np.ndarray, tc: np.ndarray, h: np.ndarray) -> None:
         H = c_prev.shape[-1]

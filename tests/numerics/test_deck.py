@@ -196,8 +196,8 @@ def test_pos_page_appears_only_with_its_file(tmp_path):
     results = _results_copy(tmp_path)
     names = [n.lower() for n, _ in lecture_pages(results=results)]
     assert not any("part-of-speech" in n for n in names)
-    (results / "reproduce-quick").mkdir(exist_ok=True)
-    (results / "reproduce-quick" / "pos.csv").write_text(
+    (results / "reproduce-standard").mkdir(exist_ok=True)
+    (results / "reproduce-standard" / "pos.csv").write_text(
         "model,delay,n_seeds,accuracy_mean,accuracy_sd,gap_mean,gap_sd\n"
         "bi-LSTM,0,3,0.9412,0.0011,0.0,0.0\n"
         "d-LSTM d=2,2,3,0.9381,0.0023,-0.0031,0.0019\n", encoding="utf-8")
@@ -205,7 +205,7 @@ def test_pos_page_appears_only_with_its_file(tmp_path):
     assert len(pages) == len(names) + 1
     text = _page_texts(pages, "part-of-speech")
     assert "94.12 ± 0.11 %" in text and "93.81 ± 0.23 %" in text and "-0.31 ± 0.19" in text
-    (results / "reproduce-quick" / "pos.csv").write_text("model,delay\nx,1\n", encoding="utf-8")
+    (results / "reproduce-standard" / "pos.csv").write_text("model,delay\nx,1\n", encoding="utf-8")
     with pytest.raises(LectureSourceError, match=r"pos\.csv must have rows with the columns"):
         lecture_pages(results=results)
 
@@ -214,10 +214,10 @@ def test_committed_pos_results_are_shown_as_stored(tmp_path):
     # The committed part-of-speech summary has empty fields (no gap for the reference models, no s.d. for
     # the one-run majority baseline); every stored number appears on the page, the empty ones as a dash.
     results = _results_copy(tmp_path)
-    (results / "reproduce-quick").mkdir(exist_ok=True)
-    shutil.copy(RESULTS / "reproduce-quick" / "pos.csv", results / "reproduce-quick" / "pos.csv")
+    (results / "reproduce-standard").mkdir(exist_ok=True)
+    shutil.copy(RESULTS / "reproduce-standard" / "pos.csv", results / "reproduce-standard" / "pos.csv")
     text = _page_texts(lecture_pages(results=results), "part-of-speech")
-    with open(RESULTS / "reproduce-quick" / "pos.csv", encoding="utf-8", newline="") as f:
+    with open(RESULTS / "reproduce-standard" / "pos.csv", encoding="utf-8", newline="") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) >= 8
     for r in rows:

@@ -121,7 +121,7 @@ def test_the_delayed_claim_runs_every_schedule_by_name(monkeypatch):
 def test_a_wrong_backward_pass_is_refuted(monkeypatch):
     # the sigmoid derivative computed as 1 - h^2 (the tanh one): without torch only the oracle sees it
     import numerics.engine.activations as acts
-    import numerics.engine.cells as cells
+    import numerics.engine.cells.elman as cells
 
     original = acts.derivative_from_output
 

@@ -2,3 +2,5 @@
 
 :mod:`numerics.verify.runner` lists them and merges their sets in report order.
 """
+
+__all__: list[str] = []

@@ -198,3 +198,6 @@ def _gradient_torch(effort: Effort) -> MethodResult:
     if oracle.torch_missing():
         return oracle.skipped("torch")
     return oracle.compare_cases("torch", _gradient_torch_cases(effort), _gradient_torch_error, 1e-10)
+
+
+__all__ = ["CLAIMS", "DTYPES", "SOURCE"]

@@ -262,3 +262,16 @@ def _staggered_torch(effort: Effort) -> MethodResult:
     if oracle.torch_missing():
         return oracle.skipped("torch")
     return oracle.compare_cases("torch", _torch_cases(effort), _torch_error, 1e-12)
+
+
+__all__ = [
+    "CLAIMS",
+    "DTYPES",
+    "SOURCE",
+    "TOLERANCE",
+    "add_property",
+    "deep_and_long",
+    "farthest",
+    "relative_error",
+    "warmup_matters",
+]

@@ -83,3 +83,6 @@ for _cell in ("elman", "lstm", "gru"):
                 return max(relative_error(y, ref) for y in model(c))
 
             return property_check(name, cases, error, TOLERANCE, _describe, effort, nontrivial=_nontrivial)
+
+
+__all__ = ["CLAIMS", "TOLERANCE"]

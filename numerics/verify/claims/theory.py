@@ -491,3 +491,6 @@ def _jacobian_support_gated(effort: Effort) -> MethodResult:
                     if bad > worst:
                         worst, cex = bad, {**info, "mismatched_entries": bad}
     return MethodResult("gated-self-edge", n, worst, counterexample=cex, nontrivial=n)
+
+
+__all__ = ["CLAIMS", "INF"]

@@ -348,3 +348,6 @@ def _path_length(effort: Effort) -> MethodResult:
             return MethodResult("path-length", cases, float("inf"),
                                 counterexample={"h": h, "delay": c.delay, "stage_chain": chain_ok})
     return MethodResult("path-length", cases, 0.0)
+
+
+__all__ = ["CLAIMS", "SOURCE", "TOLERANCE", "topologies"]

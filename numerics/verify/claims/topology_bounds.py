@@ -579,3 +579,18 @@ def _deep_build(c: dict[str, Any]) -> tuple[TopologyRNN, np.ndarray, list[int]]:
 _norm_method("bidir-approx-bound", _contractive_cases(), _one_layer_build, lambda c: c["T"] > 1)
 _norm_method("bidir-approx-bound-stacked", _stacked_cases(), _stacked_build, lambda c: c["T"] > 1)
 _norm_method("bidir-approx-bound-deep", _deep_cases(), _deep_build, _deep_informative)
+
+
+__all__ = [
+    "CLAIMS",
+    "STACKED_SATURATION",
+    "WITNESS_RATIO",
+    "deep_bound",
+    "deep_constants",
+    "deep_contractive_net",
+    "euclidean_error",
+    "stacked_bound",
+    "stacked_contractive_net",
+    "stacked_witness_net",
+    "witness_net",
+]

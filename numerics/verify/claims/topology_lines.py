@@ -242,3 +242,6 @@ def _vs_bidirectional_rnn(effort: Effort) -> MethodResult:
         return float(np.abs(TopologyRNN(top, body.state_dict(), c["bias"])(x, backward="full")
                             - body.forward(x)[0]).max())
     return oracle.compare_cases("bidirectional-rnn", _torch_bidir_cases(effort), error, 1e-12)
+
+
+__all__ = ["CLAIMS", "UNIT_ROUNDOFF", "gated_pipeline_error", "tanh_line_rounding"]
