@@ -152,6 +152,15 @@ def _treebank_arg(value: str | None) -> str | None:
     return str(Path(value).resolve())
 
 
+def _treebank_jobs(jobs: int | None, profile: str) -> int:
+    """Worker processes of a treebank experiment: ``--jobs``, else 1 for ``smoke``, at most 2 for ``quick``."""
+    if jobs is not None:
+        return jobs
+    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    # smoke: one process reads the treebank once (reading EWT with conllu takes seconds per process).
+    return 1 if profile == "smoke" else max(1, min(ncpu, 2 if profile == "quick" else ncpu))
+
+
 def cmd_reproduce_mlm(args: argparse.Namespace) -> int:
     """``drnn reproduce mlm``: train and test the masked character models; write ``mlm.csv``, ``mlm.md``, the plot."""
     from numerics.experiments.mlm import MLM_PROFILES, mlm_data, plan_mlm
@@ -166,9 +175,7 @@ def cmd_reproduce_mlm(args: argparse.Namespace) -> int:
     out = output_dir(args.out)
     if not _check_scheduler(args.scheduler):
         return 2
-    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    default = 1 if profile.name == "smoke" else max(1, min(ncpu, 2 if profile.name == "quick" else ncpu))
-    jobs = args.jobs if args.jobs is not None else default
+    jobs = _treebank_jobs(args.jobs, profile.name)
     specs = plan_mlm(profile, treebank)
     t0 = time.perf_counter()
     print(f"drnn reproduce mlm --profile {profile.name}: {profile.notes}", flush=True)
@@ -199,26 +206,17 @@ def cmd_reproduce_pos(args: argparse.Namespace) -> int:
     """``drnn reproduce pos``: train and test the taggers; write ``pos.csv``, ``pos.md``, the cost table, the plot."""
     from numerics.experiments.pos import POS_PROFILES, majority_baseline, measure_cost, plan_pos, pos_data
     from numerics.experiments.pos_report import pos_summary, write_pos_tables
-    from numerics.experiments.treebank import TreebankError, find_treebank_files
+    from numerics.experiments.treebank import TreebankError
     from numerics.figures.pos import save_pos_plot
 
     if args.profile not in POS_PROFILES:
         raise ValueError(f"--profile must be one of {[p for p in POS_PROFILES if p != 'smoke']}; got {args.profile!r}")
     profile = POS_PROFILES[args.profile]
-    treebank = None
-    if args.treebank is not None:
-        try:
-            find_treebank_files(args.treebank)
-        except TreebankError as exc:
-            raise ValueError(f"--treebank: {exc}") from None
-        treebank = str(Path(args.treebank).resolve())
+    treebank = _treebank_arg(args.treebank)
     out = output_dir(args.out)
     if not _check_scheduler(args.scheduler):
         return 2
-    ncpu = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    # smoke: one process reads the treebank once (reading EWT with conllu takes seconds per process).
-    default = 1 if profile.name == "smoke" else max(1, min(ncpu, 2 if profile.name == "quick" else ncpu))
-    jobs = args.jobs if args.jobs is not None else default
+    jobs = _treebank_jobs(args.jobs, profile.name)
     specs = plan_pos(profile, treebank)
     t0 = time.perf_counter()
     print(f"drnn reproduce pos --profile {profile.name}: {profile.notes}", flush=True)

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from numerics.experiments.mlm import MASK, mask_batches
-from numerics.experiments.report import code_versions, write_csv
+from numerics.experiments.report import code_version_lines, write_csv
 from numerics.experiments.specs import RunSpec
 from numerics.experiments.storage import write_text_atomic
 from numerics.experiments.treebank import PAD
@@ -132,13 +132,7 @@ def mlm_markdown(rows: Sequence[dict[str, Any]], records: Sequence[dict[str, Any
     for r in rows:
         lines.append(f"| {r['model']} | {r['n_seeds']} | {pm(r['bpc_mean'], r['bpc_sd'])} | "
                      f"{pm(r['gap_mean'], r['gap_sd'], '+.3f')} | {pm(r['accuracy_mean'], r['accuracy_sd'], '.1f')} |")
-    versions = code_versions(records)
-    lines += [""]
-    if len(versions) > 1:
-        lines += [f"**Mixed code versions:** these records were computed by {len(versions)} versions of the code "
-                  f"({', '.join(versions)}); a resumed run reused records of another version.", ""]
-    else:
-        lines += [f"Code version of every record: {versions[0] if versions else 'none'}.", ""]
+    lines += ["", *code_version_lines(records)]
     return "\n".join(lines)
 
 

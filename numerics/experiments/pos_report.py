@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from numerics.experiments.report import code_versions, write_csv
+from numerics.experiments.report import code_version_lines, write_csv
 from numerics.experiments.specs import RunSpec
 from numerics.experiments.storage import write_text_atomic
 
@@ -89,13 +89,7 @@ def pos_markdown(rows: Sequence[dict[str, Any]], records: Sequence[dict[str, Any
     for r in rows:
         lines.append(f"| {r['model']} | {r['n_seeds']} | {pm(r['accuracy_mean'], r['accuracy_sd'])} | "
                      f"{pm(r['gap_mean'], r['gap_sd'], True)} |")
-    versions = code_versions(records)
-    lines += [""]
-    if len(versions) > 1:
-        lines += [f"**Mixed code versions:** these records were computed by {len(versions)} versions of the code "
-                  f"({', '.join(versions)}); a resumed run reused records of another version.", ""]
-    else:
-        lines += [f"Code version of every record: {versions[0] if versions else 'none'}.", ""]
+    lines += ["", *code_version_lines(records)]
     if cost:
         lines += ["## Cost (measured in one process, one machine, untrained networks of the same sizes)", "",
                   "| model | inference (words/s) | training (words/s) | latency (words of look-ahead) |",

@@ -121,6 +121,22 @@ def code_versions(records: Iterable[dict[str, Any]]) -> list[str]:
     return list(seen)
 
 
+def code_version_lines(records: Iterable[dict[str, Any]], *, name_single: bool = True) -> list[str]:
+    """Markdown lines saying which code computed ``records``: a warning when several versions did.
+
+    With one version the line names it if ``name_single`` (the tagging and masked-model tables),
+    else nothing is said (the synthetic report).
+    """
+    versions = code_versions(records)
+    if len(versions) > 1:
+        return [f"**Mixed code versions:** these records were computed by {len(versions)} versions of the code "
+                f"({', '.join(versions)}); a resumed run reused records of another version, whose numbers may "
+                "differ from a fresh run of this one.", ""]
+    if name_single:
+        return [f"Code version of every record: {versions[0] if versions else 'none'}.", ""]
+    return []
+
+
 def markdown_report(records: Sequence[dict[str, Any]], profile: str = "") -> str:
     """The results as Markdown tables (means ± sample s.d. over seeds where there are several)."""
     rows = result_rows(records)
@@ -154,11 +170,7 @@ def markdown_report(records: Sequence[dict[str, Any]], profile: str = "") -> str
                          _mean_sd([g["test_mse"] for g in grp], ".3g"), _mean_sd([g["epochs"] for g in grp], ".0f")])
         parts += [_md_table(["acausal a", "scale", "model", "width", "parameters", "seeds", "test NMSE", "test MSE",
                              "epochs"], body), ""]
-    versions = code_versions(records)
-    if len(versions) > 1:
-        parts += [f"**Mixed code versions:** these records were computed by {len(versions)} versions of the code "
-                  f"({', '.join(versions)}); a resumed run reused records of another version, whose numbers may "
-                  "differ from a fresh run of this one.", ""]
+    parts += code_version_lines(records, name_single=False)
     rt = runtime_rows(records)
     if rt:
         first = next(r for r in records if r["spec"]["task"] == "runtime")["result"]
@@ -209,6 +221,8 @@ def write_tables(out: str | Path, records: Sequence[dict[str, Any]], profile: st
 __all__ = [
     "RESULT_COLUMNS",
     "RUNTIME_COLUMNS",
+    "code_version_lines",
+    "code_versions",
     "grouped",
     "markdown_report",
     "result_rows",

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from numerics.cli.main import main
-from numerics.experiments.pos_report import POS_COLUMNS, code_versions, pos_markdown, pos_summary
+from numerics.experiments.pos_report import POS_COLUMNS, pos_markdown, pos_summary
+from numerics.experiments.report import code_versions
 from numerics.experiments.specs import ModelSpec, RunSpec, TrainConfig
 from numerics.experiments.storage import make_record, scan_runs
 
