@@ -154,6 +154,8 @@ class CharEncoder:
             rnn = StackedRNN.random(dim, [check_count(width, "width")], cell="lstm", dtype=dtype, seed=seed + 1)
         except ValueError as exc:
             raise ValueError(f"width ({width}) or dim ({dim}): {exc}") from None
+        # Checked here so that the message names this method's arguments, not Embedding.random's.
+        check_allocation(num_chars * dim, np.dtype(dtype).itemsize, "num_chars × dim")
         return cls(Embedding.random(num_chars, dim, seed=seed, dtype=dtype), rnn)
 
     @property

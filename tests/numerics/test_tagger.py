@@ -205,3 +205,9 @@ def test_char_encoder_matches_pytorch_lstm():
     for name, p in lstm.named_parameters():
         np.testing.assert_allclose(g.rnn.state_dict()[name], p.grad.numpy(), rtol=0, atol=1e-10, err_msg=name)
     assert np.all(y[~mask] == 0)
+
+
+def test_char_encoder_too_large_names_its_own_arguments():
+    # The 10,000-call fuzz found the message naming Embedding.random's arguments instead.
+    with pytest.raises(ValueError, match=r"num_chars × dim: .* do not fit"):
+        CharEncoder.random(10**13, 2, 3)
