@@ -111,10 +111,11 @@ def run_round(tree: Path, sections: list[str], repeats: int, threads: int, out: 
     if done.returncode != 0:
         raise SystemExit(f"compare_trees: bench.py in {tree} failed (exit {done.returncode}): "
                          f"{(done.stderr.strip().splitlines() or ['no output'])[-1]}")
+    text = done.stdout + f"\ncompare_trees: one-minute load average after the round {os.getloadavg()[0]:.2f}\n"
     tmp = out.with_suffix(".part")
-    tmp.write_text(done.stdout + f"\ncompare_trees: one-minute load average after the round {os.getloadavg()[0]:.2f}\n")
+    tmp.write_text(text)
     tmp.replace(out)                 # a round is either all there or absent: an interrupted one reruns
-    return done.stdout
+    return text
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -158,6 +158,6 @@ def test_compare_trees_runs_bench_in_both_trees(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert re.search(r"after each run: [0-9.]+ [0-9.]+$", proc.stdout.splitlines()[0]), proc.stdout[:300]
     rows = [r for r in parse_table(proc.stdout) if r["measurement"].startswith("wavefront delayed")]
-    assert len(rows) == 5
+    assert len(rows) == 10                  # elman and lstm at five widths
     for r in rows:
         assert math.isfinite(float(r["new / old (medians)"])) and float(r["new / old (medians)"]) > 0
