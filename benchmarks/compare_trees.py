@@ -162,4 +162,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:
+        # The finished rounds are on disk; the interrupted one wrote nothing and reruns.
+        print("compare_trees: interrupted; rerun with the same --out to resume", file=sys.stderr)
+        raise SystemExit(130) from None
