@@ -16,6 +16,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from schedule_nets import masked_net as _net
+from schedule_nets import random_inputs as _inputs
+from schedule_nets import run_grads as _grads
 
 import numerics.engine.cells as cells
 from numerics import DelayedRNN
@@ -23,37 +26,6 @@ from numerics.engine import cost
 from theory import _checks, layout
 
 ENGINE = Path(cells.__file__).parents[1]          # numerics/engine, whose modules (not the cells package) are checked
-
-
-def _net(cell: str, kind: str, *, reset: str = "own", holds: tuple[int, ...] = (0, 0, 0)) -> DelayedRNN:
-    """A masked three-block network: ``stacked`` (every schedule), ``skip`` (acyclic) or ``cyclic``."""
-    rm = np.eye(3, dtype=bool) | np.eye(3, k=-1, dtype=bool)
-    im = np.array([True, False, False])
-    if kind == "skip":
-        rm[2, 0] = True
-    elif kind == "cyclic":
-        rm[0, 2] = True
-        im[1] = True
-    plan = layout.relaxed_plan(cell, 3, [4, 3, 4] if kind != "stacked" else [4, 4, 4], rm, im, delay=2,
-                               readout=[1, 2])
-    if cell == "gru":
-        plan = replace(plan, gru_reset=reset)
-    plan = replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, holds)))
-    return DelayedRNN.random(plan, seed=0, scale=1.0)
-
-
-def _inputs(net: DelayedRNN, T: int, B: int) -> tuple[np.ndarray, object, np.ndarray]:
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((T, B, net.input_size))
-    h = rng.standard_normal((B, net.hidden_size))
-    h0 = (h, rng.standard_normal((B, net.hidden_size))) if net.cell == "lstm" else h
-    return x, h0, rng.standard_normal((T, B, net.output_size))
-
-
-def _grads(net: DelayedRNN, engine: str, x: np.ndarray, h0: object, dy: np.ndarray) -> tuple:
-    y, cache = net.forward(x, h0, engine=engine)
-    dx, g, _ = net.backward(cache, dy, return_state_grads=True)
-    return y, dx, g.params.arrays()
 
 
 def test_no_engine_module_but_the_cells_module_names_a_cell() -> None:
@@ -130,3 +102,17 @@ def test_a_cell_keeps_its_measured_figures() -> None:
         cost.figures("rnn", "dense")
     with pytest.raises(ValueError, match="schedule"):
         cost.figures("gru", "fast")
+
+
+def test_a_cell_missing_a_pointwise_step_cannot_be_made() -> None:
+    class Half(cells.Cell):
+        name = "half"
+
+        def forward_pointwise(self, *args: object) -> None:
+            pass
+
+    with pytest.raises(TypeError, match="abstract") as e:
+        Half()
+    for step in ("step_locals", "backward_pointwise", "wave_pointwise", "wave_locals", "wave_backward_pointwise"):
+        assert step in str(e.value)
+    assert "forward_pointwise" not in str(e.value)

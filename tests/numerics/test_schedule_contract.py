@@ -7,56 +7,15 @@ must give the dense schedule's outputs, final states and gradients.
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import numpy as np
 import pytest
+from schedule_nets import masked_net as _net
+from schedule_nets import random_inputs as _inputs
+from schedule_nets import run_grads as _grads
 
-from numerics import DelayedRNN
 from numerics.engine.registry import schedule_names
-from theory.layout import relaxed_plan
 
 TOL = {np.float64: (1e-9, 1e-11), np.float32: (3e-4, 3e-5)}
-
-
-def _stacked(L: int) -> np.ndarray:
-    return np.eye(L, dtype=bool) | np.eye(L, k=-1, dtype=bool)
-
-
-def _net(cell: str, kind: str, *, reset: str = "own", holds: tuple[int, ...] = (0, 0, 0),
-         dtype: type = np.float64, seed: int = 0) -> DelayedRNN:
-    """A masked three-block network: ``stacked`` (every schedule), ``skip`` (acyclic) or ``cyclic``."""
-    L = 3
-    rm = _stacked(L)
-    im = np.array([True, False, False])
-    if kind == "skip":
-        rm[2, 0] = True
-    elif kind == "cyclic":
-        rm[0, 2] = True
-        im[1] = True
-    acts = ["tanh", "relu", "sigmoid"] if cell == "elman" else "tanh"
-    plan = relaxed_plan(cell, 3, [4, 3, 4] if kind != "stacked" else [4, 4, 4], rm, im, delay=2,
-                        readout=[1, 2], activations=acts)
-    if cell == "gru":
-        plan = replace(plan, gru_reset=reset)
-    plan = replace(plan, blocks=tuple(replace(b, hold=h) for b, h in zip(plan.blocks, holds)))
-    return DelayedRNN.random(plan, dtype=dtype, seed=seed, scale=1.0)
-
-
-def _inputs(net: DelayedRNN, T: int, B: int, seed: int = 1):
-    rng = np.random.default_rng(seed)
-    dt = net.dtype
-    x = rng.standard_normal((T, B, net.input_size)).astype(dt)
-    h = rng.standard_normal((B, net.hidden_size)).astype(dt)
-    h0 = (h, rng.standard_normal((B, net.hidden_size)).astype(dt)) if net.cell == "lstm" else h
-    dy = rng.standard_normal((T, B, net.output_size)).astype(dt)
-    return x, h0, dy
-
-
-def _grads(net: DelayedRNN, engine: str, x, h0, dy):
-    y, cache = net.forward(x, h0, engine=engine)
-    dx, g, dh0 = net.backward(cache, dy, return_state_grads=True)
-    return y, dx, g.params.arrays(), dh0
 
 
 def _assert_same(a, b, rtol: float, atol: float, what: str) -> None:

@@ -6,6 +6,7 @@ own module of this package, with its pointwise kernels beside it.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -54,8 +55,13 @@ class CellCosts(NamedTuple):
     scale: dict[str, tuple[float, float]]
 
 
-class Cell:
+class Cell(ABC):
     """A recurrent cell as every schedule sees it: structure, pointwise steps, cost figures.
+
+    The six pointwise steps (dense and wavefront layout, forward, local
+    derivatives, backward) are abstract: a subclass that leaves one out
+    cannot be instantiated, so a new cell fails where it is registered, not
+    inside a schedule.
 
     Attributes
     ----------
@@ -124,12 +130,13 @@ class Cell:
         """Where the schedule writes ``h_{t-1} W_hh^T`` (``hh``: the own-reset cell's ``(B, 4H)`` scratch)."""
         return gates
 
+    @abstractmethod
     def forward_pointwise(self, xw: np.ndarray, h_prev: np.ndarray, c_prev: np.ndarray | None,
                           gates: np.ndarray | None, c: np.ndarray | None, inner: np.ndarray | None, h: np.ndarray,
                           b_hn: np.ndarray | None, acts: tuple[ActGroup, ...], hh: np.ndarray | None) -> None:
         """Finish a step after the product into :meth:`product_target`: writes ``h`` (``gates``, ``c``, ``inner``)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def step_locals(self, h: np.ndarray, gates: np.ndarray | None, c: np.ndarray | None, inner: np.ndarray | None,
                     acts: tuple[ActGroup, ...], take: Any) -> StepLocals:
         """The local derivatives of all steps of a pass (scratch arrays from ``take(name, shape, dtype)``).
@@ -144,15 +151,14 @@ class Cell:
             Activation groups over the ``H`` units.
         take : callable
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def backward_pointwise(self, dh: np.ndarray, dc: np.ndarray | None, loc: StepLocals, t: int, dax: np.ndarray,
                            dah: np.ndarray, held: np.ndarray | None) -> np.ndarray:
         """Pre-activation gradients of step ``t`` into ``dax`` (and ``dah``); returns what multiplies ``W_hh``.
 
         ``held`` (bool ``(H,)``) units get zero gradients; ``dc`` becomes ``c_{t-1}``'s gradient.
         """
-        raise NotImplementedError
 
     def backward_direct(self, dh: np.ndarray, loc: StepLocals, t: int, dh_prev: np.ndarray,
                         held: np.ndarray | None) -> None:
@@ -162,6 +168,7 @@ class Cell:
 
     # ---- wavefront's padded block layout: (L, B, n) states of a step, (L, B, G·n) gates.
 
+    @abstractmethod
     def wave_pointwise(self, t: int, a: np.ndarray, prod: np.ndarray, xside: Any, blocks: np.ndarray, C: Any, E: Any,
                        b_hn: np.ndarray | None, runs: tuple[ActGroup, ...], own: bool) -> None:
         """Finish wavefront step ``t``: ``a`` holds the additive terms, ``prod`` the product; writes ``blocks[t + 1]``.
@@ -170,19 +177,18 @@ class Cell:
         ``E`` (inner values) are the whole ``(T', L, B, ·)`` arrays or None;
         ``runs`` the activation runs over the block axis.
         """
-        raise NotImplementedError
 
+    @abstractmethod
     def wave_locals(self, wc: Any, runs: tuple[ActGroup, ...], Gh: int, take: Any) -> StepLocals:
         """The local derivatives of a wavefront pass (``wc`` a :class:`numerics.engine.wavefront.WaveCache`)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def wave_backward_pointwise(self, wl: StepLocals, t: int, dh: np.ndarray, dhB: np.ndarray, dc: Any,
                                 da: np.ndarray, daB: np.ndarray, held: np.ndarray | None, tmp: np.ndarray) -> None:
         """Gate gradients of wavefront step ``t`` into ``da`` (``(L, B, Gh)``; ``daB`` its batch-major view).
 
         ``dh`` is the state gradient ``(L, B, n)``, ``dhB`` the same batch-major.
         """
-        raise NotImplementedError
 
     def wave_direct(self, wl: StepLocals, t: int, dh: np.ndarray, dhB: np.ndarray, prev: np.ndarray,
                     held: np.ndarray | None, tmp: np.ndarray) -> None:
