@@ -201,7 +201,7 @@ def bench_sparse(rows: list[list[str]], repeats: int) -> None:
     The skip-one-layer plan (block ``l`` reads ``l - 2 .. l``) is acyclic, so
     the block order runs it too (issue 12's target, ``<= 0.6`` for the one
     ``auto`` takes). In the cyclic plan block ``l`` also reads block ``l + 1``
-    (a relaxed network, docs/theory/bidirectional.md): only the dense and the
+    (a relaxed network, docs/theory/acausality.md): only the dense and the
     block-sparse wavefront (``sparse``) schedules can run it.
     """
     from theory.layout import relaxed_plan
